@@ -1,0 +1,1 @@
+"""Sub-commands of the ``posekit`` command: each module here defines ``register(subparsers)``."""

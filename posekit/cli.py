@@ -1,0 +1,52 @@
+"""The ``posekit`` command.
+
+Each sub-command lives in a module of :mod:`posekit._cli` that defines
+``register(subparsers) -> None``; the parser it adds sets ``func`` (``args -> int``) as default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from posekit import __version__
+from posekit.errors import PoseKitError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posekit", description="Human pose results (Kakao Pose API format): inspect, analyse, make."
+    )
+    parser.add_argument("--version", action="version", version=f"posekit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import posekit._cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"posekit._cli.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (PoseKitError, FileNotFoundError, ValueError) as exc:
+        print(f"posekit {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"posekit {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,322 @@
+"""Reading and writing results: Kakao JSON (load/save), OpenPose and COCO importers."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from posekit.errors import JobFailedError, JobNotFoundError, JobNotReadyError, PoseFormatError
+from posekit.result import PoseResult
+from posekit.schema import N_JOINTS, JobResult, Person
+
+__all__ = ["Flat", "atomic_write", "check_job", "flatten", "load", "save"]
+
+_image_decoder = msgspec.json.Decoder(list[Person])
+_job_decoder = msgspec.json.Decoder(JobResult)
+_PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, and the file is
+    then renamed over ``path``.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def _format_error(exc: Exception, where: str) -> PoseFormatError:
+    msg = str(exc)
+    m = _PATH_RE.search(msg)
+    if m:
+        return PoseFormatError(f"{msg[: m.start()]} ({where})", path=m.group(1))
+    return PoseFormatError(f"{msg} ({where})", path="$")
+
+
+@dataclass
+class Flat:
+    """All detections of a result as flat arrays, one row per (frame, object)."""
+
+    frame: np.ndarray  # (n,) int64
+    object_id: np.ndarray  # (n,) int64
+    keypoints: np.ndarray  # (n, 17, 3) float64
+    bbox: np.ndarray  # (n, 4) float64
+    area: np.ndarray  # (n,) float64
+    score: np.ndarray  # (n,) float64
+    ann_index: np.ndarray  # (n,) position of the annotation in the list
+    obj_index: np.ndarray  # (n,) position of the object in its annotation
+
+
+def _first_bad_length(objs: list[Person], attr: str, n: int) -> int:
+    for i, o in enumerate(objs):
+        if len(getattr(o, attr)) != n:
+            return i
+    raise AssertionError("no bad length found")  # pragma: no cover
+
+
+def flatten(result: PoseResult) -> Flat:
+    """Collect every detection of ``result`` into arrays, validating values on the way.
+
+    Raises
+    ------
+    PoseFormatError
+        A keypoints list not of 51 values, a bbox not of 4, a NaN or infinite number, a negative
+        frame number, or two detections with the same (frame, object_id).
+    """
+    cached = result.extra.get("_flat")
+    if cached is not None:
+        return cached
+    anns = result.annotations()
+    is_image = result.kind == "image"
+    counts = np.fromiter((len(a.objects) for a in anns), dtype=np.int64, count=len(anns))
+    frame_nums = np.fromiter((a.frame_num for a in anns), dtype=np.int64, count=len(anns))
+    objs = [o for a in anns for o in a.objects]
+    n = len(objs)
+    ann_index = np.repeat(np.arange(len(anns), dtype=np.int64), counts)
+    starts = np.cumsum(counts) - counts
+    obj_index = np.arange(n, dtype=np.int64) - np.repeat(starts, counts)
+
+    def where(i: int) -> str:
+        if is_image:
+            return f"$[{int(obj_index[i])}]"
+        return f"$.annotations[{int(ann_index[i])}].objects[{int(obj_index[i])}]"
+
+    if len(anns) and frame_nums.min() < 0:
+        a = int(np.argmax(frame_nums < 0))
+        raise PoseFormatError(
+            f"frame_num is {int(frame_nums[a])}, expected >= 0", path=f"$.annotations[{a}].frame_num"
+        )
+    try:
+        kp = np.array([o.keypoints for o in objs], dtype=np.float64).reshape(n, -1)
+        if kp.shape[1] != 3 * N_JOINTS:
+            raise ValueError
+    except ValueError:
+        i = _first_bad_length(objs, "keypoints", 3 * N_JOINTS)
+        raise PoseFormatError(
+            f"has {len(objs[i].keypoints)} values, expected {3 * N_JOINTS} "
+            f"(x, y, score for each of the {N_JOINTS} joints)",
+            path=where(i) + ".keypoints",
+        ) from None
+    try:
+        bbox = np.array([o.bbox for o in objs], dtype=np.float64).reshape(n, -1)
+        if n and bbox.shape[1] != 4:
+            raise ValueError
+    except ValueError:
+        i = _first_bad_length(objs, "bbox", 4)
+        raise PoseFormatError(
+            f"has {len(objs[i].bbox)} values, expected 4 ([x, y, w, h])", path=where(i) + ".bbox"
+        ) from None
+    area = np.fromiter((o.area for o in objs), dtype=np.float64, count=n)
+    score = np.fromiter((o.score for o in objs), dtype=np.float64, count=n)
+    for name, arr in (("keypoints", kp), ("bbox", bbox), ("area", area), ("score", score)):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i, *rest = np.argwhere(bad)[0]
+            suffix = f"[{rest[0]}]" if rest else ""
+            raise PoseFormatError(
+                f"is {arr[bad][0]}, expected a finite number", path=f"{where(int(i))}.{name}{suffix}"
+            )
+    if is_image:
+        object_id = obj_index.copy()
+    else:
+        has_id = np.fromiter(
+            (o.object_id is not msgspec.UNSET for o in objs), dtype=bool, count=n
+        )
+        if has_id.all():
+            object_id = np.fromiter(
+                (o.object_id for o in objs), dtype=np.int64, count=n
+            )
+        elif not has_id.any():
+            object_id = obj_index.copy()  # untracked: order in the list
+        else:
+            i = int(np.argmin(has_id))
+            raise PoseFormatError(
+                "has no object_id while other objects have one", path=where(i)
+            )
+    frame = frame_nums[ann_index] if n else np.zeros(0, dtype=np.int64)
+    if len(np.unique(frame_nums)) != len(frame_nums):
+        _, first = np.unique(frame_nums, return_index=True)
+        dup = sorted(set(range(len(frame_nums))) - set(first.tolist()))[0]
+        raise PoseFormatError(
+            f"frame_num {int(frame_nums[dup])} appears twice", path=f"$.annotations[{dup}].frame_num"
+        )
+    if n:
+        key = frame * (object_id.max() - object_id.min() + 1) + (object_id - object_id.min())
+        order = np.argsort(key, kind="stable")
+        dups = np.flatnonzero(np.diff(key[order]) == 0)
+        if dups.size:
+            i = int(order[dups[0] + 1])
+            raise PoseFormatError(
+                f"object_id {int(object_id[i])} appears twice in frame {int(frame[i])}",
+                path=where(i) + ".object_id",
+            )
+    flat = Flat(
+        frame=frame,
+        object_id=object_id,
+        keypoints=kp.reshape(n, N_JOINTS, 3),
+        bbox=bbox.reshape(n, 4),
+        area=area,
+        score=score,
+        ann_index=ann_index,
+        obj_index=obj_index,
+    )
+    result.extra["_flat"] = flat
+    return flat
+
+
+def check_job(job: JobResult) -> None:
+    """Raise the right error when a job answer holds no usable annotations."""
+    job_id = job.job_id if job.job_id is not msgspec.UNSET else None
+    status = job.status
+    if status in ("waiting", "processing"):
+        raise JobNotReadyError(f"job {job_id} is still {status}", job_id=job_id, status=status)
+    if status == "failed":
+        desc = job.description if job.description is not msgspec.UNSET else None
+        raise JobFailedError(f"job {job_id} failed: {desc or 'no reason given'}", job_id, desc)
+    if status == "not found":
+        raise JobNotFoundError(
+            f"job {job_id} was not found (unknown id, or older than 7 days)", job_id
+        )
+    if status != "success":
+        raise PoseFormatError(
+            f"is {status!r}, expected one of waiting, processing, success, failed, not found",
+            path="$.status",
+        )
+    if job.annotations is msgspec.UNSET:
+        raise PoseFormatError("missing: a successful job result needs 'annotations'", "$")
+    if job.video is msgspec.UNSET:
+        raise PoseFormatError(
+            "missing: a video job result needs the 'video' block (fps, frames, width, height)", "$"
+        )
+    if not job.video.fps > 0 or not np.isfinite(job.video.fps):
+        raise PoseFormatError(f"is {job.video.fps}, expected a positive number", "$.video.fps")
+
+
+def _decode(data: bytes, where: str) -> PoseResult:
+    head = data.lstrip()[:1]
+    try:
+        if head == b"[":
+            people = _image_decoder.decode(data)
+            res = PoseResult(kind="image", people=people, source=where)
+        elif head == b"{":
+            job = _job_decoder.decode(data)
+            check_job(job)
+            res = PoseResult(kind="video", job=job, source=where)
+        else:
+            raise PoseFormatError(
+                f"not a Kakao pose result: expected a JSON list (image) or object (video job), "
+                f"got {data[:20]!r} ({where})",
+                path="$",
+            )
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _format_error(exc, where) from None
+    flatten(res)
+    return res
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray | np.generic):
+        return obj.tolist()
+    return obj
+
+
+def _convert(source: Any, type_: Any) -> Any:
+    try:
+        return msgspec.convert(source, type_)
+    except msgspec.ValidationError:
+        # numpy scalars and arrays (common in hand-built dicts) are not plain floats to msgspec
+        return msgspec.convert(_plain(source), type_)
+
+
+def load(source: str | os.PathLike[str] | bytes | dict[str, Any] | list[Any]) -> PoseResult:
+    """Load a Kakao Pose API result: image answer (list of people) or video job answer.
+
+    Parameters
+    ----------
+    source
+        A path to a JSON file, the JSON as bytes, or the decoded JSON (dict or list).
+
+    Returns
+    -------
+    PoseResult
+
+    Raises
+    ------
+    PoseFormatError
+        The payload is not valid JSON or not of the API's structure; the message names the JSON
+        path of the first problem.
+    JobNotReadyError, JobFailedError, JobNotFoundError
+        A video job answer whose ``status`` is not ``success``.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> res = pk.load([{"area": 1.0, "bbox": [0, 0, 1, 1], "category_id": 1,
+    ...                 "keypoints": [0.0] * 51, "score": 0.5}])
+    >>> res.kind
+    'image'
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        return _decode(bytes(source), "<bytes>")
+    if isinstance(source, list):
+        try:
+            people = _convert(source, list[Person])
+        except msgspec.ValidationError as exc:
+            raise _format_error(exc, "<list>") from None
+        res = PoseResult(kind="image", people=people, source="<list>")
+        flatten(res)
+        return res
+    if isinstance(source, dict):
+        try:
+            job = _convert(source, JobResult)
+        except msgspec.ValidationError as exc:
+            raise _format_error(exc, "<dict>") from None
+        check_job(job)
+        res = PoseResult(kind="video", job=job, source="<dict>")
+        flatten(res)
+        return res
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no such result file: {path}") from None
+        except IsADirectoryError:
+            raise PoseFormatError(
+                f"{path} is a folder; for OpenPose output use posekit.io.load_openpose"
+            ) from None
+        return _decode(data, str(path))
+    raise TypeError(f"load() takes a path, bytes, dict or list, not {type(source).__name__}")
+
+
+def save(result: PoseResult, path: str | os.PathLike[str], *, indent: int | None = None) -> None:
+    """Write ``result`` as Kakao API JSON, atomically."""
+    result.save(path, indent=indent)

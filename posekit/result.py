@@ -1,0 +1,190 @@
+"""`PoseResult`: one Kakao Pose API result (an image answer or a video job answer)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+
+from posekit.schema import JobResult, Person
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from posekit.tidy import DenseKeypoints
+
+__all__ = ["PoseResult"]
+
+
+@dataclass
+class PoseResult:
+    """A pose estimation result in the Kakao Pose API format.
+
+    An *image* result is the list of people ``POST /pose`` answers; a *video* result is the
+    ``GET /pose/job/{job_id}`` answer of a successful job. Build one with :func:`posekit.load`,
+    :meth:`from_keypoints`, the client, the estimator or :mod:`posekit.synth`.
+
+    Attributes
+    ----------
+    kind
+        ``"image"`` or ``"video"``.
+    people
+        Image results: the people found (no ``object_id``).
+    job
+        Video results: the whole job answer, kept as given (``categories``, ``info``, ``job_id``).
+    source
+        Where it came from (a file path, a URL, ``"synth"``...), for ``DataFrame.attrs``.
+    partial
+        True when the result covers only part of the video (an interrupted estimation).
+    """
+
+    kind: Literal["image", "video"]
+    people: list[Person] | None = None
+    job: JobResult | None = None
+    source: str | None = None
+    partial: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def from_image(cls, people: list[Person], *, source: str | None = None) -> PoseResult:
+        return cls(kind="image", people=list(people), source=source)
+
+    @classmethod
+    def from_job(cls, job: JobResult, *, source: str | None = None) -> PoseResult:
+        from posekit.io import check_job
+
+        check_job(job)
+        return cls(kind="video", job=job, source=source)
+
+    @classmethod
+    def from_keypoints(
+        cls,
+        keypoints: pd.DataFrame,
+        objects: pd.DataFrame | None = None,
+        *,
+        kind: Literal["image", "video"] | None = None,
+    ) -> PoseResult:
+        """Turn a (possibly cleaned or smoothed) ``keypoints`` table back into a result.
+
+        See :func:`posekit.tidy.to_result`.
+        """
+        from posekit.tidy import to_result
+
+        return to_result(keypoints, objects, kind=kind)
+
+    # -- metadata ------------------------------------------------------------------------------
+    @property
+    def fps(self) -> float | None:
+        if self.job is not None and self.job.video is not msgspec.UNSET:
+            return float(self.job.video.fps)
+        return None
+
+    @property
+    def width(self) -> int | None:
+        if self.job is not None and self.job.video is not msgspec.UNSET:
+            return int(self.job.video.width)
+        return self.extra.get("width")
+
+    @property
+    def height(self) -> int | None:
+        if self.job is not None and self.job.video is not msgspec.UNSET:
+            return int(self.job.video.height)
+        return self.extra.get("height")
+
+    @property
+    def job_id(self) -> str | None:
+        if self.job is not None and self.job.job_id is not msgspec.UNSET:
+            return self.job.job_id
+        return None
+
+    @property
+    def n_frames(self) -> int:
+        """Frames in the video (``video.frames``), or 1 for an image result."""
+        if self.kind == "image":
+            return 1
+        assert self.job is not None
+        if self.job.video is not msgspec.UNSET:
+            return int(self.job.video.frames)
+        return len(self.annotations())
+
+    def annotations(self) -> list[Any]:
+        """The per-frame annotations (an image result is one frame, number 0)."""
+        from posekit.schema import Annotation
+
+        if self.kind == "image":
+            return [Annotation(frame_num=0, objects=list(self.people or []))]
+        assert self.job is not None and self.job.annotations is not msgspec.UNSET
+        return self.job.annotations
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.annotations())
+
+    def __len__(self) -> int:
+        return len(self.annotations())
+
+    def __repr__(self) -> str:
+        anns = self.annotations()
+        n_obj = sum(len(a.objects) for a in anns)
+        ids = {o.object_id for a in anns for o in a.objects if o.object_id is not msgspec.UNSET}
+        bits = [self.kind]
+        if self.kind == "video":
+            bits.append(f"{len(anns)} frames")
+            if self.fps:
+                bits.append(f"{self.fps:.3g} fps")
+            if self.width:
+                bits.append(f"{self.width}x{self.height}")
+            bits.append(f"{len(ids)} tracks")
+        bits.append(f"{n_obj} detections")
+        if self.job_id:
+            bits.append(f"job_id={self.job_id}")
+        if self.partial:
+            bits.append("PARTIAL")
+        return f"PoseResult({', '.join(bits)})"
+
+    # -- tables --------------------------------------------------------------------------------
+    def keypoints(self, *, min_score: float | None = None) -> pd.DataFrame:
+        """The tidy ``keypoints`` table (see :func:`posekit.tidy.keypoints`)."""
+        from posekit.tidy import keypoints
+
+        return keypoints(self, min_score=min_score)
+
+    def objects(self) -> pd.DataFrame:
+        """The tidy ``objects`` table (see :func:`posekit.tidy.objects`)."""
+        from posekit.tidy import objects
+
+        return objects(self)
+
+    def wide(self, *, min_score: float | None = None) -> pd.DataFrame:
+        """One row per (frame, object_id), columns (joint, coordinate)."""
+        from posekit.tidy import to_wide
+
+        return to_wide(self.keypoints(min_score=min_score))
+
+    def to_numpy(self) -> DenseKeypoints:
+        """Dense ``(frames, objects, 17, 3)`` array of x, y, score with its index arrays."""
+        from posekit.tidy import to_dense
+
+        return to_dense(self.keypoints())
+
+    # -- serialisation -------------------------------------------------------------------------
+    def to_json(self) -> bytes:
+        """The result as API JSON bytes."""
+        payload = self.people if self.kind == "image" else self.job
+        return msgspec.json.encode(payload)
+
+    def to_dict(self) -> Any:
+        """The result as plain Python objects (what ``json.loads`` of the API answer gives)."""
+        return msgspec.json.decode(self.to_json())
+
+    def save(self, path: str | os.PathLike[str], *, indent: int | None = None) -> None:
+        """Write the result as API JSON, atomically (a crash never leaves half a file)."""
+        from posekit.io import atomic_write
+
+        data = self.to_json()
+        if indent:
+            data = msgspec.json.format(data, indent=indent)
+        atomic_write(path, data)

@@ -1,0 +1,166 @@
+"""Joint names, skeletons and typed message structs for every Kakao Pose API payload.
+
+The structs mirror the JSON of the API field for field (see ``DESIGN.md``), so that
+``msgspec.json.decode(data, type=JobResult)`` validates and ``msgspec.json.encode`` writes back
+the same document. Optional fields use ``msgspec.UNSET`` so that a field absent in the source is
+absent again when the result is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+__all__ = [
+    "COCO_SKELETON",
+    "JOINTS",
+    "JOINT_INDEX",
+    "KAKAO_SKELETON",
+    "N_JOINTS",
+    "STATUSES",
+    "Annotation",
+    "Category",
+    "ErrorBody",
+    "Info",
+    "JobResult",
+    "JobSubmitted",
+    "Person",
+    "VideoInfo",
+    "default_category",
+    "default_info",
+]
+
+#: The 17 COCO keypoint names, in the API's order.
+JOINTS: tuple[str, ...] = (
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+N_JOINTS = len(JOINTS)
+JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(JOINTS)}
+
+#: The skeleton Kakao's results carry in ``categories`` (1-based joint ids), as published.
+KAKAO_SKELETON: tuple[tuple[int, int], ...] = (
+    (1, 2), (2, 3), (2, 4), (3, 5), (4, 6), (5, 7), (6, 7), (6, 8), (6, 12),
+    (7, 9), (7, 13), (8, 10), (9, 11), (12, 13), (14, 12), (15, 13), (16, 14), (17, 15),
+)  # fmt: skip
+
+#: The COCO dataset's 19-pair person skeleton (1-based joint ids).
+COCO_SKELETON: tuple[tuple[int, int], ...] = (
+    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8),
+    (7, 9), (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7),
+)  # fmt: skip
+
+Status = Literal["waiting", "processing", "success", "failed", "not found"]
+STATUSES: tuple[str, ...] = ("waiting", "processing", "success", "failed", "not found")
+
+
+class Person(msgspec.Struct):
+    """One detected person: the API's ``Person`` (plus ``object_id`` in video results)."""
+
+    area: float
+    bbox: list[float]
+    category_id: int
+    keypoints: list[float]
+    score: float
+    object_id: int | UnsetType = UNSET
+
+
+class Annotation(msgspec.Struct):
+    """The people found in one video frame."""
+
+    frame_num: int
+    objects: list[Person]
+
+
+class Category(msgspec.Struct):
+    id: int
+    keypoints: list[str]
+    name: str
+    skeleton: list[list[int]]
+    supercategory: str
+
+
+class Info(msgspec.Struct):
+    contributor: str | UnsetType = UNSET
+    date_created: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    url: str | UnsetType = UNSET
+    version: int | float | str | UnsetType = UNSET
+    year: int | str | UnsetType = UNSET
+
+
+class VideoInfo(msgspec.Struct):
+    fps: float
+    frames: int
+    width: int
+    height: int
+
+
+class JobResult(msgspec.Struct):
+    """The answer of ``GET /pose/job/{job_id}`` (and the callback payload)."""
+
+    status: str
+    job_id: str | UnsetType = UNSET
+    annotations: list[Annotation] | UnsetType = UNSET
+    categories: list[Category] | UnsetType = UNSET
+    info: Info | UnsetType = UNSET
+    video: VideoInfo | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+
+
+class JobSubmitted(msgspec.Struct):
+    """The answer of ``POST /pose/job``."""
+
+    job_id: str
+
+
+class ErrorBody(msgspec.Struct):
+    """The body of every error answer: ``{"code": -2, "msg": "..."}``."""
+
+    code: int
+    msg: str
+
+
+def default_category() -> Category:
+    """The ``categories[0]`` entry Kakao's results carry."""
+    return Category(
+        id=1,
+        keypoints=list(JOINTS),
+        name="person",
+        skeleton=[list(p) for p in KAKAO_SKELETON],
+        supercategory="person",
+    )
+
+
+def default_info(description: str = "Human pose estimation result from posekit") -> Info:
+    """An ``info`` block for results posekit makes itself (estimator, server, synth)."""
+    import datetime
+
+    from posekit import __version__
+
+    today = datetime.date.today()
+    return Info(
+        contributor="posekit",
+        date_created=today.strftime("%Y/%m/%d"),
+        description=description,
+        url="https://github.com/posekit/posekit",
+        version=__version__,
+        year=today.year,
+    )
