@@ -20,7 +20,8 @@ __all__ = ["build_parser", "main"]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="posekit", description="Human pose results (Kakao Pose API format): inspect, analyse, make."
+        prog="posekit",
+        description="Human pose results (Kakao Pose API format): inspect, analyse, make.",
     )
     parser.add_argument("--version", action="version", version=f"posekit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -53,3 +53,96 @@ class JobNotFoundError(JobStatusError):
 
     def __init__(self, message: str, job_id: str | None = None) -> None:
         super().__init__(message, job_id=job_id, status="not found")
+
+
+class JobTimeoutError(JobStatusError, TimeoutError):
+    """Waiting for a job took longer than allowed; the job goes on, resume with its ``job_id``."""
+
+
+# -- client-side input checks -------------------------------------------------------------------
+class InputLimitError(PoseKitError, ValueError):
+    """An image or video breaks the API's documented limits (format, bytes, pixel size)."""
+
+
+# -- answers of the REST API (Kakao or the posekit server) ------------------------------------
+class PoseAPIError(PoseKitError):
+    """The REST API answered an error, or could not be reached.
+
+    Attributes
+    ----------
+    status : int or None
+        The HTTP status (None when no answer came).
+    code : int or None
+        Kakao's error code from the ``{"code": ..., "msg": ...}`` body (None for other bodies).
+    msg : str
+        Kakao's message, or the first bytes of a body that was not Kakao's JSON.
+    """
+
+    def __init__(
+        self,
+        msg: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.msg = msg
+        self.method = method
+        self.url = url
+        where = f"{method} {url}: " if method and url else ""
+        bits = [
+            b
+            for b in (
+                f"HTTP {status}" if status else None,
+                f"code {code}" if code is not None else None,
+            )
+            if b
+        ]
+        super().__init__(f"{where}{msg}" + (f" ({', '.join(bits)})" if bits else ""))
+
+
+class AuthError(PoseAPIError):
+    """The app key was refused (code -401, HTTP 401)."""
+
+
+class PermissionDeniedError(PoseAPIError):
+    """The app may not use this API: not enabled, blocked, no permission, suspended (-3, -4, -5, -12)."""
+
+
+class InvalidRequestError(PoseAPIError):
+    """A parameter or header is missing or invalid (code -2, -8)."""
+
+
+class QuotaExceededError(PoseAPIError):
+    """The daily quota or the paid limit is used up (code -10, -11)."""
+
+
+class RateLimitError(PoseAPIError):
+    """HTTP 429: too many requests; ``retry_after`` holds the server's advice in seconds, if any."""
+
+    def __init__(self, msg: str, *, retry_after: float | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.retry_after = retry_after
+        super().__init__(msg, **kwargs)
+
+
+class ServiceTerminatedError(PoseAPIError):
+    """The API has been retired (code -9): use the posekit server or the local estimator."""
+
+
+class MaintenanceError(PoseAPIError):
+    """The service is under maintenance (code -7)."""
+
+
+class ServerError(PoseAPIError):
+    """The server failed (HTTP 5xx, or code -1 internal error)."""
+
+
+class APIConnectionError(PoseAPIError):
+    """No usable answer: the connection failed, was reset, or the server stayed silent."""
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """The server did not connect or answer within the client's timeout."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
 __all__ = ["PoseResult"]
 
 
-@dataclass
 class PoseResult:
     """A pose estimation result in the Kakao Pose API format.
 
@@ -39,14 +37,66 @@ class PoseResult:
         Where it came from (a file path, a URL, ``"synth"``...), for ``DataFrame.attrs``.
     partial
         True when the result covers only part of the video (an interrupted estimation).
+
+    Notes
+    -----
+    A result loaded from JSON keeps the original bytes and decodes the per-person structs only
+    when ``job``/``people`` are first touched; the tables are built straight from the bytes,
+    which is what makes :func:`posekit.load` fast on long videos. Treat a result as immutable:
+    after editing ``job`` in place, build a new one with :meth:`from_job`.
     """
 
-    kind: Literal["image", "video"]
-    people: list[Person] | None = None
-    job: JobResult | None = None
-    source: str | None = None
-    partial: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        kind: Literal["image", "video"],
+        people: list[Person] | None = None,
+        job: JobResult | None = None,
+        source: str | None = None,
+        partial: bool = False,
+        extra: dict[str, Any] | None = None,
+        *,
+        _raw: bytes | None = None,
+        _meta: Any = None,
+    ) -> None:
+        if kind not in ("image", "video"):
+            raise ValueError(f"kind must be 'image' or 'video', got {kind!r}")
+        self.kind = kind
+        self._people = people
+        self._job = job
+        self._raw = _raw  # the JSON this result was decoded from, until structs are touched
+        self._meta = _meta  # job answer without per-person structs (fast path), or None
+        self._flat: Any = None  # posekit.io.Flat cache: every detection as arrays
+        self.source = source
+        self.partial = partial
+        self.extra: dict[str, Any] = {} if extra is None else extra
+
+    @property
+    def people(self) -> list[Person] | None:
+        if self.kind != "image":
+            return None
+        if self._people is None and self._raw is not None:
+            from posekit.io import _image_decoder
+
+            self._people = _image_decoder.decode(self._raw)
+        self._raw = None
+        self._flat = None  # the caller may edit the structs: the bytes are no longer the truth
+        return self._people
+
+    @property
+    def job(self) -> JobResult | None:
+        if self.kind != "video":
+            return None
+        if self._job is None and self._raw is not None:
+            from posekit.io import _job_decoder
+
+            self._job = _job_decoder.decode(self._raw)
+        self._raw = None
+        self._flat = None
+        return self._job
+
+    def _header(self) -> Any:
+        """The job answer's top-level fields (video, job_id...) without decoding every person."""
+        return self._job if self._job is not None else self._meta
 
     # -- construction --------------------------------------------------------------------------
     @classmethod
@@ -79,26 +129,30 @@ class PoseResult:
     # -- metadata ------------------------------------------------------------------------------
     @property
     def fps(self) -> float | None:
-        if self.job is not None and self.job.video is not msgspec.UNSET:
-            return float(self.job.video.fps)
+        h = self._header()
+        if h is not None and h.video is not msgspec.UNSET:
+            return float(h.video.fps)
         return None
 
     @property
     def width(self) -> int | None:
-        if self.job is not None and self.job.video is not msgspec.UNSET:
-            return int(self.job.video.width)
+        h = self._header()
+        if h is not None and h.video is not msgspec.UNSET:
+            return int(h.video.width)
         return self.extra.get("width")
 
     @property
     def height(self) -> int | None:
-        if self.job is not None and self.job.video is not msgspec.UNSET:
-            return int(self.job.video.height)
+        h = self._header()
+        if h is not None and h.video is not msgspec.UNSET:
+            return int(h.video.height)
         return self.extra.get("height")
 
     @property
     def job_id(self) -> str | None:
-        if self.job is not None and self.job.job_id is not msgspec.UNSET:
-            return self.job.job_id
+        h = self._header()
+        if h is not None and h.job_id is not msgspec.UNSET:
+            return h.job_id
         return None
 
     @property
@@ -106,9 +160,9 @@ class PoseResult:
         """Frames in the video (``video.frames``), or 1 for an image result."""
         if self.kind == "image":
             return 1
-        assert self.job is not None
-        if self.job.video is not msgspec.UNSET:
-            return int(self.job.video.frames)
+        h = self._header()
+        if h is not None and h.video is not msgspec.UNSET:
+            return int(h.video.frames)
         return len(self.annotations())
 
     def annotations(self) -> list[Any]:
@@ -127,12 +181,14 @@ class PoseResult:
         return len(self.annotations())
 
     def __repr__(self) -> str:
-        anns = self.annotations()
-        n_obj = sum(len(a.objects) for a in anns)
-        ids = {o.object_id for a in anns for o in a.objects if o.object_id is not msgspec.UNSET}
+        from posekit.io import flatten
+
+        flat = flatten(self)
+        n_obj = len(flat.frame)
+        ids = set(flat.object_id.tolist())
         bits = [self.kind]
         if self.kind == "video":
-            bits.append(f"{len(anns)} frames")
+            bits.append(f"{len(set(flat.frame.tolist()))} frames with people")
             if self.fps:
                 bits.append(f"{self.fps:.3g} fps")
             if self.width:
@@ -173,6 +229,8 @@ class PoseResult:
     # -- serialisation -------------------------------------------------------------------------
     def to_json(self) -> bytes:
         """The result as API JSON bytes."""
+        if self._raw is not None:
+            return self._raw
         payload = self.people if self.kind == "image" else self.job
         return msgspec.json.encode(payload)
 

@@ -256,9 +256,7 @@ def _check_layout(df: pd.DataFrame) -> pd.MultiIndex:
     return index
 
 
-def to_dense(
-    kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")
-) -> DenseKeypoints:
+def to_dense(kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")) -> DenseKeypoints:
     """A keypoints table as a dense ``(frames, objects, 17, C)`` array (see DenseKeypoints)."""
     index = _check_layout(kp)
     missing = [c for c in columns if c not in kp.columns]
@@ -357,9 +355,7 @@ def from_wide(wide: pd.DataFrame) -> pd.DataFrame:
     order = np.lexsort((obj, frame))
     data = wide.to_numpy(np.float64)[order].reshape(-1, N_JOINTS, len(coords))
     index = _index(frame[order], obj[order])
-    out = pd.DataFrame(
-        {c: data[:, :, i].ravel() for i, c in enumerate(coords)}, index=index
-    )
+    out = pd.DataFrame({c: data[:, :, i].ravel() for i, c in enumerate(coords)}, index=index)
     fps = wide.attrs.get("fps")
     if fps:
         out["time"] = np.repeat(frame[order] / fps, N_JOINTS)

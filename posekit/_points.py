@@ -1,0 +1,259 @@
+"""Shared internals of angles, kinematics and metrics: dense x/y arrays and named points.
+
+A *point* is one of the 17 COCO joints or a midpoint of two of them (``mid_hip`` ...).
+:func:`dense_xy` turns a keypoints table into a ``(frames, objects, 17, 2)`` array; its frame axis
+can be made contiguous (every frame from the first to the last, absent ones NaN), which is what
+time derivatives need. Tables as :func:`posekit.tidy.keypoints` makes them (17 rows per person
+and frame, joints in order) take a fast path that moves whole 17-row blocks at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS
+from posekit.tidy import JOINT_DTYPE
+
+#: Midpoints usable wherever a point name is expected: name -> (joint, joint).
+MIDPOINTS: dict[str, tuple[str, str]] = {
+    "mid_shoulder": ("left_shoulder", "right_shoulder"),
+    "mid_hip": ("left_hip", "right_hip"),
+    "mid_ear": ("left_ear", "right_ear"),
+    "mid_eye": ("left_eye", "right_eye"),
+    "mid_elbow": ("left_elbow", "right_elbow"),
+    "mid_wrist": ("left_wrist", "right_wrist"),
+    "mid_knee": ("left_knee", "right_knee"),
+    "mid_ankle": ("left_ankle", "right_ankle"),
+}
+POINTS: tuple[str, ...] = (*JOINTS, *MIDPOINTS)
+
+
+def check_points(names: Iterable[str], what: str = "point") -> None:
+    bad = [n for n in names if n not in JOINT_INDEX and n not in MIDPOINTS]
+    if bad:
+        raise ValueError(f"unknown {what} name(s) {bad}; valid names: {list(POINTS)}")
+
+
+def joints_of(names: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        out.extend(MIDPOINTS.get(n, (n,)))
+    return list(dict.fromkeys(out))
+
+
+@dataclass
+class DenseXY:
+    """x, y of a keypoints table as ``values[frame_pos, object_pos, joint, (x, y)]``."""
+
+    values: np.ndarray
+    frames: np.ndarray  # frame number along axis 0
+    object_ids: np.ndarray  # object id along axis 1
+    present: np.ndarray  # (F, O) bool: the table has rows for this person in this frame
+    has_joint: np.ndarray  # (17,) bool: the table has rows for this joint at all
+    attrs: dict[str, Any]
+    # position of every table row (fast path: of every 17-row block) in the dense array
+    fpos: np.ndarray
+    opos: np.ndarray
+    jpos: np.ndarray | None  # None on the fast path
+
+    def point(self, name: str) -> np.ndarray:
+        """``(F, O, 2)`` coordinates of a joint or midpoint (NaN where either end is)."""
+        pair = MIDPOINTS.get(name)
+        if pair is None:
+            return self.values[:, :, JOINT_INDEX[name]]
+        a = self.values[:, :, JOINT_INDEX[pair[0]]]
+        b = self.values[:, :, JOINT_INDEX[pair[1]]]
+        return (a + b) * 0.5
+
+    def require(self, points: Iterable[str], what: str) -> None:
+        """ValueError when the table has no rows at all for a joint the points need."""
+        missing = [j for j in joints_of(points) if not self.has_joint[JOINT_INDEX[j]]]
+        if missing:
+            raise ValueError(f"{what} needs joint(s) {missing}, which the table does not have")
+
+
+def _check_table(kp: pd.DataFrame) -> pd.MultiIndex:
+    index = kp.index
+    if not isinstance(index, pd.MultiIndex) or list(index.names) != ["frame", "object_id", "joint"]:
+        raise ValueError(
+            "expected a keypoints table indexed by (frame, object_id, joint), "
+            f"got index names {list(index.names)}"
+        )
+    missing = [c for c in ("x", "y") if c not in kp.columns]
+    if missing:
+        raise ValueError(f"keypoints table has no column(s) {missing}; it has {list(kp.columns)}")
+    return index
+
+
+def _joint_codes(index: pd.MultiIndex) -> np.ndarray:
+    lev = index.levels[2]
+    names = [str(v) for v in lev]
+    unknown = [v for v in names if v not in JOINT_INDEX]
+    if unknown:
+        raise ValueError(f"unknown joint name(s) {unknown}; expected COCO names {list(JOINTS)}")
+    remap = np.array([JOINT_INDEX[v] for v in names], dtype=np.int64)
+    codes = np.asarray(index.codes[2])
+    return remap[codes] if len(remap) else codes
+
+
+def dense_xy(kp: pd.DataFrame, *, contiguous: bool = False) -> DenseXY:
+    """The x, y of a keypoints table as a dense array (see :class:`DenseXY`)."""
+    index = _check_table(kp)
+    n = len(kp)
+    jc = _joint_codes(index)
+    xy = kp[["x", "y"]].to_numpy(dtype=np.float64, na_value=np.nan)
+    fast = n % N_JOINTS == 0 and (
+        n == 0
+        or np.array_equal(jc.reshape(-1, N_JOINTS), np.broadcast_to(np.arange(17), (n // 17, 17)))
+    )
+    step = N_JOINTS if fast else 1
+    fcode = np.asarray(index.codes[0])[::step]
+    ocode = np.asarray(index.codes[1])[::step]
+    if fast and n:
+        # a 17-row block must belong to one (frame, object)
+        fc2 = np.asarray(index.codes[0]).reshape(-1, N_JOINTS)
+        oc2 = np.asarray(index.codes[1]).reshape(-1, N_JOINTS)
+        fast = bool((fc2 == fc2[:, :1]).all() and (oc2 == oc2[:, :1]).all())
+        if not fast:
+            fcode, ocode = np.asarray(index.codes[0]), np.asarray(index.codes[1])
+    fvals = np.asarray(index.levels[0], dtype=np.int64)[fcode]
+    ovals = np.asarray(index.levels[1], dtype=np.int64)[ocode]
+    if contiguous and len(fvals):
+        f0 = int(fvals.min())
+        frames = np.arange(f0, int(fvals.max()) + 1, dtype=np.int64)
+        fpos = fvals - f0
+    else:
+        frames, fpos = np.unique(fvals, return_inverse=True)
+    object_ids, opos = np.unique(ovals, return_inverse=True)
+    values = np.full((len(frames), len(object_ids), N_JOINTS, 2), np.nan)
+    present = np.zeros((len(frames), len(object_ids)), dtype=bool)
+    present[fpos, opos] = True
+    has_joint = np.zeros(N_JOINTS, dtype=bool)
+    if fast:
+        values[fpos, opos] = xy.reshape(-1, N_JOINTS, 2)
+        has_joint[:] = n > 0
+        jpos = None
+    else:
+        values[fpos, opos, jc] = xy
+        has_joint[np.unique(jc)] = True
+        jpos = jc
+    return DenseXY(values, frames, object_ids, present, has_joint, dict(kp.attrs), fpos, opos, jpos)
+
+
+def to_long(
+    dense: DenseXY, values: np.ndarray, columns: tuple[str, ...], like: pd.DataFrame
+) -> pd.DataFrame:
+    """A table with exactly ``like``'s index (and time column) from ``(F, O, 17, C)`` values."""
+    if dense.jpos is None:
+        data = values[dense.fpos, dense.opos].reshape(-1, len(columns))
+    else:
+        data = values[dense.fpos, dense.opos, dense.jpos]
+    out = pd.DataFrame(
+        {c: np.ascontiguousarray(data[:, i]) for i, c in enumerate(columns)}, index=like.index
+    )
+    if "time" in like.columns:
+        out["time"] = like["time"].to_numpy()
+    out.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
+    return out
+
+
+def frame_index(frames: np.ndarray, object_ids: np.ndarray, present: np.ndarray) -> pd.MultiIndex:
+    """(frame, object_id) MultiIndex of the present cells of an (F, O) grid, frame-major."""
+    fi, oi = np.nonzero(present)
+    return pd.MultiIndex(
+        levels=[pd.Index(frames, name="frame"), pd.Index(object_ids, name="object_id")],
+        codes=[fi, oi],
+        names=["frame", "object_id"],
+        verify_integrity=False,
+    )
+
+
+def per_frame_table(
+    grid: np.ndarray,
+    columns: list[str] | tuple[str, ...],
+    frames: np.ndarray,
+    object_ids: np.ndarray,
+    present: np.ndarray,
+    attrs: dict[str, Any],
+    step: str,
+) -> pd.DataFrame:
+    """A (frame, object_id) table from an ``(F, O, C)`` grid, with ``time`` when fps is known."""
+    fi, oi = np.nonzero(present)
+    data = grid[fi, oi]
+    out = pd.DataFrame(
+        {c: np.ascontiguousarray(data[:, i]) for i, c in enumerate(columns)},
+        index=frame_index(frames, object_ids, present),
+    )
+    fps = attrs.get("fps")
+    if fps:
+        out["time"] = frames[fi] / float(fps)
+    out.attrs = {k: v for k, v in attrs.items() if k != "history"}
+    out.attrs["history"] = [*attrs.get("history", []), step]
+    return out
+
+
+@dataclass
+class DenseFrames:
+    """A (frame, object_id)-indexed table as ``values[frame_pos, object_pos, column]``."""
+
+    values: np.ndarray
+    frames: np.ndarray
+    object_ids: np.ndarray
+    present: np.ndarray
+    columns: list[str]
+    fpos: np.ndarray
+    opos: np.ndarray
+
+
+def dense_frames(df: pd.DataFrame | pd.Series, *, contiguous: bool = True) -> DenseFrames:
+    """A (frame, object_id) table or Series (angles...) as a dense ``(F, O, C)`` array.
+
+    A Series or table indexed by ``frame`` alone is taken as one person (object_id 0).
+    Non-numeric columns and ``time`` are dropped.
+    """
+    frame_obj = pd.DataFrame(df) if isinstance(df, pd.Series) else df
+    index = frame_obj.index
+    if isinstance(index, pd.MultiIndex) and list(index.names)[:2] == ["frame", "object_id"]:
+        if index.nlevels != 2:
+            raise ValueError(
+                "expected a table indexed by (frame, object_id) (angles, trajectories); "
+                f"got index names {list(index.names)}"
+            )
+        fvals = index.get_level_values(0).to_numpy(np.int64)
+        ovals = index.get_level_values(1).to_numpy(np.int64)
+    elif not isinstance(index, pd.MultiIndex) and pd.api.types.is_integer_dtype(index):
+        fvals = index.to_numpy(np.int64)
+        ovals = np.zeros(len(index), dtype=np.int64)
+    else:
+        raise ValueError(
+            "expected a table or series indexed by (frame, object_id) or by frame; "
+            f"got index names {list(index.names)}"
+        )
+    columns = [
+        str(c)
+        for c in frame_obj.columns
+        if c != "time" and pd.api.types.is_numeric_dtype(frame_obj[c].dtype)
+    ]
+    if not columns:
+        raise ValueError(f"no numeric columns to work on; the table has {list(frame_obj.columns)}")
+    if contiguous and len(fvals):
+        f0 = int(fvals.min())
+        frames = np.arange(f0, int(fvals.max()) + 1, dtype=np.int64)
+        fpos = fvals - f0
+    else:
+        frames, fpos = np.unique(fvals, return_inverse=True)
+    object_ids, opos = np.unique(ovals, return_inverse=True)
+    values = np.full((len(frames), len(object_ids), len(columns)), np.nan)
+    values[fpos, opos] = frame_obj[columns].to_numpy(np.float64, na_value=np.nan)
+    present = np.zeros((len(frames), len(object_ids)), dtype=bool)
+    present[fpos, opos] = True
+    return DenseFrames(values, frames, object_ids, present, columns, fpos, opos)
+
+
+def joint_categorical(codes: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=JOINT_DTYPE)

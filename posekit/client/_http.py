@@ -1,0 +1,220 @@
+"""HTTP transport of the client: Kakao error bodies to typed exceptions, and safe retries.
+
+Which failures are retried depends on what a repeat could do to the server (``Safety``):
+
+* ``"idempotent"`` (``GET /pose/job/{id}``): connection errors, timeouts, resets, 429 and 5xx.
+* ``"stateless"`` (``POST /pose``, an image: nothing is kept server-side): failures to connect,
+  429, and 502/503/504 (gateway answers: the request never reached the service).
+* ``"once"`` (``POST /pose/job``, a video upload that creates a job): only failures to connect
+  (nothing was sent) and 429 (the request was refused, not accepted). Any other answer, a reset
+  or a read timeout after the body went out is final: a second upload could start a second job.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import msgspec
+import requests
+import urllib3.exceptions
+
+from posekit.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthError,
+    InvalidRequestError,
+    MaintenanceError,
+    PermissionDeniedError,
+    PoseAPIError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+    ServiceTerminatedError,
+)
+from posekit.schema import ErrorBody
+
+__all__ = ["KAKAO_ERRORS", "RetryPolicy", "Safety", "error_from_response", "send"]
+
+log = logging.getLogger("posekit.client")
+
+Safety = Literal["idempotent", "stateless", "once"]
+
+#: Kakao-wide error codes and the exception each becomes.
+KAKAO_ERRORS: dict[int, type[PoseAPIError]] = {
+    -1: ServerError,
+    -2: InvalidRequestError,
+    -3: PermissionDeniedError,
+    -4: PermissionDeniedError,
+    -5: PermissionDeniedError,
+    -7: MaintenanceError,
+    -8: InvalidRequestError,
+    -9: ServiceTerminatedError,
+    -10: QuotaExceededError,
+    -11: QuotaExceededError,
+    -12: PermissionDeniedError,
+    -401: AuthError,
+}
+_BY_STATUS: dict[int, type[PoseAPIError]] = {
+    400: InvalidRequestError,
+    401: AuthError,
+    403: PermissionDeniedError,
+    429: RateLimitError,
+}
+_RETRY_STATUS: dict[Safety, frozenset[int]] = {
+    "idempotent": frozenset({429, 500, 502, 503, 504}),
+    "stateless": frozenset({429, 502, 503, 504}),
+    "once": frozenset({429}),
+}
+_error_decoder = msgspec.json.Decoder(ErrorBody)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry (see the module notes for *what* is retried).
+
+    Parameters
+    ----------
+    retries
+        Retries after the first attempt.
+    backoff
+        First delay in seconds; doubles with each retry, up to ``max_backoff``, and is jittered
+        to between half and all of that.
+    max_retry_after
+        The longest ``Retry-After`` (seconds) the client waits for; a longer one is raised as
+        :class:`~posekit.errors.RateLimitError` with ``retry_after`` set.
+    """
+
+    retries: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        base = min(self.max_backoff, self.backoff * 2.0**attempt)
+        return base * (0.5 + 0.5 * rng())
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_from_response(resp: requests.Response) -> PoseAPIError:
+    """The typed exception for a non-2xx answer (Kakao's ``{"code", "msg"}`` body or other)."""
+    status = resp.status_code
+    method = resp.request.method if resp.request is not None else None
+    url = resp.url
+    body = resp.content or b""
+    code: int | None = None
+    try:
+        err = _error_decoder.decode(body)
+        code, msg = err.code, err.msg
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        head = body[:200].decode("utf-8", "replace").strip()
+        reason = resp.reason or "error"
+        msg = f"{reason}; body: {head!r}" if head else f"{reason} (empty body)"
+    if code is not None and code in KAKAO_ERRORS:
+        cls = KAKAO_ERRORS[code]
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = _BY_STATUS.get(status, PoseAPIError)
+    kwargs: dict[str, Any] = {"status": status, "code": code, "method": method, "url": url}
+    if status == 429 and cls is RateLimitError:
+        return RateLimitError(
+            msg, retry_after=retry_after_seconds(resp.headers.get("Retry-After")), **kwargs
+        )
+    return cls(msg, **kwargs)
+
+
+def _nothing_sent(exc: requests.RequestException) -> bool:
+    """True when the request failed before any byte reached the server (connect phase)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", exc.args[0])
+        return isinstance(
+            reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+        )
+    return False
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    safety: Safety,
+    policy: RetryPolicy,
+    timeout: float | tuple[float, float],
+    sleep: Callable[[float], Any] = time.sleep,
+    **kwargs: Any,
+) -> requests.Response:
+    """One API call with the retries ``safety`` allows; returns a 2xx answer or raises.
+
+    Raises
+    ------
+    PoseAPIError
+        The typed error of the last answer (:class:`AuthError`, :class:`QuotaExceededError`...).
+    APIConnectionError, APITimeoutError
+        No answer came (after the allowed retries).
+    """
+    attempt = 0
+    while True:
+        try:
+            resp = session.request(method, url, timeout=timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            may_retry = safety == "idempotent" or _nothing_sent(exc)
+            if not may_retry or attempt >= policy.retries:
+                raise _connection_error(exc, method, url, safety) from exc
+            wait = policy.delay(attempt)
+            log.info("%s %s: %s; retry %d in %.2f s", method, url, exc, attempt + 1, wait)
+        else:
+            if resp.ok:
+                return resp
+            err = error_from_response(resp)
+            if resp.status_code not in _RETRY_STATUS[safety] or attempt >= policy.retries:
+                raise err
+            advised = retry_after_seconds(resp.headers.get("Retry-After"))
+            if advised is not None and advised > policy.max_retry_after:
+                raise err
+            wait = advised if advised is not None else policy.delay(attempt)
+            log.info("%s %s: HTTP %d; retry %d in %.2f s", method, url, resp.status_code,
+                     attempt + 1, wait)  # fmt: skip
+            resp.close()
+        sleep(wait)
+        attempt += 1
+
+
+def _connection_error(
+    exc: requests.RequestException, method: str, url: str, safety: Safety
+) -> APIConnectionError:
+    timed_out = isinstance(exc, requests.Timeout)
+    what = "timed out" if timed_out else "failed"
+    msg = f"connection {what}: {exc}"
+    if safety == "once" and not _nothing_sent(exc):
+        msg += (
+            "; the upload may have reached the server and started a job, so it was not sent "
+            "again: check before resubmitting"
+        )
+    cls = APITimeoutError if timed_out else APIConnectionError
+    return cls(msg, method=method, url=url)

@@ -1,0 +1,233 @@
+"""What the client uploads: reading inputs, checking the documented limits, preparing images.
+
+Images (``POST /pose``): JPEG, PNG, HEIC or WebP; at most 2 MB; long side at most 2048 px and
+short side at least 320 px. Videos (``POST /pose/job``): Kakao's sample caps uploads at 50 MB.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Union
+
+import msgspec
+import numpy as np
+
+from posekit.errors import InputLimitError
+from posekit.result import PoseResult
+
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "MAX_LONG_SIDE",
+    "MAX_VIDEO_BYTES",
+    "MIN_SHORT_SIDE",
+    "FileInput",
+    "ImageCheck",
+    "PreparedImage",
+    "check_image",
+    "is_url",
+    "map_back",
+    "prepare_image",
+    "read_input",
+]
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_LONG_SIDE = 2048
+MIN_SHORT_SIDE = 320
+MAX_VIDEO_BYTES = 50 * 1024 * 1024
+
+#: A file to upload: a path, its bytes, or a binary file object.
+FileInput = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes]]  # noqa: UP007
+
+_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIC": "image/heic"}
+_EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIC": "heic"}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+
+def is_url(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def read_input(file: FileInput, what: str) -> tuple[bytes, str | None]:
+    """The bytes to upload and a file name (None when unknown)."""
+    if isinstance(file, bytes | bytearray | memoryview):
+        return bytes(file), None
+    if isinstance(file, str | os.PathLike):
+        path = Path(file)
+        try:
+            return path.read_bytes(), path.name
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no such {what} file: {path}") from None
+    read = getattr(file, "read", None)
+    if callable(read):
+        data = read()
+        if isinstance(data, str):
+            raise TypeError(f"the {what} file object must be opened in binary mode ('rb')")
+        name = getattr(file, "name", None)
+        return bytes(data), Path(name).name if isinstance(name, str) else None
+    raise TypeError(
+        f"{what} must be a path, bytes or a binary file object, not {type(file).__name__}"
+    )
+
+
+def sniff_format(data: bytes) -> str | None:
+    """``"JPEG"``, ``"PNG"``, ``"WEBP"``, ``"HEIC"`` from the magic bytes, else None."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "HEIC"
+    return None
+
+
+@dataclass(frozen=True)
+class ImageCheck:
+    """An image measured against the documented limits; ``problems`` empty means it may go."""
+
+    format: str | None
+    nbytes: int
+    size: tuple[int, int] | None  # (width, height); None when Pillow cannot read it (HEIC)
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def mime(self) -> str:
+        return _MIME.get(self.format or "", "application/octet-stream")
+
+    @property
+    def ext(self) -> str:
+        return _EXT.get(self.format or "", "bin")
+
+
+def _pillow_size(data: bytes) -> tuple[int, int] | None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:  # reads the header only
+            return int(im.size[0]), int(im.size[1])
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+
+
+def check_image(data: bytes) -> ImageCheck:
+    fmt = sniff_format(data)
+    size = _pillow_size(data)
+    problems = []
+    if fmt is None:
+        what = "an image Pillow can read" if size else "not a recognisable image"
+        problems.append(f"format is not JPEG, PNG, HEIC or WebP ({what})")
+    if len(data) > MAX_IMAGE_BYTES:
+        problems.append(f"{len(data) / 2**20:.2f} MB, more than {MAX_IMAGE_BYTES / 2**20:.0f} MB")
+    if size is not None:
+        long, short = max(size), min(size)
+        if long > MAX_LONG_SIDE:
+            problems.append(f"long side {long} px > {MAX_LONG_SIDE} px")
+        if short < MIN_SHORT_SIDE:
+            problems.append(f"short side {short} px < {MIN_SHORT_SIDE} px")
+    return ImageCheck(format=fmt, nbytes=len(data), size=size, problems=tuple(problems))
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image re-encoded to fit the limits, and how its pixels relate to the original's.
+
+    ``sent = original * (scale_x, scale_y)``; padding (if any) is added at the right/bottom, so it
+    does not move coordinates.
+    """
+
+    data: bytes
+    mime: str
+    original_size: tuple[int, int]
+    sent_size: tuple[int, int]
+    scale_x: float
+    scale_y: float
+
+
+def _fit_scale(w: int, h: int) -> float:
+    long, short = max(w, h), min(w, h)
+    s = min(1.0, MAX_LONG_SIDE / long)
+    if short * s < MIN_SHORT_SIDE and long * (MIN_SHORT_SIDE / short) <= MAX_LONG_SIDE:
+        s = MIN_SHORT_SIDE / short  # too small: upscale when the long side allows it
+    return s
+
+
+def prepare_image(data: bytes, *, quality: int = 92) -> PreparedImage:
+    """Resize (and pad, for very elongated images) and re-encode ``data`` to fit the limits.
+
+    The image is scaled so its long side is at most 2048 px and its short side at least 320 px
+    (padding at the right or bottom when no scale satisfies both), then encoded as JPEG (PNG for
+    images with transparency, when small enough), lowering the quality and then the size until
+    it is at most 2 MB.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        im = Image.open(io.BytesIO(data))
+        im.load()
+    except (UnidentifiedImageError, OSError) as exc:
+        fmt = sniff_format(data)
+        hint = " (HEIC needs the pillow-heif plugin to be prepared)" if fmt == "HEIC" else ""
+        raise InputLimitError(f"cannot decode the image to prepare it{hint}: {exc}") from None
+    w, h = im.size
+    im = im.convert("RGB")
+    s = _fit_scale(w, h)
+    while True:
+        nw, nh = max(1, round(w * s)), max(1, round(h * s))
+        scaled = im if (nw, nh) == (w, h) else im.resize((nw, nh), Image.Resampling.LANCZOS)
+        if min(nw, nh) < MIN_SHORT_SIDE:  # elongated: pad at the far edge
+            canvas = Image.new("RGB", (max(nw, MIN_SHORT_SIDE), max(nh, MIN_SHORT_SIDE)))
+            canvas.paste(scaled, (0, 0))
+            scaled = canvas
+        for q in range(quality, 49, -10):
+            buf = io.BytesIO()
+            scaled.save(buf, format="JPEG", quality=q)
+            if buf.tell() <= MAX_IMAGE_BYTES:
+                return PreparedImage(
+                    data=buf.getvalue(),
+                    mime="image/jpeg",
+                    original_size=(w, h),
+                    sent_size=scaled.size,
+                    scale_x=nw / w,
+                    scale_y=nh / h,
+                )
+        if min(nw, nh) <= MIN_SHORT_SIDE:
+            raise InputLimitError("cannot bring the image under 2 MB")  # pragma: no cover
+        s *= 0.8
+
+
+def map_back(result: PoseResult, prepared: PreparedImage) -> PoseResult:
+    """An image result on the prepared image, in the original image's pixel coordinates."""
+    sx, sy = prepared.scale_x, prepared.scale_y
+    people = []
+    for p in result.people or []:
+        kp = np.asarray(p.keypoints, dtype=np.float64).reshape(-1, 3).copy()
+        kp[:, 0] /= sx
+        kp[:, 1] /= sy
+        x, y, bw, bh = p.bbox
+        people.append(
+            msgspec.structs.replace(
+                p,
+                keypoints=kp.ravel().tolist(),
+                bbox=[x / sx, y / sy, bw / sx, bh / sy],
+                area=p.area / (sx * sy),
+            )
+        )
+    out = PoseResult.from_image(people, source=result.source)
+    out.extra.update(
+        width=prepared.original_size[0],
+        height=prepared.original_size[1],
+        prepared={
+            "sent_size": prepared.sent_size,
+            "scale_x": sx,
+            "scale_y": sy,
+        },
+    )
+    return out

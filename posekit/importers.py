@@ -1,0 +1,339 @@
+"""Importers: other tools' pose formats as Kakao-format :class:`PoseResult` objects.
+
+* OpenPose JSON folders (one ``*.json`` per frame) in the BODY_25, BODY_25B or COCO-18 layouts.
+* COCO keypoint detection results (a list) and COCO keypoint annotation files (a dict).
+
+Imported results follow Kakao's conventions: an undetected joint has score 0 (its coordinates are
+kept as the tool gave them), ``bbox`` and ``area`` follow Kakao's rule over the detected keypoints
+when the source has none, and the person ``score`` is the mean keypoint score when the source has
+none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+import numpy as np
+
+from posekit.errors import PoseFormatError
+from posekit.result import PoseResult
+from posekit.schema import (
+    N_JOINTS,
+    Annotation,
+    JobResult,
+    Person,
+    VideoInfo,
+    default_category,
+    default_info,
+)
+
+__all__ = ["OPENPOSE_TO_COCO", "load_coco", "load_openpose", "make_person"]
+
+#: For each OpenPose layout, the index of each COCO-17 joint in that layout's keypoint list.
+OPENPOSE_TO_COCO: dict[str, tuple[int, ...]] = {
+    "BODY_25": (0, 16, 15, 18, 17, 5, 2, 6, 3, 7, 4, 12, 9, 13, 10, 14, 11),
+    "BODY_25B": tuple(range(17)),
+    "COCO": (0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10),
+}
+_N_POINTS = {"BODY_25": 25, "BODY_25B": 25, "COCO": 18}
+_FRAME_RE = re.compile(r"(\d+)(?:_keypoints)?\.json$", re.IGNORECASE)
+
+OpenPoseLayout = Literal["auto", "BODY_25", "BODY_25B", "COCO"]
+
+
+def make_person(
+    kp: np.ndarray,
+    *,
+    score: float | None = None,
+    object_id: int | None = None,
+    bbox: Sequence[float] | None = None,
+    area: float | None = None,
+) -> Person:
+    """A Kakao ``Person`` from a ``(17, 3)`` array of x, y, score.
+
+    ``bbox`` defaults to Kakao's rule over the keypoints with a score above 0:
+    ``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``, ``area`` to ``w * h`` and ``score``
+    to the mean keypoint score.
+    """
+    kp = np.asarray(kp, dtype=np.float64).reshape(N_JOINTS, 3)
+    if bbox is None:
+        sel = kp[:, 2] > 0
+        if not sel.any():
+            sel = np.ones(N_JOINTS, dtype=bool)
+        lo = kp[sel, :2].min(axis=0)
+        hi = kp[sel, :2].max(axis=0)
+        w, h = hi - lo + 1.0
+        bbox = [float(lo[0]), float(lo[1]), float(w), float(h)]
+    if area is None:
+        area = float(bbox[2] * bbox[3])
+    if score is None:
+        score = float(np.round(kp[:, 2].mean(), 4))
+    return Person(
+        area=float(area),
+        bbox=[float(v) for v in bbox],
+        category_id=1,
+        keypoints=kp.ravel().tolist(),
+        score=float(score),
+        object_id=msgspec.UNSET if object_id is None else int(object_id),
+    )
+
+
+def _video_result(
+    annotations: list[Annotation],
+    *,
+    fps: float | None,
+    width: int | None,
+    height: int | None,
+    n_frames: int,
+    source: str,
+    description: str,
+) -> PoseResult:
+    job = JobResult(
+        status="success",
+        annotations=annotations,
+        categories=[default_category()],
+        info=default_info(description),
+        video=(
+            VideoInfo(
+                fps=float(fps), frames=n_frames, width=int(width or 0), height=int(height or 0)
+            )
+            if fps
+            else msgspec.UNSET
+        ),
+    )
+    # built directly (not from_job): without fps there is no video block, which load() refuses
+    return PoseResult(
+        kind="video", job=job, source=source, extra={"width": width, "height": height}
+    )
+
+
+def _frame_files(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+    if isinstance(source, str | os.PathLike):
+        folder = Path(source)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no such OpenPose folder: {folder}")
+        files = sorted(folder.glob("*.json"))
+        if not files:
+            raise PoseFormatError(f"{folder} holds no *.json files (one per frame expected)")
+    else:
+        files = [Path(f) for f in source]
+    numbered = [(_FRAME_RE.search(f.name), f) for f in files]
+    if all(m for m, _ in numbered):
+        return [f for _, f in sorted(numbered, key=lambda mf: int(mf[0].group(1)))]  # type: ignore[union-attr]
+    return sorted(files)
+
+
+def _guess_layout(people: list[np.ndarray]) -> str:
+    """Tell BODY_25 from BODY_25B: in BODY_25 point 1 is the neck, between the shoulders 2, 5."""
+    ratios = []
+    for p in people:
+        if (p[[1, 2, 5], 2] > 0.3).all():
+            width = np.linalg.norm(p[2, :2] - p[5, :2])
+            if width > 1:
+                ratios.append(np.linalg.norm(p[1, :2] - (p[2, :2] + p[5, :2]) / 2) / width)
+    if not ratios:
+        raise PoseFormatError(
+            "cannot tell BODY_25 from BODY_25B (no person with neck and shoulders detected): "
+            "pass layout='BODY_25' or layout='BODY_25B'"
+        )
+    return "BODY_25" if np.median(ratios) < 0.25 else "BODY_25B"
+
+
+def load_openpose(
+    source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    fps: float | None = None,
+    layout: OpenPoseLayout = "auto",
+    width: int | None = None,
+    height: int | None = None,
+) -> PoseResult:
+    """Import an OpenPose JSON folder (one file per frame) as a video result.
+
+    Parameters
+    ----------
+    source
+        The folder, or the frame files in order. The frame number is the number at the end of
+        each file name (``cam01.0012.json``, ``clip_000000000012_keypoints.json``).
+    fps
+        Frame rate; OpenPose files do not carry one. Without it the result has no ``video``
+        block: tables get no ``time`` column and saving needs ``fps`` set first.
+    layout
+        The keypoint layout; ``"auto"`` tells them apart by the number of points (18 is COCO)
+        and, for 25, by where point 1 lies (BODY_25's neck sits between the shoulders).
+    width, height
+        Frame size in pixels, if known.
+
+    Returns
+    -------
+    PoseResult
+        ``object_id`` is OpenPose's ``person_id`` when tracked; ``-1`` (untracked) gives the order
+        in the frame's list — use :func:`posekit.clean.assign_tracks` to make tracks.
+    """
+    files = _frame_files(source)
+    frames: list[tuple[int, list[tuple[int, np.ndarray]]]] = []
+    n_points = None
+    for i, f in enumerate(files):
+        try:
+            doc = json.loads(Path(f).read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise PoseFormatError(f"{f}: not valid JSON ({exc})", path="$") from None
+        people = doc.get("people") if isinstance(doc, dict) else None
+        if not isinstance(people, list):
+            raise PoseFormatError(f"{f}: expected an object with a 'people' list", path="$.people")
+        m = _FRAME_RE.search(Path(f).name)
+        frame = int(m.group(1)) if m else i
+        persons = []
+        for j, p in enumerate(people):
+            kp = p.get("pose_keypoints_2d") if isinstance(p, dict) else None
+            if not isinstance(kp, list) or len(kp) % 3 or len(kp) // 3 not in (18, 25):
+                got = len(kp) if isinstance(kp, list) else type(kp).__name__
+                raise PoseFormatError(
+                    f"{f}: pose_keypoints_2d has {got} values, expected 54 (COCO-18) or 75 (BODY_25)",
+                    path=f"$.people[{j}].pose_keypoints_2d",
+                )
+            arr = np.asarray(kp, dtype=np.float64).reshape(-1, 3)
+            if not np.isfinite(arr).all():
+                raise PoseFormatError(
+                    f"{f}: non-finite value", path=f"$.people[{j}].pose_keypoints_2d"
+                )
+            if n_points is None:
+                n_points = len(arr)
+            elif len(arr) != n_points:
+                raise PoseFormatError(
+                    f"{f}: {len(arr)} keypoints, but earlier frames had {n_points}",
+                    path=f"$.people[{j}].pose_keypoints_2d",
+                )
+            pid = p.get("person_id", -1)
+            pid = pid[0] if isinstance(pid, list) and pid else pid
+            persons.append((int(pid) if isinstance(pid, int | float) else -1, arr))
+        frames.append((frame, persons))
+    if layout == "auto":
+        if n_points == 18:
+            layout = "COCO"
+        elif n_points is None:
+            layout = "BODY_25"
+        else:
+            layout = _guess_layout([a for _, ps in frames for _, a in ps])  # type: ignore[assignment]
+    if n_points is not None and n_points != _N_POINTS[layout]:
+        raise PoseFormatError(
+            f"layout {layout} has {_N_POINTS[layout]} points, files have {n_points}"
+        )
+    idx = list(OPENPOSE_TO_COCO[layout])
+    tracked = all(pid >= 0 for _, ps in frames for pid, _ in ps)
+    annotations = []
+    for frame, persons in frames:
+        objs = [
+            make_person(arr[idx], object_id=pid if tracked else j)
+            for j, (pid, arr) in enumerate(persons)
+        ]
+        annotations.append(Annotation(frame_num=frame, objects=objs))
+    n_frames = (max(f for f, _ in frames) + 1) if frames else 0
+    res = _video_result(
+        annotations,
+        fps=fps,
+        width=width,
+        height=height,
+        n_frames=n_frames,
+        source=str(source) if isinstance(source, str | os.PathLike) else "<openpose files>",
+        description=f"Imported from OpenPose ({layout}) by posekit",
+    )
+    res.extra.update(layout=layout, tracked=tracked)
+    return res
+
+
+def load_coco(
+    source: str | os.PathLike[str] | dict[str, Any] | list[Any],
+    *,
+    fps: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> PoseResult:
+    """Import COCO keypoints: a detection results list or an annotation file.
+
+    Images become frames in the order of their ``image_id`` (annotation files: of the
+    ``images`` list sorted by id). In annotation files the third value is COCO's visibility
+    flag (0 not labelled, 1 occluded, 2 visible), turned into a score of 0 or 1; in results it
+    is the detector's keypoint score and is kept. A single image with no ``fps`` gives an image
+    result; otherwise a video result.
+    """
+    if isinstance(source, str | os.PathLike):
+        try:
+            doc = json.loads(Path(source).read_bytes())
+        except json.JSONDecodeError as exc:
+            raise PoseFormatError(f"{source}: not valid JSON ({exc})", path="$") from None
+        where = str(source)
+    else:
+        doc, where = source, "<object>"
+    if isinstance(doc, list):
+        anns, visibility, path = doc, False, "$"
+        image_ids = sorted({a.get("image_id") for a in anns if isinstance(a, dict)}, key=str)
+        sizes: dict[Any, tuple[int, int]] = {}
+    elif isinstance(doc, dict) and isinstance(doc.get("annotations"), list):
+        anns, visibility, path = doc["annotations"], True, "$.annotations"
+        images = sorted(doc.get("images") or [], key=lambda im: str(im.get("id")))
+        image_ids = [im.get("id") for im in images] or sorted(
+            {a.get("image_id") for a in anns if isinstance(a, dict)}, key=str
+        )
+        sizes = {im.get("id"): (im.get("width"), im.get("height")) for im in images}
+    else:
+        raise PoseFormatError(
+            f"not COCO keypoints ({where}): expected a results list or a dict with 'annotations'",
+            path="$",
+        )
+    if all(isinstance(i, int) for i in image_ids):
+        image_ids = sorted(image_ids)
+    frame_of = {iid: f for f, iid in enumerate(image_ids)}
+    per_frame: dict[int, list[Person]] = {f: [] for f in range(len(image_ids))}
+    for i, a in enumerate(anns):
+        p = f"{path}[{i}]"
+        if not isinstance(a, dict) or a.get("image_id") not in frame_of:
+            raise PoseFormatError("expected an object with a known image_id", path=p)
+        kp = a.get("keypoints")
+        if not isinstance(kp, list) or len(kp) != 3 * N_JOINTS:
+            got = len(kp) if isinstance(kp, list) else type(kp).__name__
+            raise PoseFormatError(
+                f"has {got} values, expected {3 * N_JOINTS}", path=p + ".keypoints"
+            )
+        try:
+            arr = np.asarray(kp, dtype=np.float64).reshape(N_JOINTS, 3)
+        except (TypeError, ValueError):
+            raise PoseFormatError("expected numbers", path=p + ".keypoints") from None
+        if not np.isfinite(arr).all():
+            raise PoseFormatError("non-finite value", path=p + ".keypoints")
+        if visibility:
+            arr[:, 2] = (arr[:, 2] > 0).astype(np.float64)
+        if a.get("num_keypoints") == 0:
+            continue  # crowd/empty annotations carry no pose
+        frame = frame_of[a["image_id"]]
+        bbox = a.get("bbox")
+        bbox = bbox if isinstance(bbox, list) and len(bbox) == 4 else None
+        per_frame[frame].append(
+            make_person(arr, score=a.get("score"), bbox=bbox, area=a.get("area") if bbox else None)
+        )
+    if len(image_ids) == 1 and not fps:
+        w, h = sizes.get(image_ids[0], (width, height))
+        return PoseResult(
+            kind="image", people=per_frame[0], source=where, extra={"width": w, "height": h}
+        )
+    annotations = []
+    for f, people in per_frame.items():
+        for j, person in enumerate(people):
+            person.object_id = j
+        annotations.append(Annotation(frame_num=f, objects=people))
+    if sizes and width is None:
+        width, height = next(iter(sizes.values()))
+    return _video_result(
+        annotations,
+        fps=fps,
+        width=width,
+        height=height,
+        n_frames=len(image_ids),
+        source=where,
+        description="Imported from COCO keypoints by posekit",
+    )

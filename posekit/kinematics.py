@@ -1,0 +1,359 @@
+"""Kinematics of keypoints: displacement, velocity, speed, acceleration, jerk, path length,
+angular velocity and trajectories.
+
+Derivatives are taken along time per (object_id, joint, coordinate) on a dense array whose frame
+axis holds every frame from the first to the last (frames absent from the table are NaN), so a
+gap in the table is a gap in time, never two neighbours.
+
+NaN handling: a derivative needs every sample its stencil touches. With ``method="central"`` the
+velocity at frame i uses frames i−1 and i+1, so it is NaN at the first and last frame, at every
+missing sample and next to one. Nothing is filled in and nothing smears further than the stencil.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import convolve1d
+from scipy.signal import savgol_coeffs
+
+from posekit._points import (
+    DenseXY,
+    check_points,
+    dense_frames,
+    dense_xy,
+    per_frame_table,
+    to_long,
+)
+from posekit.tidy import JOINT_DTYPE, get_fps
+
+__all__ = [
+    "acceleration",
+    "angular_velocity",
+    "displacement",
+    "jerk",
+    "path_length",
+    "speed",
+    "torso_length",
+    "trajectory",
+    "velocity",
+]
+
+Method = Literal["central", "savgol"]
+Normalize = Literal["torso"] | None
+
+
+def _derivative(
+    values: np.ndarray,
+    order: int,
+    dt: float,
+    method: str,
+    window: int,
+    polyorder: int,
+) -> np.ndarray:
+    """``order``-th time derivative along axis 0; NaN wherever the stencil meets a NaN or an end."""
+    if method == "central":
+        out = np.full_like(values, np.nan)
+        if order == 1:
+            out[1:-1] = (values[2:] - values[:-2]) / (2.0 * dt)
+        else:
+            acc = np.full_like(values, np.nan)
+            acc[1:-1] = (values[2:] - 2.0 * values[1:-1] + values[:-2]) / (dt * dt)
+            if order == 2:
+                out = acc
+            else:
+                out[1:-1] = (acc[2:] - acc[:-2]) / (2.0 * dt)
+        # the centre sample is not in the first-difference stencil, but a point that is missing
+        # has no velocity
+        return np.where(np.isnan(values), np.nan, out)
+    if method == "savgol":
+        if window % 2 == 0 or window < 3:
+            raise ValueError(f"window must be an odd number >= 3, got {window}")
+        if not order <= polyorder < window:
+            raise ValueError(
+                f"polyorder must be >= the derivative order ({order}) and < window ({window}), "
+                f"got {polyorder}"
+            )
+        if values.shape[0] < window:
+            raise ValueError(f"series of {values.shape[0]} frames is shorter than window {window}")
+        coeffs = savgol_coeffs(window, polyorder, deriv=order, delta=dt, use="conv")
+        return convolve1d(values, coeffs, axis=0, mode="constant", cval=np.nan)
+    raise ValueError(f"method must be 'central' or 'savgol', got {method!r}")
+
+
+def torso_length(kp: pd.DataFrame, /) -> pd.Series:
+    """Median torso length (px) per person: distance mid_shoulder–mid_hip over all frames."""
+    dense = dense_xy(kp)
+    return pd.Series(
+        _torso(dense), index=pd.Index(dense.object_ids, name="object_id"), name="torso_length"
+    )
+
+
+def _torso(dense: DenseXY) -> np.ndarray:
+    dense.require(["mid_shoulder", "mid_hip"], "torso length")
+    d = dense.point("mid_shoulder") - dense.point("mid_hip")
+    length = np.hypot(d[..., 0], d[..., 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: reported below
+        med = np.nanmedian(length, axis=0)
+    bad = ~(med > 0)
+    if bad.any():
+        raise ValueError(
+            f"cannot normalise by torso length: object_id(s) {dense.object_ids[bad].tolist()} "
+            "have no frame with both shoulders and both hips"
+        )
+    return med
+
+
+def _prepare(kp: pd.DataFrame, fps: float | None, normalize: Normalize, need_fps: bool = True):
+    if normalize not in (None, "torso"):
+        raise ValueError(f"normalize must be None or 'torso', got {normalize!r}")
+    rate = get_fps(kp, fps) if need_fps else None
+    dense = dense_xy(kp, contiguous=True)
+    values = dense.values
+    unit = "px"
+    if normalize == "torso":
+        values = values / _torso(dense)[None, :, None, None]
+        unit = "torso"
+    return dense, values, rate, unit
+
+
+def _kin(
+    kp: pd.DataFrame,
+    order: int,
+    columns: tuple[str, str],
+    name: str,
+    *,
+    fps: float | None,
+    method: Method,
+    window: int,
+    polyorder: int | None,
+    normalize: Normalize,
+) -> tuple[pd.DataFrame, DenseXY, np.ndarray]:
+    dense, values, rate, unit = _prepare(kp, fps, normalize)
+    assert rate is not None
+    po = polyorder if polyorder is not None else max(2, order)
+    deriv = _derivative(values, order, 1.0 / rate, method, window, po)
+    out = to_long(dense, deriv, columns, kp)
+    out.attrs["fps"] = rate
+    suffix = {1: "/s", 2: "/s²", 3: "/s³"}[order]
+    out.attrs["units"] = f"{unit}{suffix}"
+    opts = f"method={method!r}" + (
+        f", window={window}, polyorder={po}" if method == "savgol" else ""
+    )
+    out.attrs["history"].append(f"{name}({opts}, normalize={normalize!r})")
+    return out, dense, deriv
+
+
+def velocity(
+    kp: pd.DataFrame,
+    /,
+    *,
+    fps: float | None = None,
+    method: Method = "central",
+    window: int = 5,
+    polyorder: int | None = None,
+    normalize: Normalize = None,
+) -> pd.DataFrame:
+    """Velocity of every keypoint, columns ``vx``, ``vy`` in px/s (or torso lengths/s).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    fps
+        Frame rate; default ``kp.attrs["fps"]``.
+    method
+        ``"central"``: (x[i+1] − x[i−1]) / 2Δt. ``"savgol"``: Savitzky–Golay derivative over
+        ``window`` frames with a polynomial of ``polyorder`` (default 2), which also smooths.
+    normalize
+        ``"torso"``: divide by each person's median torso length (mid_shoulder–mid_hip).
+        ``attrs["units"]`` says which.
+
+    Returns
+    -------
+    DataFrame
+        The same index as ``kp``; columns ``vx``, ``vy`` and ``time``. Image y points down, so
+        ``vy > 0`` is moving down the picture. NaN where the stencil meets a missing sample or
+        an end of the series (see the module notes).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=4, fps=30).result.keypoints()
+    >>> vel = pk.kinematics.velocity(kp)
+    >>> list(vel.columns), vel.attrs["units"]
+    (['vx', 'vy', 'time'], 'px/s')
+    """
+    return _kin(kp, 1, ("vx", "vy"), "velocity", fps=fps, method=method, window=window,
+                polyorder=polyorder, normalize=normalize)[0]  # fmt: skip
+
+
+def acceleration(
+    kp: pd.DataFrame,
+    /,
+    *,
+    fps: float | None = None,
+    method: Method = "central",
+    window: int = 5,
+    polyorder: int | None = None,
+    normalize: Normalize = None,
+) -> pd.DataFrame:
+    """Acceleration, columns ``ax``, ``ay`` in px/s² (central: (x[i+1] − 2x[i] + x[i−1]) / Δt²).
+
+    Options as :func:`velocity`.
+    """
+    return _kin(kp, 2, ("ax", "ay"), "acceleration", fps=fps, method=method, window=window,
+                polyorder=polyorder, normalize=normalize)[0]  # fmt: skip
+
+
+def jerk(
+    kp: pd.DataFrame,
+    /,
+    *,
+    fps: float | None = None,
+    method: Method = "central",
+    window: int = 7,
+    polyorder: int | None = None,
+    normalize: Normalize = None,
+) -> pd.DataFrame:
+    """Jerk, columns ``jx``, ``jy`` in px/s³ (central: central difference of the acceleration,
+    a 5-frame stencil). Options as :func:`velocity`; savgol default window 7, polyorder 3."""
+    return _kin(kp, 3, ("jx", "jy"), "jerk", fps=fps, method=method, window=window,
+                polyorder=polyorder, normalize=normalize)[0]  # fmt: skip
+
+
+def speed(
+    kp: pd.DataFrame,
+    /,
+    *,
+    fps: float | None = None,
+    method: Method = "central",
+    window: int = 5,
+    polyorder: int | None = None,
+    normalize: Normalize = None,
+) -> pd.DataFrame:
+    """Speed (magnitude of :func:`velocity`), column ``speed`` in px/s; same index as ``kp``."""
+    out, _dense, _deriv = _kin(kp, 1, ("vx", "vy"), "speed", fps=fps, method=method,
+                             window=window, polyorder=polyorder, normalize=normalize)  # fmt: skip
+    sp = np.hypot(out["vx"].to_numpy(), out["vy"].to_numpy())
+    res = pd.DataFrame({"speed": sp}, index=out.index)
+    if "time" in out.columns:
+        res["time"] = out["time"].to_numpy()
+    res.attrs = out.attrs
+    return res
+
+
+def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataFrame:
+    """Frame-to-frame displacement ``dx``, ``dy`` = position[i] − position[i−1] (px per frame).
+
+    NaN at the first frame of the series and wherever either sample is missing (the frame before
+    a frame absent from the table counts as missing).
+    """
+    dense, values, _, unit = _prepare(kp, None, normalize, need_fps=False)
+    d = np.full_like(values, np.nan)
+    d[1:] = values[1:] - values[:-1]
+    out = to_long(dense, d, ("dx", "dy"), kp)
+    out.attrs["units"] = f"{unit}/frame"
+    out.attrs["history"].append(f"displacement(normalize={normalize!r})")
+    return out
+
+
+def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataFrame:
+    """Distance travelled by each joint of each person: the sum of frame-to-frame step lengths.
+
+    Steps with a missing end are skipped (not bridged). Returns a table indexed by
+    (object_id, joint) with columns ``path_length`` (px, or torso lengths) and ``n_steps``.
+    """
+    dense, values, _, unit = _prepare(kp, None, normalize, need_fps=False)
+    step = values[1:] - values[:-1]
+    length = np.hypot(step[..., 0], step[..., 1])  # (F-1, O, 17)
+    ok = np.isfinite(length)
+    total = np.where(ok, length, 0.0).sum(axis=0)  # (O, 17)
+    n = ok.sum(axis=0)
+    index = pd.MultiIndex.from_arrays(
+        [
+            np.repeat(dense.object_ids, 17),
+            pd.Categorical(
+                np.tile(JOINT_DTYPE.categories, len(dense.object_ids)), dtype=JOINT_DTYPE
+            ),
+        ],
+        names=["object_id", "joint"],
+    )
+    out = pd.DataFrame({"path_length": total.ravel(), "n_steps": n.ravel()}, index=index)
+    out.attrs = {k: v for k, v in kp.attrs.items() if k != "history"}
+    out.attrs["units"] = unit
+    out.attrs["history"] = [*kp.attrs.get("history", []), f"path_length(normalize={normalize!r})"]
+    return out
+
+
+def angular_velocity(
+    angles: pd.DataFrame | pd.Series,
+    /,
+    *,
+    fps: float | None = None,
+    method: Method = "central",
+    window: int = 5,
+    polyorder: int | None = None,
+    unwrap: bool = True,
+) -> pd.DataFrame:
+    """Angular velocity (deg/s) of angle series, per person.
+
+    Parameters
+    ----------
+    angles
+        A table from :mod:`posekit.angles` (indexed by (frame, object_id)), or one of its
+        columns. ``time`` is ignored.
+    unwrap
+        Unwrap ±360° jumps first so a segment crossing 180° does not give a spike.
+
+    Returns
+    -------
+    DataFrame
+        Same index, one column per angle (deg/s), plus ``time`` when fps is known.
+    """
+    from posekit.angles import unwrap_degrees
+
+    rate = get_fps(angles, fps)
+    d = dense_frames(angles, contiguous=True)
+    vals = unwrap_degrees(d.values, axis=0) if unwrap else d.values
+    po = polyorder if polyorder is not None else 2
+    deriv = _derivative(vals, 1, 1.0 / rate, method, window, po)
+    attrs = {**angles.attrs, "fps": rate, "units": "deg/s"}
+    grid = np.full_like(deriv, np.nan)
+    grid[d.fpos, d.opos] = deriv[d.fpos, d.opos]
+    present = np.zeros_like(d.present)
+    present[d.fpos, d.opos] = True
+    return per_frame_table(grid, d.columns, d.frames, d.object_ids, present, attrs,
+                           f"angular_velocity(method={method!r}, unwrap={unwrap})")  # fmt: skip
+
+
+def trajectory(
+    kp: pd.DataFrame,
+    /,
+    *,
+    joint: str = "mid_hip",
+    object_id: int | None = None,
+) -> pd.DataFrame:
+    """The path of one point (a joint, or a midpoint: ``mid_hip`` is the body centre).
+
+    Returns a table indexed by (frame, object_id), columns ``x``, ``y`` (px) and ``time`` when
+    fps is known; only ``object_id`` when given.
+    """
+    check_points([joint])
+    dense = dense_xy(kp)
+    dense.require([joint], f"trajectory of {joint!r}")
+    grid = dense.point(joint)
+    present = dense.present
+    if object_id is not None:
+        hit = np.flatnonzero(dense.object_ids == object_id)
+        if not len(hit):
+            raise ValueError(
+                f"object_id {object_id} not in the table; it has {dense.object_ids.tolist()}"
+            )
+        present = present & (np.arange(len(dense.object_ids)) == hit[0])[None, :]
+    return per_frame_table(grid, ["x", "y"], dense.frames, dense.object_ids, present, kp.attrs,
+                           f"trajectory(joint={joint!r}, object_id={object_id})")  # fmt: skip

@@ -1,0 +1,153 @@
+"""Shared helpers of the plot functions: table checks, people, colours, skeletons, time axes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from posekit.schema import JOINT_INDEX, JOINTS, KAKAO_SKELETON, N_JOINTS
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+# matplotlib's tab10, so people keep their colour in plots, the Player and rendered videos.
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+)  # fmt: skip
+
+
+def person_rgb(object_id: int) -> tuple[int, int, int]:
+    """The colour of person ``object_id`` as 0–255 RGB (stable across plots and frames)."""
+    return PALETTE[int(object_id) % len(PALETTE)]
+
+
+def person_color(object_id: int) -> tuple[float, float, float]:
+    """The colour of person ``object_id`` as matplotlib 0–1 RGB."""
+    r, g, b = person_rgb(object_id)
+    return (r / 255, g / 255, b / 255)
+
+
+def get_ax(ax: Axes | None, figsize: tuple[float, float] = (7, 4)) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def as_keypoints(data: Any, where: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """A keypoints table from a table or a :class:`PoseResult`, and the result's skeleton."""
+    from posekit.result import PoseResult
+
+    pairs = None
+    if isinstance(data, PoseResult):
+        pairs = result_skeleton(data)
+        data = data.keypoints()
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"{where}: expected a keypoints DataFrame or a PoseResult, got {type(data).__name__}"
+        )
+    if list(data.index.names) != ["frame", "object_id", "joint"]:
+        raise ValueError(
+            f"{where}: expected a keypoints table indexed by (frame, object_id, joint), "
+            f"got index {list(data.index.names)}"
+        )
+    for col in ("x", "y"):
+        if col not in data.columns:
+            raise ValueError(
+                f"{where}: the table has no column {col!r} (columns {list(data.columns)})"
+            )
+    return data, pairs
+
+
+def result_skeleton(result: Any) -> np.ndarray | None:
+    """0-based joint pairs from a result's ``categories`` (None when it has none)."""
+    import msgspec
+
+    job = getattr(result, "job", None)
+    if job is None or job.categories is msgspec.UNSET or not job.categories:
+        return None
+    return skeleton_pairs(job.categories[0].skeleton)
+
+
+def skeleton_pairs(
+    skeleton: Iterable[Sequence[int]] | None = None, *, like: Any = None
+) -> np.ndarray:
+    """Joint pairs as a 0-based ``(n, 2)`` int array.
+
+    ``skeleton`` is a list of 1-based joint id pairs as in the API's ``categories`` (for example
+    :data:`posekit.schema.COCO_SKELETON`); None takes ``like.attrs["skeleton"]`` when a table
+    carries one, else :data:`posekit.schema.KAKAO_SKELETON`.
+    """
+    if skeleton is None and like is not None:
+        skeleton = getattr(like, "attrs", {}).get("skeleton")
+    if skeleton is None:
+        skeleton = KAKAO_SKELETON
+    arr = np.asarray([tuple(p) for p in skeleton], dtype=np.int64).reshape(-1, 2)
+    if arr.size and (arr.min() < 1 or arr.max() > N_JOINTS):
+        raise ValueError(
+            f"skeleton pairs must be 1-based joint ids 1..{N_JOINTS}, got {arr.tolist()}"
+        )
+    return arr - 1
+
+
+def joint_list(joints: str | Iterable[str] | None, default: Sequence[str] = JOINTS) -> list[str]:
+    if joints is None:
+        return list(default)
+    out = [joints] if isinstance(joints, str) else list(joints)
+    bad = [j for j in out if j not in JOINT_INDEX]
+    if bad:
+        raise ValueError(f"unknown joint(s) {bad}; expected COCO names such as {JOINTS[:3]}")
+    return out
+
+
+def people_list(available: np.ndarray, people: int | Iterable[int] | None, where: str) -> list[int]:
+    ids = [int(v) for v in available]
+    if people is None:
+        return ids
+    want = [int(people)] if isinstance(people, (int, np.integer)) else [int(p) for p in people]
+    missing = [p for p in want if p not in ids]
+    if missing:
+        raise ValueError(f"{where}: no person with object_id {missing}; the table has {ids}")
+    return want
+
+
+def main_person(kp: pd.DataFrame) -> int:
+    """The object_id present in the most frames (ties: the smallest id)."""
+    ids = kp.index.get_level_values("object_id")
+    counts = pd.Series(np.ones(len(ids)), index=ids).groupby(level=0).size()
+    if counts.empty:
+        raise ValueError("the table is empty: no person to plot")
+    return int(counts.idxmax())
+
+
+def time_values(frames: np.ndarray, attrs: dict, fps: float | None) -> tuple[np.ndarray, str]:
+    """x values for a time axis: seconds when fps is known, else frame numbers."""
+    fps = fps if fps is not None else attrs.get("fps")
+    if fps:
+        return np.asarray(frames, dtype=np.float64) / float(fps), "time (s)"
+    return np.asarray(frames, dtype=np.float64), "frame"
+
+
+def image_axes(ax: Axes, width: float | None, height: float | None) -> None:
+    """Image-plane axes: y pointing down, equal aspect, limits of the picture when known."""
+    ax.set_aspect("equal")
+    if width and height:
+        ax.set_xlim(0, width)
+        ax.set_ylim(height, 0)
+    elif not ax.yaxis_inverted():
+        ax.invert_yaxis()
+
+
+def time_colored_segments(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments between consecutive finite points of a path, and each segment's mean time."""
+    ok = np.isfinite(xy).all(axis=1) & np.isfinite(t)
+    both = ok[:-1] & ok[1:]
+    seg = np.stack([xy[:-1], xy[1:]], axis=1)[both]
+    tm = ((t[:-1] + t[1:]) / 2)[both]
+    return seg, tm

@@ -1,0 +1,171 @@
+"""The skeletons of one frame, optionally over the video frame or an image."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from posekit.plot._common import (
+    as_keypoints,
+    get_ax,
+    image_axes,
+    joint_list,
+    people_list,
+    person_color,
+    skeleton_pairs,
+)
+from posekit.schema import JOINT_INDEX
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["skeleton"]
+
+
+def _frame_rows(kp: pd.DataFrame, frame: int | None) -> tuple[int, pd.DataFrame]:
+    frames = kp.index.get_level_values("frame")
+    if frame is None:
+        if len(frames) == 0:
+            raise ValueError("skeleton: the table is empty")
+        frame = int(frames.min())
+    rows = kp[frames == int(frame)]
+    if rows.empty:
+        lo, hi = (int(frames.min()), int(frames.max())) if len(frames) else (None, None)
+        raise ValueError(f"skeleton: frame {frame} is not in the table (frames {lo}..{hi})")
+    return int(frame), rows
+
+
+def skeleton(
+    data: Any,
+    frame: int | None = None,
+    *,
+    image: np.ndarray | str | os.PathLike[str] | None = None,
+    video: Any = None,
+    people: int | Iterable[int] | None = None,
+    joints: Iterable[str] | None = None,
+    skeleton: Sequence[Sequence[int]] | None = None,
+    min_score: float = 0.2,
+    faded_alpha: float = 0.3,
+    linewidth: float = 2.5,
+    markersize: float = 25.0,
+    labels: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw the skeletons of one frame, one colour per person, low-confidence parts faded.
+
+    Parameters
+    ----------
+    data
+        A keypoints table, or a :class:`~posekit.PoseResult` (whose ``categories`` skeleton is
+        then used).
+    frame
+        Frame number (the ``frame`` index level); default the first frame of the table.
+    image
+        A picture to draw on: an ``(H, W, 3)`` array or an image file.
+    video
+        A video file (or :class:`posekit._frames.FrameSource`): its frame ``frame`` is drawn under
+        the skeletons.
+    people, joints
+        Which object_ids and joints to draw (default all).
+    skeleton
+        1-based joint pairs; default the result's own, ``table.attrs["skeleton"]``, or
+        :data:`posekit.schema.KAKAO_SKELETON`.
+    min_score
+        Joints with a score below this, and lines touching them, are drawn with ``faded_alpha``.
+    labels
+        Write each person's ``object_id`` beside the head.
+
+    Returns
+    -------
+    Axes
+        Image-plane axes (y down, equal aspect). Each person is one ``LineCollection`` (gid
+        ``"skeleton-<id>"``) and one scatter (gid ``"joints-<id>"``).
+    """
+    from matplotlib.collections import LineCollection
+
+    kp, result_pairs = as_keypoints(data, "skeleton")
+    pairs = (
+        skeleton_pairs(skeleton, like=kp)
+        if skeleton is not None or result_pairs is None
+        else result_pairs
+    )
+    frame, rows = _frame_rows(kp, frame)
+    ax = get_ax(ax, (6, 6))
+    width, height = kp.attrs.get("width"), kp.attrs.get("height")
+
+    picture = None
+    if video is not None:
+        from posekit._frames import open_video
+
+        src = open_video(video)
+        picture = src.frame(frame)
+        width, height = src.width, src.height
+    elif image is not None:
+        if isinstance(image, (str, os.PathLike)):
+            import matplotlib.image as mpimg
+
+            picture = mpimg.imread(os.fspath(image))
+        else:
+            picture = np.asarray(image)
+        height, width = picture.shape[:2]
+    if picture is not None:
+        ax.imshow(picture, extent=(0, width, height, 0), interpolation="nearest")
+
+    mask = np.zeros(len(JOINT_INDEX), bool)
+    mask[[JOINT_INDEX[j] for j in joint_list(joints)]] = True
+    obj_level = rows.index.get_level_values("object_id")
+    ids = people_list(np.unique(obj_level), people, "skeleton")
+    has_score = "score" in rows.columns
+    for oid in ids:
+        person = rows[obj_level == oid]
+        jidx = np.array([JOINT_INDEX[str(j)] for j in person.index.get_level_values("joint")])
+        xy = np.full((len(JOINT_INDEX), 2), np.nan)
+        sc = np.ones(len(JOINT_INDEX))
+        xy[jidx] = person[["x", "y"]].to_numpy(np.float64)
+        if has_score:
+            sc[jidx] = np.nan_to_num(person["score"].to_numpy(np.float64), nan=0.0)
+        finite = np.isfinite(xy).all(axis=1) & mask
+        confident = finite & (sc >= min_score)
+        colour = person_color(oid)
+        segs, alphas = [], []
+        for a, b in pairs:
+            if finite[a] and finite[b]:
+                segs.append(xy[[a, b]])
+                alphas.append(1.0 if confident[a] and confident[b] else faded_alpha)
+        rgba = [(*colour, al) for al in alphas]
+        lc = LineCollection(segs, colors=rgba, linewidths=linewidth, capstyle="round", zorder=2)
+        lc.set_gid(f"skeleton-{oid}")
+        ax.add_collection(lc)
+        pts = xy[finite]
+        pt_alpha = np.where(confident[finite], 1.0, faded_alpha)
+        sc_art = ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=markersize,
+            c=[(*colour, al) for al in pt_alpha],
+            edgecolors="white",
+            linewidths=0.6,
+            zorder=3,
+        )
+        sc_art.set_gid(f"joints-{oid}")
+        if labels and finite.any():
+            top = int(np.argmin(np.where(finite, xy[:, 1], np.inf)))
+            ax.annotate(
+                f"id {oid}",
+                xy[top],
+                xytext=(0, 8),
+                textcoords="offset points",
+                ha="center",
+                color=colour,
+                fontsize=9,
+                fontweight="bold",
+            )
+    if picture is None and not (width and height):
+        ax.autoscale_view()
+    image_axes(ax, width, height)
+    ax.set_title(f"frame {frame}")
+    return ax

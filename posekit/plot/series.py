@@ -1,0 +1,336 @@
+"""Plots over time: trajectories in the image plane, time series, confidence heatmap,
+angle–angle diagrams and repetition markers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from posekit.plot._common import (
+    as_keypoints,
+    get_ax,
+    image_axes,
+    joint_list,
+    main_person,
+    people_list,
+    person_color,
+    time_colored_segments,
+    time_values,
+)
+from posekit.schema import JOINTS
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["angle_angle", "confidence", "timeseries", "trajectory"]
+
+_STYLES = ("-", "--", ":", "-.")
+
+
+def _colored_path(ax, xy, t, *, cmap, norm, linewidth, gid):
+    from matplotlib.collections import LineCollection
+
+    seg, tm = time_colored_segments(xy, t)
+    lc = LineCollection(seg, cmap=cmap, norm=norm, linewidths=linewidth, capstyle="round")
+    lc.set_array(tm)
+    lc.set_gid(gid)
+    ax.add_collection(lc)
+    return lc
+
+
+def trajectory(
+    kp: Any,
+    joint: str = "right_wrist",
+    *,
+    people: int | Iterable[int] | None = None,
+    fps: float | None = None,
+    image: np.ndarray | None = None,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    linewidth: float = 2.0,
+    ax: Axes | None = None,
+) -> Axes:
+    """The path of one joint in the image plane, coloured by time.
+
+    Parameters
+    ----------
+    kp
+        Keypoints table (or PoseResult).
+    joint
+        COCO joint name.
+    people
+        object_ids to draw (default all); each is one ``LineCollection`` with gid
+        ``"trajectory-<id>"`` whose segments join consecutive frames where the joint is known.
+    fps
+        Colour by seconds instead of frames (default ``kp.attrs["fps"]`` when set).
+    image
+        Optional picture (``(H, W, 3)``) under the path.
+
+    Returns
+    -------
+    Axes
+        y pointing down (image coordinates), equal aspect.
+    """
+    from matplotlib.colors import Normalize
+
+    kp, _ = as_keypoints(kp, "trajectory")
+    joint_list(joint)
+    sub = kp.xs(joint, level="joint")
+    ax = get_ax(ax, (6, 6))
+    if image is not None:
+        h, w = image.shape[:2]
+        ax.imshow(image, extent=(0, w, h, 0))
+    frames_all = sub.index.get_level_values("frame").to_numpy()
+    t_all, label = time_values(frames_all, kp.attrs, fps)
+    norm = Normalize(float(np.min(t_all)), float(np.max(t_all))) if len(t_all) else Normalize(0, 1)
+    obj = sub.index.get_level_values("object_id")
+    lc = None
+    for oid in people_list(np.unique(obj), people, "trajectory"):
+        rows = sub[obj == oid].sort_index()
+        t, _ = time_values(rows.index.get_level_values("frame").to_numpy(), kp.attrs, fps)
+        xy = rows[["x", "y"]].to_numpy(np.float64)
+        lc = _colored_path(
+            ax, xy, t, cmap=cmap, norm=norm, linewidth=linewidth, gid=f"trajectory-{oid}"
+        )
+    ax.autoscale_view()
+    if image is not None:
+        image_axes(ax, image.shape[1], image.shape[0])
+    else:
+        image_axes(ax, None, None)
+    if colorbar and lc is not None:
+        ax.figure.colorbar(lc, ax=ax, label=label, shrink=0.8)
+    ax.set_title(f"{joint} trajectory")
+    ax.set_xlabel("x (px)")
+    ax.set_ylabel("y (px)")
+    return ax
+
+
+def _series_frame(data: pd.Series | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    names = list(data.index.names)
+    if "frame" in names:
+        frames = data.index.get_level_values("frame").to_numpy()
+    else:
+        frames = np.asarray(data.index, dtype=np.float64)
+    if "object_id" in names:
+        obj = data.index.get_level_values("object_id").to_numpy()
+    else:
+        obj = np.zeros(len(data), dtype=np.int64)
+    return frames, obj
+
+
+def timeseries(
+    data: pd.DataFrame | pd.Series,
+    *,
+    columns: str | Sequence[str] | None = None,
+    joints: str | Iterable[str] | None = None,
+    people: int | Iterable[int] | None = None,
+    fps: float | None = None,
+    legend: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Values over time for chosen joints (or angles) and people.
+
+    Parameters
+    ----------
+    data
+        A keypoints-layout table (``x``, ``y``, ``score``, or kinematics columns such as
+        ``speed``), a table indexed by (frame, object_id) such as joint angles, or a Series.
+    columns
+        Columns to plot. Keypoints layout: default ``("x", "y")``, or ``"speed"`` (computed from
+        x and y when the table has no such column). Angle tables: default all columns.
+    joints
+        Keypoints layout only: joints to plot (default all 17).
+    people
+        object_ids (default all).
+    fps
+        x axis in seconds (default ``attrs["fps"]``; frames when unknown).
+
+    Returns
+    -------
+    Axes
+        One ``Line2D`` per (series, person), labelled ``"<joint> <column> · id <n>"``.
+    """
+    ax = get_ax(ax)
+    attrs = dict(data.attrs)
+    if isinstance(data, pd.Series):
+        name = str(data.name) if data.name is not None else "value"
+        data = data.to_frame(name)
+        data.attrs = attrs
+    keypoint_layout = list(data.index.names) == ["frame", "object_id", "joint"]
+    series: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (label, frames, obj, y)
+    if keypoint_layout:
+        cols = (
+            ["x", "y"]
+            if columns is None
+            else ([columns] if isinstance(columns, str) else list(columns))
+        )
+        for j in joint_list(joints, JOINTS):
+            sub = data.xs(j, level="joint")
+            for c in cols:
+                fr, ob = _series_frame(sub)
+                if c in sub.columns:
+                    y = sub[c].to_numpy(np.float64)
+                elif c == "speed":
+                    y = _speed(sub, get_fps_or_none(attrs, fps))
+                else:
+                    raise ValueError(f"timeseries: no column {c!r} (columns {list(data.columns)})")
+                series.append((f"{j} {c}", fr, ob, y))
+    else:
+        if joints is not None:
+            raise ValueError("timeseries: joints= applies to keypoints tables; use columns=")
+        cols = (
+            list(data.columns)
+            if columns is None
+            else ([columns] if isinstance(columns, str) else list(columns))
+        )
+        missing = [c for c in cols if c not in data.columns]
+        if missing:
+            raise ValueError(f"timeseries: no column(s) {missing} (columns {list(data.columns)})")
+        cols = [c for c in cols if c != "time"]
+        fr, ob = _series_frame(data)
+        for c in cols:
+            series.append((str(c), fr, ob, data[c].to_numpy(np.float64)))
+    all_ids = np.unique(np.concatenate([s[2] for s in series])) if series else np.array([], int)
+    ids = people_list(all_ids, people, "timeseries")
+    by_person = len(ids) > 1
+    xlabel = "frame"
+    for k, (label, fr, ob, y) in enumerate(series):
+        for m, oid in enumerate(ids):
+            sel = ob == oid
+            order = np.argsort(fr[sel], kind="stable")
+            x, xlabel = time_values(fr[sel][order], attrs, fps)
+            kwargs: dict[str, Any] = {}
+            if by_person:
+                kwargs = {"color": person_color(oid), "linestyle": _STYLES[k % len(_STYLES)]}
+            ax.plot(x, y[sel][order], label=f"{label} · id {oid}" if by_person else label, **kwargs)
+            _ = m
+    ax.set_xlabel(xlabel)
+    if legend and series:
+        ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+def get_fps_or_none(attrs: dict, fps: float | None) -> float | None:
+    value = fps if fps is not None else attrs.get("fps")
+    return float(value) if value else None
+
+
+def _speed(sub: pd.DataFrame, fps: float | None) -> np.ndarray:
+    """Speed (px/s, or px/frame without fps) by backward differences per person, NaN first."""
+    fr, ob = _series_frame(sub)
+    xy = sub[["x", "y"]].to_numpy(np.float64)
+    out = np.full(len(sub), np.nan)
+    for oid in np.unique(ob):
+        idx = np.flatnonzero(ob == oid)
+        idx = idx[np.argsort(fr[idx], kind="stable")]
+        d = np.diff(xy[idx], axis=0)
+        dt = np.diff(fr[idx]).astype(np.float64)
+        if fps:
+            dt = dt / fps
+        out[idx[1:]] = np.hypot(d[:, 0], d[:, 1]) / dt
+    return out
+
+
+def confidence(
+    kp: Any,
+    *,
+    person: int | None = None,
+    fps: float | None = None,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Keypoint confidence as a heatmap: joints (rows) × frames (columns), for one person.
+
+    Frames where the person is absent are left blank (NaN). ``person`` defaults to the object_id
+    present in the most frames. The image's array is ``(17, n_frames)`` in joint order.
+    """
+    kp, _ = as_keypoints(kp, "confidence")
+    if "score" not in kp.columns:
+        raise ValueError("confidence: the table has no 'score' column")
+    oid = (
+        main_person(kp)
+        if person is None
+        else people_list(np.unique(kp.index.get_level_values("object_id")), person, "confidence")[0]
+    )
+    sub = kp.xs(oid, level="object_id")
+    frames_present = np.unique(sub.index.get_level_values("frame").to_numpy())
+    f0, f1 = int(frames_present.min()), int(frames_present.max())
+    grid = np.full((len(JOINTS), f1 - f0 + 1), np.nan)
+    fr = sub.index.get_level_values("frame").to_numpy() - f0
+    jc = (
+        sub.index.get_level_values("joint").codes
+        if hasattr(sub.index.get_level_values("joint"), "codes")
+        else None
+    )
+    if jc is None:
+        jc = np.array([JOINTS.index(str(j)) for j in sub.index.get_level_values("joint")])
+    grid[np.asarray(jc), fr] = sub["score"].to_numpy(np.float64)
+    ax = get_ax(ax, (9, 4))
+    (t0, t1), label = time_values(np.array([f0 - 0.5, f1 + 0.5]), kp.attrs, fps)
+    im = ax.imshow(
+        grid,
+        aspect="auto",
+        cmap=cmap,
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+        extent=(t0, t1, len(JOINTS) - 0.5, -0.5),
+    )
+    ax.set_yticks(range(len(JOINTS)), JOINTS, fontsize=7)
+    ax.set_xlabel(label)
+    ax.set_title(f"keypoint confidence · id {oid}")
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label="score")
+    return ax
+
+
+def angle_angle(
+    angles: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    people: int | Iterable[int] | None = None,
+    fps: float | None = None,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    linewidth: float = 2.0,
+    ax: Axes | None = None,
+) -> Axes:
+    """One angle against another (a cyclogram), coloured by time.
+
+    ``angles`` is indexed by (frame, object_id) or by frame, with the angle columns in degrees.
+    Each person is one ``LineCollection`` with gid ``"angle-angle-<id>"``.
+    """
+    from matplotlib.colors import Normalize
+
+    for col in (x, y):
+        if col not in angles.columns:
+            raise ValueError(f"angle_angle: no column {col!r} (columns {list(angles.columns)})")
+    fr, ob = _series_frame(angles)
+    t_all, label = time_values(fr, angles.attrs, fps)
+    norm = (
+        Normalize(float(np.nanmin(t_all)), float(np.nanmax(t_all)))
+        if len(t_all)
+        else Normalize(0, 1)
+    )
+    ax = get_ax(ax, (5, 5))
+    lc = None
+    for oid in people_list(np.unique(ob), people, "angle_angle"):
+        sel = np.flatnonzero(ob == oid)
+        sel = sel[np.argsort(fr[sel], kind="stable")]
+        xy = np.column_stack(
+            [angles[x].to_numpy(np.float64)[sel], angles[y].to_numpy(np.float64)[sel]]
+        )
+        lc = _colored_path(
+            ax, xy, t_all[sel], cmap=cmap, norm=norm, linewidth=linewidth, gid=f"angle-angle-{oid}"
+        )
+    ax.autoscale_view()
+    ax.set_xlabel(f"{x} (°)")
+    ax.set_ylabel(f"{y} (°)")
+    if colorbar and lc is not None:
+        ax.figure.colorbar(lc, ax=ax, label=label, shrink=0.8)
+    return ax

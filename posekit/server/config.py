@@ -1,0 +1,239 @@
+"""Server configuration: limits, keys, the URL policy and the pluggable estimator."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+import time
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+__all__ = [
+    "DEFAULT_ESTIMATOR",
+    "Estimator",
+    "ServerConfig",
+    "load_keys",
+    "resolve_estimator",
+]
+
+#: Where the server's estimator comes from unless configured otherwise.
+DEFAULT_ESTIMATOR = "posekit.estimate"
+
+MB = 1024 * 1024
+DAY_S = 86400.0
+
+
+@runtime_checkable
+class Estimator(Protocol):
+    """What the server needs from an estimator (the :mod:`posekit.estimate` module qualifies).
+
+    ``estimate_image`` takes the path of an image file; ``estimate_video`` the path of a video
+    file. Both return a :class:`posekit.PoseResult`. Bad input (not an image, not a video) should
+    raise ``ValueError``; the server answers it as a bad parameter (image) or a failed job (video).
+    An optional ``warmup()`` is called once per worker at start, to load models ahead of the
+    first request.
+    """
+
+    def estimate_image(self, image: Any, /) -> Any: ...
+
+    def estimate_video(self, path: Any, /, *, smoothing: bool = True) -> Any: ...
+
+
+@dataclass
+class ServerConfig:
+    """Everything :func:`posekit.server.create_app` needs.
+
+    Parameters
+    ----------
+    data_dir
+        Folder for the job database (``jobs.sqlite3``), uploaded inputs and results.
+    keys
+        Accepted REST API keys (``Authorization: KakaoAK <key>``). Empty: a key is generated,
+        written to ``<data_dir>/api_key`` (mode 0600) and its path logged (never the key).
+    estimator
+        An object with ``estimate_image`` / ``estimate_video`` (a module counts), or its dotted
+        path ``"package.module"`` / ``"package.module:attribute"``. Classes are instantiated.
+    workers
+        Video jobs estimated at once (default: half the cores, at least 1).
+    worker_kind
+        ``"process"``: estimation runs in worker processes (a crash or the GIL cannot touch the
+        HTTP side); ``"thread"``: in threads of the server process (fast to start; tests).
+    max_image_bytes, max_video_bytes
+        Upload and download limits (Kakao: images 2 MB; its sample caps videos at 50 MB).
+    max_queue
+        Jobs waiting at most; beyond, ``POST /pose/job`` answers 429 with code -10.
+    max_image_requests
+        ``POST /pose`` requests in flight at most; beyond, 429 with code -10.
+    retention_s
+        Seconds a finished job's result is kept (Kakao: 7 days); then its status is
+        ``not found``.
+    allow_private_urls
+        Let ``image_url``/``video_url``/``callback_url`` reach loopback, private and link-local
+        addresses (cloud metadata addresses stay refused).
+    url_ports
+        Ports those URLs may use; ``None`` allows any (Kakao: 80 and 443).
+    connect_timeout_s, read_timeout_s, download_timeout_s
+        Timeouts of every outbound request (Kakao advises 5 s connect, 15 s read);
+        ``download_timeout_s`` bounds a whole download.
+    clock
+        Seconds since the epoch; injectable so tests can age jobs.
+    """
+
+    data_dir: Path = field(default_factory=lambda: Path("posekit-server-data"))
+    keys: tuple[str, ...] = ()
+    estimator: Any = DEFAULT_ESTIMATOR
+    workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    worker_kind: Literal["process", "thread"] = "process"
+    max_image_bytes: int = 2 * MB
+    max_video_bytes: int = 50 * MB
+    max_queue: int = 100
+    max_image_requests: int = 16
+    retention_s: float = 7 * DAY_S
+    allow_private_urls: bool = False
+    url_ports: tuple[int, ...] | None = (80, 443)
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 15.0
+    download_timeout_s: float = 120.0
+    clock: Callable[[], float] = time.time
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        self.keys = tuple(k for k in self.keys if k)
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+        if self.worker_kind not in ("process", "thread"):
+            raise ValueError(f"worker_kind must be 'process' or 'thread', got {self.worker_kind!r}")
+        for name in ("max_image_bytes", "max_video_bytes", "max_queue", "max_image_requests"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> ServerConfig:
+        """A configuration from ``POSEKIT_SERVER_*`` environment variables, then ``overrides``.
+
+        ``POSEKIT_SERVER_KEYS`` (comma-separated keys), ``POSEKIT_SERVER_KEYS_FILE``,
+        ``POSEKIT_SERVER_DATA_DIR``, ``POSEKIT_SERVER_ESTIMATOR`` (dotted path),
+        ``POSEKIT_SERVER_WORKERS``, ``POSEKIT_SERVER_WORKER_KIND``,
+        ``POSEKIT_SERVER_ALLOW_PRIVATE_URLS`` (1/true), ``POSEKIT_SERVER_URL_PORTS``
+        (``80,443`` or ``any``), ``POSEKIT_SERVER_MAX_IMAGE_BYTES``,
+        ``POSEKIT_SERVER_MAX_VIDEO_BYTES``, ``POSEKIT_SERVER_MAX_QUEUE``.
+        """
+        env = dict(os.environ if env is None else env)
+        kw: dict[str, Any] = {}
+
+        def get(name: str) -> str | None:
+            value = env.get(f"POSEKIT_SERVER_{name}")
+            return value if value not in (None, "") else None
+
+        keys: list[str] = []
+        if (v := get("KEYS")) is not None:
+            keys += [k.strip() for k in v.split(",") if k.strip()]
+        if (v := get("KEYS_FILE")) is not None:
+            keys += load_keys(v)
+        if keys:
+            kw["keys"] = tuple(keys)
+        if (v := get("DATA_DIR")) is not None:
+            kw["data_dir"] = Path(v)
+        if (v := get("ESTIMATOR")) is not None:
+            kw["estimator"] = v
+        if (v := get("WORKER_KIND")) is not None:
+            kw["worker_kind"] = v
+        if (v := get("ALLOW_PRIVATE_URLS")) is not None:
+            kw["allow_private_urls"] = v.strip().lower() in ("1", "true", "yes", "on")
+        if (v := get("URL_PORTS")) is not None:
+            kw["url_ports"] = parse_ports(v)
+        for name in ("WORKERS", "MAX_IMAGE_BYTES", "MAX_VIDEO_BYTES", "MAX_QUEUE"):
+            if (v := get(name)) is not None:
+                try:
+                    kw[name.lower()] = int(v)
+                except ValueError:
+                    raise ValueError(
+                        f"POSEKIT_SERVER_{name} must be an integer, got {v!r}"
+                    ) from None
+        kw.update(overrides)
+        return cls(**kw)
+
+    def ensure_keys(self) -> Path | None:
+        """Generate and store a key when none is configured; return the key file written."""
+        if self.keys:
+            return None
+        path = self.data_dir / "api_key"
+        if path.exists():
+            self.keys = tuple(load_keys(path))
+            if self.keys:
+                return path
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(16)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key + "\n")
+        self.keys = (key,)
+        return path
+
+
+def parse_ports(text: str) -> tuple[int, ...] | None:
+    """``"80,443"`` -> ``(80, 443)``; ``"any"`` -> ``None``."""
+    if text.strip().lower() in ("any", "*", "all"):
+        return None
+    try:
+        ports = tuple(int(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise ValueError(f"ports must be a comma-separated list or 'any', got {text!r}") from None
+    if not ports or any(not 0 < p < 65536 for p in ports):
+        raise ValueError(f"ports must be between 1 and 65535, got {text!r}")
+    return ports
+
+
+def load_keys(path: str | os.PathLike[str]) -> list[str]:
+    """Read API keys from a file: one per line; blank lines and ``#`` comments ignored."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such keys file: {path}") from None
+    keys = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            keys.append(line)
+    return keys
+
+
+def estimator_spec(estimator: Any) -> Any:
+    """A picklable description of ``estimator`` for worker processes: modules by name."""
+    if isinstance(estimator, types.ModuleType):
+        return estimator.__name__
+    return estimator
+
+
+def resolve_estimator(spec: Any) -> Estimator:
+    """Turn a dotted path, module, class or object into an object with the estimator methods.
+
+    Raises
+    ------
+    ValueError
+        The path cannot be imported or the object lacks ``estimate_image``/``estimate_video``.
+    """
+    obj = spec
+    if isinstance(spec, str):
+        module_name, _, attr = spec.partition(":")
+        try:
+            obj = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ValueError(f"cannot import estimator module {module_name!r}: {exc}") from exc
+        for part in filter(None, attr.split(".")):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise ValueError(f"estimator {spec!r}: {module_name} has no {attr!r}") from None
+    if isinstance(obj, type):
+        obj = obj()
+    missing = [
+        m for m in ("estimate_image", "estimate_video") if not callable(getattr(obj, m, None))
+    ]
+    if missing:
+        raise ValueError(f"estimator {spec!r} has no callable {' or '.join(missing)}")
+    return obj  # type: ignore[no-any-return]

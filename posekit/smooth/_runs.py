@@ -1,0 +1,139 @@
+"""NaN-aware machinery shared by the filters: series views and contiguous runs.
+
+A keypoints table becomes an ``(S, N)`` array of series, one row per (object_id, joint,
+coordinate), over the table's full frame range (frames missing from the table are NaN, so they
+break runs like any other gap). Filters then work on *runs*, the maximal stretches of
+consecutive finite values of one series; runs of equal length are processed together in one
+vectorised call, so the cost is a handful of numpy calls per distinct run length, never a Python
+loop over series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from posekit.tidy import DenseKeypoints, to_dense, with_history
+
+__all__ = ["SeriesView", "apply_runs", "find_runs", "odd_pad", "series_view"]
+
+
+@dataclass
+class SeriesView:
+    """A keypoints table as ``(S, N)`` series (see module docstring)."""
+
+    dense: DenseKeypoints
+    pos: np.ndarray  # position of each dense frame on the full frame axis
+    first_frame: int
+    data: np.ndarray  # (O * 17 * C, N) float64, C-contiguous
+
+    @property
+    def n_frames(self) -> int:
+        return self.data.shape[1]
+
+    def shaped(self, data: np.ndarray | None = None) -> np.ndarray:
+        """``data`` (default: own) as ``(O, 17, C, N)``."""
+        d = self.data if data is None else data
+        o, j, c = self.dense.values.shape[1:]
+        return d.reshape(o, j, c, -1)
+
+    def to_table(self, data: np.ndarray, like: pd.DataFrame, step: str) -> pd.DataFrame:
+        """A copy of ``like`` with the view's columns replaced by ``data`` (same index)."""
+        fc, oc, jc = self.dense._codes  # type: ignore[misc]
+        arr = self.shaped(data)
+        cols = {}
+        for name in like.columns:
+            if name in self.dense.columns:
+                k = self.dense.columns.index(name)
+                cols[name] = arr[oc, jc, k, self.pos[fc]]
+            else:
+                cols[name] = like[name].to_numpy(copy=True)
+        out = pd.DataFrame(cols, index=like.index, copy=False)
+        return with_history(out, step, like=like)
+
+
+def series_view(kp: pd.DataFrame, columns: tuple[str, ...] = ("x", "y")) -> SeriesView:
+    """The ``(S, N)`` series of ``columns`` over the table's full frame range."""
+    dense = to_dense(kp, columns)
+    frames = dense.frames
+    if len(frames) == 0:
+        raise ValueError("the keypoints table is empty")
+    first = int(frames[0])
+    pos = (frames - first).astype(np.intp)
+    n = int(frames[-1]) - first + 1
+    o, j, c = dense.values.shape[1:]
+    full = np.full((o, j, c, n), np.nan)
+    full[..., pos] = dense.values.transpose(1, 2, 3, 0)
+    return SeriesView(dense=dense, pos=pos, first_frame=first, data=full.reshape(o * j * c, n))
+
+
+def find_runs(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of consecutive finite values along the last axis of a 2-D array.
+
+    Returns
+    -------
+    starts, lengths
+        ``starts`` index the flattened (C-order) array; a run never crosses a row boundary.
+    """
+    s, n = data.shape
+    valid = np.zeros((s, n + 1), dtype=np.int8)
+    valid[:, :n] = np.isfinite(data)
+    edges = np.diff(valid.ravel(), prepend=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    lengths = ends - starts
+    # positions were on an (s, n + 1) grid; map back to the (s, n) array
+    starts = starts - starts // (n + 1)
+    return starts, lengths
+
+
+def apply_runs(
+    data: np.ndarray,
+    func: Callable[[np.ndarray], np.ndarray],
+    min_len: int,
+) -> tuple[np.ndarray, int, int]:
+    """Apply ``func`` to every run of at least ``min_len`` values, batched by run length.
+
+    ``func`` gets an ``(n_runs, L)`` array and returns one of the same shape. Values outside
+    runs (NaN) and runs shorter than ``min_len`` are copied unchanged.
+
+    Returns
+    -------
+    out, n_done, n_short
+        The filtered array, the number of runs filtered and the number left unfiltered for
+        being too short.
+    """
+    out = np.array(data, dtype=np.float64, order="C", copy=True)
+    flat_in = np.ascontiguousarray(data, dtype=np.float64).reshape(-1)
+    flat_out = out.reshape(-1)
+    starts, lengths = find_runs(data)
+    keep = lengths >= min_len
+    n_short = int((~keep).sum())
+    starts, lengths = starts[keep], lengths[keep]
+    if len(lengths) == 0:
+        return out, 0, n_short
+    order = np.argsort(lengths, kind="stable")
+    lengths = lengths[order]
+    starts = starts[order]
+    bounds = np.flatnonzero(np.diff(lengths)) + 1
+    for s, e in zip(np.r_[0, bounds], np.r_[bounds, len(lengths)], strict=True):
+        idx = starts[s:e, None] + np.arange(int(lengths[s]))
+        flat_out[idx] = func(flat_in[idx])
+    return out, len(lengths), n_short
+
+
+def odd_pad(a: np.ndarray, n: int) -> np.ndarray:
+    """Extend rows by ``n`` values each side by point reflection about the end values.
+
+    Odd extension (``2 * a[0] - a[k]``) keeps straight lines straight, so symmetric
+    normalised filters leave ramps and constants exactly unchanged up to the run ends.
+    Needs ``a.shape[1] > n``.
+    """
+    if n == 0:
+        return a
+    left = 2.0 * a[:, :1] - a[:, n:0:-1]
+    right = 2.0 * a[:, -1:] - a[:, -2 : -n - 2 : -1]
+    return np.concatenate([left, a, right], axis=1)

@@ -1,0 +1,260 @@
+"""Window filters and the zero-phase Butterworth low-pass, all NaN-aware.
+
+Every filter smooths ``x`` and ``y`` of each (object_id, joint) along frames and keeps ``score``
+(and ``time``) unchanged. Gaps are never bridged: each run of consecutive finite values is
+filtered on its own (frames missing from the table count as gaps), NaNs come back exactly where
+they were, and **runs shorter than the filter needs are returned unchanged** (the table's
+``attrs["history"]`` says how many). Edges of a run are handled by odd extension (point
+reflection about the end value), which keeps ramps and constants exact; Savitzky–Golay fits
+the edge polynomial instead (``mode="interp"``), Butterworth uses ``sosfiltfilt``'s own odd
+padding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage, signal
+
+from posekit.smooth._runs import apply_runs, odd_pad, series_view
+from posekit.tidy import get_fps
+
+__all__ = ["butterworth", "gaussian", "median", "moving_average", "savgol"]
+
+
+def _check_window(window: int, name: str, *, odd: bool = True) -> int:
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(
+            f"{name}: window must be a positive integer number of frames, got {window!r}"
+        )
+    if odd and window % 2 == 0:
+        raise ValueError(f"{name}: window must be odd (centred on each frame), got {window}")
+    return int(window)
+
+
+def run_filter(
+    kp: pd.DataFrame,
+    func: Callable[[np.ndarray], np.ndarray],
+    *,
+    min_len: int,
+    step: str,
+    need: str,
+) -> pd.DataFrame:
+    """Apply ``func`` to every run of ``x``/``y`` of at least ``min_len`` frames.
+
+    ``need`` names what sets ``min_len`` (for error messages), e.g. ``"window=31"``.
+    """
+    name = step.split("(")[0]
+    view = series_view(kp)
+    if not np.isfinite(view.data).any():
+        raise ValueError(f"{name}: the table has no finite x/y values (all NaN)")
+    if min_len > view.n_frames:
+        raise ValueError(
+            f"{name}: {need} needs runs of at least {min_len} frames, but the table spans only "
+            f"{view.n_frames} frames (frames {view.first_frame}..{view.first_frame + view.n_frames - 1})"
+        )
+    out, n_done, n_short = apply_runs(view.data, func, min_len)
+    if n_done == 0:
+        raise ValueError(
+            f"{name}: {need} needs runs of at least {min_len} consecutive valid frames; the "
+            f"table has none (longest gaps-free stretch is shorter); interpolate gaps first "
+            f"or use a shorter window"
+        )
+    if n_short:
+        step += f" [{n_short} runs shorter than {min_len} frames left unsmoothed]"
+    return view.to_table(out, kp, step)
+
+
+def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
+    """Centred moving average of x and y over ``window`` frames (odd).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    window
+        Window length in frames, odd. Runs shorter than ``window`` stay unchanged.
+
+    Returns
+    -------
+    DataFrame
+        A new table, same index and columns; ``score`` and ``time`` unchanged.
+
+    Examples
+    --------
+    >>> sm = moving_average(kp, window=5)  # doctest: +SKIP
+    """
+    w = _check_window(window, "moving_average")
+    h = w // 2
+
+    def func(a: np.ndarray) -> np.ndarray:
+        return ndimage.uniform_filter1d(odd_pad(a, h), w, axis=1, mode="nearest")[
+            :, h : h + a.shape[1]
+        ]
+
+    return run_filter(
+        kp, func, min_len=w, step=f"smooth.moving_average(window={w})", need=f"window={w}"
+    )
+
+
+def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
+    """Centred running median of x and y over ``window`` frames (odd): removes spikes.
+
+    Runs shorter than ``window`` stay unchanged. See :func:`moving_average` for the rest.
+    """
+    w = _check_window(window, "median")
+    h = w // 2
+
+    def func(a: np.ndarray) -> np.ndarray:
+        if w == 1:
+            return a
+        padded = odd_pad(a, h)
+        return ndimage.median_filter(padded, size=(1, w), mode="nearest")[:, h : h + a.shape[1]]
+
+    return run_filter(kp, func, min_len=w, step=f"smooth.median(window={w})", need=f"window={w}")
+
+
+def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0) -> pd.DataFrame:
+    """Gaussian smoothing of x and y with standard deviation ``sigma_frames`` (frames).
+
+    The kernel reaches ``r = round(truncate * sigma_frames)`` frames each side; runs shorter
+    than ``2r + 1`` frames stay unchanged.
+    """
+    if not np.isfinite(sigma_frames) or sigma_frames <= 0:
+        raise ValueError(f"gaussian: sigma_frames must be > 0, got {sigma_frames}")
+    r = int(truncate * float(sigma_frames) + 0.5)
+    w = 2 * r + 1
+
+    def func(a: np.ndarray) -> np.ndarray:
+        padded = odd_pad(a, r)
+        sm = ndimage.gaussian_filter1d(
+            padded, sigma_frames, axis=1, truncate=truncate, mode="nearest"
+        )
+        return sm[:, r : r + a.shape[1]]
+
+    return run_filter(
+        kp,
+        func,
+        min_len=w,
+        step=f"smooth.gaussian(sigma_frames={sigma_frames}, truncate={truncate})",
+        need=f"sigma_frames={sigma_frames} (kernel of {w} frames)",
+    )
+
+
+def savgol(kp: pd.DataFrame, /, *, window: int, polyorder: int = 2) -> pd.DataFrame:
+    """Savitzky–Golay smoothing: a least-squares polynomial of ``polyorder`` per window.
+
+    ``window`` frames, odd and > ``polyorder``. Polynomials up to ``polyorder`` pass unchanged,
+    at run edges too (``scipy.signal.savgol_filter(mode="interp")``). Runs shorter than
+    ``window`` stay unchanged.
+    """
+    w = _check_window(window, "savgol")
+    if not 0 <= polyorder < w:
+        raise ValueError(
+            f"savgol: polyorder must be in [0, window), got polyorder={polyorder}, window={w}"
+        )
+
+    def func(a: np.ndarray) -> np.ndarray:
+        return signal.savgol_filter(a, w, polyorder, axis=1, mode="interp")
+
+    return run_filter(
+        kp,
+        func,
+        min_len=w,
+        step=f"smooth.savgol(window={w}, polyorder={polyorder})",
+        need=f"window={w}",
+    )
+
+
+def butter_sos(cutoff_hz: float, order: int, fps: float, where: str = "butterworth") -> np.ndarray:
+    """Second-order sections of a low-pass Butterworth, with the range checks."""
+    nyq = fps / 2.0
+    if not np.isfinite(cutoff_hz) or cutoff_hz <= 0:
+        raise ValueError(f"{where}: cutoff_hz must be > 0, got {cutoff_hz}")
+    if cutoff_hz >= nyq:
+        raise ValueError(
+            f"{where}: cutoff_hz={cutoff_hz} is not below the Nyquist frequency {nyq:g} Hz "
+            f"(half of fps={fps:g})"
+        )
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ValueError(f"{where}: order must be a positive integer, got {order!r}")
+    return signal.butter(int(order), cutoff_hz, btype="lowpass", fs=fps, output="sos")
+
+
+def sos_padlen(sos: np.ndarray) -> int:
+    """``sosfiltfilt``'s default padding length (a run must be longer than this)."""
+    ntaps = 2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return 3 * ntaps
+
+
+def butterworth(
+    kp: pd.DataFrame,
+    /,
+    *,
+    cutoff_hz: float | Literal["auto"] = 6.0,
+    order: int = 2,
+    fps: float | None = None,
+) -> pd.DataFrame:
+    """Zero-phase low-pass Butterworth filter of x and y (``sosfiltfilt``).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    cutoff_hz
+        Cutoff frequency in Hz, below fps / 2; ``"auto"`` picks it by Winter's residual
+        analysis over the whole table (:func:`posekit.smooth.winter_cutoff`).
+    order
+        Order of the filter *design*; the forward-backward pass doubles the effective order.
+    fps
+        Frame rate; defaults to ``kp.attrs["fps"]``.
+
+    Returns
+    -------
+    DataFrame
+        A new table, same index; ``score`` and ``time`` unchanged.
+
+    Notes
+    -----
+    Convention (as kineticstoolkit's ``butter(..., filtfilt=True)`` and MATLAB's
+    ``filtfilt``): ``cutoff_hz`` is the cutoff of the single-pass design and is *not* corrected
+    for the double pass, so a sine at the cutoff frequency comes out at half its amplitude
+    (−6 dB) — e.g. a 1 Hz sine through a 1 Hz first-order filter keeps half its RMS — and the
+    filter is of effective order ``2 * order``. (Winter's textbook instead moves the cutoff up
+    by 1/0.802 for a second-order pair so that the −3 dB point lands on the requested
+    frequency; pass ``cutoff_hz / 0.802`` to get that.) Runs of at most ``3 * (2 * n_sections
+    + 1)`` frames (9 for ``order=2``) are too short for the padding and stay unchanged.
+
+    Examples
+    --------
+    >>> bw = butterworth(kp, cutoff_hz=6.0)  # doctest: +SKIP
+    """
+    rate = get_fps(kp, fps)
+    if isinstance(cutoff_hz, str):
+        if cutoff_hz != "auto":
+            raise ValueError(
+                f"butterworth: cutoff_hz must be a number or 'auto', got {cutoff_hz!r}"
+            )
+        from posekit.smooth.winter import winter_cutoff
+
+        cutoff = winter_cutoff(kp, fps=rate, order=order)
+        label = f"'auto' -> {cutoff:.3g}"
+    else:
+        cutoff = float(cutoff_hz)
+        label = f"{cutoff:g}"
+    sos = butter_sos(cutoff, order, rate)
+    padlen = sos_padlen(sos)
+
+    def func(a: np.ndarray) -> np.ndarray:
+        return signal.sosfiltfilt(sos, a, axis=1, padlen=padlen)
+
+    return run_filter(
+        kp,
+        func,
+        min_len=padlen + 1,
+        step=f"smooth.butterworth(cutoff_hz={label}, order={order}, fps={rate:g})",
+        need=f"order={order}",
+    )

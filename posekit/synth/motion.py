@@ -1,0 +1,225 @@
+"""Joint-angle trajectories of the synthetic activities, and their ground truth.
+
+Each activity function takes the time axis and one person's settings, defines segment directions
+over time, runs the forward kinematics of :mod:`posekit.synth.body`, and returns a
+:class:`Motion`: points in body units, the exact inner joint angles, and the events an analysis
+should find (repetition peaks, heel strikes).
+
+* ``walk`` (profile): thigh and knee curves of normal gait as periodic cubic splines through
+  values read off the normative curves in Winter (2009, fig. 4.? / Perry & Burnfield 2010):
+  thigh 30° forward at heel strike, 10° behind at mid-cycle; knee 5° at heel strike, a 18°
+  loading-response bump, 60° peak in swing. The stance ankle stays on the floor: the pelvis
+  height is set so the lower ankle touches it. Arms swing opposite to the legs.
+* ``squat`` (profile): knee flexion from ~3° to ~100° and back, a raised-cosine profile per
+  repetition (zero velocity at both ends), shank, thigh and trunk sharing the flexion in fixed
+  ratios so the ankles stay put and the body stays balanced over the feet; arms reach forward.
+* ``arm_raise`` (frontal): both arms abducted from 10° to ~160° and back, raised-cosine
+  profile, a slight elbow bend that grows with the raise; legs still.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+
+from posekit.synth.body import SEGMENT, frontal_points, profile_points, unit
+
+__all__ = ["Motion", "arm_raise", "squat", "walk"]
+
+# -- gait curves (degrees) against the fraction of the gait cycle, heel strike at 0 -----------
+_THIGH_P = [0.0, 0.10, 0.30, 0.50, 0.60, 0.75, 0.88, 1.0]
+_THIGH_V = [28.0, 24.0, 5.0, -11.0, -6.0, 18.0, 30.0, 28.0]
+_KNEE_P = [0.0, 0.15, 0.40, 0.60, 0.72, 0.85, 0.95, 1.0]
+_KNEE_V = [5.0, 18.0, 5.0, 38.0, 62.0, 35.0, 5.0, 5.0]
+_THIGH = CubicSpline(_THIGH_P, _THIGH_V, bc_type="periodic")
+_KNEE = CubicSpline(_KNEE_P, _KNEE_V, bc_type="periodic")
+TOE_OFF = 0.62  # fraction of the gait cycle at toe-off
+
+
+@dataclass
+class Motion:
+    """One person's movement: points (F, 17, 2) in units of H, exact angles, events."""
+
+    points: np.ndarray
+    angles: dict[str, np.ndarray]
+    view: str
+    info: dict[str, Any] = field(default_factory=dict)
+    speed_h_per_s: float = 0.0  # natural walking speed (body heights per second)
+
+
+def _rep_profile(
+    t: np.ndarray, *, duration_s: float, rate_hz: float, start_s: float, depths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raised-cosine repetitions: 0 at rest, ``depths[k]`` at the middle of repetition k.
+
+    Only whole repetitions that end within the recording are performed; before ``start_s`` and
+    after the last one the person rests. Returns the profile and the peak times.
+    """
+    period = 1.0 / rate_hz
+    n_reps = max(int(np.floor((duration_s - start_s) / period + 1e-9)), 0)
+    n_reps = min(n_reps, len(depths))
+    phase = (t - start_s) / period  # repetitions done
+    k = np.floor(phase).astype(np.int64)
+    active = (phase >= 0) & (k < n_reps)
+    depth = np.where(active, depths[np.clip(k, 0, max(len(depths) - 1, 0))], 0.0)
+    u = depth * 0.5 * (1.0 - np.cos(2.0 * np.pi * (phase - k)))
+    peaks = start_s + (np.arange(n_reps) + 0.5) * period
+    return np.where(active, u, 0.0), peaks
+
+
+def walk(
+    t: np.ndarray,
+    *,
+    duration_s: float,
+    rate_hz: float,
+    phase0: float,
+    rng: np.random.Generator,
+    facing: float,
+) -> Motion:
+    """Walking in profile; ``rate_hz`` is the step rate (two steps per stride)."""
+    stride_hz = rate_hz / 2.0
+    amp = 1.0 + 0.04 * rng.standard_normal(2)  # person-to-person range of motion
+    p_left = (t * stride_hz + phase0) % 1.0
+    limbs = {}
+    thighs = {}
+    for side, p in (("left", p_left), ("right", (p_left + 0.5) % 1.0)):
+        thigh = 9.0 + amp[0] * (_THIGH(p) - 9.0)
+        knee = amp[1] * _KNEE(p)
+        thighs[side] = thigh
+        limbs[side] = {"thigh": thigh, "shank": thigh - knee}
+    for side, other in (("left", "right"), ("right", "left")):
+        arm = 2.0 + 0.55 * (thighs[other] - 9.0)  # arm swings with the opposite leg
+        elbow = 20.0 + 0.5 * (arm + 10.0)
+        limbs[side]["upper_arm"] = arm
+        limbs[side]["forearm"] = arm + elbow
+    trunk = 5.0 + 1.5 * np.cos(4.0 * np.pi * p_left)
+    # pelvis height: the lower ankle is on the floor
+    drop = np.maximum(
+        *(
+            SEGMENT["thigh"] * np.cos(np.deg2rad(lim["thigh"]))
+            + SEGMENT["shank"] * np.cos(np.deg2rad(lim["shank"]))
+            for lim in limbs.values()
+        )
+    )
+    pelvis = np.stack([np.zeros_like(t), SEGMENT["ankle_height"] + drop], axis=1)
+    pts, angles = profile_points(
+        pelvis=pelvis, trunk=trunk, head=0.3 * trunk, limbs=limbs, facing=facing
+    )
+    # speed at which the stance foot would not slide: ankle travel (relative to the pelvis)
+    # between heel strike and toe-off, over the stance time
+    p = np.array([0.0, TOE_OFF])
+    th = 9.0 + amp[0] * (_THIGH(p) - 9.0)
+    rel = unit(th)[:, 0] * SEGMENT["thigh"] + unit(th - amp[1] * _KNEE(p))[:, 0] * SEGMENT["shank"]
+    speed = float((rel[0] - rel[1]) * stride_hz / TOE_OFF)
+    duration = duration_s
+
+    def events(p_event: float) -> dict[str, list[float]]:
+        out = {}
+        for side, offset in (("left", 0.0), ("right", 0.5)):
+            # cycle phase of this side is (t * stride_hz + phase0 + offset) % 1
+            first = ((p_event - phase0 - offset) % 1.0) / stride_hz
+            times = np.arange(first, duration, 1.0 / stride_hz)
+            out[side] = [float(x) for x in times[times < duration - 1e-9]]
+        return out
+
+    info = {
+        "step_rate_hz": rate_hz,
+        "stride_rate_hz": stride_hz,
+        "cadence_spm": 60.0 * rate_hz,
+        "heel_strike_times_s": events(0.0),
+        "toe_off_times_s": events(TOE_OFF),
+        "gait_phase0": phase0,
+    }
+    return Motion(points=pts, angles=angles, view="profile", info=info, speed_h_per_s=speed)
+
+
+def squat(
+    t: np.ndarray,
+    *,
+    duration_s: float,
+    rate_hz: float,
+    start_s: float,
+    rng: np.random.Generator,
+    facing: float,
+) -> Motion:
+    """Bodyweight squats in profile; ``rate_hz`` repetitions per second."""
+    max_reps = int(np.ceil(duration_s * rate_hz)) + 1
+    depth_deg = 97.0 * (1.0 + 0.04 * rng.standard_normal(max_reps))  # peak knee flexion
+    rest = 3.0
+    u, peaks = _rep_profile(
+        t, duration_s=duration_s, rate_hz=rate_hz, start_s=start_s, depths=depth_deg - rest
+    )
+    knee = rest + u  # knee flexion, degrees
+    shank_tilt = 0.32 * knee  # ankle dorsiflexion: the knees travel forward
+    thigh_tilt = knee - shank_tilt
+    trunk = 2.0 + 0.45 * (knee - rest)
+    ankle = np.array([0.0, SEGMENT["ankle_height"]])
+    pelvis = ankle - SEGMENT["shank"] * unit(-shank_tilt) - SEGMENT["thigh"] * unit(thigh_tilt)
+    frac = (knee - rest) / (97.0 - rest)
+    arm = 8.0 + 80.0 * frac  # arms reach forward for balance
+    limb = {"thigh": thigh_tilt, "shank": -shank_tilt, "upper_arm": arm, "forearm": arm + 10.0}
+    pts, angles = profile_points(
+        pelvis=pelvis,
+        trunk=trunk,
+        head=0.4 * trunk,
+        limbs={"left": limb, "right": dict(limb)},
+        facing=facing,
+    )
+    n = len(peaks)
+    info = {
+        "n_reps": n,
+        "rep_times_s": [float(x) for x in peaks],
+        "rep_depth_deg": [float(x) for x in depth_deg[:n]],  # peak knee flexion per rep
+        "start_s": start_s,
+    }
+    return Motion(points=pts, angles=angles, view="profile", info=info)
+
+
+def arm_raise(
+    t: np.ndarray,
+    *,
+    duration_s: float,
+    rate_hz: float,
+    start_s: float,
+    rng: np.random.Generator,
+    facing: float,
+) -> Motion:
+    """Bilateral lateral arm raises, facing the camera; ``rate_hz`` repetitions per second."""
+    del facing  # frontal view
+    max_reps = int(np.ceil(duration_s * rate_hz)) + 1
+    peak_deg = 160.0 + 3.0 * rng.standard_normal(max_reps)
+    rest = 10.0
+    u, peaks = _rep_profile(
+        t, duration_s=duration_s, rate_hz=rate_hz, start_s=start_s, depths=peak_deg - rest
+    )
+    limbs = {}
+    for side, reach in (("right", 1.0), ("left", 0.96)):  # a slightly weaker left side
+        abd = rest + reach * u
+        bend = 6.0 + 8.0 * u / 150.0
+        limbs[side] = {
+            "upper_arm": abd,
+            "forearm": abd + bend,
+            "thigh": np.full_like(t, 4.0),
+            "shank": np.full_like(t, 1.0),
+        }
+    hip_v = (
+        SEGMENT["ankle_height"]
+        + SEGMENT["thigh"] * np.cos(np.deg2rad(4.0))
+        + SEGMENT["shank"] * np.cos(np.deg2rad(1.0))
+    )
+    pelvis = np.stack([np.zeros_like(t), np.full_like(t, hip_v)], axis=1)
+    pts, angles = frontal_points(pelvis=pelvis, limbs=limbs)
+    n = len(peaks)
+    info = {
+        "n_reps": n,
+        "rep_times_s": [float(x) for x in peaks],
+        "rep_peak_abduction_deg": {
+            "right": [float(x) for x in peak_deg[:n]],
+            "left": [float(rest + 0.96 * (x - rest)) for x in peak_deg[:n]],
+        },
+        "start_s": start_s,
+    }
+    return Motion(points=pts, angles=angles, view="frontal", info=info)
