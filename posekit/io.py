@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ __all__ = ["Flat", "atomic_write", "check_job", "flatten", "load", "save"]
 
 _image_decoder = msgspec.json.Decoder(list[Person])
 _job_decoder = msgspec.json.Decoder(JobResult)
+_PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 
 
 # The fast path: the same structure, but each keypoints list is kept as raw JSON text. All of
@@ -118,8 +120,16 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     return path
 
 
-def _format_error(exc: Exception, where: str) -> PoseFormatError:
+_BYTE_RE = re.compile(r"\(byte (\d+)\)")
+
+
+def _format_error(exc: Exception, where: str, data: bytes | None = None) -> PoseFormatError:
     msg = str(exc)
+    b = _BYTE_RE.search(msg)
+    if b and data is not None:  # show where the JSON breaks
+        i = int(b.group(1))
+        near = data[max(0, i - 30) : i + 30].decode("utf-8", "replace")
+        msg = f"{msg}, near {near!r}"
     m = _PATH_RE.search(msg)
     if m:
         return PoseFormatError(f"{msg[: m.start()]} ({where})", path=m.group(1))
@@ -193,6 +203,8 @@ def flatten(result: PoseResult) -> Flat:
     try:
         if kp_fast is not None:
             kp = kp_fast
+        elif n == 0:
+            kp = np.zeros((0, 3 * N_JOINTS))
         else:
             kp = np.array([o.keypoints for o in objs], dtype=np.float64).reshape(n, -1)
         if kp.shape[1] != 3 * N_JOINTS:
@@ -205,7 +217,7 @@ def flatten(result: PoseResult) -> Flat:
             path=where(i) + ".keypoints",
         ) from None
     try:
-        bbox = np.array([o.bbox for o in objs], dtype=np.float64).reshape(n, -1)
+        bbox = np.array([o.bbox for o in objs], dtype=np.float64).reshape(n, -1 if n else 4)
         if n and bbox.shape[1] != 4:
             raise ValueError
     except ValueError:
@@ -315,7 +327,7 @@ def _decode(data: bytes, where: str) -> PoseResult:
         elif meta is None:
             _image_decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise _format_error(exc, where) from None
+        raise _format_error(exc, where, data) from None
     res = PoseResult(kind=kind, source=where, _raw=data, _meta=meta)
     try:
         flatten(res)

@@ -96,6 +96,8 @@ class PoseResult:
 
     def _header(self) -> Any:
         """The job answer's top-level fields (video, job_id...) without decoding every person."""
+        if self.kind != "video":
+            return None
         return self._job if self._job is not None else self._meta
 
     # -- construction --------------------------------------------------------------------------
