@@ -1,0 +1,155 @@
+"""From exact keypoints to what a pose estimator reports: noise, dropouts, gaps, Kakao JSON.
+
+The imperfections imitate Kakao's answers: pixel jitter on every point; *dropouts*, joints
+reported with a score near 0 and made-up coordinates (in real answers these are often the
+coordinates of another joint, so here they are another joint's position plus a little scatter);
+and *missing frames*, runs of frames in which a person is not detected at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posekit.schema import N_JOINTS, Annotation, Person
+
+__all__ = ["Observed", "build_annotations", "kakao_bbox", "observe"]
+
+# Typical detection confidence per joint (face and trunk sure, extremities less so).
+_BASE_SCORE = np.array(
+    [0.90, 0.88, 0.88, 0.80, 0.80,  # nose, eyes, ears
+     0.86, 0.86, 0.80, 0.80, 0.72, 0.72,  # shoulders, elbows, wrists
+     0.80, 0.80, 0.80, 0.80, 0.74, 0.74]  # hips, knees, ankles
+)  # fmt: skip
+MIN_GOOD_SCORE = 0.35  # scores of correctly detected joints lie in [0.35, 0.99]
+MAX_DROPOUT_SCORE = 0.05  # dropouts score in [0, 0.05)
+
+
+@dataclass
+class Observed:
+    """Arrays of what the estimator reports, (F, P, ...) over frames and people."""
+
+    xy: np.ndarray  # (F, P, 17, 2) reported coordinates (rounded to 0.01 px)
+    score: np.ndarray  # (F, P, 17) keypoint scores
+    person_score: np.ndarray  # (F, P)
+    present: np.ndarray  # (F, P) bool: the person was detected
+    dropped: np.ndarray  # (F, P, 17) bool: junk joint (only meaningful where present)
+
+
+def _gap_mask(n_frames: int, n_missing: int, rng: np.random.Generator) -> np.ndarray:
+    """Boolean (n_frames,) with exactly ``n_missing`` True, in runs of ~1-10 frames."""
+    missing = np.zeros(n_frames, dtype=bool)
+    if n_missing <= 0:
+        return missing
+    if n_missing >= n_frames:
+        missing[:] = True
+        return missing
+    lengths = []
+    total = 0
+    while total < n_missing:
+        run = int(min(rng.geometric(0.25), n_missing - total))
+        lengths.append(run)
+        total += run
+    n_present = n_frames - n_missing
+    # runs go into distinct gaps between present frames, so they never merge
+    n_runs = min(len(lengths), n_present + 1)
+    if n_runs < len(lengths):  # more runs than gaps: merge the surplus into the last run
+        lengths = [*lengths[: n_runs - 1], sum(lengths[n_runs - 1 :])]
+    slots = np.sort(rng.choice(n_present + 1, size=n_runs, replace=False))
+    pos = 0
+    prev_slot = 0
+    for slot, run in zip(slots, rng.permutation(lengths), strict=True):
+        pos += slot - prev_slot  # present frames before this run
+        missing[pos : pos + run] = True
+        pos += run
+        prev_slot = slot
+    return missing
+
+
+def observe(
+    truth: np.ndarray,
+    *,
+    heights_px: np.ndarray,
+    far_side: np.ndarray,
+    noise_px: float,
+    dropout: float,
+    missing_frames: float,
+    width: int,
+    height: int,
+    rngs: list[np.random.Generator],
+) -> Observed:
+    """Add noise, dropouts and missing frames to exact keypoints ``truth`` (F, P, 17, 2).
+
+    ``far_side`` (P, 17) bool marks joints on the side turned away from the camera (a little
+    less confident). ``rngs``: independent generators for noise, scores, dropouts and gaps, so
+    that changing one option leaves the others' randomness unchanged.
+    """
+    g_noise, g_score, g_drop, g_gap = rngs
+    n_f, n_p = truth.shape[:2]
+    xy = truth + noise_px * g_noise.standard_normal(truth.shape) if noise_px > 0 else truth.copy()
+    score = _BASE_SCORE - 0.08 * far_side[None] + 0.05 * g_score.standard_normal((n_f, n_p, 17))
+    score = np.clip(score, MIN_GOOD_SCORE, 0.99)
+
+    present = np.ones((n_f, n_p), dtype=bool)
+    n_missing = round(missing_frames * n_f)
+    for p in range(n_p):
+        present[:, p] = ~_gap_mask(n_f, n_missing, g_gap)
+
+    dropped = np.zeros((n_f, n_p, N_JOINTS), dtype=bool)
+    cand = np.flatnonzero(np.repeat(present.ravel(), N_JOINTS))
+    n_drop = round(dropout * cand.size)
+    if n_drop:
+        idx = g_drop.choice(cand, size=n_drop, replace=False)
+        dropped.ravel()[idx] = True
+        f, p, j = np.unravel_index(idx, dropped.shape)
+        other = (j + g_drop.integers(1, N_JOINTS, size=n_drop)) % N_JOINTS
+        scatter = 0.03 * heights_px[p][:, None] * g_drop.standard_normal((n_drop, 2))
+        xy[f, p, j] = truth[f, p, other] + scatter
+        zero = g_drop.random(n_drop) < 0.5
+        score[f, p, j] = np.where(zero, 0.0, g_drop.uniform(0.0, MAX_DROPOUT_SCORE - 1e-4, n_drop))
+
+    xy[..., 0] = np.clip(xy[..., 0], 0.0, width - 1)
+    xy[..., 1] = np.clip(xy[..., 1], 0.0, height - 1)
+    xy = np.round(xy, 2)
+    score = np.round(score, 4)
+    person = 0.15 + 0.8 * score.mean(axis=2) + 0.02 * g_score.standard_normal((n_f, n_p))
+    person_score = np.round(np.clip(person, 0.01, 1.0), 4)
+    return Observed(xy=xy, score=score, person_score=person_score, present=present, dropped=dropped)
+
+
+def kakao_bbox(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kakao's box over all keypoints: ``[min_x, min_y, max_x-min_x+1, max_y-min_y+1]``, w*h.
+
+    ``xy`` is (..., 17, 2); returns bbox (..., 4) and area (...).
+    """
+    lo = xy.min(axis=-2)
+    hi = xy.max(axis=-2)
+    wh = hi - lo + 1.0
+    return np.concatenate([lo, wh], axis=-1), wh[..., 0] * wh[..., 1]
+
+
+def build_annotations(obs: Observed, object_ids: np.ndarray) -> list[Annotation]:
+    """One :class:`Annotation` per frame (possibly with no objects), objects by object_id."""
+    n_f = obs.present.shape[0]
+    fi, pi = np.nonzero(obs.present)  # row-major: sorted by frame, then person
+    xy = obs.xy[fi, pi]
+    kp = np.concatenate([xy, obs.score[fi, pi][..., None]], axis=-1).reshape(len(fi), -1)
+    bbox, area = kakao_bbox(xy)
+    people = [
+        Person(area=a, bbox=b, category_id=1, keypoints=k, score=s, object_id=o)
+        for a, b, k, s, o in zip(
+            area.tolist(),
+            bbox.tolist(),
+            kp.tolist(),
+            obs.person_score[fi, pi].tolist(),
+            object_ids[pi].tolist(),
+            strict=True,
+        )
+    ]
+    ends = np.cumsum(obs.present.sum(axis=1)).tolist()
+    starts = [0, *ends[:-1]]
+    return [
+        Annotation(frame_num=f, objects=people[s:e])
+        for f, s, e in zip(range(n_f), starts, ends, strict=True)
+    ]
