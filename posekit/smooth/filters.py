@@ -190,6 +190,22 @@ def sos_padlen(sos: np.ndarray) -> int:
     return 3 * ntaps
 
 
+def butter_runs(sos: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Zero-phase filtering of ``(n_runs, L)`` runs, each detrended by its end-to-end line.
+
+    Removing the straight line through a run's first and last values before filtering (and
+    adding it back after) leaves the interior result unchanged — the filter passes lines
+    exactly — but removes the start-up transients at the run ends that a trend would cause.
+    """
+    padlen = sos_padlen(sos)
+
+    def func(a: np.ndarray) -> np.ndarray:
+        line = a[:, :1] + (a[:, -1:] - a[:, :1]) * np.linspace(0.0, 1.0, a.shape[1])
+        return signal.sosfiltfilt(sos, a - line, axis=1, padlen=padlen) + line
+
+    return func
+
+
 def butterworth(
     kp: pd.DataFrame,
     /,
@@ -225,7 +241,9 @@ def butterworth(
     (−6 dB) — e.g. a 1 Hz sine through a 1 Hz first-order filter keeps half its RMS — and the
     filter is of effective order ``2 * order``. (Winter's textbook instead moves the cutoff up
     by 1/0.802 for a second-order pair so that the −3 dB point lands on the requested
-    frequency; pass ``cutoff_hz / 0.802`` to get that.) Runs of at most ``3 * (2 * n_sections
+    frequency; pass ``cutoff_hz / 0.802`` to get that.) Each run is detrended by the line
+    through its end values before filtering and the line added back, so ramps pass exactly
+    and run ends show no start-up transient. Runs of at most ``3 * (2 * n_sections
     + 1)`` frames (9 for ``order=2``) are too short for the padding and stay unchanged.
 
     Examples
@@ -247,13 +265,9 @@ def butterworth(
         label = f"{cutoff:g}"
     sos = butter_sos(cutoff, order, rate)
     padlen = sos_padlen(sos)
-
-    def func(a: np.ndarray) -> np.ndarray:
-        return signal.sosfiltfilt(sos, a, axis=1, padlen=padlen)
-
     return run_filter(
         kp,
-        func,
+        butter_runs(sos),
         min_len=padlen + 1,
         step=f"smooth.butterworth(cutoff_hz={label}, order={order}, fps={rate:g})",
         need=f"order={order}",

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import signal
 
 from posekit.smooth._runs import apply_runs, series_view
-from posekit.smooth.filters import butter_sos, sos_padlen
+from posekit.smooth.filters import butter_runs, butter_sos, sos_padlen
 from posekit.tidy import get_fps
 
 __all__ = ["residual_analysis", "winter_cutoff"]
@@ -73,11 +72,7 @@ def residual_analysis(
     for i, fc in enumerate(cands):
         sos = butter_sos(float(fc), order, rate, where="winter_cutoff")
         padlen = sos_padlen(sos)
-        out, n_done, _ = apply_runs(
-            mat,
-            lambda a, sos=sos, p=padlen: signal.sosfiltfilt(sos, a, axis=1, padlen=p),
-            padlen + 1,
-        )
+        out, n_done, _ = apply_runs(mat, butter_runs(sos), padlen + 1)
         if n_done == 0:
             raise ValueError(
                 f"winter_cutoff: no run of consecutive valid frames is longer than {padlen} frames"
@@ -133,7 +128,7 @@ def winter_cutoff(
         raise ValueError(
             f"winter_cutoff: fewer than 2 candidates at or above fit_from_hz={start:g}"
         )
-    slope, intercept = np.polyfit(fc[tail], res[tail], 1)
+    _slope, intercept = np.polyfit(fc[tail], res[tail], 1)
     below = np.flatnonzero(res <= intercept)
     if len(below) == 0:
         return float(fc[-1])
