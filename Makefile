@@ -1,0 +1,52 @@
+# posekit: two commands for a newcomer.
+#   make demo  - set up .venv and run the main job on the bundled samples (writes out/)
+#   make test  - set up .venv (with test extras, model weights, browser) and run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+OUT    ?= out
+
+.PHONY: demo test venv dev-deps models browser-deps lint bench clean
+
+$(VENV)/.core-installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "posekit needs Python >= 3.10"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[local,parquet]"
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.core-installed pyproject.toml
+	$(PIP) install --quiet -e ".[dev,local,server,parquet]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (posekit)" >/dev/null
+	touch $@
+
+venv: $(VENV)/.core-installed
+
+dev-deps: $(VENV)/.dev-installed
+
+# BlazePose weights, taken from the mediapipe==0.10.21 wheel on PyPI (sha256-checked)
+models: $(VENV)/.core-installed
+	$(VENV)/bin/posekit models install
+
+# Debian's chromium for the browser test of the Player (root on CI; skipped if already there)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+demo: $(VENV)/.core-installed
+	$(VENV)/bin/posekit demo -o $(OUT)
+
+test: $(VENV)/.dev-installed models browser-deps
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check posekit tests bench
+	$(VENV)/bin/mypy posekit
+
+bench: $(VENV)/.dev-installed models
+	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info .pytest_cache

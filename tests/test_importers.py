@@ -1,0 +1,167 @@
+"""OpenPose and COCO importers, on the real Pose2Sim OpenPose output and on built files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import posekit as pk
+from posekit.errors import PoseFormatError
+from posekit.importers import OPENPOSE_TO_COCO
+from posekit.io import load_coco, load_openpose
+
+
+def test_real_openpose_folder(openpose_dir):
+    res = load_openpose(openpose_dir / "cam01", fps=60, width=1080, height=1920)
+    assert res.extra["layout"] == "BODY_25B" and res.extra["tracked"] is False
+    assert res.n_frames == 100 and res.fps == 60
+    kp = res.keypoints()
+    assert kp.index.get_level_values("frame").nunique() == 100
+    # every value matches the file: frame 12, second person in the list, all 17 COCO joints
+    doc = json.loads((openpose_dir / "cam01" / "cam01.0012.json").read_text())
+    src = np.asarray(doc["people"][1]["pose_keypoints_2d"]).reshape(-1, 3)[:17]
+    np.testing.assert_array_equal(kp.loc[(12, 1)][["x", "y", "score"]].to_numpy(), src)
+    np.testing.assert_allclose(kp.loc[(12, 1), "time"].iloc[0], 12 / 60)
+    # two people a frame, one frame with a third detection; untracked ids are list order
+    counts = kp.groupby(level="frame", observed=True).size() // 17
+    assert counts.min() == 2 and counts.max() == 3
+    # the bystander at the left edge vs the participant: the importer keeps both
+    per_obj = kp.groupby(level="object_id").size() // 17
+    assert per_obj[0] == 100 and per_obj[1] == 100
+
+
+def test_both_cameras_and_bbox_rule(openpose_dir):
+    res = load_openpose(openpose_dir / "cam02", fps=60)
+    flat = pk.io.flatten(res)
+    kp = flat.keypoints[0]
+    sel = kp[:, 2] > 0
+    lo, hi = kp[sel, :2].min(0), kp[sel, :2].max(0)
+    np.testing.assert_allclose(flat.bbox[0], [lo[0], lo[1], *(hi - lo + 1)])
+    assert flat.area[0] == pytest.approx(flat.bbox[0, 2] * flat.bbox[0, 3])
+
+
+def test_without_fps_no_time_and_no_save(openpose_dir, tmp_path):
+    res = load_openpose(openpose_dir / "cam01")
+    kp = res.keypoints()
+    assert "time" not in kp.columns and kp.attrs["fps"] is None
+    with pytest.raises(ValueError, match="fps is unknown"):
+        pk.tidy.get_fps(kp)
+
+
+def _write_frames(folder, people_per_frame, layout):
+    folder.mkdir()
+    for f, people in enumerate(people_per_frame):
+        doc = {
+            "version": 1.3,
+            "people": [{"person_id": pid, "pose_keypoints_2d": kp} for pid, kp in people],
+        }
+        (folder / f"clip_{f:012d}_keypoints.json").write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("layout", ["BODY_25", "COCO", "BODY_25B"])
+def test_layout_mapping(tmp_path, layout):
+    """Build a file in each layout from known COCO-17 points and import it back."""
+    rng = np.random.default_rng(3)
+    coco = np.column_stack(
+        [rng.uniform(0, 500, 17), rng.uniform(0, 500, 17), rng.uniform(0.5, 1, 17)]
+    )
+    n = {"BODY_25": 25, "BODY_25B": 25, "COCO": 18}[layout]
+    pts = np.zeros((n, 3))
+    pts[list(OPENPOSE_TO_COCO[layout])] = coco
+    if layout != "BODY_25B":  # neck between the shoulders (5, 2 in COCO order -> layout indices)
+        pts[1] = [(coco[5, 0] + coco[6, 0]) / 2, (coco[5, 1] + coco[6, 1]) / 2, 0.9]
+    _write_frames(tmp_path / "op", [[([-1], pts.ravel().tolist())]] * 3, layout)
+    res = load_openpose(tmp_path / "op", fps=30)
+    if layout != "COCO":  # 25 points: auto-detection must tell the two apart
+        assert res.extra["layout"] == layout
+    kp = res.keypoints()
+    np.testing.assert_array_equal(kp.loc[(2, 0)][["x", "y", "score"]].to_numpy(), coco)
+
+
+def test_tracked_person_ids_are_kept(tmp_path):
+    pts = np.ones(75).tolist()
+    _write_frames(tmp_path / "op", [[([7], pts), ([3], pts)], [([3], pts)]], "BODY_25")
+    res = load_openpose(tmp_path / "op", layout="BODY_25", fps=25)
+    assert res.extra["tracked"]
+    assert sorted(res.keypoints().index.get_level_values("object_id").unique()) == [3, 7]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"people": {}}', "'people' list"),
+        ('{"people": [{"pose_keypoints_2d": [1, 2, 3]}]}', "has 3 values"),
+    ],
+)
+def test_bad_openpose_files(tmp_path, content, words):
+    (tmp_path / "op").mkdir()
+    (tmp_path / "op" / "a_000000000000_keypoints.json").write_text(content)
+    with pytest.raises(PoseFormatError, match=words):
+        load_openpose(tmp_path / "op")
+
+
+def test_missing_or_empty_openpose_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_openpose(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PoseFormatError, match="no \\*.json"):
+        load_openpose(tmp_path / "empty")
+
+
+def test_coco_annotations_file():
+    kp = [10.0, 20.0, 2] * 17
+    kp[3:6] = [0, 0, 0]
+    doc = {
+        "images": [{"id": 9, "width": 640, "height": 480}, {"id": 4, "width": 640, "height": 480}],
+        "annotations": [
+            {
+                "image_id": 9,
+                "keypoints": kp,
+                "num_keypoints": 16,
+                "bbox": [1, 2, 3, 4],
+                "area": 12,
+                "id": 1,
+            },
+            {
+                "image_id": 4,
+                "keypoints": kp,
+                "num_keypoints": 16,
+                "bbox": [5, 6, 7, 8],
+                "area": 56,
+                "id": 2,
+            },
+            {
+                "image_id": 4,
+                "keypoints": [0] * 51,
+                "num_keypoints": 0,
+                "bbox": [0, 0, 9, 9],
+                "id": 3,
+            },
+        ],
+        "categories": [{"id": 1, "name": "person"}],
+    }
+    res = load_coco(doc, fps=5)
+    assert res.kind == "video" and res.width == 640
+    ob = res.objects()
+    assert list(ob.index) == [(0, 0), (1, 0)]  # image 4 is frame 0
+    assert ob.loc[(0, 0), "bbox_x"] == 5 and ob.loc[(0, 0), "area"] == 56
+    k = res.keypoints()
+    assert k.loc[(0, 0, "nose"), "score"] == 1.0 and k.loc[(0, 0, "left_eye"), "score"] == 0.0
+
+
+def test_coco_results_list_single_image_is_an_image_result():
+    dets = [{"image_id": 1, "category_id": 1, "keypoints": [5.0, 6.0, 0.7] * 17, "score": 0.8}]
+    res = load_coco(dets)
+    assert res.kind == "image"
+    assert res.keypoints()["score"].eq(0.7).all()
+    assert res.objects()["score"].iloc[0] == 0.8
+
+
+def test_coco_bad_input():
+    with pytest.raises(PoseFormatError, match=r"\$\[0\].keypoints: has 50 values"):
+        load_coco([{"image_id": 1, "keypoints": [0] * 50}])
+    with pytest.raises(PoseFormatError, match="not COCO"):
+        load_coco({"foo": 1})
