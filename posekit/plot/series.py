@@ -198,7 +198,7 @@ def timeseries(
     by_person = len(ids) > 1
     xlabel = "frame"
     for k, (label, fr, ob, y) in enumerate(series):
-        for m, oid in enumerate(ids):
+        for oid in ids:
             sel = ob == oid
             order = np.argsort(fr[sel], kind="stable")
             x, xlabel = time_values(fr[sel][order], attrs, fps)
@@ -206,7 +206,6 @@ def timeseries(
             if by_person:
                 kwargs = {"color": person_color(oid), "linestyle": _STYLES[k % len(_STYLES)]}
             ax.plot(x, y[sel][order], label=f"{label} · id {oid}" if by_person else label, **kwargs)
-            _ = m
     ax.set_xlabel(xlabel)
     if legend and series:
         ax.legend(fontsize=8, loc="best")

@@ -1,0 +1,110 @@
+"""Skeletons of a table drawn frame by frame into RGB arrays (the Player and the video export)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from posekit.plot._common import as_keypoints, person_rgb, skeleton_pairs
+from posekit.plot._raster import draw_skeletons
+from posekit.tidy import to_dense
+
+__all__ = ["Overlay"]
+
+
+class Overlay:
+    """A keypoints table prepared for fast per-frame drawing.
+
+    Parameters
+    ----------
+    data
+        Keypoints table or PoseResult.
+    skeleton
+        1-based joint pairs (default the result's, ``attrs["skeleton"]`` or Kakao's).
+    min_score
+        Joints below it (and lines touching them) are faded.
+    """
+
+    def __init__(
+        self, data: Any, *, skeleton: Sequence[Sequence[int]] | None = None, min_score: float = 0.2
+    ) -> None:
+        kp, result_pairs = as_keypoints(data, "overlay")
+        self.attrs = dict(kp.attrs)
+        self.pairs = (
+            result_pairs
+            if skeleton is None and result_pairs is not None
+            else skeleton_pairs(skeleton, like=kp)
+        )
+        cols = ("x", "y", "score") if "score" in kp.columns else ("x", "y")
+        dense = to_dense(kp, cols)
+        self.xy = np.ascontiguousarray(dense.values[..., :2])
+        self.score = dense.values[..., 2] if len(cols) == 3 else None
+        self.frames = dense.frames
+        self.object_ids = dense.object_ids
+        self.present = dense.present
+        self.colours = np.array([person_rgb(o) for o in self.object_ids], dtype=np.uint8).reshape(
+            -1, 3
+        )
+        self.min_score = float(min_score)
+        self._row = {int(f): i for i, f in enumerate(self.frames)}
+
+    @property
+    def n_frames(self) -> int:
+        """One more than the last frame number (frames are 0-based)."""
+        return int(self.frames[-1]) + 1 if len(self.frames) else 0
+
+    def extent(self) -> tuple[float, float]:
+        """(width, height) that holds every point: attrs when known, else the data's extent."""
+        w, h = self.attrs.get("width"), self.attrs.get("height")
+        if w and h:
+            return float(w), float(h)
+        with np.errstate(all="ignore"):
+            mx = (
+                np.nanmax(self.xy.reshape(-1, 2), axis=0)
+                if self.xy.size
+                else np.array([np.nan] * 2)
+            )
+        if not np.all(np.isfinite(mx)):
+            return 640.0, 480.0
+        return float(mx[0] * 1.1 + 10), float(mx[1] * 1.1 + 10)
+
+    def draw(
+        self,
+        img: np.ndarray,
+        frame: int,
+        *,
+        scale: tuple[float, float] = (1.0, 1.0),
+        people: np.ndarray | None = None,
+        joints: np.ndarray | None = None,
+        thickness: int | None = None,
+        radius: int | None = None,
+    ) -> np.ndarray:
+        """Draw frame ``frame``'s skeletons into ``img`` (in place; returned).
+
+        ``scale`` maps table pixels to ``img`` pixels; ``people`` is a bool mask over
+        ``object_ids``; ``joints`` a bool mask over the 17 joints.
+        """
+        i = self._row.get(int(frame))
+        if i is None:
+            return img
+        sel = self.present[i] if people is None else self.present[i] & np.asarray(people, bool)
+        if not sel.any():
+            return img
+        xy = self.xy[i, sel] * np.asarray(scale, dtype=np.float64)
+        score = None if self.score is None else self.score[i, sel]
+        size = min(img.shape[:2])
+        t = thickness if thickness is not None else max(2, round(size / 250))
+        r = radius if radius is not None else max(2, round(size / 200))
+        return draw_skeletons(
+            img,
+            xy,
+            score,
+            self.pairs,
+            self.colours[sel],
+            min_score=self.min_score,
+            thickness=t,
+            radius=r,
+            joint_mask=joints,
+        )

@@ -1,0 +1,225 @@
+"""Overlay export: the skeletons of a table drawn over its video (or a blank canvas), encoded
+to a new video file with PyAV."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from posekit.plot._overlay import Overlay
+from posekit.plot._raster import blank
+
+__all__ = ["render_video"]
+
+
+def _pick_codec(codec: str) -> str:
+    import av
+
+    if codec != "auto":
+        if codec not in av.codecs_available:
+            raise ValueError(f"render_video: codec {codec!r} is not available in this FFmpeg build")
+        return codec
+    return "libx264" if "libx264" in av.codecs_available else "mpeg4"
+
+
+def _even(n: float) -> int:
+    return max(2, round(n) // 2 * 2)
+
+
+def _check_video(ov: Overlay, src: Any, fps: float, on_mismatch: str) -> tuple[float, float, int]:
+    """Table against video: (x scale, y scale, frames to render). Warns or raises on mismatch."""
+
+    def complain(msg: str) -> None:
+        if on_mismatch == "error":
+            raise ValueError(f"render_video: {msg}")
+        warnings.warn(f"render_video: {msg}", stacklevel=3)
+
+    sx = sy = 1.0
+    w, h = ov.attrs.get("width"), ov.attrs.get("height")
+    if w and h and (int(w), int(h)) != (src.width, src.height):
+        if abs(w / h - src.width / src.height) > 0.01:
+            raise ValueError(
+                f"render_video: the table is for {w}x{h} frames but the video is "
+                f"{src.width}x{src.height} (another aspect ratio): wrong video?"
+            )
+        sx, sy = src.width / w, src.height / h
+        complain(
+            f"the table is for {w}x{h} frames, the video is {src.width}x{src.height}; scaling the points by {sx:.3g}"
+        )
+    if abs(src.fps - fps) > 0.01 * fps:
+        complain(
+            f"the table says {fps:g} fps, the video {src.fps:g} fps; frames are matched by number"
+        )
+    n = src.n_frames
+    if ov.n_frames > n:
+        extra = int(np.sum(ov.frames >= n))
+        complain(
+            f"the table has frames up to {ov.n_frames - 1} but the video only {n} frames "
+            f"(0..{n - 1}); the last {extra} table frame(s) are left out"
+        )
+    return sx, sy, n
+
+
+def render_video(
+    table: Any,
+    video: str | os.PathLike[str] | None,
+    out_path: str | os.PathLike[str],
+    *,
+    progress: bool = True,
+    fps: float | None = None,
+    codec: Literal["auto", "libx264", "h264", "mpeg4"] | str = "auto",
+    width: int | None = None,
+    start: int = 0,
+    stop: int | None = None,
+    people: Sequence[int] | None = None,
+    skeleton: Sequence[Sequence[int]] | None = None,
+    min_score: float = 0.2,
+    crf: int = 23,
+    on_mismatch: Literal["warn", "error"] = "warn",
+) -> Path:
+    """Write a video of the table's skeletons drawn over ``video`` (or a blank canvas).
+
+    Parameters
+    ----------
+    table
+        Keypoints table (or PoseResult). Frame numbers are matched to the video's frames.
+    video
+        The video the table was made from; None draws on a dark canvas the size of
+        ``attrs["width"]`` × ``attrs["height"]`` (or of the data).
+    out_path
+        Output file (``.mp4``); written atomically (a temporary file renamed at the end).
+    progress
+        Show a tqdm progress bar.
+    fps
+        Frame rate; default ``table.attrs["fps"]``. A table without fps is an error without a
+        video, and takes the video's rate (with a warning) with one.
+    codec
+        ``"auto"`` picks H.264 (libx264) when FFmpeg has it, else MPEG-4 part 2.
+    width
+        Output width in pixels (height follows the aspect ratio); default the video's.
+    start, stop
+        Frame range to render (``stop`` exclusive; default to the end of the video / table).
+    people
+        object_ids to draw (default all).
+    on_mismatch
+        A video whose size, frame rate or length disagrees with the table: ``"warn"`` (scale the
+        points to the video's size when only the resolution differs; leave out table frames past
+        the video's end) or ``"error"``. Another aspect ratio is always an error.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Raises
+    ------
+    ValueError
+        Unknown fps, unreadable video (:class:`posekit.video.VideoError`), mismatched video
+        with ``on_mismatch="error"``, empty frame range.
+    """
+    import av
+    from tqdm.auto import tqdm
+
+    ov = Overlay(table, skeleton=skeleton, min_score=min_score)
+    table_fps = fps if fps is not None else ov.attrs.get("fps")
+    src = None
+    if video is not None:
+        from posekit._frames import FrameSource
+
+        src = FrameSource(video, cache_size=1)
+    try:
+        if table_fps is None:
+            if src is None:
+                raise ValueError(
+                    "render_video: fps is unknown: pass fps=... or set table.attrs['fps'] "
+                    "(image results and OpenPose imports carry no frame rate)"
+                )
+            warnings.warn(
+                f"render_video: the table has no fps; using the video's {src.fps:g} fps",
+                stacklevel=2,
+            )
+            table_fps = src.fps
+        table_fps = float(table_fps)
+        if not np.isfinite(table_fps) or table_fps <= 0:
+            raise ValueError(f"render_video: fps must be a positive number, got {table_fps}")
+        if src is not None:
+            sx, sy, n_total = _check_video(ov, src, table_fps, on_mismatch)
+            in_w, in_h = src.width, src.height
+        else:
+            sx = sy = 1.0
+            in_w, in_h = ov.extent()
+            n_total = ov.n_frames
+        stop = n_total if stop is None else min(int(stop), n_total)
+        if not 0 <= start < stop:
+            raise ValueError(
+                f"render_video: empty frame range {start}..{stop} (video/table has {n_total} frames)"
+            )
+        out_w = _even(width if width else in_w)
+        out_h = _even(in_h * out_w / in_w)
+        scale = (sx * out_w / in_w, sy * out_h / in_h)
+        people_mask = None
+        if people is not None:
+            people_mask = np.isin(ov.object_ids, np.asarray(list(people)))
+        name = _pick_codec(codec)
+        out_path = Path(out_path)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix or '.mp4'}")
+        done = 0
+        interrupted = False
+        with av.open(str(tmp), "w") as out:
+            # the video's own rate keeps its timing (frames are matched by number)
+            rate = _rate(src.fps if src is not None else table_fps)
+            stream = out.add_stream(name, rate=rate)
+            stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
+            stream.thread_type = "AUTO"
+            if name in ("libx264", "h264"):
+                stream.options = {"preset": "veryfast", "crf": str(int(crf))}
+            else:
+                stream.bit_rate = int(out_w * out_h * float(rate) * 0.15)
+            frames = (
+                src.frames(start, stop, width=out_w, height=out_h)
+                if src is not None
+                else ((i, None) for i in range(start, stop))
+            )
+            canvas = blank(out_w, out_h)
+            bar = tqdm(total=stop - start, disable=not progress, unit="frame", desc="render")
+            try:
+                for i, rgb in frames:
+                    img = canvas.copy() if rgb is None else np.array(rgb, copy=True)
+                    ov.draw(img, i, scale=scale, people=people_mask)
+                    frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                    for packet in stream.encode(frame):
+                        out.mux(packet)
+                    done += 1
+                    bar.update()
+            except KeyboardInterrupt:  # keep what was finished: a playable, shorter video
+                interrupted = True
+            finally:
+                bar.close()
+                for packet in stream.encode():
+                    out.mux(packet)
+        if done == 0:
+            tmp.unlink(missing_ok=True)
+            raise ValueError(f"render_video: no frame could be decoded from {video}")
+        os.replace(tmp, out_path)
+        if interrupted:
+            warnings.warn(
+                f"render_video: interrupted after {done} frames; {out_path} holds them",
+                stacklevel=2,
+            )
+            raise KeyboardInterrupt
+    finally:
+        if src is not None:
+            src.close()
+    return out_path
+
+
+def _rate(fps: float):
+    from fractions import Fraction
+
+    return Fraction(fps).limit_denominator(1001)

@@ -1,0 +1,190 @@
+"""posekit.plot: what is drawn (segments, colours, data), not just that nothing raises."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from _tables import POSE, table
+
+import posekit.plot as pp
+from posekit.schema import COCO_SKELETON, JOINT_INDEX, KAKAO_SKELETON
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def by_gid(ax, gid):
+    found = [a for a in ax.get_children() if a.get_gid() == gid]
+    found += [a for a in ax.collections if a.get_gid() == gid and a not in found]
+    assert found, f"no artist with gid {gid!r}"
+    return found[0]
+
+
+def test_skeleton_segments_colours_and_fading():
+    kp = table(4, 2)
+    # person 1: left wrist low confidence, right ankle missing
+    kp.loc[(2, 1, "left_wrist"), "score"] = 0.05
+    kp.loc[(2, 1, "right_ankle"), ["x", "y"]] = np.nan
+    ax = pp.skeleton(kp, 2)
+    pairs = np.array(KAKAO_SKELETON) - 1
+    lc0 = by_gid(ax, "skeleton-0")
+    segs0 = lc0.get_segments()
+    assert len(segs0) == len(KAKAO_SKELETON)
+    # the segments are the table's coordinates for frame 2
+    want = np.stack([POSE[pairs[:, 0]], POSE[pairs[:, 1]]], axis=1) + np.array([2, 0])
+    np.testing.assert_allclose(np.array(segs0), want)
+    assert np.allclose(lc0.get_colors()[:, :3], pp.person_color(0))
+    assert np.all(lc0.get_colors()[:, 3] == 1.0)
+    lc1 = by_gid(ax, "skeleton-1")
+    n_ankle = sum(JOINT_INDEX["right_ankle"] in p for p in pairs)
+    assert len(lc1.get_segments()) == len(pairs) - n_ankle
+    alphas = lc1.get_colors()[:, 3]
+    n_wrist = sum(JOINT_INDEX["left_wrist"] in p for p in pairs)
+    assert np.sum(alphas < 1) == n_wrist
+    assert np.allclose(lc1.get_colors()[:, :3], pp.person_color(1))
+    pts = by_gid(ax, "joints-1")
+    assert len(pts.get_offsets()) == 16
+    assert np.sum(pts.get_facecolors()[:, 3] < 1) == 1
+    assert ax.yaxis_inverted()
+    assert ax.get_xlim() == (0, 200) and ax.get_ylim() == (120, 0)
+
+
+def test_skeleton_people_joints_and_coco_skeleton():
+    kp = table(3, 2)
+    ax = pp.skeleton(kp, 0, people=[1], skeleton=COCO_SKELETON)
+    assert [c.get_gid() for c in ax.collections if c.get_gid()] == ["skeleton-1", "joints-1"]
+    assert len(by_gid(ax, "skeleton-1").get_segments()) == len(COCO_SKELETON)
+    ax = pp.skeleton(kp, 0, joints=["left_hip", "right_hip", "left_knee"], people=0)
+    segs = by_gid(ax, "skeleton-0").get_segments()
+    assert len(segs) == 2  # hip-hip and knee-hip
+
+
+def test_skeleton_uses_result_categories_and_image():
+    from posekit.tidy import to_result
+
+    kp = table(3, 1)
+    res = to_result(kp)
+    res.job.categories[0].skeleton = [[6, 7], [12, 13]]  # a two-bone skeleton
+    img = np.zeros((120, 200, 3), np.uint8)
+    ax = pp.skeleton(res, 1, image=img)
+    assert len(by_gid(ax, "skeleton-0").get_segments()) == 2
+    assert len(ax.images) == 1 and ax.images[0].get_array().shape == (120, 200, 3)
+
+
+def test_skeleton_bad_input():
+    kp = table(3, 1)
+    with pytest.raises(ValueError, match="frame 99 is not in the table"):
+        pp.skeleton(kp, 99)
+    with pytest.raises(ValueError, match="no person with object_id"):
+        pp.skeleton(kp, 0, people=[5])
+    with pytest.raises(ValueError, match="1-based"):
+        pp.skeleton(kp, 0, skeleton=[(0, 1)])
+    with pytest.raises(ValueError, match="indexed by"):
+        pp.skeleton(kp.reset_index())
+
+
+def test_trajectory_coloured_by_time():
+    kp = table(10, 2)
+    kp.loc[(4, 0, "nose"), ["x", "y"]] = np.nan  # a gap: two segments fewer
+    ax = pp.trajectory(kp, "nose", colorbar=False)
+    lc0, lc1 = by_gid(ax, "trajectory-0"), by_gid(ax, "trajectory-1")
+    assert len(lc0.get_segments()) == 9 - 2 and len(lc1.get_segments()) == 9
+    np.testing.assert_allclose(lc1.get_segments()[0], [[130, 10], [131, 10]])
+    np.testing.assert_allclose(lc1.get_array(), (np.arange(9) + 0.5) / 10.0)  # mid times, s
+    assert ax.yaxis_inverted()
+    assert ax.get_aspect() == 1.0
+
+
+def test_timeseries_keypoints_angles_and_speed():
+    kp = table(10, 2)
+    ax = pp.timeseries(kp, joints=["nose"], columns=["x"], people=[1])
+    (line,) = ax.get_lines()
+    np.testing.assert_allclose(line.get_xdata(), np.arange(10) / 10.0)
+    np.testing.assert_allclose(line.get_ydata(), 130 + np.arange(10))
+    assert ax.get_xlabel() == "time (s)"
+    ax = pp.timeseries(kp, joints="nose", columns="speed", people=0)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata()[1:], 10.0)  # 1 px/frame at 10 fps
+    idx = pd.MultiIndex.from_product([range(5), [0, 3]], names=["frame", "object_id"])
+    ang = pd.DataFrame({"left_knee": np.arange(10.0), "right_knee": -np.arange(10.0)}, index=idx)
+    ax = pp.timeseries(ang)
+    lines = ax.get_lines()
+    assert len(lines) == 4
+    assert {ln.get_label() for ln in lines} == {
+        f"{a} · id {p}" for a in ("left_knee", "right_knee") for p in (0, 3)
+    }
+    knee3 = next(ln for ln in lines if ln.get_label() == "left_knee · id 3")
+    np.testing.assert_allclose(knee3.get_ydata(), [1, 3, 5, 7, 9])
+    assert knee3.get_color() == pp.person_color(3)
+    assert ax.get_xlabel() == "frame"
+    with pytest.raises(ValueError, match="no column"):
+        pp.timeseries(ang, columns="hip")
+
+
+def test_confidence_heatmap_grid():
+    kp = table(6, 2)
+    kp = kp.drop(index=3, level="frame")  # person absent in frame 3
+    kp.loc[(4, 1, "left_knee"), "score"] = 0.25
+    ax = pp.confidence(kp, person=1, colorbar=False)
+    grid = ax.images[0].get_array()
+    assert grid.shape == (17, 6)
+    assert grid.mask[:, 3].all()
+    assert grid[JOINT_INDEX["left_knee"], 4] == pytest.approx(0.25)
+    assert grid[0, 0] == pytest.approx(0.9)
+
+
+def test_angle_angle():
+    idx = pd.MultiIndex.from_product([range(8), [0]], names=["frame", "object_id"])
+    ang = pd.DataFrame({"hip": np.arange(8.0), "knee": 2 * np.arange(8.0)}, index=idx)
+    ax = pp.angle_angle(ang, "hip", "knee", colorbar=False)
+    segs = by_gid(ax, "angle-angle-0").get_segments()
+    assert len(segs) == 7
+    np.testing.assert_allclose(segs[3], [[3, 6], [4, 8]])
+    assert ax.get_xlabel() == "hip (°)"
+
+
+def test_smoothing_comparison_lines_and_table():
+    kp = table(10, 1)
+    smooth = kp.copy()
+    smooth["x"] += 1
+    metrics = pd.DataFrame({"rmse_px": [1.23456, 0.5]}, index=["shifted", "other"])
+    ax = pp.smoothing_comparison(
+        kp, {"shifted": smooth}, joint="nose", coord="x", truth=kp, metrics=metrics
+    )
+    np.testing.assert_allclose(by_gid(ax, "raw").get_ydata(), 50 + np.arange(10))
+    np.testing.assert_allclose(by_gid(ax, "method-shifted").get_ydata(), 51 + np.arange(10))
+    np.testing.assert_allclose(by_gid(ax, "truth").get_ydata(), 50 + np.arange(10))
+    tab = next(t for t in ax.tables if t.get_gid() == "metrics-table")
+    texts = {c.get_text().get_text() for c in tab.get_celld().values()}
+    assert {"rmse_px", "shifted", "1.23", "0.5"} <= texts
+
+
+def test_repetitions_markers():
+    t = np.arange(100)
+    s = pd.Series(np.cos(2 * np.pi * t / 25), index=pd.Index(t, name="frame"), name="left_knee")
+    s.attrs["fps"] = 25.0
+    reps = pd.DataFrame(
+        {"start_frame": [0, 25, 50], "end_frame": [25, 50, 75], "peak_frame": [12.5, 37.5, 62.5]}
+    )
+    ax = pp.repetitions(s, reps)
+    assert ax.get_title() == "3 repetitions"
+    spans = [by_gid(ax, f"rep-{k}") for k in range(3)]
+    assert len(spans) == 3
+    peaks = by_gid(ax, "rep-peaks").get_offsets()
+    np.testing.assert_allclose(peaks[:, 0], [0.5, 1.5, 2.5])
+    np.testing.assert_allclose(peaks[:, 1], -1.0, atol=0.05)
+
+
+def test_axes_are_reused():
+    kp = table(3, 1)
+    _, axes = plt.subplots(1, 2)
+    assert pp.skeleton(kp, 0, ax=axes[0]) is axes[0]
+    assert pp.trajectory(kp, ax=axes[1], colorbar=False) is axes[1]
