@@ -107,7 +107,7 @@ def test_missing_or_empty_openpose_folder(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_openpose(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(PoseFormatError, match="no \\*.json"):
+    with pytest.raises(PoseFormatError, match=r"no \*\.json"):
         load_openpose(tmp_path / "empty")
 
 
