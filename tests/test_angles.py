@@ -197,3 +197,32 @@ def test_bad_input():
     with pytest.raises(ValueError, match="column"):
         angles.joint_angles(kp.drop(columns="y"))
     assert set(JOINTS) <= set(angles.POINTS)
+
+
+# -- against posekit.synth ground truth ------------------------------------------------------
+
+
+@pytest.mark.parametrize("activity", ["squat", "walk", "arm_raise"])
+def test_noise_free_angles_match_synth_truth(activity):
+    import posekit as pk
+
+    syn = pk.synth.generate(activity, duration_s=6, fps=30, n_people=2, seed=3)
+    cols = list(syn.angles.columns)
+    got = angles.joint_angles(syn.truth)[cols]
+    assert got.index.equals(syn.angles.index)
+    assert float((got - syn.angles).abs().max().max()) < 0.01
+    # what an estimator reports without noise (coordinates rounded to 0.01 px) is as close
+    seen = angles.joint_angles(syn.result.keypoints())[cols]
+    assert float((seen - syn.angles).abs().max().max()) < 0.05
+    flex = angles.joint_angles(syn.truth, names=cols, convention="flexion")[cols]
+    assert float((flex - (180 - syn.angles)).abs().max().max()) < 0.01
+
+
+def test_noisy_missing_frames_keep_alignment():
+    import posekit as pk
+
+    syn = pk.synth.generate("squat", duration_s=6, fps=30, noise_px=1.0, missing_frames=0.1, seed=4)
+    got = angles.joint_angles(syn.result.keypoints())["left_knee"]
+    truth = syn.angles["left_knee"].loc[got.index]
+    assert len(got) < len(syn.angles)  # some frames are missing
+    assert float((got - truth).abs().median()) < 2.0

@@ -178,3 +178,31 @@ def test_bad_input():
         kinematics.trajectory(no_hips)
     with pytest.raises(ValueError, match="fps"):
         kinematics.angular_velocity(angles.joint_angles(kp))
+
+
+def test_walker_pelvis_velocity_matches_synth_speed():
+    import posekit as pk
+
+    syn = pk.synth.generate("walk", duration_s=8, fps=30, n_people=2, seed=1)
+    tr = kinematics.trajectory(syn.truth)
+    assert list(tr.columns) == ["x", "y", "time"]
+    for oid, info in syn.params["people"].items():
+        x = tr.xs(oid, level="object_id")["x"].to_numpy()
+        mean_vx = (x[-1] - x[0]) / (len(x) - 1) * 30.0
+        assert mean_vx == pytest.approx(info["facing"] * info["speed_px_s"], rel=1e-6)
+    vel = kinematics.velocity(syn.truth)
+    ankle = vel.xs("left_ankle", level="joint").xs(0, level="object_id")
+    assert float(ankle["vx"].abs().max()) > 2 * syn.params["people"][0]["speed_px_s"]  # swing
+
+
+def test_savgol_velocity_is_closer_to_truth_on_noisy_data():
+    import posekit as pk
+
+    syn = pk.synth.generate("squat", duration_s=8, fps=30, noise_px=2.0, seed=2)
+    true_v = kinematics.velocity(syn.truth)["vy"]
+    seen = syn.result.keypoints()
+    raw = kinematics.velocity(seen)["vy"]
+    sg = kinematics.velocity(seen, method="savgol", window=9, polyorder=2)["vy"]
+    err_raw = float(np.sqrt(((raw - true_v) ** 2).mean()))
+    err_sg = float(np.sqrt(((sg - true_v) ** 2).mean()))
+    assert err_sg < 0.5 * err_raw

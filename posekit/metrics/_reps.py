@@ -1,0 +1,202 @@
+"""Repetition counting from an angle or coordinate series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy.signal import find_peaks, peak_widths
+
+from posekit.metrics._common import fill_gaps
+
+__all__ = ["Repetitions", "count_repetitions"]
+
+
+@dataclass(frozen=True)
+class Repetitions:
+    """The result of :func:`count_repetitions`.
+
+    Attributes
+    ----------
+    reps
+        One row per repetition: ``start_frame``, ``peak_frame``, ``end_frame``, ``start_time``,
+        ``peak_time``, ``end_time`` (s), ``duration_s``, ``peak_value`` and ``prominence`` (in the
+        series' units).
+    prominence
+        The prominence threshold that was used.
+    fps
+        The frame rate that was used.
+    """
+
+    reps: pd.DataFrame
+    prominence: float
+    fps: float
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """The number of repetitions."""
+        return len(self.reps)
+
+    @property
+    def rate_per_min(self) -> float:
+        """Repetitions per minute, from the mean time between consecutive peaks (NaN if < 2)."""
+        t = self.reps["peak_time"].to_numpy()
+        return float(60.0 / np.mean(np.diff(t))) if len(t) > 1 else float("nan")
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __repr__(self) -> str:
+        return (
+            f"Repetitions(count={self.count}, prominence={self.prominence:.4g}, fps={self.fps:g})"
+        )
+
+
+def _series_frames(series: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """(values, frame numbers or None) of a Series / 1-D array; one person only."""
+    if isinstance(series, pd.DataFrame):
+        cols = [c for c in series.columns if c != "time"]
+        if len(cols) != 1:
+            raise ValueError(
+                f"count_repetitions: expected one series, got a table with columns {cols}; "
+                "pick one, e.g. angles['left_knee']"
+            )
+        series = series[cols[0]]
+    if isinstance(series, pd.Series):
+        idx = series.index
+        if isinstance(idx, pd.MultiIndex):
+            if "object_id" in idx.names:
+                ids = idx.get_level_values("object_id").unique()
+                if len(ids) > 1:
+                    raise ValueError(
+                        f"count_repetitions: the series holds {len(ids)} people "
+                        f"(object_id {ids.tolist()}); select one, e.g. "
+                        "series.xs(object_id, level='object_id')"
+                    )
+            frames = (
+                idx.get_level_values("frame").to_numpy(np.int64) if "frame" in idx.names else None
+            )
+        elif pd.api.types.is_integer_dtype(idx):
+            frames = idx.to_numpy(np.int64)
+        else:
+            frames = None
+        return series.to_numpy(np.float64, na_value=np.nan), frames
+    arr = np.asarray(series, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"count_repetitions: expected a 1-D series, got shape {arr.shape}")
+    return arr, None
+
+
+def count_repetitions(
+    series: Any,
+    /,
+    *,
+    prominence: float | None = None,
+    min_period_s: float = 0.6,
+    fps: float | None = None,
+    direction: Literal["min", "max"] = "min",
+    rel_prominence: float = 0.4,
+    rel_height: float = 0.9,
+) -> Repetitions:
+    """Count repetitions (squats, curls, raises...) in one person's angle or coordinate series.
+
+    Each repetition is one prominent extremum: a minimum for ``direction="min"`` (a knee angle
+    dipping in a squat, an elbow angle closing in a curl), a maximum for ``"max"``.
+
+    Parameters
+    ----------
+    series
+        One person's series: a Series indexed by frame or (frame, object_id) (a column of
+        :func:`posekit.angles.joint_angles`, for example), or a 1-D array of consecutive frames.
+        NaNs and frames missing from the index are bridged linearly for peak finding only.
+    prominence
+        How far (in the series' units) an extremum must stand out from its surroundings to
+        count (``scipy.signal.find_peaks``). Default: ``rel_prominence`` × the series' range
+        (1st to 99th percentile).
+    min_period_s
+        Two repetitions' peaks are at least this many seconds apart.
+    fps
+        Frame rate; default ``series.attrs["fps"]``.
+    direction
+        Whether a repetition is a minimum or a maximum of the series.
+    rel_height
+        Where a repetition starts and ends: where the series has come back ``rel_height`` of the
+        way from the peak to its surroundings (``scipy.signal.peak_widths``).
+
+    Returns
+    -------
+    Repetitions
+        ``.count`` and ``.reps`` (start/peak/end frame and time, duration, peak value).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> syn = pk.synth.generate("squat", duration_s=20, fps=30, seed=1)
+    >>> knee = pk.angles.joint_angles(syn.result.keypoints())["left_knee"]
+    >>> pk.metrics.count_repetitions(knee).count == syn.params["n_reps"]
+    True
+    """
+    if direction not in ("min", "max"):
+        raise ValueError(f"direction must be 'min' or 'max', got {direction!r}")
+    rate = fps if fps is not None else getattr(series, "attrs", {}).get("fps")
+    if rate is None:
+        raise ValueError(
+            "count_repetitions: fps is unknown: pass fps=... (the series' attrs carry none)"
+        )
+    rate = float(rate)
+    if not np.isfinite(rate) or rate <= 0:
+        raise ValueError(f"count_repetitions: fps must be a positive number, got {rate}")
+    values, frames = _series_frames(series)
+    if values.size == 0 or np.isnan(values).all():
+        raise ValueError("count_repetitions: the series is empty or all NaN")
+    if frames is None:
+        frames = np.arange(len(values))
+    else:
+        order = np.argsort(frames, kind="stable")
+        frames, values = frames[order], values[order]
+        if len(frames) > 1 and np.any(np.diff(frames) == 0):
+            raise ValueError("count_repetitions: repeated frame numbers; select one person")
+    # put the series on a regular frame grid: gaps in the index are gaps in time
+    grid = np.arange(frames[0], frames[-1] + 1)
+    full = np.full(len(grid), np.nan)
+    full[frames - frames[0]] = values
+    filled = fill_gaps(full)
+    signal = -filled if direction == "min" else filled
+    lo, hi = np.percentile(filled, [1, 99])
+    if prominence is None:
+        prominence = rel_prominence * float(hi - lo)
+        if prominence <= 0:
+            prominence = np.inf  # a flat series has no repetitions
+    elif not prominence > 0:
+        raise ValueError(f"prominence must be > 0, got {prominence}")
+    distance = max(1, round(min_period_s * rate))
+    peaks, props = find_peaks(signal, prominence=prominence, distance=distance)
+    if len(peaks):
+        _, _, left, right = peak_widths(signal, peaks, rel_height=rel_height)
+        start = np.floor(left).astype(np.int64)
+        end = np.ceil(right).astype(np.int64)
+    else:
+        start = end = np.array([], dtype=np.int64)
+    f0 = int(grid[0])
+    reps = pd.DataFrame(
+        {
+            "start_frame": start + f0,
+            "peak_frame": peaks.astype(np.int64) + f0,
+            "end_frame": end + f0,
+        }
+    )
+    for col in ("start", "peak", "end"):
+        reps[f"{col}_time"] = reps[f"{col}_frame"] / rate
+    reps["duration_s"] = reps["end_time"] - reps["start_time"]
+    reps["peak_value"] = filled[peaks]
+    reps["prominence"] = props.get("prominences", np.array([]))
+    reps.index.name = "rep"
+    return Repetitions(
+        reps=reps,
+        prominence=float(prominence),
+        fps=rate,
+        params={"direction": direction, "min_period_s": min_period_s, "rel_height": rel_height},
+    )
