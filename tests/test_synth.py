@@ -274,3 +274,37 @@ def test_big_job_generates_fast_and_writes_json(tmp_path):
 
 def test_joints_order_is_coco():
     assert tuple(sim("squat").truth.index.levels[2]) == JOINTS
+
+
+# -- the committed samples -----------------------------------------------------------------------
+
+
+def _sample_specs():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_synth_samples.py"
+    spec = importlib.util.spec_from_file_location("make_synth_samples", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.SAMPLES
+
+
+@pytest.mark.parametrize("name", list(_sample_specs()))
+def test_committed_samples_match_the_generator(name, samples_dir):
+    kwargs = _sample_specs()[name]
+    path = samples_dir / f"{name}.json"
+    assert path.stat().st_size < 1.5e6
+    res = pk.load(path)
+    s = generate(**kwargs)
+    pd.testing.assert_frame_equal(res.keypoints(), s.result.keypoints(), check_exact=True)
+    truth = pd.read_csv(samples_dir / f"{name}_truth.csv")
+    np.testing.assert_allclose(
+        truth[["x", "y"]].to_numpy(), s.truth[["x", "y"]].to_numpy(), atol=1e-6
+    )
+    assert truth["joint"].tolist() == s.truth.index.get_level_values("joint").astype(str).tolist()
+    angles = pd.read_csv(samples_dir / f"{name}_angles.csv", index_col=["frame", "object_id"])
+    np.testing.assert_allclose(angles.to_numpy(), s.angles.to_numpy(), atol=1e-6)
+    params = msgspec.json.decode((samples_dir / f"{name}_params.json").read_bytes())
+    assert params["job_id"] == res.job_id == s.params["job_id"]
+    assert params.get("rep_times_s") == s.params.get("rep_times_s")
