@@ -287,7 +287,7 @@ def load_coco(
             path="$",
         )
     if all(isinstance(i, int) for i in image_ids):
-        image_ids = sorted(image_ids)
+        image_ids = sorted(image_ids, key=lambda i: int(i))  # type: ignore[arg-type]
     frame_of = {iid: f for f, iid in enumerate(image_ids)}
     per_frame: dict[int, list[Person]] = {f: [] for f in range(len(image_ids))}
     for i, a in enumerate(anns):

@@ -7,7 +7,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import numpy as np
@@ -279,7 +279,7 @@ def flatten(result: PoseResult) -> Flat:
     return flat
 
 
-def check_job(job: JobResult) -> None:
+def check_job(job: JobResult | _FastJob) -> None:
     """Raise the right error when a job answer holds no usable annotations."""
     job_id = job.job_id if job.job_id is not msgspec.UNSET else None
     status = job.status
@@ -315,7 +315,8 @@ def _decode(data: bytes, where: str) -> PoseResult:
             f"got {data[:20]!r} ({where})",
             path="$",
         )
-    kind = "image" if head == b"[" else "video"
+    kind: Literal["image", "video"] = "image" if head == b"[" else "video"
+    meta: Any
     try:
         meta = (_fast_image_decoder if kind == "image" else _fast_job_decoder).decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError):

@@ -188,7 +188,7 @@ class PoseResult:
         flat = flatten(self)
         n_obj = len(flat.frame)
         ids = set(flat.object_id.tolist())
-        bits = [self.kind]
+        bits: list[str] = [self.kind]
         if self.kind == "video":
             bits.append(f"{len(set(flat.frame.tolist()))} frames with people")
             if self.fps:

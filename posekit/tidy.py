@@ -105,13 +105,13 @@ def _index(frame: np.ndarray, object_id: np.ndarray, n_joints: int = N_JOINTS) -
     )
 
 
-def _sorted_flat(result: PoseResult):
+def _sorted_flat(result: PoseResult) -> tuple[Any, np.ndarray | slice]:
     from posekit.io import flatten
 
     flat = flatten(result)
     order = np.lexsort((flat.object_id, flat.frame))
     if np.all(order[1:] > order[:-1]):
-        order = slice(None)
+        return flat, slice(None)  # already sorted: views, no copies
     return flat, order
 
 
