@@ -182,7 +182,11 @@ def send(
     while True:
         try:
             resp = session.request(method, url, timeout=timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,  # answer cut off mid-body
+        ) as exc:
             may_retry = safety == "idempotent" or _nothing_sent(exc)
             if not may_retry or attempt >= policy.retries:
                 raise _connection_error(exc, method, url, safety) from exc
@@ -198,8 +202,14 @@ def send(
             if advised is not None and advised > policy.max_retry_after:
                 raise err
             wait = advised if advised is not None else policy.delay(attempt)
-            log.info("%s %s: HTTP %d; retry %d in %.2f s", method, url, resp.status_code,
-                     attempt + 1, wait)  # fmt: skip
+            log.info(
+                "%s %s: HTTP %d; retry %d in %.2f s",
+                method,
+                url,
+                resp.status_code,
+                attempt + 1,
+                wait,
+            )
             resp.close()
         sleep(wait)
         attempt += 1
@@ -208,7 +218,10 @@ def send(
 def _connection_error(
     exc: requests.RequestException, method: str, url: str, safety: Safety
 ) -> APIConnectionError:
-    timed_out = isinstance(exc, requests.Timeout)
+    reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else None
+    timed_out = isinstance(exc, requests.Timeout) or isinstance(
+        reason, urllib3.exceptions.ReadTimeoutError
+    )
     what = "timed out" if timed_out else "failed"
     msg = f"connection {what}: {exc}"
     if safety == "once" and not _nothing_sent(exc):

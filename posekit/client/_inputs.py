@@ -177,11 +177,11 @@ def prepare_image(data: bytes, *, quality: int = 92) -> PreparedImage:
         hint = " (HEIC needs the pillow-heif plugin to be prepared)" if fmt == "HEIC" else ""
         raise InputLimitError(f"cannot decode the image to prepare it{hint}: {exc}") from None
     w, h = im.size
-    im = im.convert("RGB")
+    rgb = im.convert("RGB")
     s = _fit_scale(w, h)
     while True:
         nw, nh = max(1, round(w * s)), max(1, round(h * s))
-        scaled = im if (nw, nh) == (w, h) else im.resize((nw, nh), Image.Resampling.LANCZOS)
+        scaled = rgb if (nw, nh) == (w, h) else rgb.resize((nw, nh), Image.Resampling.LANCZOS)
         if min(nw, nh) < MIN_SHORT_SIDE:  # elongated: pad at the far edge
             canvas = Image.new("RGB", (max(nw, MIN_SHORT_SIDE), max(nh, MIN_SHORT_SIDE)))
             canvas.paste(scaled, (0, 0))

@@ -1,0 +1,560 @@
+"""`Client`: the Kakao Pose REST API (and the posekit server, which speaks the same API)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import requests
+
+from posekit.client._batch import VideoOutcome
+from posekit.client._http import RetryPolicy, Safety, send
+from posekit.client._inputs import (
+    MAX_VIDEO_BYTES,
+    FileInput,
+    check_image,
+    is_url,
+    map_back,
+    prepare_image,
+    read_input,
+)
+from posekit.errors import (
+    InputLimitError,
+    JobFailedError,
+    JobNotFoundError,
+    JobNotReadyError,
+    JobTimeoutError,
+    PoseFormatError,
+)
+from posekit.io import atomic_write, load
+from posekit.result import PoseResult
+from posekit.schema import STATUSES, JobSubmitted
+
+__all__ = ["DEFAULT_BASE_URL", "Client", "JobInfo", "check_job_id"]
+
+log = logging.getLogger("posekit.client")
+
+DEFAULT_BASE_URL = "https://cv-api.kakaobrain.com"
+_KEY_ENV = ("KAKAO_REST_API_KEY", "POSEKIT_API_KEY")
+
+
+class _Status(msgspec.Struct):
+    status: str
+    job_id: str | None = None
+    description: str | None = None
+
+
+_status_decoder = msgspec.json.Decoder(_Status)
+_submitted_decoder = msgspec.json.Decoder(JobSubmitted)
+
+
+def check_job_id(job_id: str) -> str:
+    """``job_id`` if it is a UUID (as the API issues), else a ValueError; never builds odd URLs."""
+    try:
+        if isinstance(job_id, str) and str(uuid.UUID(job_id)) == job_id.lower():
+            return job_id
+    except ValueError:
+        pass
+    raise ValueError(f"not a job id: {job_id!r} (expected a UUID such as '69a51e1b-60e0-...')")
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """The state of a video job, as ``GET /pose/job/{job_id}`` (or the cache) tells it.
+
+    ``result`` gives the :class:`~posekit.PoseResult` of a successful job and raises
+    :class:`JobNotReadyError`, :class:`JobFailedError` or :class:`JobNotFoundError` otherwise.
+    """
+
+    job_id: str
+    status: str
+    description: str | None = None
+    from_cache: bool = False
+    _result: PoseResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def done(self) -> bool:
+        """True once the job will not change any more (success, failed, not found)."""
+        return self.status in ("success", "failed", "not found")
+
+    @property
+    def result(self) -> PoseResult:
+        if self._result is not None:
+            return self._result
+        if self.status == "failed":
+            raise JobFailedError(
+                f"job {self.job_id} failed: {self.description or 'no reason given'}",
+                self.job_id,
+                self.description,
+            )
+        if self.status == "not found":
+            raise JobNotFoundError(
+                f"job {self.job_id} was not found (unknown id, or older than 7 days)", self.job_id
+            )
+        raise JobNotReadyError(
+            f"job {self.job_id} is still {self.status}", job_id=self.job_id, status=self.status
+        )
+
+
+class Client:
+    """A client for the Kakao Pose REST API, or any server that speaks it (the posekit server).
+
+    Parameters
+    ----------
+    api_key
+        The REST API key, sent as ``Authorization: KakaoAK {api_key}``. Defaults to the
+        ``KAKAO_REST_API_KEY`` or ``POSEKIT_API_KEY`` environment variable.
+    base_url
+        Defaults to ``POSEKIT_BASE_URL`` from the environment, else Kakao's
+        ``https://cv-api.kakaobrain.com``.
+    timeout
+        ``(connect, read)`` seconds; Kakao advises 5 and 15.
+    retries, backoff, max_retry_after
+        Retry policy (:class:`~posekit.client.RetryPolicy`): retries after the first attempt,
+        first delay in seconds (doubling, jittered), longest ``Retry-After`` honoured. What is
+        retried depends on the call: a video upload that reached the server is never sent twice.
+    cache_dir
+        Folder where successful job results are written (``{job_id}.json``, atomically) the
+        moment they arrive; :meth:`job` and :meth:`wait` read it first. Kakao keeps results
+        only 7 days.
+    check_limits
+        Check images and videos against the documented limits before uploading.
+    session
+        A ``requests.Session`` to use (proxies, certificates); one is made otherwise.
+
+    Examples
+    --------
+    >>> client = Client(api_key="...", base_url="http://127.0.0.1:8000")  # doctest: +SKIP
+    >>> res = client.analyze_video("clip.mp4", smoothing=False)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | tuple[float, float] = (5.0, 15.0),
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_retry_after: float = 60.0,
+        cache_dir: str | os.PathLike[str] | None = None,
+        check_limits: bool = True,
+        session: requests.Session | None = None,
+    ) -> None:
+        if api_key is None:
+            api_key = next((os.environ[k] for k in _KEY_ENV if os.environ.get(k)), None)
+        if not api_key:
+            raise ValueError(
+                "no API key: pass api_key=... or set KAKAO_REST_API_KEY (or POSEKIT_API_KEY)"
+            )
+        base_url = base_url or os.environ.get("POSEKIT_BASE_URL") or DEFAULT_BASE_URL
+        if not base_url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry = RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.check_limits = check_limits
+        self.session = session if session is not None else requests.Session()
+        self._owns_session = session is None
+        self._headers = {"Authorization": f"KakaoAK {api_key}"}
+
+    def __repr__(self) -> str:
+        cache = f", cache_dir={str(self.cache_dir)!r}" if self.cache_dir else ""
+        return f"Client(base_url={self.base_url!r}{cache})"
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _parse(self, data: bytes, where: str) -> PoseResult:
+        """A result answer, validated by :func:`posekit.load` (the one place results are read)."""
+        try:
+            res = load(data)
+        except PoseFormatError as exc:
+            err = PoseFormatError(f"{exc} (answer of {where})")
+            err.path = exc.path
+            raise err from None
+        res.source = where
+        return res
+
+    def _send(self, method: str, path: str, safety: Safety, **kwargs: Any) -> requests.Response:
+        return send(
+            self.session,
+            method,
+            self.base_url + path,
+            safety=safety,
+            policy=self.retry,
+            timeout=self.timeout,
+            headers=self._headers,
+            **kwargs,
+        )
+
+    # -- images --------------------------------------------------------------------------------
+    def analyze_image(
+        self, file: FileInput | None = None, /, *, url: str | None = None, prepare: bool = False
+    ) -> PoseResult:
+        """Find the people in one image (``POST /pose``).
+
+        Parameters
+        ----------
+        file
+            A path, the image bytes or a binary file object (a string starting with
+            ``http://``/``https://`` is taken as ``url``).
+        url
+            An image on the web for the server to fetch (``image_url``) instead of ``file``.
+        prepare
+            When the image breaks the limits (format other than JPEG/PNG/HEIC/WebP, over 2 MB,
+            long side over 2048 px, short side under 320 px), resize and re-encode it before
+            uploading, and map the keypoints back to the original pixel coordinates. Without
+            it such an image raises :class:`~posekit.errors.InputLimitError`.
+
+        Returns
+        -------
+        PoseResult
+            An image result; ``attrs`` of its tables carry the original width and height.
+        """
+        file, url = _file_or_url(file, url)
+        if url is not None:
+            resp = self._send("POST", "/pose", "stateless", data={"image_url": url})
+            res = self._parse(resp.content, f"POST {self.base_url}/pose")
+            res.source = url
+            return res
+        assert file is not None
+        data, name = read_input(file, "image")
+        check = check_image(data)
+        prepared = None
+        if self.check_limits and not check.ok:
+            if not prepare:
+                raise InputLimitError(
+                    f"image {name or '<bytes>'} breaks the API's limits: "
+                    f"{'; '.join(check.problems)}. Pass prepare=True to resize and re-encode it"
+                )
+            prepared = prepare_image(data)
+            data, mime, ext = prepared.data, prepared.mime, "jpg"
+        else:
+            mime, ext = check.mime, check.ext
+        stem = Path(name).stem if name else "image"
+        files = {"file": (f"{stem}.{ext}", data, mime)}
+        resp = self._send("POST", "/pose", "stateless", files=files)
+        res = self._parse(resp.content, f"POST {self.base_url}/pose")
+        if prepared is not None:
+            res = map_back(res, prepared)
+        elif check.size is not None:
+            res.extra.update(width=check.size[0], height=check.size[1])
+        res.source = str(file) if isinstance(file, str | os.PathLike) else name
+        return res
+
+    # -- videos --------------------------------------------------------------------------------
+    def submit_video(
+        self,
+        file: FileInput | None = None,
+        /,
+        *,
+        url: str | None = None,
+        smoothing: bool = True,
+        callback_url: str | Any | None = None,
+    ) -> str:
+        """Start a video job (``POST /pose/job``) and return its job id.
+
+        Parameters
+        ----------
+        file
+            A path, the video bytes or a binary file object (at most 50 MB); a string starting
+            with ``http://``/``https://`` is taken as ``url``.
+        url
+            A video on the web (http or https, no redirects) for the server to fetch.
+        smoothing
+            Let the server smooth keypoints between frames.
+        callback_url
+            Called once by the server when the job ends (never retried); a
+            :func:`callback_receiver` can be passed as is.
+
+        Notes
+        -----
+        The upload is never repeated once it may have reached the server (only a failure to
+        connect, or an HTTP 429, is retried), so one call never starts two jobs.
+        """
+        file, url = _file_or_url(file, url)
+        form = {"smoothing": "true" if smoothing else "false"}
+        if callback_url is not None:
+            form["callback_url"] = str(callback_url)
+        if url is not None:
+            resp = self._send("POST", "/pose/job", "once", data={"video_url": url, **form})
+        else:
+            assert file is not None
+            data, name = read_input(file, "video")
+            if self.check_limits and len(data) > MAX_VIDEO_BYTES:
+                raise InputLimitError(
+                    f"video {name or '<bytes>'} is {len(data) / 2**20:.1f} MB; uploads are "
+                    f"limited to {MAX_VIDEO_BYTES / 2**20:.0f} MB (pass url=... for larger videos "
+                    "or re-encode it)"
+                )
+            files = {"file": (name or "video.mp4", data, "application/octet-stream")}
+            resp = self._send("POST", "/pose/job", "once", data=form, files=files)
+        try:
+            job_id = _submitted_decoder.decode(resp.content).job_id
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise PoseFormatError(
+                f"POST {self.base_url}/pose/job answered {resp.content[:100]!r}, expected "
+                f'{{"job_id": "<uuid>"}} ({exc})',
+                path="$",
+            ) from None
+        return check_job_id(job_id)
+
+    def _cache_path(self, job_id: str) -> Path | None:
+        return self.cache_dir / f"{job_id}.json" if self.cache_dir is not None else None
+
+    def cached(self, job_id: str, /) -> PoseResult | None:
+        """The cached result of ``job_id``, or None (no cache, not cached, or unreadable)."""
+        path = self._cache_path(check_job_id(job_id))
+        if path is None or not path.is_file():
+            return None
+        try:
+            return load(path)
+        except PoseFormatError as exc:
+            log.warning("ignoring unreadable cached result %s: %s", path, exc)
+            return None
+
+    def job(self, job_id: str, /, *, refresh: bool = False) -> JobInfo:
+        """The state of a video job (``GET /pose/job/{job_id}``), from the cache when there.
+
+        Parameters
+        ----------
+        refresh
+            Ask the server even when the result is cached.
+
+        Returns
+        -------
+        JobInfo
+            ``status`` and, for a successful job, ``result``.
+        """
+        job_id = check_job_id(job_id)
+        if not refresh:
+            res = self.cached(job_id)
+            if res is not None:
+                return JobInfo(job_id, "success", from_cache=True, _result=res)
+        resp = self._send("GET", f"/pose/job/{job_id}", "idempotent")
+        data = resp.content
+        where = f"GET {self.base_url}/pose/job/{job_id}"
+        try:
+            st = _status_decoder.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise PoseFormatError(f"{where} answered {data[:100]!r}: {exc}", path="$") from None
+        if st.status not in STATUSES:
+            raise PoseFormatError(
+                f"is {st.status!r}, expected one of {', '.join(STATUSES)} ({where})", "$.status"
+            )
+        if st.status != "success":
+            return JobInfo(job_id, st.status, description=st.description)
+        path = self._cache_path(job_id)
+        if path is not None:
+            atomic_write(path, data)  # keep it before anything else can go wrong
+        res = self._parse(data, where)
+        return JobInfo(job_id, "success", _result=res)
+
+    def wait(
+        self,
+        job_id: str,
+        /,
+        *,
+        poll: float = 2.0,
+        max_poll: float = 10.0,
+        timeout: float | None = 3600.0,
+        progress: bool | None = None,
+        _stop: threading.Event | None = None,
+    ) -> PoseResult:
+        """Poll a job until it ends and return its result.
+
+        Parameters
+        ----------
+        poll, max_poll
+            First and longest interval between polls, in seconds (each wait is 1.5 times the
+            previous one).
+        timeout
+            Seconds to wait in all (None: no limit).
+        progress
+            Show a progress line (status and elapsed time); None shows it when interactive.
+
+        Raises
+        ------
+        JobFailedError
+            The job failed; ``description`` holds the server's reason.
+        JobNotFoundError
+            Unknown job id, or a result older than 7 days.
+        JobTimeoutError
+            Still not done after ``timeout`` seconds (a ``TimeoutError``; the job goes on:
+            call ``wait(job_id)`` again to resume).
+        """
+        from tqdm.auto import tqdm
+
+        job_id = check_job_id(job_id)
+        start = time.monotonic()
+        interval = poll
+        bar = tqdm(
+            desc=f"job {job_id[:8]}",
+            bar_format="{desc}: {postfix} [{elapsed}]",
+            disable=None if progress is None else not progress,
+            leave=False,
+        )
+        try:
+            while True:
+                info = self.job(job_id)
+                bar.set_postfix_str(info.status, refresh=True)
+                if info.done:
+                    return info.result
+                elapsed = time.monotonic() - start
+                if timeout is not None and elapsed + interval > timeout:
+                    raise JobTimeoutError(
+                        f"job {job_id} is still {info.status} after {elapsed:.0f} s; it goes on "
+                        f"on the server: resume with client.wait({job_id!r})",
+                        job_id=job_id,
+                        status=info.status,
+                    )
+                if _stop is not None:
+                    if _stop.wait(interval):
+                        raise JobNotReadyError(
+                            f"stopped waiting for job {job_id} ({info.status})",
+                            job_id=job_id,
+                            status=info.status,
+                        )
+                else:
+                    time.sleep(interval)
+                interval = min(max_poll, interval * 1.5)
+        finally:
+            bar.close()
+
+    def analyze_video(
+        self,
+        file: FileInput | None = None,
+        /,
+        *,
+        url: str | None = None,
+        smoothing: bool = True,
+        callback_url: str | Any | None = None,
+        poll: float = 2.0,
+        max_poll: float = 10.0,
+        timeout: float | None = 3600.0,
+        progress: bool | None = None,
+    ) -> PoseResult:
+        """:meth:`submit_video` then :meth:`wait`; the result's ``source`` is the video."""
+        file, url = _file_or_url(file, url)
+        job_id = self.submit_video(file, url=url, smoothing=smoothing, callback_url=callback_url)
+        res = self.wait(job_id, poll=poll, max_poll=max_poll, timeout=timeout, progress=progress)
+        res.source = url if url is not None else _describe(file)
+        return res
+
+    def analyze_videos(
+        self,
+        videos: Sequence[FileInput],
+        /,
+        *,
+        smoothing: bool = True,
+        max_workers: int = 4,
+        poll: float = 2.0,
+        max_poll: float = 10.0,
+        timeout: float | None = 3600.0,
+        progress: bool | None = None,
+    ) -> list[VideoOutcome]:
+        """Analyse several videos at once; one failing never loses the others' results.
+
+        Parameters
+        ----------
+        videos
+            Paths, bytes, file objects or URLs (strings starting with ``http(s)://``).
+        max_workers
+            Videos in flight at the same time.
+
+        Returns
+        -------
+        list of VideoOutcome
+            One per video, in order: ``result`` or ``error``, and the ``job_id`` once known (so
+            an unfinished job can be resumed with :meth:`wait`). Interrupting (Ctrl-C) stops
+            the waiting and returns what finished; unfinished items carry a
+            :class:`~posekit.errors.JobNotReadyError`.
+        """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        from tqdm.auto import tqdm
+
+        outcomes = [VideoOutcome(source=_describe(v)) for v in videos]
+        stop = threading.Event()
+
+        def run(i: int) -> None:
+            item = outcomes[i]
+            try:
+                f, u = _file_or_url(videos[i], None)
+                item.job_id = self.submit_video(f, url=u, smoothing=smoothing)
+                res = self.wait(
+                    item.job_id,
+                    poll=poll,
+                    max_poll=max_poll,
+                    timeout=timeout,
+                    progress=False,
+                    _stop=stop,
+                )
+                res.source = item.source
+                item.result = res
+            except Exception as exc:
+                item.error = exc
+
+        pool = ThreadPoolExecutor(max_workers=max(1, max_workers))
+        futures = [pool.submit(run, i) for i in range(len(videos))]
+        bar = tqdm(
+            total=len(futures),
+            desc="videos",
+            unit="video",
+            disable=None if progress is None else not progress,
+        )
+        try:
+            for _ in as_completed(futures):
+                bar.update()
+        except KeyboardInterrupt:
+            stop.set()
+            log.warning("interrupted: returning the videos that finished")
+        finally:
+            bar.close()
+            pool.shutdown(wait=True, cancel_futures=True)
+        for item in outcomes:
+            if item.result is None and item.error is None:
+                item.error = JobNotReadyError(
+                    f"{item.source}: not finished (interrupted)", job_id=item.job_id
+                )
+        return outcomes
+
+
+def _file_or_url(file: Any, url: str | None) -> tuple[Any, str | None]:
+    if is_url(file):
+        if url is not None:
+            raise ValueError("pass either a file or url=..., not both")
+        return None, file
+    if (file is None) == (url is None):
+        raise ValueError("pass either a file (path, bytes, file object) or url=...")
+    if url is not None and not is_url(url):
+        raise ValueError(f"url must start with http:// or https://, got {url!r}")
+    return file, url
+
+
+def _describe(file: Any) -> str:
+    if isinstance(file, str | os.PathLike):
+        return str(file)
+    name = getattr(file, "name", None)
+    if isinstance(name, str):
+        return name
+    if isinstance(file, bytes | bytearray | memoryview):
+        return f"<{len(file)} bytes>"
+    return f"<{type(file).__name__}>"
