@@ -13,7 +13,7 @@ from io import BytesIO
 
 import numpy as np
 
-__all__ = ["blank", "draw_skeletons", "encode_jpeg"]
+__all__ = ["blank", "draw_skeletons", "encode_jpeg", "encode_png"]
 
 
 @lru_cache(maxsize=16)
@@ -127,4 +127,13 @@ def encode_jpeg(img: np.ndarray, quality: int = 80) -> bytes:
 
     buf = BytesIO()
     Image.fromarray(img).save(buf, format="JPEG", quality=int(quality))
+    return buf.getvalue()
+
+
+def encode_png(img: np.ndarray) -> bytes:
+    """PNG bytes of an RGB array, fast (zlib level 1): for plots, where JPEG smears thin lines."""
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.fromarray(img).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
