@@ -1,0 +1,465 @@
+"""Public entry points: :func:`estimate_image`, :func:`estimate_video` and :class:`Estimator`."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from posekit.errors import PoseKitError
+from posekit.estimate._pipeline import BLAZE_TO_COCO, FramePose, PosePipeline
+from posekit.estimate._smooth import one_euro_track
+from posekit.result import PoseResult
+from posekit.schema import (
+    Annotation,
+    JobResult,
+    Person,
+    VideoInfo,
+    default_category,
+    default_info,
+)
+from posekit.video import VideoError, VideoReader, VideoTruncatedError, is_still_image
+
+__all__ = ["Estimator", "KakaoLimitWarning", "estimate_image", "estimate_video"]
+
+ImageInput = str | os.PathLike[str] | bytes | np.ndarray | Image.Image
+
+#: Kakao's documented limits for ``POST /pose``.
+KAKAO_IMAGE_FORMATS = ("JPEG", "PNG", "HEIC", "WEBP")
+KAKAO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
+KAKAO_MAX_LONG_SIDE = 2048
+KAKAO_MIN_SHORT_SIDE = 320
+KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
+
+
+class KakaoLimitWarning(UserWarning):
+    """The input is processed, but Kakao's API would have refused it."""
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _load_image(image: ImageInput) -> tuple[np.ndarray, str, list[str]]:
+    """RGB uint8 array, a source label, and the Kakao limits the input breaks."""
+    broken: list[str] = []
+    if isinstance(image, np.ndarray):
+        arr = image
+        if arr.ndim == 2:
+            arr = np.repeat(arr[:, :, None], 3, axis=2)
+        if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+            raise ValueError(
+                f"image array has shape {image.shape}; expected (height, width, 3) RGB"
+            )
+        if arr.dtype != np.uint8:
+            raise ValueError(f"image array has dtype {arr.dtype}; expected uint8 (0-255) RGB")
+        arr, source = np.ascontiguousarray(arr[:, :, :3]), "<array>"
+    else:
+        if isinstance(image, Image.Image):
+            pil, source, size = image, "<PIL.Image>", None
+        elif isinstance(image, bytes | bytearray | memoryview):
+            data = bytes(image)
+            pil, source, size = _open_pil(io.BytesIO(data), "<bytes>", data), "<bytes>", len(data)
+        elif isinstance(image, str | os.PathLike):
+            path = Path(image)
+            if not path.is_file():
+                raise FileNotFoundError(f"no such image file: {path}")
+            pil, source, size = _open_pil(path, str(path), None), str(path), path.stat().st_size
+        else:
+            raise TypeError(
+                f"estimate_image() takes a path, bytes, an RGB array or a PIL image, "
+                f"not {type(image).__name__}"
+            )
+        fmt = (pil.format or "").upper()
+        if fmt and fmt not in KAKAO_IMAGE_FORMATS:
+            broken.append(f"format {fmt} (Kakao takes JPEG, PNG, HEIC or WebP)")
+        if size is not None and size > KAKAO_MAX_IMAGE_BYTES:
+            broken.append(f"{size / 1e6:.1f} MB (Kakao takes at most 2 MB)")
+        arr = np.asarray(pil.convert("RGB"))
+    h, w = arr.shape[:2]
+    if h < 1 or w < 1:
+        raise ValueError(f"image {source} is empty ({w}x{h} pixels)")
+    if max(h, w) > KAKAO_MAX_LONG_SIDE:
+        broken.append(f"long side {max(h, w)} px (Kakao takes at most {KAKAO_MAX_LONG_SIDE})")
+    if min(h, w) < KAKAO_MIN_SHORT_SIDE:
+        broken.append(f"short side {min(h, w)} px (Kakao needs at least {KAKAO_MIN_SHORT_SIDE})")
+    return arr, source, broken
+
+
+def _open_pil(fp: Any, where: str, data: bytes | None) -> Image.Image:
+    try:
+        pil = Image.open(fp)
+        pil.load()
+        return pil
+    except (OSError, SyntaxError, ValueError) as exc:
+        # a video given where an image is expected deserves its own message
+        if data is None and not is_still_image(fp):
+            try:
+                with VideoReader(fp) as video:
+                    raise VideoError(
+                        f"{where} is a video ({video.n_frames} frames), not an image; "
+                        "use posekit.estimate.estimate_video"
+                    ) from None
+            except VideoError as video_exc:
+                if "is a video" in str(video_exc):
+                    raise
+        raise PoseKitError(f"{where} cannot be read as an image: {exc}") from None
+
+
+def _person(
+    xy: np.ndarray, score: np.ndarray, person_score: float, width: int, height: int, oid: int | None
+) -> Person:
+    """A Kakao ``Person``: keypoints clipped to the picture, bbox by Kakao's rule."""
+    xy = np.column_stack([np.clip(xy[:, 0], 0, width - 1), np.clip(xy[:, 1], 0, height - 1)])
+    x0, y0 = xy.min(0)
+    x1, y1 = xy.max(0)
+    w, h = float(x1 - x0 + 1), float(y1 - y0 + 1)
+    kp = np.column_stack([xy, score]).ravel().tolist()
+    person = Person(
+        area=w * h,
+        bbox=[float(x0), float(y0), w, h],
+        category_id=1,
+        keypoints=kp,
+        score=float(person_score),
+    )
+    if oid is not None:
+        person.object_id = int(oid)
+    return person
+
+
+def _coco(fp: FramePose) -> tuple[np.ndarray, np.ndarray, float]:
+    pose = fp.pose
+    idx = BLAZE_TO_COCO
+    score = np.minimum(pose.visibility[idx], pose.presence[idx])
+    return pose.xy[idx].copy(), score, float(pose.flag)
+
+
+class Estimator:
+    """The offline multi-person pose estimator, models loaded once.
+
+    Parameters
+    ----------
+    models_dir
+        Folder with the weights (default: posekit's cache, see :func:`posekit.models.paths`).
+    num_threads
+        Threads for each model's inference.
+
+    Raises
+    ------
+    posekit.models.ModelsMissingError
+        The weights are not installed: run ``posekit models install``.
+    posekit.models.ModelChecksumError
+        A weight file is damaged.
+    """
+
+    def __init__(self, models_dir: str | os.PathLike[str] | None = None, *, num_threads: int = 2):
+        from posekit import models
+        from posekit.estimate._detector import Detector
+        from posekit.estimate._landmarks import Landmarker
+
+        found = models.paths(models_dir)
+        self.detector = Detector(str(found.detector), num_threads=num_threads)
+        self.landmarker = Landmarker(str(found.landmark), num_threads=num_threads)
+
+    def _pipeline(self, **options: Any) -> PosePipeline:
+        return PosePipeline(self.detector, self.landmarker, **options)
+
+    @property
+    def model_seconds(self) -> float:
+        """Time spent inside the two models so far (for benchmarks)."""
+        return self.detector.seconds + self.landmarker.seconds
+
+    def image(
+        self, image: ImageInput, /, *, tiles: bool = True, min_presence: float = 0.5
+    ) -> PoseResult:
+        """See :func:`estimate_image`."""
+        arr, source, broken = _load_image(image)
+        if broken:
+            warnings.warn(
+                f"{source}: Kakao's Pose API would have refused this image ({'; '.join(broken)}); "
+                "posekit processed it anyway",
+                KakaoLimitWarning,
+                stacklevel=3,
+            )
+        h, w = arr.shape[:2]
+        pipe = self._pipeline(tiles=tiles, min_presence=min_presence)
+        people = [_person(*_coco(fp), w, h, None) for fp in pipe(arr, video=False)]
+        res = PoseResult.from_image(people, source=source)
+        res.extra.update(width=w, height=h)
+        return res
+
+    def video(
+        self,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        smoothing: bool = True,
+        progress: bool = True,
+        max_frames: int | None = None,
+        tiles: bool = True,
+        detect_every: int = 1,
+        min_presence: float = 0.5,
+        on_frame: Callable[[int, int], None] | None = None,
+    ) -> PoseResult:
+        """See :func:`estimate_video`."""
+        if max_frames is not None and max_frames < 1:
+            raise ValueError(f"max_frames must be at least 1, got {max_frames}")
+        path = Path(path)
+        if path.is_file() and is_still_image(path):
+            raise VideoError(
+                f"{path} is a still image, not a video; use posekit.estimate.estimate_image"
+            )
+        reader = VideoReader(path)
+        if path.stat().st_size > KAKAO_MAX_VIDEO_BYTES:
+            warnings.warn(
+                f"{path}: {path.stat().st_size / 1e6:.0f} MB; Kakao's sample code caps uploads "
+                "at 50 MB (posekit processes it anyway)",
+                KakaoLimitWarning,
+                stacklevel=3,
+            )
+        pipe = self._pipeline(tiles=tiles, min_presence=min_presence, detect_every=detect_every)
+        total = reader.n_frames if max_frames is None else min(max_frames, reader.n_frames)
+        frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]] = []
+        stop_reason: str | None = None
+        truncated: VideoTruncatedError | None = None
+        t0, m0 = time.perf_counter(), self.model_seconds
+        bar = _progress(total, progress, path.name)
+        try:
+            with reader:
+                for index, rgb in reader:
+                    if max_frames is not None and len(frames) >= max_frames:
+                        break
+                    people = [(fp.object_id, *_coco(fp)) for fp in pipe(rgb)]
+                    frames.append((index, people))
+                    bar.update(1)
+                    if on_frame is not None:
+                        on_frame(len(frames), total)
+        except KeyboardInterrupt:
+            stop_reason = "interrupted (KeyboardInterrupt)"
+        except VideoTruncatedError as exc:
+            stop_reason, truncated = f"the video is damaged or cut short: {exc}", exc
+        finally:
+            bar.close()
+        elapsed = time.perf_counter() - t0
+        res = _video_result(
+            frames,
+            reader,
+            path,
+            smoothing=smoothing,
+            stop_reason=stop_reason,
+            max_frames=max_frames,
+        )
+        res.extra["timing"] = {
+            "frames": len(frames),
+            "seconds": elapsed,
+            "model_seconds": self.model_seconds - m0,
+        }
+        if truncated is not None:
+            truncated.result = res  # type: ignore[attr-defined]
+            raise truncated
+        return res
+
+
+def _progress(total: int, progress: bool, name: str) -> Any:
+    from tqdm.auto import tqdm
+
+    # shown in terminals and notebooks, silent when stderr is a file or a pipe
+    disable = not progress or not (sys.stderr.isatty() or "ipykernel" in sys.modules)
+    return tqdm(total=total, desc=f"pose {name}", unit="frame", disable=disable)
+
+
+def _video_result(
+    frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]],
+    reader: VideoReader,
+    path: Path,
+    *,
+    smoothing: bool,
+    stop_reason: str | None,
+    max_frames: int | None,
+) -> PoseResult:
+    w, h, fps = reader.width, reader.height, reader.fps
+    if smoothing:
+        frames = _smooth(frames, fps)
+    annotations = [
+        Annotation(
+            frame_num=index,
+            objects=[_person(xy, sc, ps, w, h, oid) for oid, xy, sc, ps in people],
+        )
+        for index, people in frames
+    ]
+    what = f"BlazePose full (mediapipe 0.10.21 weights), {'smoothed (One Euro)' if smoothing else 'not smoothed'}"
+    description = f"posekit offline estimate of {path.name}: {what}"
+    n_video = reader.n_frames
+    if stop_reason is not None:
+        description = (
+            f"PARTIAL result, {len(frames)} of {n_video} frames: {stop_reason}. {description}"
+        )
+    elif max_frames is not None and len(frames) < n_video:
+        description += f"; first {len(frames)} of {n_video} frames (max_frames)"
+        n_video = len(frames)
+    job = JobResult(
+        status="success",
+        job_id=str(uuid.uuid4()),
+        annotations=annotations,
+        categories=[default_category()],
+        info=default_info(description),
+        video=VideoInfo(fps=fps, frames=n_video, width=w, height=h),
+    )
+    res = PoseResult.from_job(job, source=str(path))
+    res.partial = stop_reason is not None
+    return res
+
+
+def _smooth(
+    frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]], fps: float
+) -> list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]]:
+    """One Euro filter along each track (see :mod:`posekit.estimate._smooth`)."""
+    where: dict[int, list[tuple[int, int]]] = {}
+    for f, (_index, people) in enumerate(frames):
+        for k, (oid, *_rest) in enumerate(people):
+            where.setdefault(oid, []).append((f, k))
+    out = [(index, list(people)) for index, people in frames]
+    for spots in where.values():
+        xy = np.stack([frames[f][1][k][1] for f, k in spots])
+        nums = np.array([frames[f][0] for f, _ in spots])
+        smooth = one_euro_track(xy, nums, fps)
+        for (f, k), s in zip(spots, smooth, strict=True):
+            oid, _, sc, ps = out[f][1][k]
+            out[f][1][k] = (oid, s, sc, ps)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _default(models_dir: str | None, num_threads: int) -> Estimator:
+    return Estimator(models_dir, num_threads=num_threads)
+
+
+def estimate_image(
+    image: ImageInput,
+    /,
+    *,
+    tiles: bool = True,
+    min_presence: float = 0.5,
+    models_dir: str | os.PathLike[str] | None = None,
+    num_threads: int = 2,
+) -> PoseResult:
+    """Find the people in one picture; the answer Kakao's ``POST /pose`` gives.
+
+    Parameters
+    ----------
+    image
+        A path (JPEG, PNG, WebP, anything Pillow reads), the encoded bytes, an (H, W, 3) uint8
+        RGB array or a PIL image.
+    tiles
+        Also look for people in square tiles of the picture (finds small people).
+    min_presence
+        Pose presence probability (0–1) below which a pose is rejected as a ghost.
+    models_dir, num_threads
+        Where the weights are, and threads per model (see :class:`Estimator`).
+
+    Returns
+    -------
+    PoseResult
+        ``kind="image"``: one ``Person`` per person found, no ``object_id`` (as Kakao's).
+
+    Warns
+    -----
+    KakaoLimitWarning
+        The image breaks Kakao's limits (format, > 2 MB, long side > 2048 px, short side
+        < 320 px); it is processed anyway.
+
+    Raises
+    ------
+    posekit.video.VideoError
+        ``image`` is a video file.
+    posekit.models.ModelsMissingError
+        The weights are not installed: run ``posekit models install``.
+
+    Examples
+    --------
+    >>> from posekit.estimate import estimate_image
+    >>> res = estimate_image("person.jpg")                       # doctest: +SKIP
+    >>> res.keypoints()                                          # doctest: +SKIP
+    """
+    key = str(models_dir) if models_dir is not None else None
+    return _default(key, num_threads).image(image, tiles=tiles, min_presence=min_presence)
+
+
+def estimate_video(
+    path: str | os.PathLike[str],
+    /,
+    *,
+    smoothing: bool = True,
+    progress: bool = True,
+    max_frames: int | None = None,
+    tiles: bool = True,
+    detect_every: int = 1,
+    min_presence: float = 0.5,
+    models_dir: str | os.PathLike[str] | None = None,
+    num_threads: int = 2,
+) -> PoseResult:
+    """Track the poses of everyone in a video; the answer of a Kakao ``/pose/job``.
+
+    Parameters
+    ----------
+    path
+        The video file (anything FFmpeg decodes). Frames stream through one at a time.
+    smoothing
+        Filter each track's keypoints over time (One Euro filter, see ``docs/estimator.md``);
+        Kakao's default is also on.
+    progress
+        Show a progress bar (only in a terminal or notebook).
+    max_frames
+        Stop after this many frames (the result then describes that shorter clip).
+    tiles
+        Also run the detector on square tiles (finds people who are small in the frame).
+    detect_every
+        Run the detector every this many frames; people already found are tracked in between.
+    min_presence
+        Pose presence probability below which a pose is rejected as a ghost.
+    models_dir, num_threads
+        Where the weights are, and threads per model.
+
+    Returns
+    -------
+    PoseResult
+        ``kind="video"`` with one annotation per frame, ``object_id`` tracks, ``categories``,
+        ``info`` and ``video`` (fps, frames, width, height). On Ctrl-C the frames done so far
+        come back with ``result.partial = True`` and ``info.description`` starting "PARTIAL".
+
+    Raises
+    ------
+    posekit.video.VideoTruncatedError
+        The video is damaged or cut short; the frames read are in the exception's ``result``
+        (a partial result).
+    posekit.video.VideoError
+        Not a readable video (empty, a still image, ...).
+    posekit.models.ModelsMissingError
+        The weights are not installed: run ``posekit models install``.
+
+    Examples
+    --------
+    >>> from posekit.estimate import estimate_video
+    >>> res = estimate_video("clip.mp4", smoothing=True)         # doctest: +SKIP
+    >>> res.save("clip.json")                                    # doctest: +SKIP
+    """
+    key = str(models_dir) if models_dir is not None else None
+    return _default(key, num_threads).video(
+        path,
+        smoothing=smoothing,
+        progress=progress,
+        max_frames=max_frames,
+        tiles=tiles,
+        detect_every=detect_every,
+        min_presence=min_presence,
+    )

@@ -1,0 +1,198 @@
+"""BlazePose person detector: SSD anchors, box and keypoint decoding, weighted NMS.
+
+Follows mediapipe's ``pose_detection`` graph (0.10.21): a 224×224 letterboxed input in [-1, 1],
+2254 fixed-size anchors from ``SsdAnchorsCalculator`` (5 layers, strides 8, 16, 32, 32, 32, two
+anchors per layer and location), regressions scaled by 224, sigmoid scores, weighted
+non-maximum suppression at IoU 0.3. Each detection carries 4 keypoints; keypoint 0 is the hip
+centre and keypoint 1 fixes the body's size and rotation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+__all__ = ["Detection", "Detector", "ssd_anchors", "weighted_nms"]
+
+INPUT = 224
+
+
+def ssd_anchors(
+    *,
+    input_size: int = INPUT,
+    num_layers: int = 5,
+    min_scale: float = 0.1484375,
+    max_scale: float = 0.75,
+    strides: tuple[int, ...] = (8, 16, 32, 32, 32),
+    offset: float = 0.5,
+) -> np.ndarray:
+    """Anchor centres (N, 2) in [0, 1], as mediapipe's ``SsdAnchorsCalculator`` makes them.
+
+    With ``fixed_anchor_size`` every anchor is 1×1, so only the centres matter; consecutive
+    layers of equal stride share one feature map, each adding two anchors per location (aspect
+    ratio 1 and the interpolated scale).
+    """
+    centres = []
+    layer = 0
+    while layer < num_layers:
+        n_anchors = 0
+        last = layer
+        while last < num_layers and strides[last] == strides[layer]:
+            n_anchors += 2
+            last += 1
+        size = math.ceil(input_size / strides[layer])
+        ys, xs = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+        grid = np.stack([(xs + offset) / size, (ys + offset) / size], axis=-1).reshape(-1, 1, 2)
+        centres.append(np.repeat(grid, n_anchors, axis=1).reshape(-1, 2))
+        layer = last
+    del min_scale, max_scale  # scales only set anchor sizes, which are fixed to 1 here
+    return np.concatenate(centres).astype(np.float64)
+
+
+@dataclass
+class Detection:
+    """One person detection in frame pixels."""
+
+    box: np.ndarray  # (4,) x_min, y_min, x_max, y_max
+    keypoints: np.ndarray  # (4, 2) x, y
+    score: float
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    x0 = np.maximum(box[0], boxes[:, 0])
+    y0 = np.maximum(box[1], boxes[:, 1])
+    x1 = np.minimum(box[2], boxes[:, 2])
+    y1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def weighted_nms(
+    boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, *, iou: float = 0.3
+) -> list[Detection]:
+    """mediapipe's WEIGHTED non-maximum suppression.
+
+    The best remaining detection absorbs every other one that overlaps it by more than ``iou``;
+    its box and keypoints become the score-weighted mean of the group, its score stays its own.
+    """
+    order = np.argsort(-scores, kind="stable")
+    boxes, keypoints, scores = boxes[order], keypoints[order], scores[order]
+    alive = np.ones(len(scores), dtype=bool)
+    out = []
+    for i in range(len(scores)):
+        if not alive[i]:
+            continue
+        group = np.flatnonzero(alive & (_iou(boxes[i], boxes) > iou))
+        group = np.union1d(group, [i])
+        w = scores[group] / scores[group].sum()
+        out.append(
+            Detection(
+                box=(w[:, None] * boxes[group]).sum(0),
+                keypoints=(w[:, None, None] * keypoints[group]).sum(0),
+                score=float(scores[i]),
+            )
+        )
+        alive[group] = False
+    return out
+
+
+class Detector:
+    """Runs ``pose_detection.tflite`` on a region of a frame."""
+
+    def __init__(self, model_path: str, *, num_threads: int = 2, min_score: float = 0.5) -> None:
+        from posekit.estimate._runtime import load_interpreter
+
+        self._net = load_interpreter(model_path, num_threads=num_threads)
+        self._input = self._net.get_input_details()[0]["index"]
+        outs = {tuple(d["shape"][1:]): d["index"] for d in self._net.get_output_details()}
+        self._out_raw = outs[(2254, 12)]
+        self._out_score = outs[(2254, 1)]
+        self.anchors = ssd_anchors()
+        self.min_score = min_score
+        self.seconds = 0.0  # time spent inside the model, for the benchmark
+        self.calls = 0
+
+    def raw(
+        self,
+        image: Image.Image,
+        region: tuple[int, int, int, int],
+        reduced: tuple[Image.Image, int] | None = None,
+    ) -> tuple:
+        """Boxes (N, 4), keypoints (N, 4, 2) and scores (N,) above ``min_score``, frame pixels.
+
+        ``region`` is (x0, y0, width, height) in the frame; it is letterboxed into 224×224.
+        ``reduced`` is the frame already shrunk by an integer factor ``(image, factor)``.
+        """
+        import time
+
+        x0, y0, w, h = region
+        scale = INPUT / max(w, h)
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        if reduced is None:
+            reduced, f = image, 1
+        else:
+            reduced, f = reduced
+        box = (x0 / f, y0 / f, (x0 + w) / f, (y0 + h) / f)
+        small = reduced.resize((sw, sh), Image.Resampling.BILINEAR, box=box)
+        pad_x, pad_y = (INPUT - sw) // 2, (INPUT - sh) // 2
+        canvas = np.zeros((1, INPUT, INPUT, 3), dtype=np.float32)
+        canvas[0, pad_y : pad_y + sh, pad_x : pad_x + sw] = np.asarray(small, dtype=np.float32)
+        canvas *= 2.0 / 255.0
+        canvas -= 1.0
+        if pad_x or pad_y:  # the letterbox border is black, i.e. -1 after normalisation
+            canvas[0, :pad_y] = -1.0
+            canvas[0, pad_y + sh :] = -1.0
+            canvas[0, :, :pad_x] = -1.0
+            canvas[0, :, pad_x + sw :] = -1.0
+        t = time.perf_counter()
+        self._net.set_tensor(self._input, canvas)
+        self._net.invoke()
+        raw = self._net.get_tensor(self._out_raw)[0].astype(np.float64)
+        logits = self._net.get_tensor(self._out_score)[0, :, 0].astype(np.float64)
+        self.seconds += time.perf_counter() - t
+        self.calls += 1
+        scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
+        keep = scores >= self.min_score
+        raw, scores, anchors = raw[keep], scores[keep], self.anchors[keep]
+        # regressions are in input pixels, relative to the anchor centre (x first)
+        centre = raw[:, 0:2] / INPUT + anchors
+        half = raw[:, 2:4] / INPUT / 2
+        boxes = np.concatenate([centre - half, centre + half], axis=1)
+        kps = raw[:, 4:12].reshape(-1, 4, 2) / INPUT + anchors[:, None, :]
+        # from the 224 canvas back to frame pixels (undo letterbox, scale, offset)
+        off = np.array([pad_x, pad_y], dtype=np.float64)
+        origin = np.array([x0, y0], dtype=np.float64)
+        boxes = ((boxes.reshape(-1, 2, 2) * INPUT - off) / scale + origin).reshape(-1, 4)
+        kps = (kps * INPUT - off) / scale + origin
+        return boxes, kps, scores
+
+    def __call__(
+        self, image: Image.Image, regions: list[tuple[int, int, int, int]], *, iou: float = 0.3
+    ) -> list[Detection]:
+        """Detections over several regions (whole frame, tiles).
+
+        Within a region, overlapping anchors are merged by weighted NMS (as mediapipe does);
+        across regions the best detection of a person wins outright, because averaging a
+        whole-frame detection with a sharper tile detection only blurs the keypoints.
+        """
+        # Shrink the frame once by an integer factor (a fast box filter) so that every region
+        # needs at most a 2x antialiased resize from it: much cheaper than resizing each region
+        # from full resolution.
+        f = int(min(min(r[2], r[3]) for r in regions) / INPUT / 1.5)
+        reduced = (image.reduce(f), f) if f >= 2 else None
+        found: list[Detection] = []
+        for region in regions:
+            boxes, kps, scores = self.raw(image, region, reduced)
+            if len(scores):
+                found.extend(weighted_nms(boxes, kps, scores, iou=iou))
+        found.sort(key=lambda d: -d.score)
+        kept: list[Detection] = []
+        for det in found:
+            if not kept or _iou(det.box, np.array([k.box for k in kept])).max() <= iou:
+                kept.append(det)
+        return kept

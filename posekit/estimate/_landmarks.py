@@ -1,0 +1,135 @@
+"""BlazePose full landmark model on a rotated square crop, and crop placement (ROI).
+
+The region of interest (ROI) is a rotated square, placed as mediapipe's pose graphs place it:
+centred on the hip centre, side ``2 × 1.25 × |scale point − hip centre|``, rotated so that the
+scale point is straight above the hip centre in the crop. From a detection the two points are
+the detector's keypoints 0 and 1; from a pose found in the previous frame they are the landmark
+model's auxiliary points 33 and 34 (how mediapipe tracks a person without re-detecting).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+__all__ = ["Landmarker", "Pose39", "Roi"]
+
+INPUT = 256
+ROI_SCALE = 1.25
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A rotated square in frame pixels: centre, side and rotation (radians, clockwise on screen)."""
+
+    cx: float
+    cy: float
+    size: float
+    rotation: float
+
+    @classmethod
+    def from_points(cls, centre: np.ndarray, scale_point: np.ndarray) -> Roi:
+        dx, dy = float(scale_point[0] - centre[0]), float(scale_point[1] - centre[1])
+        rotation = math.pi / 2 - math.atan2(-dy, dx)
+        rotation = (rotation + math.pi) % (2 * math.pi) - math.pi
+        size = 2.0 * math.hypot(dx, dy) * ROI_SCALE
+        return cls(float(centre[0]), float(centre[1]), size, rotation)
+
+    def box(self) -> np.ndarray:
+        """Axis-aligned bounds (x_min, y_min, x_max, y_max) of the rotated square."""
+        half = self.size / 2 * (abs(math.cos(self.rotation)) + abs(math.sin(self.rotation)))
+        return np.array([self.cx - half, self.cy - half, self.cx + half, self.cy + half])
+
+    def to_frame(self, xy: np.ndarray) -> np.ndarray:
+        """Crop coordinates (…, 2) in 0..256 to frame pixels."""
+        c, s = math.cos(self.rotation), math.sin(self.rotation)
+        n = (xy / INPUT - 0.5) * self.size
+        x = c * n[..., 0] - s * n[..., 1] + self.cx
+        y = s * n[..., 0] + c * n[..., 1] + self.cy
+        return np.stack([x, y], axis=-1)
+
+
+@dataclass
+class Pose39:
+    """The landmark model's answer for one ROI, in frame pixels."""
+
+    xy: np.ndarray  # (39, 2)
+    visibility: np.ndarray  # (39,) probability the point is visible (sigmoid of the logit)
+    presence: np.ndarray  # (39,) probability the point is inside the picture
+    flag: float  # probability that the crop holds a person at all
+    roi: Roi
+
+    def box(self, joints: np.ndarray | None = None) -> np.ndarray:
+        pts = self.xy[:33] if joints is None else self.xy[joints]
+        return np.array([*pts.min(0), *pts.max(0)])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
+
+
+def crop(image: Image.Image, roi: Roi, size: int = INPUT) -> np.ndarray:
+    """The ROI resampled to ``size × size`` RGB (uint8); outside the frame is black."""
+    k = roi.size / size  # frame pixels per crop pixel
+    origin = np.zeros(2)
+    src = image
+    if k > 1.6:
+        # shrink first with a box filter so that a large person is not aliased by the warp
+        f = int(k)
+        x0, y0, x1, y1 = roi.box()
+        x0, y0 = max(int(x0) - f, 0), max(int(y0) - f, 0)
+        x1, y1 = min(int(x1) + f + 1, image.width), min(int(y1) + f + 1, image.height)
+        if x1 > x0 and y1 > y0:
+            src = image.crop((x0, y0, x1, y1)).reduce(f)
+            origin = np.array([x0, y0], dtype=float)
+            k /= f
+        else:
+            f = 1
+        scale = f
+    else:
+        scale = 1
+    c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+    cx, cy = (roi.cx - origin[0]) / scale, (roi.cy - origin[1]) / scale
+    half = roi.size / scale / 2
+    coeffs = (
+        k * c, -k * s, cx - c * half + s * half,
+        k * s, k * c, cy - s * half - c * half,
+    )  # fmt: skip
+    out = src.transform((size, size), Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
+    return np.asarray(out)
+
+
+class Landmarker:
+    """Runs ``pose_landmark_full.tflite`` on a ROI."""
+
+    def __init__(self, model_path: str, *, num_threads: int = 2) -> None:
+        from posekit.estimate._runtime import load_interpreter
+
+        self._net = load_interpreter(model_path, num_threads=num_threads)
+        self._input = self._net.get_input_details()[0]["index"]
+        outs = {tuple(d["shape"][1:]): d["index"] for d in self._net.get_output_details()}
+        self._out_points = outs[(195,)]
+        self._out_flag = outs[(1,)]
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __call__(self, image: Image.Image, roi: Roi) -> Pose39:
+        pixels = crop(image, roi).astype(np.float32)[None] * np.float32(1 / 255)
+        t = time.perf_counter()
+        self._net.set_tensor(self._input, pixels)
+        self._net.invoke()
+        raw = self._net.get_tensor(self._out_points)[0].astype(np.float64).reshape(39, 5)
+        flag = float(self._net.get_tensor(self._out_flag)[0, 0])
+        self.seconds += time.perf_counter() - t
+        self.calls += 1
+        return Pose39(
+            xy=roi.to_frame(raw[:, :2]),
+            visibility=_sigmoid(raw[:, 3]),
+            presence=_sigmoid(raw[:, 4]),
+            flag=flag,
+            roi=roi,
+        )

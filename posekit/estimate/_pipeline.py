@@ -1,0 +1,265 @@
+"""The multi-person pipeline for one frame: track, detect on tiles, landmarks, NMS, identities.
+
+Per frame:
+
+1. every person found in the previous frame is *tracked*: the landmark model runs on a crop
+   placed from that person's auxiliary points 33/34 (no detector needed);
+2. the detector runs on the whole frame and on square tiles along the long side (people who
+   are small once the whole frame is shrunk to 224 px are found in a tile); a detection whose
+   crop overlaps a tracked crop is the same person and is dropped; the others get landmarks
+   (twice: once on the detector's crop, once on the crop placed from those landmarks);
+3. poses whose presence probability is below ``min_presence`` are ghosts and are dropped;
+4. non-maximum suppression on the keypoint boxes removes duplicates (tracked poses win);
+5. new poses take the identity of a recently lost track when their boxes overlap (Hungarian
+   matching on box IoU), else a new ``object_id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from posekit.estimate._detector import Detector, _iou
+from posekit.estimate._landmarks import Landmarker, Pose39, Roi
+
+__all__ = ["BLAZE_TO_COCO", "FramePose", "PosePipeline", "tile_regions"]
+
+#: BlazePose landmark index of each COCO-17 joint.
+BLAZE_TO_COCO = np.array([0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
+_BODY = np.arange(33)
+
+
+def tile_regions(width: int, height: int, *, tiles: bool = True) -> list[tuple[int, int, int, int]]:
+    """The whole frame, plus squares of the short side spread evenly along the long side.
+
+    A 1768×994 frame gets two 994×994 tiles (left, right); a 1080×1920 one gets two 1080×1080
+    tiles (top, bottom). Frames closer to square than 1.3:1 get no tiles.
+    """
+    regions = [(0, 0, width, height)]
+    short, long = min(width, height), max(width, height)
+    if not tiles or long < 1.3 * short:
+        return regions
+    n = int(np.ceil(long / short))
+    starts = np.linspace(0, long - short, n).round().astype(int)
+    for s in starts:
+        regions.append((int(s), 0, short, short) if width > height else (0, int(s), short, short))
+    return regions
+
+
+@dataclass
+class FramePose:
+    """A person in one frame: identity and the model's answer."""
+
+    object_id: int
+    pose: Pose39
+    tracked: bool  # found by following the previous frame's pose (not a fresh detection)
+
+
+@dataclass
+class _Track:
+    object_id: int
+    pose: Pose39
+    last_frame: int
+    first_frame: int
+    box: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    prev: Pose39 | None = None  # the pose one frame before ``pose``, when there was one
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """IoU and intersection over the smaller box."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(x1 - x0, 0.0) * max(y1 - y0, 0.0)
+    area_a = max(a[2] - a[0], 0.0) * max(a[3] - a[1], 0.0)
+    area_b = max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
+    union = area_a + area_b - inter
+    return inter / max(union, 1e-9), inter / max(min(area_a, area_b), 1e-9)
+
+
+def _similarity(new: np.ndarray, old: np.ndarray) -> float:
+    """How likely two boxes frame the same person a few frames apart: their IoU, or closeness
+    of centres relative to the old box's size (a person turning a flip changes box shape)."""
+    iou = _overlap(new, old)[0]
+    scale = max(np.sqrt((old[2] - old[0]) * (old[3] - old[1])), 1.0)
+    dist = np.hypot(
+        (new[0] + new[2] - old[0] - old[2]) / 2, (new[1] + new[3] - old[1] - old[3]) / 2
+    )
+    return float(max(iou, 1.0 - dist / scale))
+
+
+class PosePipeline:
+    """Stateful multi-person estimator: call it on consecutive frames of one video.
+
+    Parameters
+    ----------
+    detector, landmarker
+        The two models.
+    tiles
+        Also run the detector on square tiles (finds small people; costs one detector run per
+        tile).
+    min_presence
+        Pose presence probability below which a pose is rejected as a ghost.
+    detect_every
+        Run the detector every this many frames (1: every frame). Tracked people are followed
+        in between; new people are picked up at the next detector frame.
+    nms_iou
+        Keypoint-box IoU above which two poses are the same person.
+    max_lost_frames
+        A lost track can be picked up again (same ``object_id``) for this many frames.
+    """
+
+    def __init__(
+        self,
+        detector: Detector,
+        landmarker: Landmarker,
+        *,
+        tiles: bool = True,
+        min_presence: float = 0.5,
+        detect_every: int = 1,
+        nms_iou: float = 0.4,
+        max_lost_frames: int = 30,
+        min_roi_px: float = 24.0,
+    ) -> None:
+        self.detector = detector
+        self.landmarker = landmarker
+        self.tiles = tiles
+        self.min_presence = min_presence
+        self.detect_every = max(int(detect_every), 1)
+        self.nms_iou = nms_iou
+        self.max_lost_frames = max_lost_frames
+        self.min_roi_px = min_roi_px
+        self._tracks: dict[int, _Track] = {}
+        self._next_id = 0
+        self._frame = -1
+
+    def reset(self) -> None:
+        self._tracks.clear()
+        self._next_id = 0
+        self._frame = -1
+
+    def _landmarks(self, image: Image.Image, roi: Roi) -> Pose39 | None:
+        if roi.size < self.min_roi_px:
+            return None
+        pose = self.landmarker(image, roi)
+        return pose if pose.flag >= self.min_presence else None
+
+    def _follow(self, image: Image.Image, track: _Track) -> Pose39 | None:
+        """The tracked person in this frame: crop from last frame's points 33/34 (mediapipe's
+        way); failing that, the same crop moved on by last frame's motion (fast turns such as
+        a flip); failing that, the detector on the neighbourhood of the last crop."""
+        aux = track.pose.xy[33:35]
+        pose = self._landmarks(image, Roi.from_points(aux[0], aux[1]))
+        if pose is not None:
+            return pose
+        if track.prev is not None:
+            ahead = 2 * aux - track.prev.xy[33:35]
+            pose = self._landmarks(image, Roi.from_points(ahead[0], ahead[1]))
+            if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
+                return pose
+        roi = track.pose.roi
+        side = int(min(roi.size * 1.5, image.width, image.height))
+        x0 = int(np.clip(roi.cx - side / 2, 0, image.width - side))
+        y0 = int(np.clip(roi.cy - side / 2, 0, image.height - side))
+        for det in self.detector(image, [(x0, y0, side, side)]):
+            if _similarity(det.box, roi.box()) < 0.3:  # someone else in the neighbourhood
+                continue
+            pose = self._landmarks(image, Roi.from_points(det.keypoints[0], det.keypoints[1]))
+            if pose is not None:
+                pose = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34])) or pose
+                if _similarity(pose.box(_BODY), track.box) > 0.3:
+                    return pose
+        return None
+
+    def __call__(self, frame: np.ndarray | Image.Image, *, video: bool = True) -> list[FramePose]:
+        """The people in ``frame`` (RGB). ``video=False`` forgets earlier frames (an image)."""
+        if not video:
+            self.reset()
+        self._frame += 1
+        image = frame if isinstance(frame, Image.Image) else Image.fromarray(frame)
+        width, height = image.size
+        candidates: list[tuple[Pose39, int | None]] = []
+
+        # 1. follow everyone seen in the previous frame
+        for track in self._tracks.values():
+            if track.last_frame != self._frame - 1:
+                continue
+            pose = self._follow(image, track)
+            if pose is not None:
+                candidates.append((pose, track.object_id))
+
+        # 2. detect (whole frame + tiles), skip people already followed
+        if self._frame % self.detect_every == 0 or not candidates:
+            regions = tile_regions(width, height, tiles=self.tiles)
+            for det in self.detector(image, regions):
+                roi = Roi.from_points(det.keypoints[0], det.keypoints[1])
+                known = [p.roi.box() for p, _ in candidates]
+                if known and _iou(roi.box(), np.array(known)).max() > 0.3:
+                    continue
+                pose = self._landmarks(image, roi)
+                if pose is not None:  # refine: place the crop from the landmarks themselves
+                    pose = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34]))
+                if pose is not None:
+                    candidates.append((pose, None))
+
+        # 3. duplicates: tracked poses first (oldest track first), then fresh ones by presence
+        def rank(item: tuple[Pose39, int | None]) -> tuple[int, float]:
+            pose, oid = item
+            if oid is not None:
+                return (0, float(self._tracks[oid].first_frame))
+            return (1, -pose.flag)
+
+        candidates.sort(key=rank)
+        kept: list[tuple[Pose39, int | None]] = []
+        boxes: list[np.ndarray] = []
+        for pose, oid in candidates:
+            box = pose.box(_BODY)
+            # a fresh pose that lies mostly inside a kept one is a part of that person seen
+            # again (a detector hit on the legs, say), not a second person
+            inside_max = 0.8 if oid is not None else 0.5
+            if any(
+                iou > self.nms_iou or inside > inside_max
+                for iou, inside in (_overlap(box, b) for b in boxes)
+            ):
+                continue
+            kept.append((pose, oid))
+            boxes.append(box)
+
+        # 4. identities for fresh poses: recently lost tracks first, then new ids
+        used = {oid for _, oid in kept if oid is not None}
+        lost = [
+            t
+            for t in self._tracks.values()
+            if t.object_id not in used and self._frame - t.last_frame <= self.max_lost_frames
+        ]
+        fresh = [i for i, (_, oid) in enumerate(kept) if oid is None]
+        assigned: dict[int, int] = {}
+        if fresh and lost:
+            from scipy.optimize import linear_sum_assignment
+
+            sim = np.array([[_similarity(boxes[i], t.box) for t in lost] for i in fresh])
+            rows, cols = linear_sum_assignment(-sim)
+            for r, c in zip(rows, cols, strict=True):
+                if sim[r, c] > 0.2:
+                    assigned[fresh[r]] = lost[c].object_id
+        out = []
+        for i, (pose, oid) in enumerate(kept):
+            tracked = oid is not None
+            if oid is None:
+                oid = assigned.get(i)
+            if oid is None:
+                oid = self._next_id
+                self._next_id += 1
+                self._tracks[oid] = _Track(oid, pose, self._frame, self._frame)
+            track = self._tracks[oid]
+            track.prev = track.pose if track.last_frame == self._frame - 1 else None
+            track.pose, track.last_frame, track.box = pose, self._frame, boxes[i]
+            out.append(FramePose(oid, pose, tracked))
+        # forget tracks lost for too long
+        for oid in [
+            o for o, t in self._tracks.items() if self._frame - t.last_frame > self.max_lost_frames
+        ]:
+            del self._tracks[oid]
+        out.sort(key=lambda p: p.object_id)
+        return out

@@ -1,0 +1,29 @@
+"""Loading the TFLite runtime (ai-edge-litert, the ``[local]`` extra)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from posekit.errors import PoseKitError
+
+__all__ = ["RuntimeMissingError", "load_interpreter"]
+
+
+class RuntimeMissingError(PoseKitError, ImportError):
+    """ai-edge-litert is not installed."""
+
+
+def load_interpreter(model_path: str, *, num_threads: int = 2) -> Any:
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        raise RuntimeMissingError(
+            "the offline estimator needs the TFLite runtime: pip install 'posekit[local]' "
+            "(ai-edge-litert)"
+        ) from None
+    try:
+        net = Interpreter(model_path=str(model_path), num_threads=num_threads)
+        net.allocate_tensors()
+    except (ValueError, RuntimeError) as exc:
+        raise PoseKitError(f"{model_path} is not a usable TFLite model: {exc}") from None
+    return net
