@@ -119,6 +119,16 @@ def video_result(job_id: str, video: dict) -> dict:
     }
 
 
+def synth_result(job_id: str, video: dict, activity: str) -> dict:
+    """A successful job answer made by :func:`posekit.synth.generate` (two noisy people)."""
+    from posekit.synth import generate
+
+    sim = generate(activity, duration_s=video["frames"] / video["fps"], fps=video["fps"],
+                   width=video["width"], height=video["height"], n_people=2, noise_px=1.0,
+                   dropout=0.05, seed=0, job_id=job_id)  # fmt: skip
+    return sim.result.to_dict()
+
+
 @dataclass
 class Fault:
     """A fault for requests matching ``method`` and ``path`` (prefix), ``times`` times.
@@ -168,6 +178,7 @@ class Job:
     smoothing: bool
     callback_url: str | None
     expired: bool = False
+    synth_activity: str | None = None
 
     def status(self) -> str:
         if self.expired:
@@ -179,6 +190,8 @@ class Job:
         status = self.status()
         if status == "success":
             assert self.video is not None
+            if self.synth_activity:
+                return synth_result(self.job_id, self.video, self.synth_activity)
             return video_result(self.job_id, self.video)
         out: dict[str, Any] = {"job_id": self.job_id, "status": status}
         if status == "failed":
@@ -241,6 +254,8 @@ class FakeKakaoServer:
         self.api_key = api_key
         self.step = step
         self.plan: tuple[str, ...] = ("waiting", "processing", "success")
+        #: None: results of the fixed walking template; "walk", "squat"...: posekit.synth's
+        self.synth_activity: str | None = None
         self.jobs: dict[str, Job] = {}
         self.faults: list[Fault] = []
         self.attempts: list[Attempt] = []
@@ -270,6 +285,7 @@ class FakeKakaoServer:
             self.attempts.clear()
             self.callbacks.clear()
             self.plan = ("waiting", "processing", "success")
+            self.synth_activity = None
 
     # -- knobs ---------------------------------------------------------------------------------
     def add_fault(self, kind: str, **kwargs: Any) -> Fault:
@@ -321,6 +337,7 @@ class FakeKakaoServer:
             description,
             smoothing,
             callback_url,
+            synth_activity=self.synth_activity,
         )
         self.jobs[job.job_id] = job
         if callback_url:

@@ -359,6 +359,18 @@ def test_wait_and_analyze_video(client, kakao_server, video_path, capsys):
     assert res2.source == "https://example.org/clip.mp4"
 
 
+def test_synth_result_arrives_intact(client, kakao_server):
+    from posekit.synth import generate
+
+    kakao_server.synth_activity = "squat"
+    res = client.analyze_video(url="https://example.org/squat.mp4", **FAST)
+    sim = generate("squat", duration_s=12 / 30, fps=30.0, width=640, height=480, n_people=2,
+                   noise_px=1.0, dropout=0.05, seed=0, job_id=res.job_id)  # fmt: skip
+    assert res.to_dict() == sim.result.to_dict()
+    kp = res.keypoints()
+    assert kp.shape == sim.result.keypoints().shape and kp.attrs["fps"] == 30.0
+
+
 def test_failed_job(client, kakao_server):
     job_id = client.submit_video(b"this is not a video")
     with pytest.raises(JobFailedError) as info:
