@@ -207,6 +207,25 @@ def test_dropouts_in_proportion_with_low_scores_and_junk_coordinates():
     assert masked["x"].isna().to_numpy().tolist() == dropped.to_numpy().tolist()
 
 
+def test_dropouts_come_in_runs_and_hit_extremities_more():
+    s = sim("walk", dropout=0.1, n_people=2, duration_s=20.0)
+    d = s.dropped.unstack("joint")
+    rate = d.mean()
+    assert rate["left_wrist"] > 2 * rate["nose"] and rate["right_ankle"] > 2 * rate["nose"]
+    # far side (person 0 faces right: its left side) drops out more than the near side
+    p0 = d.xs(0, level="object_id")
+    left = p0[[j for j in JOINTS if j.startswith("left_")]].to_numpy().mean()
+    right = p0[[j for j in JOINTS if j.startswith("right_")]].to_numpy().mean()
+    assert left > 1.3 * right
+    runs = []
+    for col in d.columns:
+        x = d.xs(0, level="object_id")[col].to_numpy().astype(int)
+        starts = np.flatnonzero(np.diff(np.r_[0, x]) == 1)
+        if len(starts):
+            runs.append(x.sum() / len(starts))
+    assert 2.0 < np.mean(runs) < 5.0  # mean run length ~3 frames
+
+
 def test_missing_frames_in_proportion_and_in_runs():
     s = sim("walk", missing_frames=0.2, n_people=2, duration_s=20.0)
     det = s.detected.unstack("object_id")

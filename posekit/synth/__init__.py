@@ -34,6 +34,7 @@ import pandas as pd
 from posekit.result import PoseResult
 from posekit.schema import JOINTS, JobResult, VideoInfo, default_category, default_info
 from posekit.synth import motion as _motion
+from posekit.synth.body import SEGMENT
 from posekit.synth.observe import build_annotations, observe
 from posekit.tidy import DenseKeypoints, from_dense
 
@@ -60,10 +61,11 @@ ANGLE_DEFINITIONS: dict[str, tuple[str, str, str]] = {
 }
 _LEAD_IN_S = 0.5  # people stand still for a moment before the first repetition
 _SCALES = (1.0, 0.86, 0.93, 0.8, 0.9)  # size of further people (farther from the camera)
+_SEGMENT_NAMES = ("trunk", "thigh", "shank", "upper_arm", "forearm", "shoulder_width", "hip_width")
 _DATE = "2026/01/01"  # fixed, so that a seed always gives the same bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Synth:
     """A synthetic recording and its ground truth.
 
@@ -219,7 +221,12 @@ def generate(
         facing = 1.0 if i % 2 == 0 or activity != "walk" else -1.0
         mo = _motion_of(activity, i, t, duration_s=duration, rate=rate,
                         rng=rngs_motion[i], facing=facing)  # fmt: skip
-        info: dict[str, Any] = {"height_px": h, "ground_y": ground, "facing": facing}
+        info: dict[str, Any] = {
+            "height_px": h,
+            "ground_y": ground,
+            "facing": facing,
+            "segment_lengths_px": {k: SEGMENT[k] * h for k in _SEGMENT_NAMES},
+        }
         if activity == "walk":
             margin = 0.35 * h
             travel = min(max(slot_w - 2 * margin, 0.0), mo.speed_h_per_s * h * duration)
@@ -277,8 +284,9 @@ def generate(
         f"n_people={n_people}, noise_px={noise_px}, dropout={dropout}, "
         f"missing_frames={missing_frames}, rate_hz={rate}, seed={seed})"
     )
-    attrs = {"fps": float(fps), "width": width, "height": height, "source": source,
-             "job_id": job_id, "kind": "video", "history": [call]}  # fmt: skip
+    history = [call]
+    attrs: dict[str, Any] = {"fps": float(fps), "width": width, "height": height, "source": source,
+             "job_id": job_id, "kind": "video", "history": history}  # fmt: skip
     frames = np.arange(n_frames, dtype=np.int64)
     values = np.concatenate([truth, np.ones((*truth.shape[:3], 1))], axis=-1)
     all_present = np.ones((n_frames, n_people), dtype=bool)
@@ -288,7 +296,7 @@ def generate(
 
     pair_index = pd.MultiIndex.from_product([frames, object_ids], names=["frame", "object_id"])
     angles_df = pd.DataFrame({c: angles[c].ravel() for c in ANGLE_COLUMNS}, index=pair_index)
-    angles_df.attrs = {**attrs, "history": list(attrs["history"])}
+    angles_df.attrs = {**attrs, "history": list(history)}
     detected = pd.Series(obs.present.ravel(), index=pair_index, name="detected")
     drop_dense = DenseKeypoints(obs.dropped[..., None].astype(np.float64), frames, object_ids,
                                 ("dropped",), obs.present)  # fmt: skip
@@ -310,7 +318,11 @@ def generate(
         "missing_frames": missing_frames,
         "rate_hz": rate,
         "job_id": job_id,
-        **{k: v for k, v in first.items() if k not in ("height_px", "ground_y", "facing")},
+        **{
+            k: v
+            for k, v in first.items()
+            if k not in ("height_px", "ground_y", "facing", "segment_lengths_px")
+        },
         "person_height_px": first["height_px"],
         "n_dropped": int(obs.dropped[obs.present].sum()),
         "n_missing": int((~obs.present).sum()),

@@ -2,8 +2,9 @@
 
 The imperfections imitate Kakao's answers: pixel jitter on every point; *dropouts*, joints
 reported with a score near 0 and made-up coordinates (in real answers these are often the
-coordinates of another joint, so here they are another joint's position plus a little scatter);
-and *missing frames*, runs of frames in which a person is not detected at all.
+coordinates of another joint, so here they are another joint's position plus a little scatter),
+more often at the wrists, ankles and the side turned away from the camera, and in runs of a
+few frames; and *missing frames*, runs of frames in which a person is not detected at all.
 """
 
 from __future__ import annotations
@@ -37,34 +38,64 @@ class Observed:
     dropped: np.ndarray  # (F, P, 17) bool: junk joint (only meaningful where present)
 
 
-def _gap_mask(n_frames: int, n_missing: int, rng: np.random.Generator) -> np.ndarray:
-    """Boolean (n_frames,) with exactly ``n_missing`` True, in runs of ~1-10 frames."""
+def _gap_mask(
+    n_frames: int, n_missing: int, rng: np.random.Generator, *, mean_run: float = 4.0
+) -> np.ndarray:
+    """Boolean (n_frames,) with exactly ``n_missing`` True, in runs (geometric lengths).
+
+    Runs go into distinct gaps between the kept frames, so they never merge: the run lengths
+    are exactly those drawn.
+    """
     missing = np.zeros(n_frames, dtype=bool)
     if n_missing <= 0:
         return missing
     if n_missing >= n_frames:
         missing[:] = True
         return missing
-    lengths = []
-    total = 0
-    while total < n_missing:
-        run = int(min(rng.geometric(0.25), n_missing - total))
-        lengths.append(run)
-        total += run
-    n_present = n_frames - n_missing
-    # runs go into distinct gaps between present frames, so they never merge
-    n_runs = min(len(lengths), n_present + 1)
-    if n_runs < len(lengths):  # more runs than gaps: merge the surplus into the last run
-        lengths = [*lengths[: n_runs - 1], sum(lengths[n_runs - 1 :])]
-    slots = np.sort(rng.choice(n_present + 1, size=n_runs, replace=False))
-    pos = 0
-    prev_slot = 0
-    for slot, run in zip(slots, rng.permutation(lengths), strict=True):
-        pos += slot - prev_slot  # present frames before this run
-        missing[pos : pos + run] = True
-        pos += run
-        prev_slot = slot
+    lengths = rng.geometric(1.0 / mean_run, size=n_missing)
+    total = np.cumsum(lengths)
+    n_runs = int(np.searchsorted(total, n_missing)) + 1
+    lengths = lengths[:n_runs]
+    lengths[-1] -= total[n_runs - 1] - n_missing
+    n_kept = n_frames - n_missing
+    if n_runs > n_kept + 1:  # more runs than gaps: merge the surplus into the last run
+        lengths = np.r_[lengths[:n_kept], lengths[n_kept:].sum()]
+        n_runs = n_kept + 1
+    slots = np.sort(rng.choice(n_kept + 1, size=n_runs, replace=False))
+    lengths = rng.permutation(lengths)
+    starts = slots + np.cumsum(lengths) - lengths  # kept frames before + missing before
+    offsets = np.arange(n_missing) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    missing[np.repeat(starts, lengths) + offsets] = True
     return missing
+
+
+def _dropout_mask(
+    present: np.ndarray, weights: np.ndarray, n_drop: int, rng: np.random.Generator
+) -> np.ndarray:
+    """(F, P, 17) bool with exactly ``n_drop`` True among present people's joints.
+
+    Each (person, joint) track gets a share of the dropouts in proportion to ``weights``
+    (P, 17) and loses them in runs of ~3 frames (occlusions last a while).
+    """
+    n_f, n_p = present.shape
+    dropped = np.zeros((n_f, n_p, N_JOINTS), dtype=bool)
+    if n_drop <= 0:
+        return dropped
+    cap = np.repeat(present.sum(axis=0)[:, None], N_JOINTS, axis=1).ravel()
+    w = weights.ravel() * (cap > 0)
+    counts = np.zeros_like(cap)
+    left = n_drop
+    while left > 0:  # hand out dropouts, never more than a track has frames
+        room = (counts < cap) & (w > 0)
+        counts += rng.multinomial(left, w * room / (w * room).sum())
+        counts = np.minimum(counts, cap)
+        left = n_drop - int(counts.sum())
+    for k in np.flatnonzero(counts):
+        p, j = divmod(int(k), N_JOINTS)
+        frames = np.flatnonzero(present[:, p])
+        mask = _gap_mask(len(frames), int(counts[k]), rng, mean_run=3.0)
+        dropped[frames[mask], p, j] = True
+    return dropped
 
 
 def observe(
@@ -96,18 +127,17 @@ def observe(
     for p in range(n_p):
         present[:, p] = ~_gap_mask(n_f, n_missing, g_gap)
 
-    dropped = np.zeros((n_f, n_p, N_JOINTS), dtype=bool)
-    cand = np.flatnonzero(np.repeat(present.ravel(), N_JOINTS))
-    n_drop = round(dropout * cand.size)
+    n_drop = round(dropout * int(present.sum()) * N_JOINTS)
+    # extremities and the far side drop out more often than the face and trunk
+    weights = (1.0 - _BASE_SCORE)[None, :] * (1.0 + far_side)
+    dropped = _dropout_mask(present, weights, n_drop, g_drop)
     if n_drop:
-        idx = g_drop.choice(cand, size=n_drop, replace=False)
-        dropped.ravel()[idx] = True
-        f, p, j = np.unravel_index(idx, dropped.shape)
+        f, pp, j = np.nonzero(dropped)
         other = (j + g_drop.integers(1, N_JOINTS, size=n_drop)) % N_JOINTS
-        scatter = 0.03 * heights_px[p][:, None] * g_drop.standard_normal((n_drop, 2))
-        xy[f, p, j] = truth[f, p, other] + scatter
+        scatter = 0.03 * heights_px[pp][:, None] * g_drop.standard_normal((n_drop, 2))
+        xy[f, pp, j] = truth[f, pp, other] + scatter
         zero = g_drop.random(n_drop) < 0.5
-        score[f, p, j] = np.where(zero, 0.0, g_drop.uniform(0.0, MAX_DROPOUT_SCORE - 1e-4, n_drop))
+        score[f, pp, j] = np.where(zero, 0.0, g_drop.uniform(0.0, MAX_DROPOUT_SCORE - 1e-4, n_drop))
 
     xy[..., 0] = np.clip(xy[..., 0], 0.0, width - 1)
     xy[..., 1] = np.clip(xy[..., 1], 0.0, height - 1)
