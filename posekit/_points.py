@@ -9,7 +9,7 @@ and frame, joints in order) take a fast path that moves whole 17-row blocks at o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +48,14 @@ def joints_of(names: Iterable[str]) -> list[str]:
 
 @dataclass
 class DenseXY:
-    """x, y of a keypoints table as ``values[frame_pos, object_pos, joint, (x, y)]``."""
+    """x and y of a keypoints table as ``(frames, objects, 17)`` arrays.
 
-    values: np.ndarray
+    On the *regular* path (every person in every frame, 17 joints in order, rows sorted) ``x``
+    and ``y`` are reshaped views of the table's columns: read them, never write into them.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
     frames: np.ndarray  # frame number along axis 0
     object_ids: np.ndarray  # object id along axis 1
     present: np.ndarray  # (F, O) bool: the table has rows for this person in this frame
@@ -60,15 +65,36 @@ class DenseXY:
     fpos: np.ndarray
     opos: np.ndarray
     jpos: np.ndarray | None  # None on the fast path
+    regular: bool = False  # table rows are exactly the dense cells, in order
+    _joint_major: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def values(self) -> np.ndarray:
+        """``(F, O, 17, 2)`` copy of x and y."""
+        return np.stack([self.x, self.y], axis=-1)
+
+    def _jm(self) -> tuple[np.ndarray, np.ndarray]:
+        # joint-major contiguous copies: one joint's (F, O) plane is one block of memory
+        if self._joint_major is None:
+            self._joint_major = (
+                np.ascontiguousarray(np.moveaxis(self.x, -1, 0)),
+                np.ascontiguousarray(np.moveaxis(self.y, -1, 0)),
+            )
+        return self._joint_major
+
+    def point_xy(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(F, O)`` x and y of a joint or midpoint (NaN where either end is)."""
+        jx, jy = self._jm()
+        pair = MIDPOINTS.get(name)
+        if pair is None:
+            j = JOINT_INDEX[name]
+            return jx[j], jy[j]
+        a, b = JOINT_INDEX[pair[0]], JOINT_INDEX[pair[1]]
+        return (jx[a] + jx[b]) * 0.5, (jy[a] + jy[b]) * 0.5
 
     def point(self, name: str) -> np.ndarray:
         """``(F, O, 2)`` coordinates of a joint or midpoint (NaN where either end is)."""
-        pair = MIDPOINTS.get(name)
-        if pair is None:
-            return self.values[:, :, JOINT_INDEX[name]]
-        a = self.values[:, :, JOINT_INDEX[pair[0]]]
-        b = self.values[:, :, JOINT_INDEX[pair[1]]]
-        return (a + b) * 0.5
+        return np.stack(self.point_xy(name), axis=-1)
 
     def require(self, points: Iterable[str], what: str) -> None:
         """ValueError when the table has no rows at all for a joint the points need."""
@@ -78,6 +104,8 @@ class DenseXY:
 
 
 def _check_table(kp: pd.DataFrame) -> pd.MultiIndex:
+    if not isinstance(kp, pd.DataFrame):
+        raise ValueError(f"expected a keypoints DataFrame, got {type(kp).__name__}")
     index = kp.index
     if not isinstance(index, pd.MultiIndex) or list(index.names) != ["frame", "object_id", "joint"]:
         raise ValueError(
@@ -98,31 +126,33 @@ def _joint_codes(index: pd.MultiIndex) -> np.ndarray:
         raise ValueError(f"unknown joint name(s) {unknown}; expected COCO names {list(JOINTS)}")
     remap = np.array([JOINT_INDEX[v] for v in names], dtype=np.int64)
     codes = np.asarray(index.codes[2])
+    if np.array_equal(remap, np.arange(len(remap))):
+        return codes
     return remap[codes] if len(remap) else codes
 
 
+def _column(kp: pd.DataFrame, name: str) -> np.ndarray:
+    return kp[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def dense_xy(kp: pd.DataFrame, *, contiguous: bool = False) -> DenseXY:
-    """The x, y of a keypoints table as a dense array (see :class:`DenseXY`)."""
+    """The x, y of a keypoints table as dense arrays (see :class:`DenseXY`)."""
     index = _check_table(kp)
     n = len(kp)
     jc = _joint_codes(index)
-    xy = kp[["x", "y"]].to_numpy(dtype=np.float64, na_value=np.nan)
-    fast = n % N_JOINTS == 0 and (
-        n == 0
-        or np.array_equal(jc.reshape(-1, N_JOINTS), np.broadcast_to(np.arange(17), (n // 17, 17)))
-    )
+    codes0 = np.asarray(index.codes[0])
+    codes1 = np.asarray(index.codes[1])
+    fast = n % N_JOINTS == 0 and n > 0
+    if fast:
+        # 17-row blocks, joints in order, each block one (frame, object)
+        fast = bool(
+            np.array_equal(jc.reshape(-1, N_JOINTS), np.broadcast_to(_ARANGE17, (n // 17, 17)))
+            and (codes0.reshape(-1, N_JOINTS) == codes0[::N_JOINTS, None]).all()
+            and (codes1.reshape(-1, N_JOINTS) == codes1[::N_JOINTS, None]).all()
+        )
     step = N_JOINTS if fast else 1
-    fcode = np.asarray(index.codes[0])[::step]
-    ocode = np.asarray(index.codes[1])[::step]
-    if fast and n:
-        # a 17-row block must belong to one (frame, object)
-        fc2 = np.asarray(index.codes[0]).reshape(-1, N_JOINTS)
-        oc2 = np.asarray(index.codes[1]).reshape(-1, N_JOINTS)
-        fast = bool((fc2 == fc2[:, :1]).all() and (oc2 == oc2[:, :1]).all())
-        if not fast:
-            fcode, ocode = np.asarray(index.codes[0]), np.asarray(index.codes[1])
-    fvals = np.asarray(index.levels[0], dtype=np.int64)[fcode]
-    ovals = np.asarray(index.levels[1], dtype=np.int64)[ocode]
+    fvals = np.asarray(index.levels[0], dtype=np.int64)[codes0[::step]]
+    ovals = np.asarray(index.levels[1], dtype=np.int64)[codes1[::step]]
     if contiguous and len(fvals):
         f0 = int(fvals.min())
         frames = np.arange(f0, int(fvals.max()) + 1, dtype=np.int64)
@@ -130,32 +160,54 @@ def dense_xy(kp: pd.DataFrame, *, contiguous: bool = False) -> DenseXY:
     else:
         frames, fpos = np.unique(fvals, return_inverse=True)
     object_ids, opos = np.unique(ovals, return_inverse=True)
-    values = np.full((len(frames), len(object_ids), N_JOINTS, 2), np.nan)
-    present = np.zeros((len(frames), len(object_ids)), dtype=bool)
-    present[fpos, opos] = True
+    n_f, n_o = len(frames), len(object_ids)
     has_joint = np.zeros(N_JOINTS, dtype=bool)
-    if fast:
-        values[fpos, opos] = xy.reshape(-1, N_JOINTS, 2)
-        has_joint[:] = n > 0
+    regular = (
+        fast
+        and len(fpos) == n_f * n_o
+        and np.array_equal(fpos, np.repeat(np.arange(n_f), n_o))
+        and np.array_equal(opos, np.tile(np.arange(n_o), n_f))
+    )
+    if regular:
+        x = _column(kp, "x").reshape(n_f, n_o, N_JOINTS)
+        y = _column(kp, "y").reshape(n_f, n_o, N_JOINTS)
+        present = np.ones((n_f, n_o), dtype=bool)
+        has_joint[:] = True
         jpos = None
     else:
-        values[fpos, opos, jc] = xy
-        has_joint[np.unique(jc)] = True
-        jpos = jc
-    return DenseXY(values, frames, object_ids, present, has_joint, dict(kp.attrs), fpos, opos, jpos)
+        x = np.full((n_f, n_o, N_JOINTS), np.nan)
+        y = np.full((n_f, n_o, N_JOINTS), np.nan)
+        present = np.zeros((n_f, n_o), dtype=bool)
+        present[fpos, opos] = True
+        if fast:
+            x[fpos, opos] = _column(kp, "x").reshape(-1, N_JOINTS)
+            y[fpos, opos] = _column(kp, "y").reshape(-1, N_JOINTS)
+            has_joint[:] = True
+            jpos = None
+        else:
+            x[fpos, opos, jc] = _column(kp, "x")
+            y[fpos, opos, jc] = _column(kp, "y")
+            has_joint[np.unique(jc)] = True
+            jpos = jc
+    return DenseXY(
+        x, y, frames, object_ids, present, has_joint, dict(kp.attrs), fpos, opos, jpos, regular
+    )
+
+
+_ARANGE17 = np.arange(N_JOINTS)
 
 
 def to_long(
-    dense: DenseXY, values: np.ndarray, columns: tuple[str, ...], like: pd.DataFrame
+    dense: DenseXY, values: Sequence[np.ndarray], columns: Sequence[str], like: pd.DataFrame
 ) -> pd.DataFrame:
-    """A table with exactly ``like``'s index (and time column) from ``(F, O, 17, C)`` values."""
-    if dense.jpos is None:
-        data = values[dense.fpos, dense.opos].reshape(-1, len(columns))
+    """A table with exactly ``like``'s index (and time column) from ``(F, O, 17)`` arrays."""
+    if dense.regular:
+        data = [v.reshape(-1) for v in values]
+    elif dense.jpos is None:
+        data = [v[dense.fpos, dense.opos].reshape(-1) for v in values]
     else:
-        data = values[dense.fpos, dense.opos, dense.jpos]
-    out = pd.DataFrame(
-        {c: np.ascontiguousarray(data[:, i]) for i, c in enumerate(columns)}, index=like.index
-    )
+        data = [v[dense.fpos, dense.opos, dense.jpos] for v in values]
+    out = pd.DataFrame(dict(zip(columns, data, strict=True)), index=like.index, copy=False)
     if "time" in like.columns:
         out["time"] = like["time"].to_numpy()
     out.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
@@ -174,21 +226,20 @@ def frame_index(frames: np.ndarray, object_ids: np.ndarray, present: np.ndarray)
 
 
 def per_frame_table(
-    grid: np.ndarray,
-    columns: list[str] | tuple[str, ...],
+    planes: Sequence[np.ndarray],
+    columns: Sequence[str],
     frames: np.ndarray,
     object_ids: np.ndarray,
     present: np.ndarray,
     attrs: dict[str, Any],
     step: str,
 ) -> pd.DataFrame:
-    """A (frame, object_id) table from an ``(F, O, C)`` grid, with ``time`` when fps is known."""
+    """A (frame, object_id) table from one ``(F, O)`` plane per column, with ``time`` when fps
+    is known; rows are the present cells, frame-major."""
     fi, oi = np.nonzero(present)
-    data = grid[fi, oi]
-    out = pd.DataFrame(
-        {c: np.ascontiguousarray(data[:, i]) for i, c in enumerate(columns)},
-        index=frame_index(frames, object_ids, present),
-    )
+    full = len(fi) == present.size
+    data = {c: (p.reshape(-1) if full else p[fi, oi]) for c, p in zip(columns, planes, strict=True)}
+    out = pd.DataFrame(data, index=frame_index(frames, object_ids, present), copy=False)
     fps = attrs.get("fps")
     if fps:
         out["time"] = frames[fi] / float(fps)

@@ -110,29 +110,30 @@ def describe() -> pd.DataFrame:
 # -- the maths, on (..., 2) arrays ------------------------------------------------------------
 
 
-def _inner(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    u = a - b
-    v = c - b
-    ux, uy, vx, vy = u[..., 0], u[..., 1], v[..., 0], v[..., 1]
+XY = tuple[np.ndarray, np.ndarray]
+
+
+def _inner(a: XY, b: XY, c: XY) -> np.ndarray:
+    ux, uy = a[0] - b[0], a[1] - b[1]
+    vx, vy = c[0] - b[0], c[1] - b[1]
     # atan2(|u×v|, u·v) is accurate at 0 and 180 where acos of the cosine is not
     out = np.degrees(np.arctan2(np.abs(ux * vy - uy * vx), ux * vx + uy * vy))
-    degenerate = ((ux == 0) & (uy == 0)) | ((vx == 0) & (vy == 0))
-    out[degenerate] = np.nan
+    out[((ux == 0) & (uy == 0)) | ((vx == 0) & (vy == 0))] = np.nan
     return out
 
 
-def _direction(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    dx = b[..., 0] - a[..., 0]
-    dy = a[..., 1] - b[..., 1]  # image y points down: flip it
+def _direction(a: XY, b: XY) -> np.ndarray:
+    dx = b[0] - a[0]
+    dy = a[1] - b[1]  # image y points down: flip it
     out = np.degrees(np.arctan2(dy, dx))
     out[out == -180.0] = 180.0
     out[(dx == 0) & (dy == 0)] = np.nan
     return out
 
 
-def _inclination(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    dx = b[..., 0] - a[..., 0]
-    up = a[..., 1] - b[..., 1]
+def _inclination(a: XY, b: XY) -> np.ndarray:
+    dx = b[0] - a[0]
+    up = a[1] - b[1]
     out = np.degrees(np.arctan2(np.abs(dx), up))
     out[(dx == 0) & (up == 0)] = np.nan
     return out
@@ -158,16 +159,16 @@ def unwrap_degrees(values: np.ndarray, axis: int = 0) -> np.ndarray:
     return np.moveaxis(out, 0, axis)
 
 
-def _compute(dense: DenseXY, defs: Sequence[AngleDef], convention: str) -> np.ndarray:
-    cache: dict[str, np.ndarray] = {}
+def _compute(dense: DenseXY, defs: Sequence[AngleDef], convention: str) -> list[np.ndarray]:
+    cache: dict[str, XY] = {}
 
-    def pt(name: str) -> np.ndarray:
+    def pt(name: str) -> XY:
         if name not in cache:
-            cache[name] = dense.point(name)
+            cache[name] = dense.point_xy(name)
         return cache[name]
 
-    grid = np.empty((*dense.values.shape[:2], len(defs)))
-    for i, d in enumerate(defs):
+    planes = []
+    for d in defs:
         if d.kind == "joint":
             v = _inner(pt(d.points[0]), pt(d.points[1]), pt(d.points[2]))
             if convention == "flexion":
@@ -176,8 +177,8 @@ def _compute(dense: DenseXY, defs: Sequence[AngleDef], convention: str) -> np.nd
             v = _direction(pt(d.points[0]), pt(d.points[1]))
         else:
             v = _inclination(pt(d.points[0]), pt(d.points[1]))
-        grid[:, :, i] = v
-    return grid
+        planes.append(v)
+    return planes
 
 
 def _resolve(names: Iterable[str] | str | None, default: tuple[str, ...]) -> list[AngleDef]:
@@ -195,16 +196,20 @@ def _resolve(names: Iterable[str] | str | None, default: tuple[str, ...]) -> lis
 def _table(
     kp: pd.DataFrame, defs: Sequence[AngleDef], convention: str, unwrap: bool, step: str
 ) -> pd.DataFrame:
-    if not isinstance(kp, pd.DataFrame):
-        raise ValueError(f"expected a keypoints DataFrame, got {type(kp).__name__}")
     dense = dense_xy(kp, contiguous=False)
     for d in defs:
         dense.require(d.points, f"angle {d.name!r}")
-    grid = _compute(dense, defs, convention)
+    planes = _compute(dense, defs, convention)
     if unwrap:
-        grid = unwrap_degrees(grid, axis=0)
+        planes = [unwrap_degrees(p, axis=0) for p in planes]
     return per_frame_table(
-        grid, [d.name for d in defs], dense.frames, dense.object_ids, dense.present, kp.attrs, step
+        planes,
+        [d.name for d in defs],
+        dense.frames,
+        dense.object_ids,
+        dense.present,
+        kp.attrs,
+        step,
     )
 
 

@@ -56,19 +56,28 @@ def _derivative(
 ) -> np.ndarray:
     """``order``-th time derivative along axis 0; NaN wherever the stencil meets a NaN or an end."""
     if method == "central":
-        out = np.full_like(values, np.nan)
+        if values.shape[0] < 3:
+            return np.full_like(values, np.nan)
+        out = np.empty_like(values)
+        out[0] = out[-1] = np.nan
+        inner = out[1:-1]
         if order == 1:
-            out[1:-1] = (values[2:] - values[:-2]) / (2.0 * dt)
-        else:
-            acc = np.full_like(values, np.nan)
-            acc[1:-1] = (values[2:] - 2.0 * values[1:-1] + values[:-2]) / (dt * dt)
-            if order == 2:
-                out = acc
-            else:
-                out[1:-1] = (acc[2:] - acc[:-2]) / (2.0 * dt)
-        # the centre sample is not in the first-difference stencil, but a point that is missing
-        # has no velocity
-        return np.where(np.isnan(values), np.nan, out)
+            np.subtract(values[2:], values[:-2], out=inner)
+            inner *= 0.5 / dt
+            # the centre sample is not in the stencil, but a missing point has no velocity:
+            # adding 0 × centre turns exactly those into NaN
+            inner += values[1:-1] * 0.0
+            return out
+        np.add(values[2:], values[:-2], out=inner)
+        inner -= 2.0 * values[1:-1]
+        inner *= 1.0 / (dt * dt)
+        if order == 2:
+            return out
+        jerk = np.empty_like(values)
+        jerk[0] = jerk[-1] = np.nan
+        np.subtract(out[2:], out[:-2], out=jerk[1:-1])
+        jerk[1:-1] *= 0.5 / dt
+        return jerk
     if method == "savgol":
         if window % 2 == 0 or window < 3:
             raise ValueError(f"window must be an odd number >= 3, got {window}")
@@ -94,8 +103,9 @@ def torso_length(kp: pd.DataFrame, /) -> pd.Series:
 
 def _torso(dense: DenseXY) -> np.ndarray:
     dense.require(["mid_shoulder", "mid_hip"], "torso length")
-    d = dense.point("mid_shoulder") - dense.point("mid_hip")
-    length = np.hypot(d[..., 0], d[..., 1])
+    sx, sy = dense.point_xy("mid_shoulder")
+    hx, hy = dense.point_xy("mid_hip")
+    length = np.hypot(sx - hx, sy - hy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: reported below
         med = np.nanmedian(length, axis=0)
@@ -113,12 +123,13 @@ def _prepare(kp: pd.DataFrame, fps: float | None, normalize: Normalize, need_fps
         raise ValueError(f"normalize must be None or 'torso', got {normalize!r}")
     rate = get_fps(kp, fps) if need_fps else None
     dense = dense_xy(kp, contiguous=True)
-    values = dense.values
+    coords = [dense.x, dense.y]
     unit = "px"
     if normalize == "torso":
-        values = values / _torso(dense)[None, :, None, None]
+        scale = _torso(dense)[None, :, None]
+        coords = [c / scale for c in coords]
         unit = "torso"
-    return dense, values, rate, unit
+    return dense, coords, rate, unit
 
 
 def _kin(
@@ -132,12 +143,12 @@ def _kin(
     window: int,
     polyorder: int | None,
     normalize: Normalize,
-) -> tuple[pd.DataFrame, DenseXY, np.ndarray]:
-    dense, values, rate, unit = _prepare(kp, fps, normalize)
+) -> pd.DataFrame:
+    dense, coords, rate, unit = _prepare(kp, fps, normalize)
     assert rate is not None
     po = polyorder if polyorder is not None else max(2, order)
-    deriv = _derivative(values, order, 1.0 / rate, method, window, po)
-    out = to_long(dense, deriv, columns, kp)
+    derivs = [_derivative(c, order, 1.0 / rate, method, window, po) for c in coords]
+    out = to_long(dense, derivs, columns, kp)
     out.attrs["fps"] = rate
     suffix = {1: "/s", 2: "/s²", 3: "/s³"}[order]
     out.attrs["units"] = f"{unit}{suffix}"
@@ -145,7 +156,7 @@ def _kin(
         f", window={window}, polyorder={po}" if method == "savgol" else ""
     )
     out.attrs["history"].append(f"{name}({opts}, normalize={normalize!r})")
-    return out, dense, deriv
+    return out
 
 
 def velocity(
@@ -189,7 +200,7 @@ def velocity(
     (['vx', 'vy', 'time'], 'px/s')
     """
     return _kin(kp, 1, ("vx", "vy"), "velocity", fps=fps, method=method, window=window,
-                polyorder=polyorder, normalize=normalize)[0]  # fmt: skip
+                polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
 def acceleration(
@@ -207,7 +218,7 @@ def acceleration(
     Options as :func:`velocity`.
     """
     return _kin(kp, 2, ("ax", "ay"), "acceleration", fps=fps, method=method, window=window,
-                polyorder=polyorder, normalize=normalize)[0]  # fmt: skip
+                polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
 def jerk(
@@ -223,7 +234,7 @@ def jerk(
     """Jerk, columns ``jx``, ``jy`` in px/s³ (central: central difference of the acceleration,
     a 5-frame stencil). Options as :func:`velocity`; savgol default window 7, polyorder 3."""
     return _kin(kp, 3, ("jx", "jy"), "jerk", fps=fps, method=method, window=window,
-                polyorder=polyorder, normalize=normalize)[0]  # fmt: skip
+                polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
 def speed(
@@ -237,7 +248,7 @@ def speed(
     normalize: Normalize = None,
 ) -> pd.DataFrame:
     """Speed (magnitude of :func:`velocity`), column ``speed`` in px/s; same index as ``kp``."""
-    out, _dense, _deriv = _kin(kp, 1, ("vx", "vy"), "speed", fps=fps, method=method,
+    out = _kin(kp, 1, ("vx", "vy"), "speed", fps=fps, method=method,
                              window=window, polyorder=polyorder, normalize=normalize)  # fmt: skip
     sp = np.hypot(out["vx"].to_numpy(), out["vy"].to_numpy())
     res = pd.DataFrame({"speed": sp}, index=out.index)
@@ -253,10 +264,13 @@ def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.Data
     NaN at the first frame of the series and wherever either sample is missing (the frame before
     a frame absent from the table counts as missing).
     """
-    dense, values, _, unit = _prepare(kp, None, normalize, need_fps=False)
-    d = np.full_like(values, np.nan)
-    d[1:] = values[1:] - values[:-1]
-    out = to_long(dense, d, ("dx", "dy"), kp)
+    dense, coords, _, unit = _prepare(kp, None, normalize, need_fps=False)
+    steps = []
+    for c in coords:
+        d = np.full_like(c, np.nan)
+        d[1:] = c[1:] - c[:-1]
+        steps.append(d)
+    out = to_long(dense, steps, ("dx", "dy"), kp)
     out.attrs["units"] = f"{unit}/frame"
     out.attrs["history"].append(f"displacement(normalize={normalize!r})")
     return out
@@ -268,9 +282,8 @@ def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataF
     Steps with a missing end are skipped (not bridged). Returns a table indexed by
     (object_id, joint) with columns ``path_length`` (px, or torso lengths) and ``n_steps``.
     """
-    dense, values, _, unit = _prepare(kp, None, normalize, need_fps=False)
-    step = values[1:] - values[:-1]
-    length = np.hypot(step[..., 0], step[..., 1])  # (F-1, O, 17)
+    dense, (x, y), _, unit = _prepare(kp, None, normalize, need_fps=False)
+    length = np.hypot(x[1:] - x[:-1], y[1:] - y[:-1])  # (F-1, O, 17)
     ok = np.isfinite(length)
     total = np.where(ok, length, 0.0).sum(axis=0)  # (O, 17)
     n = ok.sum(axis=0)
@@ -323,11 +336,7 @@ def angular_velocity(
     po = polyorder if polyorder is not None else 2
     deriv = _derivative(vals, 1, 1.0 / rate, method, window, po)
     attrs = {**angles.attrs, "fps": rate, "units": "deg/s"}
-    grid = np.full_like(deriv, np.nan)
-    grid[d.fpos, d.opos] = deriv[d.fpos, d.opos]
-    present = np.zeros_like(d.present)
-    present[d.fpos, d.opos] = True
-    return per_frame_table(grid, d.columns, d.frames, d.object_ids, present, attrs,
+    return per_frame_table([deriv[..., i] for i in range(len(d.columns))], d.columns, d.frames, d.object_ids, d.present, attrs,
                            f"angular_velocity(method={method!r}, unwrap={unwrap})")  # fmt: skip
 
 
@@ -346,7 +355,7 @@ def trajectory(
     check_points([joint])
     dense = dense_xy(kp)
     dense.require([joint], f"trajectory of {joint!r}")
-    grid = dense.point(joint)
+    planes = dense.point_xy(joint)
     present = dense.present
     if object_id is not None:
         hit = np.flatnonzero(dense.object_ids == object_id)
@@ -355,5 +364,5 @@ def trajectory(
                 f"object_id {object_id} not in the table; it has {dense.object_ids.tolist()}"
             )
         present = present & (np.arange(len(dense.object_ids)) == hit[0])[None, :]
-    return per_frame_table(grid, ["x", "y"], dense.frames, dense.object_ids, present, kp.attrs,
+    return per_frame_table(planes, ["x", "y"], dense.frames, dense.object_ids, present, kp.attrs,
                            f"trajectory(joint={joint!r}, object_id={object_id})")  # fmt: skip

@@ -206,3 +206,16 @@ def test_savgol_velocity_is_closer_to_truth_on_noisy_data():
     err_raw = float(np.sqrt(((raw - true_v) ** 2).mean()))
     err_sg = float(np.sqrt(((sg - true_v) ** 2).mean()))
     assert err_sg < 0.5 * err_raw
+
+
+def test_regular_and_general_paths_agree_and_input_is_untouched():
+    rng = np.random.default_rng(5)
+    kp = table(rng.uniform(0, 500, (30, 3, 17, 2)), fps=30.0)
+    before = kp.copy()
+    for fn in (kinematics.velocity, kinematics.acceleration, kinematics.jerk, kinematics.speed):
+        fast = fn(kp)
+        slow = fn(kp.iloc[::-1]).sort_index()  # reversed rows take the general path
+        pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12)
+    kinematics.velocity(kp, normalize="torso")
+    kinematics.displacement(kp)
+    pd.testing.assert_frame_equal(kp, before)
