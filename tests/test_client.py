@@ -371,6 +371,16 @@ def test_synth_result_arrives_intact(client, kakao_server):
     assert kp.shape == sim.result.keypoints().shape and kp.attrs["fps"] == 30.0
 
 
+def test_analyze_video_keeps_the_job_id_when_polling_fails(client, kakao_server, video_path):
+    kakao_server.add_fault("answer", method="GET", status=503, body=b"down", times=20)
+    with pytest.raises(ServerError) as info:
+        client.analyze_video(video_path, **FAST)
+    (job_id,) = [
+        j for j in kakao_server.jobs if kakao_server.jobs[j].created > time.monotonic() - 5
+    ]
+    assert f"client.wait({job_id!r})" in "".join(info.value.__notes__)
+
+
 def test_failed_job(client, kakao_server):
     job_id = client.submit_video(b"this is not a video")
     with pytest.raises(JobFailedError) as info:

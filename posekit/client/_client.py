@@ -454,7 +454,15 @@ class Client:
         """:meth:`submit_video` then :meth:`wait`; the result's ``source`` is the video."""
         file, url = _file_or_url(file, url)
         job_id = self.submit_video(file, url=url, smoothing=smoothing, callback_url=callback_url)
-        res = self.wait(job_id, poll=poll, max_poll=max_poll, timeout=timeout, progress=progress)
+        try:
+            res = self.wait(
+                job_id, poll=poll, max_poll=max_poll, timeout=timeout, progress=progress
+            )
+        except (Exception, KeyboardInterrupt) as exc:
+            if not isinstance(exc, JobFailedError | JobNotFoundError) and hasattr(exc, "add_note"):
+                # the job goes on server-side: don't let its id be lost with the traceback
+                exc.add_note(f"job {job_id} was submitted; resume with client.wait({job_id!r})")
+            raise
         res.source = url if url is not None else _describe(file)
         return res
 
