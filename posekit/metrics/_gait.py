@@ -175,7 +175,7 @@ def cadence(
     >>> import posekit as pk
     >>> syn = pk.synth.generate("walk", duration_s=20, fps=30, seed=0)
     >>> spm = pk.metrics.cadence(syn.result.keypoints())["cadence_spm"].iloc[0]
-    >>> abs(spm / syn.params["cadence_spm"] - 1) < 0.02
+    >>> bool(abs(spm / syn.params["cadence_spm"] - 1) < 0.02)
     True
     """
     ev = gait_events(kp, fps=fps, object_id=object_id, direction=direction,
@@ -187,7 +187,7 @@ def cadence(
         t = hs["time"].to_numpy()
         sides = hs["side"].to_numpy()
         steps = np.diff(t)
-        row = {"n_steps": len(t)}
+        row: dict[str, float] = {"n_steps": len(t)}
         row["step_time_s"] = float(np.mean(steps)) if len(steps) else np.nan
         row["cadence_spm"] = 60.0 / row["step_time_s"] if len(steps) else np.nan
         row["step_time_sd_s"] = float(np.std(steps, ddof=1)) if len(steps) > 1 else np.nan
