@@ -1,0 +1,321 @@
+"""Outbound requests the server makes for users (``image_url``, ``video_url``, ``callback_url``).
+
+These URLs come from clients, so each one is a chance to make the server reach something the
+client cannot (server-side request forgery). Every outbound request here:
+
+* is http or https, on an allowed port (Kakao: 80 and 443);
+* resolves the host name and checks *every* address it resolves to: loopback, private,
+  link-local, shared, reserved, multicast and cloud-metadata addresses are refused unless the
+  configuration allows private addresses (metadata addresses are refused always);
+* then connects to the address that was checked (host name kept for ``Host`` and TLS), so a
+  DNS answer that changes between check and connect (rebinding) cannot redirect it;
+* follows no redirects, and has a connect timeout, a read timeout and an overall deadline;
+* bounds the bytes it downloads.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+
+__all__ = [
+    "METADATA_ADDRESSES",
+    "CheckedURL",
+    "FetchError",
+    "TooLargeError",
+    "UnsafeURLError",
+    "UrlPolicy",
+    "address_problem",
+    "check_url",
+    "fetch_to_file",
+    "post_json",
+]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: Cloud instance-metadata endpoints (AWS/GCP/Azure/OpenStack, AWS ECS, AWS IPv6, Alibaba).
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_CHUNK = 64 * 1024
+
+
+class UnsafeURLError(ValueError):
+    """The URL is not allowed: scheme, port or one of its addresses."""
+
+
+class FetchError(OSError):
+    """The download or the callback failed (connection, timeout, HTTP status, redirect)."""
+
+
+class TooLargeError(FetchError):
+    """The answer is larger than allowed."""
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """Which URLs may be reached and how long to wait (seconds)."""
+
+    allow_private: bool = False
+    ports: tuple[int, ...] | None = (80, 443)
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 15.0
+    total_timeout_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class CheckedURL:
+    """A URL that passed :func:`check_url`, with the addresses to connect to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    target: str  # path and query, as sent in the request line
+    host_header: str
+    addresses: tuple[str, ...]
+
+
+def _embedded_v4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def address_problem(ip: str | IPAddress, *, allow_private: bool = False) -> str | None:
+    """Why the server must not connect to ``ip``, or ``None`` when it may.
+
+    Refused always: unspecified, multicast and cloud-metadata addresses. Refused unless
+    ``allow_private``: every address that is not globally routable (loopback 127/8 and ::1,
+    private 10/8, 172.16/12, 192.168/16 and fc00::/7, link-local 169.254/16 and fe80::/10,
+    shared 100.64/10, reserved and documentation ranges), including IPv4 addresses wrapped in
+    IPv6 (``::ffff:127.0.0.1``, 6to4, NAT64, Teredo).
+    """
+    addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+    if isinstance(addr, ipaddress.IPv6Address) and addr.scope_id:
+        addr = ipaddress.IPv6Address(str(addr).split("%", 1)[0])
+    inner = _embedded_v4(addr)
+    for a in (addr, inner) if inner is not None else (addr,):
+        if a in METADATA_ADDRESSES:
+            return f"{a} is a cloud metadata address"
+        if a.is_unspecified:
+            return f"{a} is the unspecified address"
+        if a.is_multicast:
+            return f"{a} is a multicast address"
+    if allow_private:
+        return None
+    check = inner if inner is not None else addr
+    if check.is_loopback:
+        return f"{addr} is a loopback address"
+    if check.is_link_local:
+        return f"{addr} is a link-local address"
+    if check.is_private:
+        return f"{addr} is a private address"
+    if not check.is_global:
+        return f"{addr} is not a public address"
+    return None
+
+
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    seen: list[str] = []
+    for info in infos:
+        addr = str(info[4][0])
+        if addr not in seen:
+            seen.append(addr)
+    return seen
+
+
+def check_url(
+    url: str, *, policy: UrlPolicy = UrlPolicy(), resolver: Resolver | None = None
+) -> CheckedURL:
+    """Check ``url`` against ``policy`` and resolve it; raise :class:`UnsafeURLError` if refused.
+
+    ``resolver(host, port) -> [address, ...]`` defaults to ``socket.getaddrinfo``; tests pass
+    their own to check names that resolve to refused addresses without any DNS traffic.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise UnsafeURLError("the URL is empty")
+    if len(url) > 4096:
+        raise UnsafeURLError("the URL is longer than 4096 characters")
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURLError(f"not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeURLError(f"only http and https URLs are supported, not {scheme or 'none'!r}")
+    host = parts.hostname
+    if not host:
+        raise UnsafeURLError("the URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeURLError("URLs with user names or passwords are not supported")
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    if policy.ports is not None and port not in policy.ports:
+        allowed = ", ".join(str(p) for p in policy.ports)
+        raise UnsafeURLError(f"port {port} is not allowed (allowed: {allowed})")
+    try:
+        addresses = list((resolver or _resolve)(host, port))
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeURLError(f"cannot resolve host {host!r}: {exc}") from None
+    if not addresses:
+        raise UnsafeURLError(f"host {host!r} has no address")
+    for addr in addresses:
+        try:
+            problem = address_problem(addr, allow_private=policy.allow_private)
+        except ValueError:
+            problem = f"{addr!r} is not an IP address"
+        if problem:
+            raise UnsafeURLError(f"host {host!r} is not allowed: {problem}")
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    default_port = 443 if scheme == "https" else 80
+    bracketed = f"[{host}]" if ":" in host else host
+    host_header = bracketed if port == default_port else f"{bracketed}:{port}"
+    return CheckedURL(url, scheme, host, port, target, host_header, tuple(addresses))
+
+
+def _request(
+    checked: CheckedURL, method: str, policy: UrlPolicy, *, body: bytes | None, headers: dict
+) -> Any:
+    timeout = urllib3.Timeout(connect=policy.connect_timeout_s, read=policy.read_timeout_s)
+    last: Exception | None = None
+    for ip in checked.addresses:  # all checked; try each until one connects
+        if checked.scheme == "https":
+            pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+                ip,
+                checked.port,
+                timeout=timeout,
+                retries=False,
+                maxsize=1,
+                server_hostname=checked.host,
+                assert_hostname=checked.host,
+                cert_reqs="CERT_REQUIRED",
+            )
+        else:
+            pool = urllib3.HTTPConnectionPool(
+                ip, checked.port, timeout=timeout, retries=False, maxsize=1
+            )
+        try:
+            resp = pool.urlopen(
+                method,
+                checked.target,
+                body=body,
+                headers={"Host": checked.host_header, **headers},
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                assert_same_host=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            last = exc
+            pool.close()
+            continue
+        if 300 <= resp.status < 400:
+            resp.release_conn()
+            pool.close()
+            raise FetchError(
+                f"{checked.url} answered a redirect ({resp.status}); redirects are not followed"
+            )
+        return resp, pool
+    raise FetchError(f"cannot reach {checked.url}: {last}")
+
+
+def fetch_to_file(
+    url: str,
+    dest: str | Path,
+    *,
+    max_bytes: int,
+    policy: UrlPolicy = UrlPolicy(),
+    resolver: Resolver | None = None,
+) -> int:
+    """Download ``url`` into ``dest`` (bounded, no redirects); return the number of bytes.
+
+    Raises
+    ------
+    UnsafeURLError
+        The URL is refused by ``policy``.
+    TooLargeError
+        The answer is larger than ``max_bytes`` (checked against Content-Length up front, and
+        while reading).
+    FetchError
+        Connection failure, timeout, redirect, or an HTTP status other than 2xx.
+    """
+    checked = check_url(url, policy=policy, resolver=resolver)
+    deadline = time.monotonic() + policy.total_timeout_s
+    resp, pool = _request(
+        checked, "GET", policy, body=None, headers={"Accept-Encoding": "identity"}
+    )
+    dest = Path(dest)
+    n = 0
+    try:
+        if not 200 <= resp.status < 300:
+            raise FetchError(f"{checked.url} answered HTTP {resp.status}")
+        length = resp.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            raise TooLargeError(f"{checked.url} is {int(length)} bytes, more than {max_bytes}")
+        with open(dest, "wb") as f:
+            for chunk in resp.stream(_CHUNK, decode_content=False):
+                n += len(chunk)
+                if n > max_bytes:
+                    raise TooLargeError(f"{checked.url} is more than {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchError(
+                        f"{checked.url} took more than {policy.total_timeout_s:g} s to download"
+                    )
+                f.write(chunk)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        dest.unlink(missing_ok=True)
+        if isinstance(exc, FetchError):
+            raise
+        raise FetchError(f"download of {checked.url} failed: {exc}") from None
+    finally:
+        resp.release_conn()
+        pool.close()
+    return n
+
+
+def post_json(
+    url: str,
+    body: bytes,
+    *,
+    policy: UrlPolicy = UrlPolicy(),
+    resolver: Resolver | None = None,
+) -> int:
+    """POST ``body`` (JSON bytes) to ``url`` once, no redirects, no retries; return the status."""
+    checked = check_url(url, policy=policy, resolver=resolver)
+    resp, pool = _request(
+        checked, "POST", policy, body=body, headers={"Content-Type": "application/json"}
+    )
+    try:
+        resp.read(_CHUNK, decode_content=False)  # a little of the answer; it does not matter
+        return int(resp.status)
+    except (urllib3.exceptions.HTTPError, OSError):
+        return int(resp.status)
+    finally:
+        resp.release_conn()
+        pool.close()

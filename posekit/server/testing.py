@@ -1,0 +1,202 @@
+"""Fast, deterministic stand-ins for the estimator, for tests, demos and benchmarks.
+
+Point the server at one with ``POSEKIT_SERVER_ESTIMATOR=posekit.server.testing:fake_estimator``
+(or ``ServerConfig(estimator=...)``). They read the real input's metadata (a video's frame rate,
+frame count and size; an image's size) and refuse what is not a video or an image, as the real
+estimator would, but make the poses up instead of looking for them:
+
+* :class:`SynthEstimator` (``fake_estimator``): a person squatting, from :mod:`posekit.synth`,
+  seeded by the file's bytes — the same file always gives the same result.
+* :class:`FixedEstimator` (``fixed_estimator``): one motionless person in every frame.
+
+``POSEKIT_SERVER_FAKE_DELAY_S`` (seconds per job, default 0) makes them take their time, to
+test what happens while a job runs.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+import zlib
+from typing import Any
+
+import msgspec
+
+from posekit.result import PoseResult
+from posekit.schema import Annotation, JobResult, Person, VideoInfo, default_category, default_info
+
+__all__ = ["FixedEstimator", "SynthEstimator", "fake_estimator", "fixed_estimator", "image_size"]
+
+
+def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """``(width, height)`` of a PNG, JPEG, GIF or WebP file, read from its header.
+
+    Raises
+    ------
+    ValueError
+        Not one of those formats, or a damaged header.
+    """
+    with open(path, "rb") as f:
+        head = f.read(64 * 1024)
+    try:
+        if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+            w, h = struct.unpack(">II", head[16:24])
+            return int(w), int(h)
+        if head[:6] in (b"GIF87a", b"GIF89a"):
+            w, h = struct.unpack("<HH", head[6:10])
+            return int(w), int(h)
+        if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+            chunk = head[12:16]
+            if chunk == b"VP8X":
+                w = int.from_bytes(head[24:27], "little") + 1
+                h = int.from_bytes(head[27:30], "little") + 1
+                return w, h
+            if chunk == b"VP8 ":
+                w, h = struct.unpack("<HH", head[26:30])
+                return w & 0x3FFF, h & 0x3FFF
+            if chunk == b"VP8L":
+                b = int.from_bytes(head[21:25], "little")
+                return (b & 0x3FFF) + 1, ((b >> 14) & 0x3FFF) + 1
+        if head[:3] == b"\xff\xd8\xff":
+            i = 2
+            while i + 9 < len(head):
+                if head[i] != 0xFF:
+                    i += 1
+                    continue
+                marker = head[i + 1]
+                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+                    i += 1 if marker == 0xFF else 2
+                    continue
+                size = struct.unpack(">H", head[i + 2 : i + 4])[0]
+                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                    h, w = struct.unpack(">HH", head[i + 5 : i + 9])
+                    return int(w), int(h)
+                i += 2 + size
+    except struct.error:
+        pass
+    raise ValueError("not a JPEG, PNG, GIF or WebP image (or its header is damaged)")
+
+
+def _video_meta(path: Any) -> tuple[float, int, int, int]:
+    from posekit.video import VideoReader
+
+    with VideoReader(path, threads=False) as v:
+        return v.fps, max(1, v.n_frames), v.width, v.height
+
+
+def _seed(path: Any) -> int:
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _delay() -> None:
+    delay = float(os.environ.get("POSEKIT_SERVER_FAKE_DELAY_S", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _standing(width: int, height: int) -> list[float]:
+    """A standing person, centred, 80 % of the image height: 51 values (x, y, score)."""
+    # (x offset, y) as fractions of the person's height, COCO order
+    shape = [
+        (0.0, 0.06), (0.02, 0.04), (-0.02, 0.04), (0.05, 0.05), (-0.05, 0.05),
+        (0.12, 0.2), (-0.12, 0.2), (0.15, 0.36), (-0.15, 0.36), (0.16, 0.5), (-0.16, 0.5),
+        (0.08, 0.52), (-0.08, 0.52), (0.08, 0.74), (-0.08, 0.74), (0.08, 0.96), (-0.08, 0.96),
+    ]  # fmt: skip
+    size = 0.8 * height
+    top = 0.1 * height
+    out: list[float] = []
+    for dx, y in shape:
+        out += [round(width / 2 + dx * size, 2), round(top + y * size, 2), 0.9]
+    return out
+
+
+def _person(keypoints: list[float], object_id: int | None = None) -> Person:
+    xs, ys = keypoints[0::3], keypoints[1::3]
+    w = max(xs) - min(xs) + 1
+    h = max(ys) - min(ys) + 1
+    return Person(
+        area=round(w * h, 4),
+        bbox=[min(xs), min(ys), round(w, 4), round(h, 4)],
+        category_id=1,
+        keypoints=keypoints,
+        score=0.9,
+        object_id=msgspec.UNSET if object_id is None else object_id,
+    )
+
+
+class FixedEstimator:
+    """One motionless standing person in every frame (and in every image)."""
+
+    def estimate_image(self, image: Any, /) -> PoseResult:
+        w, h = image_size(image)
+        _delay()
+        res = PoseResult.from_image([_person(_standing(w, h))], source=str(image))
+        res.extra.update(width=w, height=h)
+        return res
+
+    def estimate_video(
+        self, path: Any, /, *, smoothing: bool = True, progress: bool = False
+    ) -> PoseResult:
+        fps, n, w, h = _video_meta(path)
+        _delay()
+        kp = _standing(w, h)
+        job = JobResult(
+            status="success",
+            annotations=[Annotation(frame_num=i, objects=[_person(kp, 0)]) for i in range(n)],
+            categories=[default_category()],
+            info=default_info("Fixed pose from posekit.server.testing"),
+            video=VideoInfo(fps=fps, frames=n, width=w, height=h),
+        )
+        return PoseResult.from_job(job, source=str(path))
+
+
+class SynthEstimator:
+    """A squatting person from :func:`posekit.synth.generate`, seeded by the input's bytes.
+
+    ``smoothing=False`` adds 1.5 px of noise to the coordinates, ``True`` gives them exact.
+    """
+
+    def estimate_image(self, image: Any, /) -> PoseResult:
+        w, h = image_size(image)
+        from posekit import synth
+
+        s = synth.generate("squat", duration_s=1.0, fps=1.0, width=w, height=h, seed=_seed(image))
+        _delay()
+        people = [
+            msgspec.structs.replace(p, object_id=msgspec.UNSET)
+            for p in s.result.annotations()[0].objects
+        ]
+        res = PoseResult.from_image(people, source=str(image))
+        res.extra.update(width=w, height=h)
+        return res
+
+    def estimate_video(
+        self, path: Any, /, *, smoothing: bool = True, progress: bool = False
+    ) -> PoseResult:
+        fps, n, w, h = _video_meta(path)
+        from posekit import synth
+
+        s = synth.generate(
+            "squat",
+            duration_s=n / fps,
+            fps=fps,
+            width=w,
+            height=h,
+            noise_px=0.0 if smoothing else 1.5,
+            seed=_seed(path),
+        )
+        _delay()
+        assert s.result.job is not None
+        job = msgspec.structs.replace(
+            s.result.job, info=default_info("Synthetic pose from posekit.server.testing")
+        )
+        return PoseResult.from_job(job, source=str(path))
+
+
+fake_estimator = SynthEstimator()
+fixed_estimator = FixedEstimator()

@@ -1,0 +1,223 @@
+"""Reading form bodies as a stream: the uploaded file goes straight to disk, within limits.
+
+A body is refused as soon as it is known to be too large: from ``Content-Length`` before a byte
+is read, else while counting the bytes as they arrive. Memory use stays at one network chunk
+whatever the client sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+__all__ = ["FIELDS_MAX_BYTES", "ApiError", "Form", "read_form"]
+
+#: Bytes a body may carry beyond the file: the form fields and the multipart framing.
+FIELDS_MAX_BYTES = 64 * 1024
+_MAX_FIELDS = 32
+# Refused bodies are read to their end (and dropped) up to this many bytes so that ordinary
+# clients, which send the whole body before reading the answer, see the answer; beyond it the
+# connection is closed instead.
+_DRAIN_MAX_BYTES = 256 * 1024 * 1024
+
+
+class ApiError(Exception):
+    """An error answer in Kakao's shape: HTTP ``status`` and body ``{"code", "msg"}``."""
+
+    def __init__(self, code: int, msg: str, status: int = 400, headers: dict | None = None) -> None:
+        super().__init__(msg)
+        self.code = code
+        self.msg = msg
+        self.status = status
+        self.headers = headers or {}
+
+
+@dataclass
+class Form:
+    """The fields of a form and, for multipart bodies, the one file stored on disk."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    file_path: Path | None = None
+    file_size: int = 0
+    filename: str | None = None
+
+
+def _too_large(what: str, limit: int) -> ApiError:
+    return ApiError(-2, f"{what} is larger than the limit of {limit} bytes", status=413)
+
+
+async def _drain(stream: AsyncIterator[bytes], already: int) -> None:
+    n = already
+    async for chunk in stream:
+        n += len(chunk)
+        if n > _DRAIN_MAX_BYTES:
+            return
+
+
+async def read_form(
+    headers: dict[str, str],
+    stream: AsyncIterator[bytes],
+    *,
+    dest: Path,
+    max_file_bytes: int,
+    what: str = "file",
+) -> Form:
+    """Parse a ``multipart/form-data`` or ``application/x-www-form-urlencoded`` body.
+
+    The part named ``file`` is written to ``dest`` (created only if such a part arrives); other
+    file parts are refused. ``headers`` must have lower-case names.
+
+    Raises
+    ------
+    ApiError
+        -2 / 400 for a malformed body or unsupported content type; -2 / 413 when the body or
+        the file is larger than allowed.
+    """
+    ctype, params = parse_options_header(headers.get("content-type", ""))
+    max_body = max_file_bytes + FIELDS_MAX_BYTES
+    length = headers.get("content-length")
+    if length is not None and length.strip().isdigit() and int(length) > max_body:
+        if int(length) <= _DRAIN_MAX_BYTES:
+            await _drain(stream, 0)
+        raise _too_large(what, max_file_bytes)
+
+    if ctype == b"application/x-www-form-urlencoded":
+        body = bytearray()
+        async for chunk in stream:
+            body += chunk
+            if len(body) > FIELDS_MAX_BYTES:
+                await _drain(stream, len(body))
+                raise ApiError(-2, f"form fields are larger than {FIELDS_MAX_BYTES} bytes", 413)
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except (UnicodeDecodeError, ValueError):
+            raise ApiError(-2, "the form body is not valid UTF-8 form data") from None
+        if len(pairs) > _MAX_FIELDS:
+            raise ApiError(-2, f"more than {_MAX_FIELDS} form fields")
+        return Form(fields=dict(pairs))
+    if ctype != b"multipart/form-data":
+        if ctype == b"" and length in (None, "0"):
+            return Form()
+        raise ApiError(
+            -2,
+            "send the parameters as multipart/form-data (file) or "
+            "application/x-www-form-urlencoded (URLs)",
+        )
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise ApiError(-2, "multipart body without a boundary")
+    return await _read_multipart(boundary, stream, dest, max_file_bytes, max_body, what)
+
+
+async def _read_multipart(
+    boundary: bytes,
+    stream: AsyncIterator[bytes],
+    dest: Path,
+    max_file_bytes: int,
+    max_body: int,
+    what: str,
+) -> Form:
+    form = Form()
+    state: dict = {"name": b"", "value": b"", "disp": b"", "field": None, "is_file": False}
+    data = bytearray()
+    errors: list[ApiError] = []
+    fh = None
+
+    def on_part_begin() -> None:
+        state.update(disp=b"", field=None, is_file=False)
+        data.clear()
+
+    def on_header_field(b: bytes, start: int, end: int) -> None:
+        state["name"] += b[start:end]
+
+    def on_header_value(b: bytes, start: int, end: int) -> None:
+        state["value"] += b[start:end]
+
+    def on_header_end() -> None:
+        if state["name"].lower() == b"content-disposition":
+            state["disp"] = state["value"]
+        state["name"] = state["value"] = b""
+
+    def on_headers_finished() -> None:
+        nonlocal fh
+        _, opts = parse_options_header(state["disp"])
+        name = opts.get(b"name")
+        if name is None:
+            raise ValueError("a part without a name")
+        state["field"] = name.decode("utf-8", "replace")
+        if b"filename" in opts or state["field"] == "file":
+            if state["field"] != "file":
+                errors.append(ApiError(-2, f"unexpected file field {state['field']!r}"))
+                raise ValueError("unexpected file")
+            if form.file_path is not None:
+                errors.append(ApiError(-2, "more than one file sent"))
+                raise ValueError("two files")
+            state["is_file"] = True
+            form.filename = opts.get(b"filename", b"").decode("utf-8", "replace") or None
+            fh = open(dest, "wb")
+            form.file_path = dest
+        elif len(form.fields) >= _MAX_FIELDS:
+            errors.append(ApiError(-2, f"more than {_MAX_FIELDS} form fields"))
+            raise ValueError("too many fields")
+
+    def on_part_data(b: bytes, start: int, end: int) -> None:
+        if state["is_file"]:
+            form.file_size += end - start
+            if form.file_size > max_file_bytes:
+                errors.append(_too_large(what, max_file_bytes))
+                raise ValueError("too large")
+            assert fh is not None
+            fh.write(b[start:end])
+        else:
+            data.extend(b[start:end])
+            if len(data) > FIELDS_MAX_BYTES:
+                errors.append(ApiError(-2, f"field {state['field']!r} is too long", 413))
+                raise ValueError("field too long")
+
+    def on_part_end() -> None:
+        if not state["is_file"]:
+            try:
+                form.fields[state["field"]] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                errors.append(ApiError(-2, f"field {state['field']!r} is not UTF-8 text"))
+                raise ValueError("not utf-8") from None
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    total = 0
+    try:
+        try:
+            async for chunk in stream:
+                total += len(chunk)
+                if total > max_body:
+                    errors.append(_too_large(what, max_file_bytes))
+                    raise ValueError("body too large")
+                parser.write(chunk)
+            parser.finalize()
+        except Exception as exc:
+            if not errors:
+                errors.append(ApiError(-2, f"invalid multipart body: {exc}"))
+            if errors[0].status == 413:
+                await _drain(stream, total)
+            raise errors[0] from None
+        finally:
+            if fh is not None:
+                fh.close()
+    except ApiError:
+        dest.unlink(missing_ok=True)
+        raise
+    return form
