@@ -99,7 +99,7 @@ class DenseXY:
     def require(self, points: Iterable[str], what: str) -> None:
         """ValueError when the table has no rows at all for a joint the points need."""
         missing = [j for j in joints_of(points) if not self.has_joint[JOINT_INDEX[j]]]
-        if missing:
+        if missing and self.present.any():  # an empty table gives an empty result
             raise ValueError(f"{what} needs joint(s) {missing}, which the table does not have")
 
 

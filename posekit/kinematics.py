@@ -149,6 +149,8 @@ def _kin(
     po = polyorder if polyorder is not None else max(2, order)
     derivs = [_derivative(c, order, 1.0 / rate, method, window, po) for c in coords]
     out = to_long(dense, derivs, columns, kp)
+    if "time" not in out.columns:
+        out["time"] = kp.index.get_level_values("frame").to_numpy(np.float64) / rate
     out.attrs["fps"] = rate
     suffix = {1: "/s", 2: "/s²", 3: "/s³"}[order]
     out.attrs["units"] = f"{unit}{suffix}"

@@ -226,3 +226,34 @@ def test_noisy_missing_frames_keep_alignment():
     truth = syn.angles["left_knee"].loc[got.index]
     assert len(got) < len(syn.angles)  # some frames are missing
     assert float((got - truth).abs().median()) < 2.0
+
+
+# -- properties -------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    rot=st.floats(-180, 180),
+    scale=st.floats(0.2, 5.0),
+    shift=st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)),
+)
+def test_angles_under_similarity_transforms(seed, rot, scale, shift):
+    """Joint angles do not change under rotation, scaling and translation; segment angles turn
+    by the rotation (counter-clockwise on screen)."""
+    xy = np.random.default_rng(seed).uniform(0, 400, (3, 17, 2))
+    th = np.radians(rot)
+    # counter-clockwise on screen = clockwise in (x, y-down) coordinates
+    r = np.array([[np.cos(th), np.sin(th)], [-np.sin(th), np.cos(th)]])
+    moved = xy @ r.T * scale + np.asarray(shift)
+    a0 = angles.joint_angles(table(xy))
+    a1 = angles.joint_angles(table(moved))
+    np.testing.assert_allclose(a1.drop(columns=["time", "trunk_inclination"]),
+                               a0.drop(columns=["time", "trunk_inclination"]), atol=1e-6)  # fmt: skip
+    s0 = angles.segment_angles(table(xy)).drop(columns="time").to_numpy()
+    s1 = angles.segment_angles(table(moved)).drop(columns="time").to_numpy()
+    turn = np.mod(s1 - s0 - rot + 180.0, 360.0) - 180.0
+    np.testing.assert_allclose(np.minimum(np.abs(turn), 360 - np.abs(turn)), 0.0, atol=1e-6)

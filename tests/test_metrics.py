@@ -304,3 +304,22 @@ def test_dtw_bad_input():
         metrics.dtw([], [1.0])
     with pytest.raises(ValueError, match="columns"):
         metrics.dtw(np.zeros((3, 2)), np.zeros((3, 3)))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.lists(st.floats(-100, 100), min_size=1, max_size=25),
+    b=st.lists(st.floats(-100, 100), min_size=1, max_size=25),
+)
+def test_dtw_properties(a, b):
+    ab, ba = metrics.dtw(a, b), metrics.dtw(b, a)
+    assert ab.distance == pytest.approx(ba.distance, rel=1e-9, abs=1e-9)
+    assert ab.distance == pytest.approx(
+        _dtw_reference(np.array(a), np.array(b)), rel=1e-9, abs=1e-6
+    )
+    assert metrics.dtw(a, a).distance == 0.0
+    assert ab.distance <= np.abs(np.array(a)[:, None] - np.array(b)[None, :]).sum() + 1e-9
