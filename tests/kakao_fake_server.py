@@ -252,7 +252,7 @@ class FakeKakaoServer:
 
     def __init__(self, api_key: str = "test-key", *, step: float = 0.05, port: int = 0) -> None:
         self.api_key = api_key
-        self.step = step
+        self.step = self._default_step = step
         self.plan: tuple[str, ...] = ("waiting", "processing", "success")
         #: None: results of the fixed walking template; "walk", "squat"...: posekit.synth's
         self.synth_activity: str | None = None
@@ -279,13 +279,14 @@ class FakeKakaoServer:
         self._server.server_close()
 
     def reset(self) -> None:
-        """Forget faults, attempts and callbacks (jobs stay), back to the default plan."""
+        """Forget faults, attempts and callbacks (jobs stay); default plan, step and results."""
         with self._lock:
             self.faults.clear()
             self.attempts.clear()
             self.callbacks.clear()
             self.plan = ("waiting", "processing", "success")
             self.synth_activity = None
+            self.step = self._default_step
 
     # -- knobs ---------------------------------------------------------------------------------
     def add_fault(self, kind: str, **kwargs: Any) -> Fault:
