@@ -8,6 +8,8 @@ import msgspec
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.signal import find_peaks
 
 import posekit as pk
@@ -327,3 +329,60 @@ def test_committed_samples_match_the_generator(name, samples_dir):
     params = msgspec.json.decode((samples_dir / f"{name}_params.json").read_bytes())
     assert params["job_id"] == res.job_id == s.params["job_id"]
     assert params.get("rep_times_s") == s.params.get("rep_times_s")
+
+
+# -- odd inputs and invariants -------------------------------------------------------------------
+
+
+def test_fractional_fps_and_duration():
+    s = generate("walk", fps=29.97, duration_s=3.3, noise_px=1.0, seed=3)
+    assert s.params["n_frames"] == 99 == s.result.n_frames
+    assert s.result.fps == 29.97
+    assert s.params["duration_s"] == pytest.approx(99 / 29.97)
+    for times in s.params["heel_strike_times_s"].values():
+        assert all(0 <= t < 99 / 29.97 for t in times)
+    np.testing.assert_allclose(s.truth["time"].to_numpy()[::17], np.arange(99) / 29.97)
+
+
+def test_walker_has_a_foot_on_the_floor():
+    s = sim("walk", duration_s=20.0)
+    p = s.params["people"][0]
+    floor = p["ground_y"] - 0.039 * p["height_px"]  # ankle height above the floor
+    left = s.truth.xs("left_ankle", level="joint")["y"].to_numpy()
+    right = s.truth.xs("right_ankle", level="joint")["y"].to_numpy()
+    lowest = np.maximum(left, right)  # image y points down
+    # the far (left) side is drawn a little higher: allow for that shift
+    assert np.abs(lowest - floor).max() < 0.013 * p["height_px"]
+
+
+def test_params_serialise_to_json():
+    for activity in ACTIVITIES:
+        doc = msgspec.json.decode(msgspec.json.encode(sim(activity, n_people=2).params))
+        assert doc["activity"] == activity and set(doc["people"]) == {"0", "1"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    activity=st.sampled_from(ACTIVITIES),
+    duration_s=st.floats(0.0, 4.0),
+    fps=st.sampled_from([1.0, 10.0, 24.0, 29.97, 60.0]),
+    n_people=st.integers(1, 4),
+    noise_px=st.floats(0.0, 5.0),
+    dropout=st.floats(0.0, 1.0),
+    missing_frames=st.floats(0.0, 1.0),
+    rate_hz=st.one_of(st.none(), st.floats(0.05, 3.0)),
+    seed=st.integers(0, 2**32),
+)
+def test_any_valid_arguments_give_a_consistent_result(**kw):
+    s = generate(**kw)
+    n_f = s.params["n_frames"]
+    res = pk.load(s.result.to_json())
+    assert res.n_frames == n_f == max(1, round(kw["duration_s"] * kw["fps"]))
+    assert int(s.detected.sum()) == sum(len(a.objects) for a in res.annotations())
+    kp = res.keypoints()
+    assert len(kp) == 17 * int(s.detected.sum()) == len(s.dropped)
+    assert int(s.dropped.sum()) == round(kw["dropout"] * len(kp))
+    got = inner_angles_from_xy(dense_xy(s.truth))
+    for name in ANGLE_COLUMNS:
+        truth = s.angles[name].to_numpy().reshape(n_f, kw["n_people"])
+        np.testing.assert_allclose(got[name], truth, atol=1e-6, rtol=0)

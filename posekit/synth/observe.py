@@ -164,7 +164,7 @@ def build_annotations(obs: Observed, object_ids: np.ndarray) -> list[Annotation]
     n_f = obs.present.shape[0]
     fi, pi = np.nonzero(obs.present)  # row-major: sorted by frame, then person
     xy = obs.xy[fi, pi]
-    kp = np.concatenate([xy, obs.score[fi, pi][..., None]], axis=-1).reshape(len(fi), -1)
+    kp = np.concatenate([xy, obs.score[fi, pi][..., None]], axis=-1).reshape(len(fi), 3 * N_JOINTS)
     bbox, area = kakao_bbox(xy)
     people = [
         Person(area=a, bbox=b, category_id=1, keypoints=k, score=s, object_id=o)
