@@ -43,12 +43,16 @@ class SeriesView:
     def to_table(self, data: np.ndarray, like: pd.DataFrame, step: str) -> pd.DataFrame:
         """A copy of ``like`` with the view's columns replaced by ``data`` (same index)."""
         fc, oc, jc = self.dense._codes  # type: ignore[misc]
-        arr = self.shaped(data)
+        n_j, n_c = self.dense.values.shape[2:]
+        n = self.n_frames
+        flat = np.ascontiguousarray(data).reshape(-1)
+        # one linear index per row: much faster than a 4-array fancy index
+        base = (oc * n_j + jc) * (n_c * n) + self.pos[fc]
         cols = {}
         for name in like.columns:
             if name in self.dense.columns:
                 k = self.dense.columns.index(name)
-                cols[name] = arr[oc, jc, k, self.pos[fc]]
+                cols[name] = flat.take(base + k * n)
             else:
                 cols[name] = like[name].to_numpy(copy=True)
         out = pd.DataFrame(cols, index=like.index, copy=False)

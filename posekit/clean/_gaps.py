@@ -1,0 +1,217 @@
+"""Confidence masking, frame reindexing and gap interpolation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.interpolate import CubicSpline
+
+from posekit.tidy import DenseKeypoints, from_dense, to_dense, with_history
+
+__all__ = ["interpolate", "mask_low_confidence", "reindex_frames"]
+
+
+def _value_columns(kp: pd.DataFrame) -> list[str]:
+    """The columns that travel through the dense array (``time`` is recomputed from fps)."""
+    cols = [c for c in kp.columns if c != "time" or not kp.attrs.get("fps")]
+    missing = [c for c in ("x", "y") if c not in cols]
+    if missing:
+        raise ValueError(f"the keypoints table has no column(s) {missing}")
+    return cols
+
+
+def mask_low_confidence(kp: pd.DataFrame, /, *, threshold: float = 0.3) -> pd.DataFrame:
+    """Set x and y to NaN where the keypoint's score is below ``threshold``.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    threshold
+        Minimum score in [0, 1]. Kakao reports undetected joints with score 0 and made-up
+        coordinates; its own sample drops points below 0.2.
+
+    Returns
+    -------
+    DataFrame
+        A new table; ``score`` is kept, so the masked points can still be inspected.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"mask_low_confidence: threshold must be in [0, 1], got {threshold}")
+    if "score" not in kp.columns:
+        raise ValueError("mask_low_confidence: the table has no 'score' column")
+    low = kp["score"].to_numpy() < threshold
+    out = kp.copy()
+    for c in ("x", "y"):
+        out[c] = np.where(low, np.nan, kp[c].to_numpy())
+    n = int(low.sum())
+    return with_history(
+        out, f"clean.mask_low_confidence(threshold={threshold}): {n} points masked", like=kp
+    )
+
+
+def _full_dense(kp: pd.DataFrame, columns: list[str], start: int | None, stop: int | None):
+    dense = to_dense(kp, columns)
+    if len(dense.frames) == 0:
+        raise ValueError("the keypoints table is empty")
+    first = int(dense.frames[0]) if start is None else int(start)
+    end = int(dense.frames[-1]) + 1 if stop is None else int(stop)
+    if end <= first:
+        raise ValueError(f"reindex_frames: empty frame range start={first}, stop={end}")
+    frames = np.arange(first, end, dtype=np.int64)
+    values = np.full((len(frames), *dense.values.shape[1:]), np.nan)
+    present = np.zeros((len(frames), dense.values.shape[1]), dtype=bool)
+    inside = (dense.frames >= first) & (dense.frames < end)
+    pos = dense.frames[inside] - first
+    values[pos] = dense.values[inside]
+    present[pos] = dense.present[inside]
+    return dense, frames, values, present
+
+
+def reindex_frames(
+    kp: pd.DataFrame, /, *, start: int | None = None, stop: int | None = None
+) -> pd.DataFrame:
+    """Every frame from ``start`` to ``stop`` for every object_id, missing ones as NaN rows.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    start, stop
+        Frame range ``start <= frame < stop`` (as Python's ``range``); default from the first
+        to the last frame of the table. Rows outside the range are dropped.
+
+    Returns
+    -------
+    DataFrame
+        A rectangular table: (frames × object_ids × 17 joints) rows; added rows have NaN x,
+        y and score, and ``time = frame / fps`` when fps is known.
+    """
+    cols = _value_columns(kp)
+    dense, frames, values, _ = _full_dense(kp, cols, start, stop)
+    present = np.ones(values.shape[:2], dtype=bool)
+    out = _table(dense, frames, values, present, cols)
+    step = f"clean.reindex_frames(start={frames[0]}, stop={frames[-1] + 1}): {len(kp)} -> {len(out)} rows"
+    return with_history(out, step, like=kp)
+
+
+def _table(dense: DenseKeypoints, frames, values, present, cols) -> pd.DataFrame:
+    full = DenseKeypoints(
+        values=values,
+        frames=frames,
+        object_ids=dense.object_ids,
+        columns=tuple(cols),
+        present=present,
+        attrs=dense.attrs,
+    )
+    return from_dense(full)
+
+
+def _neighbours(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the previous and next valid value along the last axis (-1 / n if none)."""
+    n = valid.shape[-1]
+    idx = np.arange(n)
+    prev = np.maximum.accumulate(np.where(valid, idx, -1), axis=-1)
+    nxt = np.minimum.accumulate(np.where(valid, idx, n)[..., ::-1], axis=-1)[..., ::-1]
+    return prev, nxt
+
+
+def interpolate(
+    kp: pd.DataFrame,
+    /,
+    *,
+    max_gap_frames: int = 5,
+    method: Literal["linear", "cubic"] = "linear",
+) -> pd.DataFrame:
+    """Fill gaps of at most ``max_gap_frames`` frames in x and y, per (object_id, joint).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table (mask low-confidence points first).
+    max_gap_frames
+        Longest gap filled, in frames. Frames missing from the table count: a person absent
+        from frames 10–12 has a 3-frame gap. Longer gaps stay NaN; nothing is extrapolated
+        before a person's first or after their last valid value.
+    method
+        ``"linear"``, or ``"cubic"``: a cubic spline (not-a-knot) through the valid values of
+        each stretch that the filled gaps join (linear where a stretch has fewer than 4).
+
+    Returns
+    -------
+    DataFrame
+        Every frame between each person's first and last appearance (frames missing from the
+        input become rows); filled points get x and y, their ``score`` stays NaN (or what it
+        was, for masked points), so they remain recognisable.
+    """
+    if (
+        isinstance(max_gap_frames, bool)
+        or int(max_gap_frames) != max_gap_frames
+        or max_gap_frames < 0
+    ):
+        raise ValueError(
+            f"interpolate: max_gap_frames must be an integer >= 0, got {max_gap_frames!r}"
+        )
+    if method not in ("linear", "cubic"):
+        raise ValueError(f"interpolate: method must be 'linear' or 'cubic', got {method!r}")
+    cols = _value_columns(kp)
+    dense, frames, values, present = _full_dense(kp, cols, None, None)
+    # rows: each person's own span of frames
+    idx = np.arange(len(frames))[:, None]
+    first = np.where(present, idx, len(frames)).min(axis=0)
+    last = np.where(present, idx, -1).max(axis=0)
+    span = (idx >= first) & (idx <= last)
+    n_filled = 0
+    for c in ("x", "y"):
+        k = cols.index(c)
+        series = np.moveaxis(values[..., k], 0, -1)  # (O, 17, N)
+        filled, n = _fill(series, int(max_gap_frames), method)
+        values[..., k] = np.moveaxis(filled, -1, 0)
+        n_filled += n
+    out = _table(dense, frames, values, span, cols)
+    step = f"clean.interpolate(max_gap_frames={max_gap_frames}, method={method!r}): {n_filled} values filled"
+    return with_history(out, step, like=kp)
+
+
+def _fill(series: np.ndarray, max_gap: int, method: str) -> tuple[np.ndarray, int]:
+    valid = np.isfinite(series)
+    prev, nxt = _neighbours(valid)
+    n = series.shape[-1]
+    gap = nxt - prev - 1
+    fill = ~valid & (prev >= 0) & (nxt < n) & (gap <= max_gap)
+    if not fill.any():
+        return series, 0
+    out = series.copy()
+    pi = np.clip(prev, 0, n - 1)
+    ni = np.clip(nxt, 0, n - 1)
+    v0 = np.take_along_axis(series, pi, axis=-1)
+    v1 = np.take_along_axis(series, ni, axis=-1)
+    t = (np.arange(n) - prev) / np.maximum(nxt - prev, 1)
+    out[fill] = (v0 + (v1 - v0) * t)[fill]
+    if method == "cubic":
+        _cubic(series, out, valid, fill)
+    return out, int(fill.sum())
+
+
+def _cubic(series: np.ndarray, out: np.ndarray, valid: np.ndarray, fill: np.ndarray) -> None:
+    """Overwrite the linear fill by a spline per stretch of valid values joined by filled gaps."""
+    flat_s = series.reshape(-1, series.shape[-1])
+    flat_o = out.reshape(-1, series.shape[-1])
+    flat_v = valid.reshape(flat_s.shape)
+    flat_f = fill.reshape(flat_s.shape)
+    for r in np.flatnonzero(flat_f.any(axis=1)):
+        usable = flat_v[r] | flat_f[r]
+        # stretches of usable frames; each is one spline
+        edges = np.diff(np.r_[0, usable.astype(np.int8), 0])
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+            f = flat_f[r, s:e]
+            if not f.any():
+                continue
+            t = np.flatnonzero(flat_v[r, s:e]) + s
+            if len(t) < 4:
+                continue  # keep the linear fill
+            spline = CubicSpline(t, flat_s[r, t])
+            tf = np.flatnonzero(f) + s
+            flat_o[r, tf] = spline(tf)

@@ -1,0 +1,326 @@
+"""Track assignment for untracked detections, and picking the main person."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from posekit.schema import JOINTS, N_JOINTS
+from posekit.tidy import _index, to_dense, with_history
+
+__all__ = ["assign_tracks", "main_person"]
+
+_BIG = 1e9
+# COCO keypoint sigmas (as posekit.metrics.COCO_SIGMAS), doubled: OKS uses k = 2 sigma
+_K2 = (
+    2
+    * np.array(
+        [
+            0.026,
+            0.025,
+            0.025,
+            0.035,
+            0.035,
+            0.079,
+            0.079,
+            0.072,
+            0.072,
+            0.062,
+            0.062,
+            0.107,
+            0.107,
+            0.087,
+            0.087,
+            0.089,
+            0.089,
+        ]
+    )
+) ** 2
+
+
+def _size(pose: np.ndarray) -> np.ndarray:
+    """Body size: sqrt of the keypoints' bounding-box area, px (poses (..., 17, 2)); 0 if none."""
+    ext = []
+    for k in (0, 1):
+        v = pose[..., k]
+        fin = np.isfinite(v)
+        ext.append(np.where(fin, v, -np.inf).max(axis=-1) - np.where(fin, v, np.inf).min(axis=-1))
+    with np.errstate(invalid="ignore"):
+        size = np.sqrt(ext[0] * ext[1])
+    return np.where(np.isfinite(size), size, 0.0)
+
+
+class _Tracks:
+    """Growing arrays of track states."""
+
+    def __init__(self) -> None:
+        cap = 16
+        self.pos = np.full((cap, N_JOINTS, 2), np.nan)
+        self.vel = np.zeros((cap, N_JOINTS, 2))
+        self.last = np.zeros(cap, dtype=np.int64)
+        self.size = np.zeros(cap)
+        self.n = 0
+
+    def new(self, poses: np.ndarray, frame: int, size: np.ndarray) -> np.ndarray:
+        k = len(poses)
+        while self.n + k > len(self.last):
+            for name in ("pos", "vel", "last", "size"):
+                arr = getattr(self, name)
+                grown = np.zeros((2 * len(arr), *arr.shape[1:]), dtype=arr.dtype)
+                grown[: len(arr)] = arr
+                setattr(self, name, grown)
+        ids = np.arange(self.n, self.n + k)
+        self.pos[ids] = poses
+        self.vel[ids] = 0.0
+        self.last[ids] = frame
+        self.size[ids] = size
+        self.n += k
+        return ids
+
+
+def assign_tracks(
+    kp: pd.DataFrame,
+    /,
+    *,
+    max_distance: float | None = None,
+    max_missed_frames: int = 10,
+    metric: Literal["distance", "oks"] = "oks",
+    predict: Literal["velocity", "last"] = "velocity",
+    min_keypoints: int = 1,
+    min_track_frames: int = 1,
+) -> pd.DataFrame:
+    """Give untracked detections track ids by frame-to-frame Hungarian matching.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table whose ``object_id`` is the detection's place in its frame's list
+        (image results, OpenPose imports); any ids it has are ignored.
+    max_distance
+        Gate: a detection is never matched to a track whose predicted pose is farther than
+        this mean keypoint distance (px, over joints valid in both). Default: half the track's
+        body size (sqrt of its keypoint bounding-box area).
+    max_missed_frames
+        A track survives this many frames without a detection, then ends; a later detection
+        starts a new track.
+    metric
+        Matching cost: ``"oks"`` (1 − object keypoint similarity with the COCO sigmas and
+        the track's box area as scale) or ``"distance"`` (mean keypoint distance / size).
+    predict
+        Where a track is expected: ``"velocity"`` (last position + constant velocity × frames
+        elapsed) or ``"last"`` (last position).
+    min_keypoints
+        Detections with fewer valid keypoints (finite, and score > 0 when there is a score:
+        Kakao's and OpenPose's way of saying "not detected") carry no usable position and are
+        dropped (the history line counts them).
+    min_track_frames
+        Tracks seen in fewer frames are dropped afterwards (e.g. 3: one- and two-frame
+        fragments of a person the detector split in two).
+
+    Returns
+    -------
+    DataFrame
+        The same rows with ``object_id`` = track id (0, 1, ... in order of first appearance),
+        sorted by (frame, object_id).
+
+    Notes
+    -----
+    Each frame: predict every live track, build the cost matrix tracks × detections, forbid
+    pairs beyond the gate, solve the assignment with ``scipy.optimize.linear_sum_assignment``;
+    matched tracks take the detection's joints (keeping the old position of joints it lacks)
+    and update their velocity, unmatched detections start new tracks, tracks unmatched for
+    more than ``max_missed_frames`` frames end.
+    """
+    if metric not in ("distance", "oks"):
+        raise ValueError(f"assign_tracks: metric must be 'distance' or 'oks', got {metric!r}")
+    if predict not in ("velocity", "last"):
+        raise ValueError(f"assign_tracks: predict must be 'velocity' or 'last', got {predict!r}")
+    if max_distance is not None and not max_distance > 0:
+        raise ValueError(f"assign_tracks: max_distance must be > 0 px, got {max_distance}")
+    if max_missed_frames < 0:
+        raise ValueError(f"assign_tracks: max_missed_frames must be >= 0, got {max_missed_frames}")
+    has_score = "score" in kp.columns
+    dense = to_dense(kp, ("x", "y", "score") if has_score else ("x", "y"))
+    xy = dense.values[..., :2]  # (F, D, 17, 2)
+    if has_score:  # Kakao's "not detected": score 0 and made-up coordinates
+        xy = np.where((dense.values[..., 2:3] > 0) | np.isnan(dense.values[..., 2:3]), xy, np.nan)
+    n_valid = np.isfinite(xy).all(axis=-1).sum(axis=-1)  # (F, D)
+    usable = dense.present & (n_valid >= max(1, min_keypoints))
+    track_of = np.full(dense.present.shape, -1, dtype=np.int64)
+    tr = _Tracks()
+    live = np.zeros(0, dtype=np.int64)
+    use_vel = predict == "velocity"
+    use_oks = metric == "oks"
+    det_size = np.maximum(_size(xy), 1.0)  # (F, D)
+    frames = dense.frames.tolist()
+    limit = max_missed_frames + 1
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        fidx, didx = np.nonzero(usable)
+        per_frame = np.split(didx, np.cumsum(np.bincount(fidx, minlength=len(frames)))[:-1])
+        for fi, frame in enumerate(frames):
+            dets = per_frame[fi]
+            if len(live):
+                live = live[frame - tr.last[live] <= limit]
+            if len(dets) == 0:
+                continue
+            det_xy = xy[fi, dets]
+            if len(live) == 0:
+                live = tr.new(det_xy, frame, det_size[fi, dets])
+                track_of[fi, dets] = live
+                continue
+            gap = (frame - tr.last[live]).astype(np.float64)
+            pred = tr.pos[live]
+            if use_vel:
+                pred = pred + tr.vel[live] * gap[:, None, None]
+            diff = pred[:, None] - det_xy[None]  # (T, D, 17, 2)
+            d2 = (diff * diff).sum(axis=-1)  # (T, D, 17), NaN where either lacks the joint
+            ok = d2 == d2
+            cnt = ok.sum(axis=-1)
+            d2z = np.where(ok, d2, 0.0)
+            mean_d = np.sqrt(d2z).sum(axis=-1) / cnt
+            size = tr.size[live]
+            if use_oks:
+                inv = 1.0 / (2.0 * (size * size)[:, None] * _K2)  # (T, 17)
+                # invalid joints have d2z = 0, i.e. exp(0) = 1: take them back out
+                sim = (np.exp(-d2z * inv[:, None, :]).sum(axis=-1) - (N_JOINTS - cnt)) / cnt
+                cost = 1.0 - sim
+            else:
+                cost = mean_d / size[:, None]
+            gate = 0.5 * size if max_distance is None else max_distance
+            cost[~(mean_d <= (gate[:, None] if max_distance is None else gate))] = _BIG
+            rows, cols = linear_sum_assignment(cost)
+            good = cost[rows, cols] < _BIG
+            if not good.all():
+                rows, cols = rows[good], cols[good]
+            if len(rows):
+                t = live[rows]
+                new = det_xy[cols]
+                fin = new == new
+                old = tr.pos[t]
+                if use_vel:
+                    v = (new - old) / gap[rows][:, None, None]
+                    tr.vel[t] = np.where(v == v, v, np.where(fin, 0.0, tr.vel[t]))
+                tr.pos[t] = np.where(fin, new, old)
+                tr.last[t] = frame
+                tr.size[t] = det_size[fi, dets[cols]]
+                track_of[fi, dets[cols]] = t
+            if len(cols) < len(dets):
+                unmatched = np.ones(len(dets), dtype=bool)
+                unmatched[cols] = False
+                born = tr.new(det_xy[unmatched], frame, det_size[fi, dets[unmatched]])
+                track_of[fi, dets[unmatched]] = born
+                live = np.r_[live, born]
+    n_short = 0
+    if min_track_frames > 1 and tr.n:
+        seen = np.bincount(track_of[track_of >= 0], minlength=tr.n)
+        short = seen < min_track_frames
+        n_short = int(short.sum())
+        # renumber the kept tracks 0, 1, ... in order of first appearance
+        new_id = np.where(short, -1, np.cumsum(~short) - 1)
+        track_of = np.where(track_of >= 0, new_id[np.maximum(track_of, 0)], -1)
+    out = _relabel(kp, dense, track_of)
+    n_drop = int((dense.present & ~usable).sum())
+    step = (
+        f"clean.assign_tracks(max_distance={max_distance}, max_missed_frames={max_missed_frames}, "
+        f"metric={metric!r}, predict={predict!r}): {tr.n - n_short} tracks"
+    )
+    if n_short:
+        step += f", {n_short} tracks shorter than {min_track_frames} frames dropped"
+    if n_drop:
+        step += f", {n_drop} detections without {min_keypoints} valid keypoints dropped"
+    return with_history(out, step, like=kp)
+
+
+def _relabel(kp: pd.DataFrame, dense, track_of: np.ndarray) -> pd.DataFrame:
+    """The rows of ``kp`` with new object ids, re-sorted; drops rows of id -1."""
+    fc, oc, jc = dense._codes
+    n = len(fc)
+    tid_row = track_of[fc, oc]
+    # fast path: 17 rows per person in joint order (what posekit.tidy makes): sort people
+    if n % N_JOINTS == 0 and n and [str(j) for j in kp.index.levels[2]] == list(JOINTS):
+        fp, op = fc[::N_JOINTS], oc[::N_JOINTS]
+        jt = jc.reshape(-1, N_JOINTS)
+        same_f = (fc.reshape(-1, N_JOINTS) == fp[:, None]).all()
+        same_o = (oc.reshape(-1, N_JOINTS) == op[:, None]).all()
+        if same_f and same_o and (jt == np.arange(N_JOINTS)).all():
+            tid = track_of[fp, op]
+            frames = dense.frames[fp]
+            order = np.lexsort((tid, frames))
+            order = order[tid[order] >= 0]
+            rows = (order[:, None] * N_JOINTS + np.arange(N_JOINTS)).ravel()
+            cols = {c: kp[c].to_numpy().take(rows) for c in kp.columns}
+            return pd.DataFrame(cols, index=_index(frames[order], tid[order]), copy=False)
+    frames = dense.frames[fc]
+    order = np.lexsort((jc, tid_row, frames))
+    order = order[tid_row[order] >= 0]
+    index = pd.MultiIndex.from_arrays(
+        [frames[order], tid_row[order], kp.index.get_level_values(2)[order]],
+        names=["frame", "object_id", "joint"],
+    )
+    return pd.DataFrame({c: kp[c].to_numpy()[order] for c in kp.columns}, index=index)
+
+
+def main_person(
+    kp: pd.DataFrame,
+    /,
+    *,
+    by: Literal["longest", "largest", "central"] = "longest",
+    objects: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Keep only the main person: the rows of one object_id.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table with tracked ids (see :func:`assign_tracks`).
+    by
+        ``"longest"``: seen (with at least one valid keypoint) in the most frames;
+        ``"largest"``: largest mean box area (``objects["area"]`` when given, else the
+        keypoints' bounding box); ``"central"``: body centre (mean of valid keypoints) closest
+        on average to the image centre (``attrs`` width/height, else the keypoints' extent).
+    objects
+        The ``objects`` table, for ``by="largest"``.
+
+    Returns
+    -------
+    DataFrame
+        The rows of the chosen object_id (the id is kept, and named in the history line).
+    """
+    if by not in ("longest", "largest", "central"):
+        raise ValueError(f"main_person: by must be 'longest', 'largest' or 'central', got {by!r}")
+    dense = to_dense(kp, ("x", "y"))
+    xy = np.where(dense.present[..., None, None], dense.values, np.nan)
+    valid = np.isfinite(xy).all(axis=-1)  # (F, O, 17)
+    seen = valid.any(axis=-1)  # (F, O)
+    if not seen.any():
+        raise ValueError("main_person: no person has a valid keypoint")
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if by == "longest":
+            score = seen.sum(axis=0).astype(float)
+        elif by == "largest":
+            if objects is not None:
+                area = objects["area"].groupby(level="object_id").mean()
+                score = area.reindex(dense.object_ids).to_numpy(dtype=float)
+            else:
+                score = np.nanmean(np.where(seen, _size(xy) ** 2, np.nan), axis=0)
+        else:
+            w, h = kp.attrs.get("width"), kp.attrs.get("height")
+            if w and h:
+                centre = np.array([w / 2, h / 2])
+            else:
+                lo = np.nanmin(xy.reshape(-1, 2), axis=0)
+                hi = np.nanmax(xy.reshape(-1, 2), axis=0)
+                centre = (lo + hi) / 2
+            body = np.nanmean(xy, axis=2)  # (F, O, 2)
+            dist = np.sqrt(((body - centre) ** 2).sum(axis=-1))
+            score = -np.nanmean(dist, axis=0)
+    score = np.where(np.isfinite(score), score, -np.inf)
+    best = int(dense.object_ids[int(np.argmax(score))])
+    ids = kp.index.get_level_values("object_id")
+    out = kp[ids == best].copy()
+    return with_history(out, f"clean.main_person(by={by!r}): object_id {best}", like=kp)
