@@ -31,12 +31,14 @@ def person_color(object_id: int) -> tuple[float, float, float]:
     return (r / 255, g / 255, b / 255)
 
 
-def get_ax(ax: Axes | None, figsize: tuple[float, float] = (7, 4)) -> Axes:
+def get_ax(
+    ax: Axes | None, figsize: tuple[float, float] = (7, 4), *, layout: str | None = "constrained"
+) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=figsize)
+    _, ax = plt.subplots(figsize=figsize, layout=layout)
     return ax
 
 
@@ -136,11 +138,14 @@ def time_values(frames: np.ndarray, attrs: dict, fps: float | None) -> tuple[np.
 
 def image_axes(ax: Axes, width: float | None, height: float | None) -> None:
     """Image-plane axes: y pointing down, equal aspect, limits of the picture when known."""
-    ax.set_aspect("equal")
     if width and height:
+        ax.set_aspect("equal")
         ax.set_xlim(0, width)
         ax.set_ylim(height, 0)
-    elif not ax.yaxis_inverted():
+        return
+    # a path: grow the data limits to keep the axes' box (a thin strip would be unreadable)
+    ax.set_aspect("equal", adjustable="datalim")
+    if not ax.yaxis_inverted():
         ax.invert_yaxis()
 
 

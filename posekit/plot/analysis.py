@@ -104,7 +104,7 @@ def smoothing_comparison(
     joint_list(joint)
     oid = main_person(raw) if person is None else int(person)
     created = ax is None
-    ax = get_ax(ax, (9, 6.5))
+    ax = get_ax(ax, (9, 6.5), layout=None)
 
     def sel(fr: np.ndarray) -> np.ndarray:
         if frames is None:
@@ -148,6 +148,9 @@ def smoothing_comparison(
     if metrics is None:
         metrics = _compare(raw, methods, truth)
     if isinstance(metrics, pd.DataFrame) and not metrics.empty:
+        if "joint" in (metrics.index.names or []):  # smooth.compare's (method, joint) layout
+            names = metrics.index.get_level_values("joint").astype(str)
+            metrics = metrics.xs(joint if joint in set(names) else "all", level="joint")
         metrics_table(metrics, ax=ax)
         if created:
             ax.figure.subplots_adjust(bottom=0.42)
@@ -216,9 +219,9 @@ def repetitions(
                 "repetitions: reps must be a count_repetitions result or its reps table"
             )
         count = int(getattr(reps, "count", len(table)))
+    fps_v = fps if fps is not None else series.attrs.get("fps") or getattr(reps, "fps", None)
     frames = np.asarray(series.index, dtype=np.float64)
-    t, label = time_values(frames, series.attrs, fps)
-    fps_v = fps if fps is not None else series.attrs.get("fps")
+    t, label = time_values(frames, series.attrs, fps_v)
     ax = get_ax(ax, (9, 3.5))
     (line,) = ax.plot(
         t, series.to_numpy(np.float64), color="C0", lw=1.5, label=str(series.name or "value")
@@ -228,7 +231,9 @@ def repetitions(
     def to_x(col: str) -> np.ndarray:
         v = table[col].to_numpy(np.float64)
         if col.endswith("_time"):  # seconds: the axis is in seconds when fps is known
-            return v if fps_v else v * 0 + np.nan
+            if not fps_v:
+                raise ValueError("repetitions: the reps table has times only; pass fps=")
+            return v
         return v / float(fps_v) if fps_v else v
 
     c0, c1, cp = _column(table, _START), _column(table, _END), _column(table, _PEAK)
@@ -238,7 +243,12 @@ def repetitions(
             span.set_gid(f"rep-{k}")
     if cp:
         px = to_x(cp)
-        py = np.interp(px, t, series.to_numpy(np.float64))
+        if "peak_value" in table.columns:
+            py = table["peak_value"].to_numpy(np.float64)
+        else:
+            vals = series.to_numpy(np.float64)
+            ok = np.isfinite(vals)
+            py = np.interp(px, t[ok], vals[ok])
         pts = ax.scatter(px, py, color="C3", zorder=3, s=30, label="turning point")
         pts.set_gid("rep-peaks")
     ax.set_xlabel(label)

@@ -1,0 +1,270 @@
+"""Write the notebooks in notebooks/ from the cell sources below (unexecuted, no outputs).
+
+Run ``.venv/bin/python scripts/make_notebooks.py`` after editing; tests/test_notebooks.py executes
+every notebook top to bottom.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FIND_SAMPLES = """\
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import posekit as pk
+
+# data/samples of the repository, found from wherever the notebook runs
+SAMPLES = next(
+    p / "data" / "samples"
+    for p in (Path.cwd(), *Path.cwd().parents)
+    if (p / "data" / "samples").is_dir()
+)
+pd.set_option("display.width", 120)"""
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(text: str):
+    return new_code_cell(text.strip("\n"))
+
+
+QUICKSTART = [
+    md("""
+# posekit quickstart
+
+Load a pose result (Kakao Pose API format), turn it into a tidy table, compute joint angles,
+plot them and play the result back. The sample is a synthetic squat (`posekit.synth`) with
+realistic noise, dropouts and missing frames; see `data/samples/README.md`.
+"""),
+    code(FIND_SAMPLES),
+    md("## Load and tidy"),
+    code("""
+res = pk.load(SAMPLES / "synth_squat.json")
+res
+"""),
+    code("""
+# one row per (frame, object_id, joint); x, y in pixels, score 0-1, time in seconds.
+# Kakao reports undetected joints with score 0 and made-up coordinates: min_score drops them.
+kp = res.keypoints(min_score=0.2)
+kp.head()
+"""),
+    code("""
+kp.attrs
+"""),
+    md("## One frame, and keypoint confidence"),
+    code("""
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), width_ratios=[1, 1.6], layout="constrained")
+pk.plot.skeleton(res, 52, ax=axes[0])  # a PoseResult: its own categories skeleton is used
+pk.plot.confidence(res.keypoints(), ax=axes[1]);
+"""),
+    md("## Joint angles"),
+    code("""
+angles = pk.angles.joint_angles(kp)
+angles.head()
+"""),
+    code("""
+ax = pk.plot.timeseries(angles, columns=["left_knee", "left_hip", "left_shoulder"])
+ax.set_ylabel("inner angle (°)");
+"""),
+    code("""
+pk.metrics.range_of_motion(angles)
+"""),
+    md("## Where the wrist went, and the repetitions"),
+    code("""
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+pk.plot.trajectory(kp, "right_wrist", ax=axes[0])
+pk.plot.angle_angle(angles, "left_hip", "left_knee", ax=axes[1]);
+"""),
+    code("""
+knee = angles["left_knee"].xs(0, level="object_id")
+reps = pk.metrics.count_repetitions(knee, fps=kp.attrs["fps"])
+pk.plot.repetitions(knee, reps)
+reps.reps
+"""),
+    md("""
+## Play it back
+
+Play/pause and the slider run in the browser; the kernel draws each frame. Without a video the
+skeletons are drawn on a dark canvas; pass `video="clip.mp4"` to draw over the video.
+"""),
+    code("""
+player = pk.widgets.Player(kp, series=angles[["left_knee", "left_hip"]], width=560)
+player
+"""),
+]
+
+SMOOTHING = [
+    md("""
+# Smoothing: which filter, and what it costs
+
+Pose estimates jitter from frame to frame. A filter removes jitter but can lag behind the
+movement or cut its peaks. With synthetic data the truth is known, so each method's error can
+be measured directly.
+"""),
+    code(FIND_SAMPLES),
+    code("""
+res = pk.load(SAMPLES / "synth_squat.json")
+raw = res.keypoints(min_score=0.2)
+# the exact keypoints the sample was made from (regenerated with the sample's settings)
+sim = pk.synth.generate("squat", noise_px=1.5, dropout=0.03, missing_frames=0.02, seed=1)
+truth = sim.truth
+truth.head()
+"""),
+    code("""
+methods = {
+    "butterworth 6 Hz": pk.smooth.butterworth(raw, cutoff_hz=6),
+    "savgol 11": pk.smooth.savgol(raw, window=11, polyorder=2),
+    "one euro": pk.smooth.one_euro(raw, min_cutoff=1.0, beta=0.05),
+    "kalman": pk.smooth.kalman(raw),
+}
+table = pk.smooth.compare(raw, methods, truth=truth)
+table.xs("all", level="joint")
+"""),
+    code("""
+pk.plot.smoothing_comparison(raw, methods, joint="left_knee", coord="y", truth=truth,
+                             metrics=table, frames=slice(30, 120));
+"""),
+    code("""
+# Winter's residual analysis picks a cutoff from the data
+pk.smooth.winter_cutoff(raw)
+"""),
+    md("## Raw and smoothed side by side"),
+    code("""
+pk.widgets.Player(raw, compare={"butterworth 6 Hz": methods["butterworth 6 Hz"]}, width=400)
+"""),
+]
+
+KINEMATICS = [
+    md("""
+# Trajectories and kinematics
+
+A synthetic walk in profile: where the feet and wrists travel, how fast, and how the hip and
+knee angles move together.
+"""),
+    code(FIND_SAMPLES),
+    code("""
+res = pk.load(SAMPLES / "synth_walk.json")
+kp = pk.smooth.butterworth(res.keypoints(min_score=0.2), cutoff_hz=6)
+fig, axes = plt.subplots(2, 1, figsize=(10, 7), layout="constrained")
+pk.plot.trajectory(kp, "left_ankle", ax=axes[0])
+pk.plot.trajectory(kp, "left_wrist", ax=axes[1]);
+"""),
+    code("""
+vel = pk.kinematics.velocity(kp)
+spd = pk.kinematics.speed(kp)
+spd.head()
+"""),
+    code("""
+ax = pk.plot.timeseries(spd, joints=["left_ankle", "right_ankle"], columns="speed")
+ax.set_ylabel("speed (px/s)");
+"""),
+    code("""
+# speeds in torso lengths per second do not depend on the camera distance
+spd_n = pk.kinematics.speed(kp, normalize="torso")
+pk.plot.timeseries(spd_n, joints=["left_wrist"], columns="speed").set_ylabel("torso lengths / s");
+"""),
+    code("""
+pk.kinematics.path_length(kp).head()
+"""),
+    code("""
+angles = pk.angles.joint_angles(kp)
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+pk.plot.angle_angle(angles, "left_hip", "left_knee", ax=axes[0])
+pk.plot.angle_angle(angles, "right_hip", "right_knee", ax=axes[1]);
+"""),
+    code("""
+# smoothness of the wrist's speed profile (SPARC: closer to 0 is smoother)
+# (SPARC needs a gap-free series: bridge the missing frames linearly first)
+wrist = spd.xs(("left_wrist", 0), level=("joint", "object_id"))["speed"]
+wrist = wrist.interpolate(limit_direction="both")
+pk.metrics.sparc(wrist.to_numpy(), fs=kp.attrs["fps"])
+"""),
+]
+
+REPS_GAIT = [
+    md("""
+# Repetitions and gait
+
+Count squats and arm raises from a joint angle, and find heel strikes and the cadence of a
+walk. The synthetic samples come with the true answers (`*_params.json`) to compare against.
+"""),
+    code(FIND_SAMPLES + "\nimport json"),
+    md("## Squats"),
+    code("""
+res = pk.load(SAMPLES / "synth_squat.json")
+kp = pk.smooth.butterworth(res.keypoints(min_score=0.2), cutoff_hz=6)
+knee = pk.angles.joint_angles(kp)["left_knee"].xs(0, level="object_id")
+reps = pk.metrics.count_repetitions(knee, fps=kp.attrs["fps"])
+truth = json.loads((SAMPLES / "synth_squat_params.json").read_text())
+print(f"found {reps.count} squats, truth {truth['n_reps']}; deepest at",
+      reps.reps["peak_time"].round(2).tolist(), "s, truth", truth["rep_times_s"])
+pk.plot.repetitions(knee, reps);
+"""),
+    md("## Arm raises"),
+    code("""
+res = pk.load(SAMPLES / "synth_arm_raise.json")
+kp = res.keypoints(min_score=0.2)
+shoulder = pk.angles.joint_angles(kp)["left_shoulder"].xs(0, level="object_id")
+reps = pk.metrics.count_repetitions(shoulder, fps=kp.attrs["fps"], direction="max")
+truth = json.loads((SAMPLES / "synth_arm_raise_params.json").read_text())
+print(f"found {reps.count} raises, truth {truth.get('n_reps')}")
+pk.plot.repetitions(shoulder, reps);
+"""),
+    md("## Gait events and cadence"),
+    code("""
+res = pk.load(SAMPLES / "synth_walk.json")
+kp = res.keypoints(min_score=0.2)
+events = pk.metrics.gait_events(kp)
+events.head(8)
+"""),
+    code("""
+truth = json.loads((SAMPLES / "synth_walk_params.json").read_text())
+cad = pk.metrics.cadence(kp)
+print("truth cadence:", truth["cadence_spm"], "steps/min")
+cad
+"""),
+    code("""
+ax = pk.plot.timeseries(kp, joints=["left_ankle", "right_ankle"], columns="y")
+colours = {"left": "C0", "right": "C1"}
+for row in events[events["event"] == "heel_strike"].itertuples():
+    ax.axvline(row.time, color=colours[row.side], lw=0.8, ls="--")
+ax.set_title("ankle height with heel strikes (dashed)")
+ax.invert_yaxis();
+"""),
+]
+
+NOTEBOOKS = {
+    "quickstart.ipynb": QUICKSTART,
+    "smoothing.ipynb": SMOOTHING,
+    "kinematics.ipynb": KINEMATICS,
+    "repetitions_gait.ipynb": REPS_GAIT,
+}
+
+
+def main() -> None:
+    out = ROOT / "notebooks"
+    out.mkdir(exist_ok=True)
+    for name, cells in NOTEBOOKS.items():
+        nb = new_notebook(cells=cells)
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nb.metadata["language_info"] = {"name": "python"}
+        nbformat.write(nb, out / name)
+        print("wrote", out / name)
+
+
+if __name__ == "__main__":
+    main()
