@@ -13,13 +13,9 @@ Deterministic: running it again gives the same bytes.
 from __future__ import annotations
 
 import argparse
-import io
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
-from posekit.io import atomic_write
 from posekit.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,22 +41,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-def _csv(df) -> bytes:
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, float_format="%.6f", lineterminator="\n")
-    return buf.getvalue().encode()
-
-
 def write_sample(name: str, out: Path, **kwargs: Any) -> dict[str, Any]:
     """Generate one sample and write its four files; returns its params."""
     sim = generate(**kwargs)
-    atomic_write(out / f"{name}.json", sim.result.to_json())
-    truth = sim.truth[["x", "y"]].reset_index()
-    truth["joint"] = truth["joint"].astype(str)
-    atomic_write(out / f"{name}_truth.csv", _csv(truth))
-    atomic_write(out / f"{name}_angles.csv", _csv(sim.angles.reset_index()))
-    params = msgspec.json.format(msgspec.json.encode(sim.params), indent=1)
-    atomic_write(out / f"{name}_params.json", params + b"\n")
+    sim.save(
+        out / f"{name}.json",
+        truth_csv=out / f"{name}_truth.csv",
+        angles_csv=out / f"{name}_angles.csv",
+        params_json=out / f"{name}_params.json",
+    )
     return sim.params
 
 

@@ -386,3 +386,27 @@ def test_any_valid_arguments_give_a_consistent_result(**kw):
     for name in ANGLE_COLUMNS:
         truth = s.angles[name].to_numpy().reshape(n_f, kw["n_people"])
         np.testing.assert_allclose(got[name], truth, atol=1e-6, rtol=0)
+
+
+def test_cli_writes_result_and_truth(tmp_path, capsys):
+    from posekit.cli import main
+
+    out = tmp_path / "sq.json"
+    code = main(["synth", "squat", "-o", str(out), "--duration", "5", "--noise", "1.5",
+                 "--dropout", "0.05", "--seed", "2", "--truth", str(tmp_path / "t.csv"),
+                 "--angles", str(tmp_path / "a.csv"), "--params", str(tmp_path / "p.json")])  # fmt: skip
+    assert code == 0
+    assert (
+        "squat, 150 frames at 30 fps, 1 people, 1 reps (peaks at 1.75 s)" in capsys.readouterr().out
+    )
+    s = generate("squat", duration_s=5, noise_px=1.5, dropout=0.05, seed=2)
+    assert out.read_bytes() == s.result.to_json()
+    truth = pd.read_csv(tmp_path / "t.csv")
+    assert (
+        list(truth.columns) == ["frame", "object_id", "joint", "x", "y"] and len(truth) == 150 * 17
+    )
+    angles = pd.read_csv(tmp_path / "a.csv")
+    assert list(angles.columns) == ["frame", "object_id", *ANGLE_COLUMNS]
+    assert msgspec.json.decode((tmp_path / "p.json").read_bytes())["n_reps"] == 1
+    assert main(["synth", "squat", "-o", str(out), "--dropout", "2"]) == 1
+    assert "dropout must be" in capsys.readouterr().err

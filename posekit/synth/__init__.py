@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import uuid
 from dataclasses import dataclass
@@ -100,8 +101,40 @@ class Synth:
     detected: pd.Series
     dropped: pd.Series
 
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        truth_csv: str | os.PathLike[str] | None = None,
+        angles_csv: str | os.PathLike[str] | None = None,
+        params_json: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """Write the result as API JSON and, if asked, the truth beside it (all atomically).
+
+        ``truth_csv``: columns frame, object_id, joint, x, y; ``angles_csv``: frame, object_id
+        and the angle columns (6 decimals); ``params_json``: :attr:`params`.
+        """
+        from posekit.io import atomic_write
+
+        self.result.save(path)
+        if truth_csv is not None:
+            truth = self.truth[["x", "y"]].reset_index()
+            truth["joint"] = truth["joint"].astype(str)
+            atomic_write(truth_csv, _csv(truth))
+        if angles_csv is not None:
+            atomic_write(angles_csv, _csv(self.angles.reset_index()))
+        if params_json is not None:
+            data = msgspec.json.format(msgspec.json.encode(self.params), indent=1)
+            atomic_write(params_json, data + b"\n")
+
     def __repr__(self) -> str:
         return f"Synth({self.params['activity']!r}, seed={self.params['seed']}, {self.result!r})"
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, float_format="%.6f", lineterminator="\n")
+    return buf.getvalue().encode()
 
 
 def _check(name: str, value: float, lo: float, hi: float | None = None) -> float:
