@@ -389,3 +389,75 @@ def test_compare_aligns_tables_and_checks_input():
     assert t["hf_power"].isna().all()
     with pytest.raises(ValueError, match="compare"):
         sm.recommend(pd.DataFrame({"a": [1]}))
+
+
+# -- against posekit.synth ground truth -------------------------------------------------------
+
+SENSIBLE = {
+    "moving_average": lambda kp: sm.moving_average(kp, window=5),
+    "median": lambda kp: sm.median(kp, window=5),
+    "gaussian": lambda kp: sm.gaussian(kp, sigma_frames=1.5),
+    "savgol": lambda kp: sm.savgol(kp, window=11, polyorder=3),
+    "butterworth": lambda kp: sm.butterworth(kp, cutoff_hz=6.0),
+    "butterworth_auto": lambda kp: sm.butterworth(kp, cutoff_hz="auto"),
+    "one_euro": lambda kp: sm.one_euro(kp, min_cutoff=2.0, beta=0.2),
+    "kalman": lambda kp: sm.kalman(kp),
+}
+
+
+@pytest.fixture(scope="module", params=["walk", "squat"])
+def noisy(request):
+    import posekit as pk
+
+    sim = pk.synth.generate(
+        request.param, duration_s=10, fps=30, n_people=2, noise_px=3.0, dropout=0.03, seed=3
+    )
+    kp = pk.clean.mask_low_confidence(sim.result.keypoints(), threshold=0.1)
+    return kp, sim.truth
+
+
+@pytest.mark.parametrize("name", list(SENSIBLE))
+def test_smoothing_brings_noisy_data_closer_to_truth(noisy, name):
+    kp, truth = noisy
+    out = SENSIBLE[name](kp)
+    t = truth.loc[kp.index]
+    raw_err = np.sqrt(np.nanmean((kp["x"] - t["x"]) ** 2 + (kp["y"] - t["y"]) ** 2))
+    err = np.sqrt(np.nanmean((out["x"] - t["x"]) ** 2 + (out["y"] - t["y"]) ** 2))
+    assert err < 0.95 * raw_err, (name, err, raw_err)
+    assert out["x"].isna().sum() == kp["x"].isna().sum()
+
+
+def test_compare_with_truth_ranks_sensibly(noisy):
+    kp, truth = noisy
+    methods = {name: f(kp) for name, f in SENSIBLE.items()}
+    methods["oversmoothed"] = sm.moving_average(kp, window=31)
+    methods["laggy"] = sm.one_euro(kp, min_cutoff=0.3, beta=0.0)
+    table = sm.compare(kp, methods, truth=truth)
+    pooled = table.xs("all", level="joint")
+    # every sensible method beats raw; the distorting ones lose to a good zero-phase filter
+    for name in SENSIBLE:
+        assert pooled.loc[name, "rmse_truth_px"] < pooled.loc["raw", "rmse_truth_px"], name
+    best = min(pooled.loc[["butterworth", "kalman", "savgol", "gaussian"], "rmse_truth_px"])
+    assert pooled.loc["oversmoothed", "rmse_truth_px"] > best
+    assert pooled.loc["laggy", "rmse_truth_px"] > best
+    assert pooled.loc["laggy", "lag_frames"] > 2 > abs(pooled.loc["butterworth", "lag_frames"]) * 10
+    assert pooled.loc["raw", "hf_power"] > 2 * pooled.loc["butterworth", "hf_power"]
+    rec = sm.recommend(table)
+    assert rec.index[0] not in ("raw", "oversmoothed", "laggy")
+    assert rec.index[-1] in ("raw", "oversmoothed", "laggy")
+    # without the truth, the heuristic still prefers a filter, and not the laggy one
+    rec = sm.recommend(sm.compare(kp, methods))
+    assert rec.index[0] not in ("raw", "laggy")
+    assert rec.loc["raw", "rank"] > rec.loc["butterworth", "rank"]
+
+
+def test_compare_api_smoothing_true_next_to_false():
+    # the API's own smoothing=true result next to smoothing=false: tables with the same index
+    import posekit as pk
+
+    sim = pk.synth.generate("squat", duration_s=6, fps=30, noise_px=2.0, seed=9)
+    raw = sim.result.keypoints()
+    api_smoothed = sm.butterworth(raw, cutoff_hz=4.0).reset_index().set_index(list(raw.index.names))
+    table = sm.compare(raw, {"kakao smoothing=true": api_smoothed}, truth=sim.truth)
+    assert table.loc[("kakao smoothing=true", "all"), "jitter_ratio"] < 0.3
+    assert set(table.index.get_level_values("joint")) == {*raw.index.levels[2], "all"}

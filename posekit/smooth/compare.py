@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import signal
 
 from posekit.schema import JOINTS
 from posekit.smooth._runs import series_view
@@ -144,7 +145,9 @@ def compare(
         * ``jitter_ratio``: jitter relative to the raw data's.
         * ``displacement_px``: mean distance from the raw point, px.
         * ``lag_frames``: lag maximising the cross-correlation of raw and smoothed velocities,
-          frames (fractional, parabolic interpolation); positive = behind the raw data.
+          frames (fractional, parabolic interpolation); positive = behind the raw data. Both
+          velocities are first low-passed at ``hf_cutoff_hz`` (zero-phase), so that the raw
+          data's noise does not dominate the correlation.
         * ``hf_power``: fraction of the velocity's power above ``hf_cutoff_hz``.
         * ``rmse_truth_px``: RMS distance to the truth, px (NaN without ``truth``).
 
@@ -172,6 +175,19 @@ def compare(
     n = a_raw.shape[-1]
     max_lag = max(1, min(int(max_lag_frames), n // 4))
     v_raw = _velocity(a_raw)
+    if rate is not None:
+        # correlate band-limited velocities: raw velocity is mostly noise, whose lag-0
+        # correlation with any filter's output would hide the filter's real delay
+        sos = signal.butter(2, hf_cutoff_hz, fs=rate, output="sos")
+
+        def band(v: np.ndarray) -> np.ndarray:
+            return signal.sosfiltfilt(sos, v, axis=-1) if v.shape[-1] > 9 else v
+    else:
+
+        def band(v: np.ndarray) -> np.ndarray:
+            return v
+
+    vb_raw = band(v_raw)
     jit_raw = _jitter(a_raw)
     rows = []
     for name, table in {"raw": raw, **dict(smoothed)}.items():
@@ -184,7 +200,7 @@ def compare(
             "jitter_px": jit,
             "jitter_ratio": ratio,
             "displacement_px": _distance(a, a_raw, rms=False),
-            "lag_frames": _lag(v_raw, v, max_lag),
+            "lag_frames": _lag(vb_raw, vb_raw if name == "raw" else band(v), max_lag),
             "hf_power": _hf_power(v, rate, hf_cutoff_hz)
             if rate is not None
             else np.full(18, np.nan),

@@ -89,7 +89,7 @@ def winter_cutoff(
     fps: float | None = None,
     candidates: Sequence[float] | np.ndarray | None = None,
     order: int = 2,
-    fit_from_hz: float | None = None,
+    fit_range_hz: tuple[float, float] | None = None,
 ) -> float:
     """The Butterworth cutoff (Hz) chosen by Winter's residual analysis.
 
@@ -97,9 +97,10 @@ def winter_cutoff(
     ----------
     data, fps, candidates, order
         As in :func:`residual_analysis`.
-    fit_from_hz
-        The residual curve above this frequency is taken to be noise only and fitted by a
-        straight line; default: the upper half of the candidate range.
+    fit_range_hz
+        The part of the residual curve taken to be noise only and fitted by a straight line,
+        Hz; default 0.3–0.7 × Nyquist (closer to Nyquist the noise residual bends down, which
+        would bias the intercept up and the cutoff down).
 
     Returns
     -------
@@ -122,11 +123,15 @@ def winter_cutoff(
     table = residual_analysis(data, fps=fps, candidates=candidates, order=order)
     fc = table["cutoff_hz"].to_numpy()
     res = table["residual"].to_numpy()
-    start = fit_from_hz if fit_from_hz is not None else fc[0] + (fc[-1] - fc[0]) / 2
-    tail = fc >= start
+    if isinstance(data, np.ndarray):
+        nyq = float(fps) / 2  # type: ignore[arg-type]
+    else:
+        nyq = get_fps(data, fps) / 2
+    lo, hi = (0.3 * nyq, 0.7 * nyq) if fit_range_hz is None else fit_range_hz
+    tail = (fc >= lo) & (fc <= hi)
     if tail.sum() < 2:
         raise ValueError(
-            f"winter_cutoff: fewer than 2 candidates at or above fit_from_hz={start:g}"
+            f"winter_cutoff: fewer than 2 candidate cutoffs in fit_range_hz=({lo:g}, {hi:g})"
         )
     _slope, intercept = np.polyfit(fc[tail], res[tail], 1)
     below = np.flatnonzero(res <= intercept)
