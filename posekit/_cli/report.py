@@ -1,0 +1,43 @@
+"""``posekit report RESULT.json [--video V] -o out/report.html``: the quickstart analysis as HTML."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="analyse a result (angles, smoothing, trajectories, repetitions) into an HTML page",
+        description=(
+            "Run the quickstart analysis on a Kakao-format result and write a self-contained "
+            "HTML report (figures embedded as PNG, metrics as tables)."
+        ),
+    )
+    parser.add_argument("result", help="result JSON (Kakao Pose API format)")
+    parser.add_argument(
+        "--video", default=None, help="the result's video (skeletons drawn over it)"
+    )
+    parser.add_argument("-o", "--output", default="out/report.html", help="HTML file to write")
+    parser.add_argument(
+        "--min-score", type=float, default=0.2, help="drop keypoints below this score"
+    )
+    parser.add_argument("--cutoff-hz", type=float, default=6.0, help="Butterworth cutoff")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from posekit.report import make_report
+
+    out = make_report(
+        args.result,
+        args.output,
+        video=args.video,
+        min_score=args.min_score,
+        cutoff_hz=args.cutoff_hz,
+    )
+    print(f"wrote {out.resolve()}")
+    return 0

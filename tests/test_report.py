@@ -1,0 +1,70 @@
+"""posekit report: the quickstart analysis as one HTML page (what `make demo` shows)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+from _tables import table
+from _videos import make_video
+from PIL import Image
+
+from posekit.cli import main
+from posekit.report import make_report
+from posekit.tidy import to_result
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def images(html: str) -> list[np.ndarray]:
+    return [
+        np.asarray(Image.open(BytesIO(base64.b64decode(m))))
+        for m in re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    ]
+
+
+def test_report_on_the_squat_sample(tmp_path, capsys):
+    out = tmp_path / "out" / "report.html"
+    assert main(["report", str(SAMPLES / "synth_squat.json"), "-o", str(out)]) == 0
+    assert str(out.resolve()) in capsys.readouterr().out
+    html = out.read_text()
+    assert "could not compute" not in html
+    for title in (
+        "Overview",
+        "Skeletons",
+        "Smoothing",
+        "Joint angles",
+        "Trajectories",
+        "Repetitions",
+    ):
+        assert f"<h2>{title}" in html
+    figs = images(html)
+    assert len(figs) == 5 and all(f.shape[0] > 200 and f.shape[1] > 500 for f in figs)
+    # the sample has 3 squats: the repetitions table has 3 rows (peak times 1.75/4.25/6.75 s)
+    reps = html[html.index("<h2>Repetitions") :]
+    assert reps.count("<tr>") - 1 == 3
+    assert "butterworth(" in html  # the history of what was applied
+
+
+def test_report_over_video_and_failures_shown(tmp_path):
+    clip = make_video(tmp_path / "v.mp4", 20, 320, 240, 10, "mpeg4")
+    res = to_result(table(20, 2, fps=10.0, width=320, height=240))
+    out = make_report(res, tmp_path / "r.html", video=clip)
+    html = out.read_text()
+    assert len(images(html)) >= 4
+    assert "could not compute" not in html
+    # a person standing still has no repetitions: the section says so
+    assert "No repetition found." in html[html.index("<h2>Repetitions") :]
+    # the skeleton figure is drawn over the video's middle frame (its binary-code blocks show)
+    assert (images(html)[0][..., :3] > 250).all(axis=2).sum() > 500
+
+
+def test_report_bad_input(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["report", str(bad), "-o", str(tmp_path / "x.html")]) == 1
+    assert "posekit report: error" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
