@@ -844,3 +844,41 @@ def test_cli_no_wait_and_wrong_key_in_a_subprocess(cli_env, video_path):
 def test_fake_server_probes_uploads(video_bytes):
     assert probe_video(video_bytes) == {"fps": 10.0, "frames": 10, "width": 64, "height": 48}
     assert probe_video(b"junk") is None
+
+
+# -- the fake server itself follows the documented API ------------------------------------------
+@pytest.mark.parametrize(
+    ("headers", "kwargs", "status", "code"),
+    [
+        ({}, {"data": {"image_url": "https://e.org/a.jpg"}}, 401, -401),
+        ({"Authorization": "Bearer test-key"}, {"data": {"image_url": "https://e.org/a.jpg"}},
+         400, -8),
+        ({"Authorization": "KakaoAK test-key"}, {"data": {}}, 400, -2),
+        ({"Authorization": "KakaoAK test-key"},
+         {"data": {"image_url": "https://e.org/a.jpg"}, "files": {"file": ("a.jpg", b"x")}},
+         400, -2),
+    ],
+)  # fmt: skip
+def test_fake_server_answers_like_kakao(kakao_server, headers, kwargs, status, code):
+    resp = requests.post(kakao_server.url + "/pose", headers=headers, timeout=5, **kwargs)
+    assert resp.status_code == status and resp.json()["code"] == code
+
+
+def test_fake_server_validates_job_parameters(kakao_server, video_bytes):
+    auth = {"Authorization": "KakaoAK test-key"}
+    url = kakao_server.url + "/pose/job"
+    bad = [
+        {"data": {"video_url": "https://e.org/a.mp4", "smoothing": "maybe"}},
+        {"data": {"video_url": "file:///etc/passwd"}},
+        {"data": {"video_url": "https://e.org/a.mp4", "callback_url": "javascript:x"}},
+    ]
+    for kw in bad:
+        resp = requests.post(url, headers=auth, timeout=5, **kw)
+        assert (resp.status_code, resp.json()["code"]) == (400, -2)
+    kakao_server.step = 5.0
+    resp = requests.post(url, headers=auth, files={"file": ("a.mp4", video_bytes)}, timeout=5)
+    job_id = resp.json()["job_id"]
+    assert requests.get(f"{url}/{job_id}", headers=auth, timeout=5).json() == {
+        "job_id": job_id,
+        "status": "waiting",
+    }
