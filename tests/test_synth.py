@@ -256,10 +256,36 @@ def test_two_people_are_distinct():
     assert sq.params["people"][0]["rep_times_s"][0] != sq.params["people"][1]["rep_times_s"][0]
 
 
+def test_walk_through_goes_in_and_out_of_view_and_people_cross():
+    s = sim("walk", walk_path="through", n_people=2, duration_s=30.0)
+    t = s.truth
+    inside = (
+        (t["x"].between(0, 1279) & t["y"].between(0, 719))
+        .groupby(level=["frame", "object_id"])
+        .all()
+    )
+    assert s.detected.equals(inside.rename("detected"))  # detected exactly when fully in view
+    assert 0.6 < s.detected.mean() < 0.85
+    for oid in (0, 1):
+        p = s.params["people"][oid]
+        assert p["facing"] == "changes"
+        assert p["speed_px_s"] == p["natural_speed_px_s"] > 200
+    x = t.xs("left_hip", level="joint")["x"].unstack("object_id")
+    order = np.sign(x[0] - x[1]).to_numpy()
+    assert (np.diff(order) != 0).sum() >= 2  # they pass each other
+    # angles stay exact through the turns (the figure is mirrored out of view)
+    got = inner_angles_from_xy(dense_xy(t))
+    for name in ANGLE_COLUMNS:
+        np.testing.assert_allclose(
+            got[name], s.angles[name].to_numpy().reshape(-1, 2), atol=1e-6, rtol=0
+        )
+
+
 @pytest.mark.parametrize(
     "kw",
     [
         {"activity": "jump"},
+        {"walk_path": "around"},
         {"duration_s": -1},
         {"fps": 0},
         {"n_people": 0},
@@ -372,6 +398,7 @@ def test_params_serialise_to_json():
     missing_frames=st.floats(0.0, 1.0),
     rate_hz=st.one_of(st.none(), st.floats(0.05, 3.0)),
     seed=st.integers(0, 2**32),
+    walk_path=st.sampled_from(["in_view", "through"]),
 )
 def test_any_valid_arguments_give_a_consistent_result(**kw):
     s = generate(**kw)

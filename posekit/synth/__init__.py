@@ -33,10 +33,9 @@ import numpy as np
 import pandas as pd
 
 from posekit.result import PoseResult
-from posekit.schema import JOINTS, JobResult, VideoInfo, default_category, default_info
-from posekit.synth import motion as _motion
-from posekit.synth.body import SEGMENT
+from posekit.schema import JobResult, VideoInfo, default_category, default_info
 from posekit.synth.observe import build_annotations, observe
+from posekit.synth.scene import place
 from posekit.tidy import DenseKeypoints, from_dense
 
 __all__ = ["ACTIVITIES", "ANGLE_COLUMNS", "DEFAULT_RATE_HZ", "Synth", "big_job_json", "generate"]
@@ -60,9 +59,6 @@ ANGLE_DEFINITIONS: dict[str, tuple[str, str, str]] = {
         ("knee", ("hip", "knee", "ankle")),
     )
 }
-_LEAD_IN_S = 0.5  # people stand still for a moment before the first repetition
-_SCALES = (1.0, 0.86, 0.93, 0.8, 0.9)  # size of further people (farther from the camera)
-_SEGMENT_NAMES = ("trunk", "thigh", "shank", "upper_arm", "forearm", "shoulder_width", "hip_width")
 _DATE = "2026/01/01"  # fixed, so that a seed always gives the same bytes
 
 
@@ -145,16 +141,6 @@ def _check(name: str, value: float, lo: float, hi: float | None = None) -> float
     return value
 
 
-def _motion_of(activity: str, i: int, t: np.ndarray, *, duration_s: float, rate: float,
-               rng: np.random.Generator, facing: float) -> _motion.Motion:  # fmt: skip
-    if activity == "walk":
-        return _motion.walk(t, duration_s=duration_s, rate_hz=rate, phase0=(0.37 * i) % 1.0,
-                            rng=rng, facing=facing)  # fmt: skip
-    fn = _motion.squat if activity == "squat" else _motion.arm_raise
-    start = _LEAD_IN_S + 0.35 * i / rate
-    return fn(t, duration_s=duration_s, rate_hz=rate, start_s=start, rng=rng, facing=facing)
-
-
 def generate(
     activity: Activity = "squat",
     *,
@@ -170,6 +156,7 @@ def generate(
     rate_hz: float | None = None,
     seed: int = 0,
     job_id: str | None = None,
+    walk_path: Literal["in_view", "through"] = "in_view",
 ) -> Synth:
     """Make a synthetic video result with known ground truth.
 
@@ -204,6 +191,12 @@ def generate(
         Seed of the random generator: the same arguments give the same result, byte for byte.
     job_id
         The result's ``job_id``; default a UUID derived from the seed.
+    walk_path
+        ``"in_view"`` (default): each walker crosses its slot of the image once over the
+        recording, at natural speed if that fits, slower otherwise (the feet then slide a
+        little, as on a treadmill), and is always in view. ``"through"``: walkers go back and
+        forth across the whole image at natural speed, turning out of view; they are detected
+        only while fully inside the image, and walkers in opposite directions cross each other.
 
     Returns
     -------
@@ -218,6 +211,8 @@ def generate(
     """
     if activity not in ACTIVITIES:
         raise ValueError(f"activity must be one of {ACTIVITIES}, got {activity!r}")
+    if walk_path not in ("in_view", "through"):
+        raise ValueError(f"walk_path must be 'in_view' or 'through', got {walk_path!r}")
     duration_s = _check("duration_s", duration_s, 0.0)
     fps = _check("fps", fps, 1e-9)
     if int(n_people) != n_people or n_people < 1:
@@ -237,55 +232,21 @@ def generate(
     ss_motion, ss_noise, ss_score, ss_drop, ss_gap, ss_id = ss.spawn(6)
     rngs_motion = [np.random.default_rng(s) for s in ss_motion.spawn(n_people)]
 
-    slot_w = width / n_people
-    base_h = float(person_height_px) if person_height_px else min(0.6 * height, 0.85 * slot_w)
-    _check("person_height_px", base_h, 1.0)
+    if person_height_px is not None:
+        _check("person_height_px", person_height_px, 1.0)
+    placed = place(activity, t, duration=duration, rate=rate, n_people=n_people, width=width,
+                   height=height, person_height_px=person_height_px, walk_path=walk_path,
+                   rngs=rngs_motion)  # fmt: skip
     object_ids = np.arange(n_people, dtype=np.int64)
-    truth = np.empty((n_frames, n_people, len(JOINTS), 2))
-    angles: dict[str, np.ndarray] = {c: np.empty((n_frames, n_people)) for c in ANGLE_COLUMNS}
-    far = np.zeros((n_people, len(JOINTS)), dtype=bool)
-    heights = np.empty(n_people)
-    people: dict[int, dict[str, Any]] = {}
-    for i in range(n_people):
-        scale = _SCALES[i % len(_SCALES)]
-        h = base_h * scale
-        ground = height * (0.93 - (1.0 - scale) * 0.3)
-        cx = (i + 0.5) * slot_w
-        facing = 1.0 if i % 2 == 0 or activity != "walk" else -1.0
-        mo = _motion_of(activity, i, t, duration_s=duration, rate=rate,
-                        rng=rngs_motion[i], facing=facing)  # fmt: skip
-        info: dict[str, Any] = {
-            "height_px": h,
-            "ground_y": ground,
-            "facing": facing,
-            "segment_lengths_px": {k: SEGMENT[k] * h for k in _SEGMENT_NAMES},
-        }
-        if activity == "walk":
-            margin = 0.35 * h
-            travel = min(max(slot_w - 2 * margin, 0.0), mo.speed_h_per_s * h * duration)
-            speed = travel / duration
-            x0 = (cx - facing * travel / 2 + facing * speed * t)[:, None]
-            info.update(speed_px_s=speed, natural_speed_px_s=mo.speed_h_per_s * h)
-        elif activity == "squat":
-            x0 = np.full((n_frames, 1), cx - facing * 0.1 * h)
-        else:
-            x0 = np.full((n_frames, 1), cx)
-        truth[:, i] = (
-            mo.points * np.array([facing * h, -h])
-            + np.stack([x0[:, 0], np.full(n_frames, ground)], axis=1)[:, None, :]
-        )
-        for c in ANGLE_COLUMNS:
-            angles[c][:, i] = mo.angles[c]
-        if mo.view == "profile":
-            far[i] = [j.startswith("left_" if facing > 0 else "right_") for j in JOINTS]
-        heights[i] = h
-        info.update(mo.info, view=mo.view)
-        people[int(object_ids[i])] = info
+    truth = np.stack([p.truth for p in placed], axis=1)
+    angles = {c: np.stack([p.angles[c] for p in placed], axis=1) for c in ANGLE_COLUMNS}
+    people = {int(o): p.info for o, p in zip(object_ids, placed, strict=True)}
 
     obs = observe(
         truth,
-        heights_px=heights,
-        far_side=far,
+        heights_px=np.array([p.height_px for p in placed]),
+        far_side=np.stack([p.far_side for p in placed], axis=1),
+        in_view=np.stack([p.in_view for p in placed], axis=1),
         noise_px=noise_px,
         dropout=dropout,
         missing_frames=missing_frames,

@@ -79,7 +79,7 @@ def profile_points(
     trunk: np.ndarray,
     head: np.ndarray,
     limbs: dict[str, dict[str, np.ndarray]],
-    facing: float = 1.0,
+    facing: float | np.ndarray = 1.0,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Forward kinematics in profile view (sagittal plane, facing +u).
 
@@ -95,7 +95,8 @@ def profile_points(
         For ``"left"`` and ``"right"``: directions (degrees from downward vertical, forward
         positive) of ``thigh``, ``shank``, ``upper_arm``, ``forearm``, each (F,).
     facing
-        +1 if the figure will face image right (its left side is then the far side), -1 if left.
+        +1 if the figure will face image right (its left side is then the far side), -1 if
+        left; a scalar or (F, 1) per frame.
 
     Returns
     -------
@@ -141,6 +142,7 @@ def frontal_points(
     *,
     pelvis: np.ndarray,
     limbs: dict[str, dict[str, np.ndarray]],
+    facing: float | np.ndarray = 1.0,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Forward kinematics in frontal view (person facing the camera, their left at image right).
 
@@ -151,6 +153,9 @@ def frontal_points(
     limbs
         For ``"left"`` and ``"right"``: abduction (degrees from the downward vertical, away from
         the midline) of ``upper_arm``, ``forearm``, ``thigh``, ``shank``, each (F,).
+    facing
+        Ignored (the person faces the camera); accepted for symmetry with
+        :func:`profile_points`.
 
     Returns
     -------
@@ -187,12 +192,18 @@ def frontal_points(
 
 
 def to_image(
-    points: np.ndarray, *, x0: float, ground_y: float, height_px: float, facing: float = 1.0
+    points: np.ndarray,
+    *,
+    x0: float | np.ndarray,
+    ground_y: float,
+    height_px: float,
+    facing: float | np.ndarray = 1.0,
 ) -> np.ndarray:
     """Body-plane points (units of H, v up) to image pixels (x right, y down).
 
     ``x0`` is where u = 0 lands, ``ground_y`` the image row of the floor (v = 0), ``facing``
-    +1 or -1 mirrors the figure (walking left instead of right).
+    +1 or -1 mirrors the figure (walking left instead of right). ``x0`` and ``facing`` may be
+    arrays that broadcast against ``points[..., 0]`` (e.g. (F, 1) for one value per frame).
     """
     out = np.empty_like(points)
     out[..., 0] = x0 + facing * height_px * points[..., 0]

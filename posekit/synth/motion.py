@@ -19,7 +19,9 @@ should find (repetition peaks, heel strikes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -41,13 +43,20 @@ TOE_OFF = 0.62  # fraction of the gait cycle at toe-off
 
 @dataclass
 class Motion:
-    """One person's movement: points (F, 17, 2) in units of H, exact angles, events."""
+    """One person's movement: exact angles, events, and the points for a facing direction."""
 
-    points: np.ndarray
+    pose: Callable[..., tuple[np.ndarray, dict[str, np.ndarray]]]
     angles: dict[str, np.ndarray]
     view: str
     info: dict[str, Any] = field(default_factory=dict)
     speed_h_per_s: float = 0.0  # natural walking speed (body heights per second)
+
+    def points(self, facing: np.ndarray) -> np.ndarray:
+        """(F, 17, 2) points in units of H for facing +1 / -1 per frame (F,).
+
+        Facing decides which side is drawn as the far one; mirroring is done by the caller.
+        """
+        return self.pose(facing=np.asarray(facing, dtype=np.float64)[:, None])[0]
 
 
 def _rep_profile(
@@ -77,7 +86,6 @@ def walk(
     rate_hz: float,
     phase0: float,
     rng: np.random.Generator,
-    facing: float,
 ) -> Motion:
     """Walking in profile; ``rate_hz`` is the step rate (two steps per stride)."""
     stride_hz = rate_hz / 2.0
@@ -105,9 +113,8 @@ def walk(
         )
     )
     pelvis = np.stack([np.zeros_like(t), SEGMENT["ankle_height"] + drop], axis=1)
-    pts, angles = profile_points(
-        pelvis=pelvis, trunk=trunk, head=0.3 * trunk, limbs=limbs, facing=facing
-    )
+    pose = partial(profile_points, pelvis=pelvis, trunk=trunk, head=0.3 * trunk, limbs=limbs)
+    _, angles = pose(facing=1.0)
     # speed at which the stance foot would not slide: ankle travel (relative to the pelvis)
     # between heel strike and toe-off, over the stance time
     p = np.array([0.0, TOE_OFF])
@@ -133,7 +140,7 @@ def walk(
         "toe_off_times_s": events(TOE_OFF),
         "gait_phase0": phase0,
     }
-    return Motion(points=pts, angles=angles, view="profile", info=info, speed_h_per_s=speed)
+    return Motion(pose=pose, angles=angles, view="profile", info=info, speed_h_per_s=speed)
 
 
 def squat(
@@ -143,7 +150,6 @@ def squat(
     rate_hz: float,
     start_s: float,
     rng: np.random.Generator,
-    facing: float,
 ) -> Motion:
     """Bodyweight squats in profile; ``rate_hz`` repetitions per second."""
     max_reps = int(np.ceil(duration_s * rate_hz)) + 1
@@ -161,13 +167,14 @@ def squat(
     frac = (knee - rest) / (97.0 - rest)
     arm = 8.0 + 80.0 * frac  # arms reach forward for balance
     limb = {"thigh": thigh_tilt, "shank": -shank_tilt, "upper_arm": arm, "forearm": arm + 10.0}
-    pts, angles = profile_points(
+    pose = partial(
+        profile_points,
         pelvis=pelvis,
         trunk=trunk,
         head=0.4 * trunk,
         limbs={"left": limb, "right": dict(limb)},
-        facing=facing,
     )
+    _, angles = pose(facing=1.0)
     n = len(peaks)
     info = {
         "n_reps": n,
@@ -175,7 +182,7 @@ def squat(
         "rep_depth_deg": [float(x) for x in depth_deg[:n]],  # peak knee flexion per rep
         "start_s": start_s,
     }
-    return Motion(points=pts, angles=angles, view="profile", info=info)
+    return Motion(pose=pose, angles=angles, view="profile", info=info)
 
 
 def arm_raise(
@@ -185,10 +192,8 @@ def arm_raise(
     rate_hz: float,
     start_s: float,
     rng: np.random.Generator,
-    facing: float,
 ) -> Motion:
     """Bilateral lateral arm raises, facing the camera; ``rate_hz`` repetitions per second."""
-    del facing  # frontal view
     max_reps = int(np.ceil(duration_s * rate_hz)) + 1
     peak_deg = 160.0 + 3.0 * rng.standard_normal(max_reps)
     rest = 10.0
@@ -211,7 +216,8 @@ def arm_raise(
         + SEGMENT["shank"] * np.cos(np.deg2rad(1.0))
     )
     pelvis = np.stack([np.zeros_like(t), np.full_like(t, hip_v)], axis=1)
-    pts, angles = frontal_points(pelvis=pelvis, limbs=limbs)
+    pose = partial(frontal_points, pelvis=pelvis, limbs=limbs)
+    _, angles = pose()
     n = len(peaks)
     info = {
         "n_reps": n,
@@ -222,4 +228,4 @@ def arm_raise(
         },
         "start_s": start_s,
     }
-    return Motion(points=pts, angles=angles, view="frontal", info=info)
+    return Motion(pose=pose, angles=angles, view="frontal", info=info)

@@ -103,6 +103,7 @@ def observe(
     *,
     heights_px: np.ndarray,
     far_side: np.ndarray,
+    in_view: np.ndarray,
     noise_px: float,
     dropout: float,
     missing_frames: float,
@@ -112,24 +113,25 @@ def observe(
 ) -> Observed:
     """Add noise, dropouts and missing frames to exact keypoints ``truth`` (F, P, 17, 2).
 
-    ``far_side`` (P, 17) bool marks joints on the side turned away from the camera (a little
-    less confident). ``rngs``: independent generators for noise, scores, dropouts and gaps, so
+    ``far_side`` (F, P, 17) bool marks joints on the side turned away from the camera (a little
+    less confident); ``in_view`` (F, P) bool where a person can be detected at all (the
+    ``missing_frames`` gaps come on top). ``rngs``: independent generators for noise, scores, dropouts and gaps, so
     that changing one option leaves the others' randomness unchanged.
     """
     g_noise, g_score, g_drop, g_gap = rngs
     n_f, n_p = truth.shape[:2]
     xy = truth + noise_px * g_noise.standard_normal(truth.shape) if noise_px > 0 else truth.copy()
-    score = _BASE_SCORE - 0.08 * far_side[None] + 0.05 * g_score.standard_normal((n_f, n_p, 17))
+    score = _BASE_SCORE - 0.08 * far_side + 0.05 * g_score.standard_normal((n_f, n_p, 17))
     score = np.clip(score, MIN_GOOD_SCORE, 0.99)
 
     present = np.ones((n_f, n_p), dtype=bool)
     n_missing = round(missing_frames * n_f)
     for p in range(n_p):
-        present[:, p] = ~_gap_mask(n_f, n_missing, g_gap)
+        present[:, p] = ~_gap_mask(n_f, n_missing, g_gap) & in_view[:, p]
 
     n_drop = round(dropout * int(present.sum()) * N_JOINTS)
     # extremities and the far side drop out more often than the face and trunk
-    weights = (1.0 - _BASE_SCORE)[None, :] * (1.0 + far_side)
+    weights = (1.0 - _BASE_SCORE)[None, :] * (1.0 + far_side.mean(axis=0))
     dropped = _dropout_mask(present, weights, n_drop, g_drop)
     if n_drop:
         f, pp, j = np.nonzero(dropped)
