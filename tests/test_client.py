@@ -815,9 +815,10 @@ def test_cli_fetch_video_with_options(cli_env, video_path, tmp_path):
 
 def test_cli_job(cli_env, video_path, tmp_path, capsys):
     c = Client()
+    cli_env.step = 0.5
     job_id = c.submit_video(video_path)
     assert _cli("job", job_id) == 3  # still waiting
-    assert "waiting" in capsys.readouterr().err
+    assert f"{job_id} waiting" in capsys.readouterr().err
     out = tmp_path / "r.json"
     assert _cli("job", job_id, "--wait", "--poll", "0.01", "-o", str(out)) == 0
     assert pk.load(out).job_id == job_id
