@@ -6,9 +6,10 @@ over time, runs the forward kinematics of :mod:`posekit.synth.body`, and returns
 should find (repetition peaks, heel strikes).
 
 * ``walk`` (profile): thigh and knee curves of normal gait as periodic cubic splines through
-  values read off the normative curves in Winter (2009, fig. 4.? / Perry & Burnfield 2010):
-  thigh 30° forward at heel strike, 10° behind at mid-cycle; knee 5° at heel strike, a 18°
-  loading-response bump, 60° peak in swing. The stance ankle stays on the floor: the pelvis
+  values read off the normative sagittal curves (Winter, *Biomechanics and Motor Control of
+  Human Movement*, 2009; Perry & Burnfield, *Gait Analysis*, 2010): thigh 28° forward of
+  vertical at heel strike, 11° behind at mid-cycle; knee 5° at heel strike, an 18°
+  loading-response bump, a 62° peak in swing. The stance ankle stays on the floor: the pelvis
   height is set so the lower ankle touches it. Arms swing opposite to the legs.
 * ``squat`` (profile): knee flexion from ~3° to ~100° and back, a raised-cosine profile per
   repetition (zero velocity at both ends), shank, thigh and trunk sharing the flexion in fixed
