@@ -45,8 +45,9 @@ def naive_generate(duration_s: float, fps: float, n_people: int) -> list[dict]:
         objs = []
         for p in range(n_people):
             mo = motion.walk(t, duration_s=duration_s, rate_hz=1.8, phase0=0.37 * p % 1,
-                             rng=np.random.default_rng(p), facing=1.0)  # fmt: skip
-            xy = to_image(mo.points[0], x0=200.0 + 250 * p, ground_y=650.0, height_px=230.0)
+                             rng=np.random.default_rng(p))  # fmt: skip
+            pts = mo.points(np.ones(1))[0]
+            xy = to_image(pts, x0=200.0 + 250 * p, ground_y=650.0, height_px=230.0)
             kp = []
             for x, y in xy:
                 kp += [round(float(x), 2), round(float(y), 2), 0.9]
