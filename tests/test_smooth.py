@@ -461,3 +461,13 @@ def test_compare_api_smoothing_true_next_to_false():
     table = sm.compare(raw, {"kakao smoothing=true": api_smoothed}, truth=sim.truth)
     assert table.loc[("kakao smoothing=true", "all"), "jitter_ratio"] < 0.3
     assert set(table.index.get_level_values("joint")) == {*raw.index.levels[2], "all"}
+
+
+@pytest.mark.parametrize("window", [3, 5, 7])
+def test_median_matches_numpy_median(window):
+    rng = np.random.default_rng(window)
+    x = np.round(rng.normal(0, 3, 400))  # ties included
+    out = nose(sm.median(make_table(x), window=window))
+    h = window // 2
+    expected = np.median(np.lib.stride_tricks.sliding_window_view(x, window), axis=1)
+    np.testing.assert_array_equal(out[h:-h], expected)

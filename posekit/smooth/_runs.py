@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from posekit.schema import N_JOINTS
 from posekit.tidy import DenseKeypoints, to_dense, with_history
 
 __all__ = ["SeriesView", "apply_runs", "find_runs", "odd_pad", "series_view"]
@@ -25,10 +26,12 @@ __all__ = ["SeriesView", "apply_runs", "find_runs", "odd_pad", "series_view"]
 class SeriesView:
     """A keypoints table as ``(S, N)`` series (see module docstring)."""
 
-    dense: DenseKeypoints
+    dense: DenseKeypoints  # index arrays only (no columns)
+    columns: tuple[str, ...]
     pos: np.ndarray  # position of each dense frame on the full frame axis
     first_frame: int
     data: np.ndarray  # (O * 17 * C, N) float64, C-contiguous
+    base: np.ndarray  # per table row: its flat position in ``data`` for column 0
 
     @property
     def n_frames(self) -> int:
@@ -37,22 +40,16 @@ class SeriesView:
     def shaped(self, data: np.ndarray | None = None) -> np.ndarray:
         """``data`` (default: own) as ``(O, 17, C, N)``."""
         d = self.data if data is None else data
-        o, j, c = self.dense.values.shape[1:]
-        return d.reshape(o, j, c, -1)
+        return d.reshape(len(self.dense.object_ids), N_JOINTS, len(self.columns), -1)
 
     def to_table(self, data: np.ndarray, like: pd.DataFrame, step: str) -> pd.DataFrame:
         """A copy of ``like`` with the view's columns replaced by ``data`` (same index)."""
-        fc, oc, jc = self.dense._codes  # type: ignore[misc]
-        n_j, n_c = self.dense.values.shape[2:]
         n = self.n_frames
         flat = np.ascontiguousarray(data).reshape(-1)
-        # one linear index per row: much faster than a 4-array fancy index
-        base = (oc * n_j + jc) * (n_c * n) + self.pos[fc]
         cols = {}
         for name in like.columns:
-            if name in self.dense.columns:
-                k = self.dense.columns.index(name)
-                cols[name] = flat.take(base + k * n)
+            if name in self.columns:
+                cols[name] = flat.take(self.base + self.columns.index(name) * n)
             else:
                 cols[name] = like[name].to_numpy(copy=True)
         out = pd.DataFrame(cols, index=like.index, copy=False)
@@ -61,17 +58,31 @@ class SeriesView:
 
 def series_view(kp: pd.DataFrame, columns: tuple[str, ...] = ("x", "y")) -> SeriesView:
     """The ``(S, N)`` series of ``columns`` over the table's full frame range."""
-    dense = to_dense(kp, columns)
+    missing = [c for c in columns if c not in kp.columns]
+    if missing:
+        raise ValueError(f"table has no column(s) {missing}; it has {list(kp.columns)}")
+    dense = to_dense(kp, ())  # just the index arrays
     frames = dense.frames
     if len(frames) == 0:
         raise ValueError("the keypoints table is empty")
     first = int(frames[0])
     pos = (frames - first).astype(np.intp)
     n = int(frames[-1]) - first + 1
-    o, j, c = dense.values.shape[1:]
-    full = np.full((o, j, c, n), np.nan)
-    full[..., pos] = dense.values.transpose(1, 2, 3, 0)
-    return SeriesView(dense=dense, pos=pos, first_frame=first, data=full.reshape(o * j * c, n))
+    fc, oc, jc = dense._codes  # type: ignore[misc]
+    c = len(columns)
+    # one linear index per row: much faster than a 4-array fancy index
+    base = (oc * N_JOINTS + jc) * (c * n) + pos[fc]
+    flat = np.full(len(dense.object_ids) * N_JOINTS * c * n, np.nan)
+    for k, name in enumerate(columns):
+        flat[base + k * n] = kp[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    return SeriesView(
+        dense=dense,
+        columns=tuple(columns),
+        pos=pos,
+        first_frame=first,
+        data=flat.reshape(-1, n),
+        base=base,
+    )
 
 
 def find_runs(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,10 +121,16 @@ def apply_runs(
         The filtered array, the number of runs filtered and the number left unfiltered for
         being too short.
     """
+    starts, lengths = find_runs(data)
+    if (
+        len(lengths) == data.shape[0]
+        and (lengths == data.shape[1]).all()
+        and data.shape[1] >= min_len
+    ):
+        return func(np.ascontiguousarray(data, dtype=np.float64)), len(lengths), 0  # no gaps
     out = np.array(data, dtype=np.float64, order="C", copy=True)
     flat_in = np.ascontiguousarray(data, dtype=np.float64).reshape(-1)
     flat_out = out.reshape(-1)
-    starts, lengths = find_runs(data)
     keep = lengths >= min_len
     n_short = int((~keep).sum())
     starts, lengths = starts[keep], lengths[keep]

@@ -112,9 +112,32 @@ def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
         if w == 1:
             return a
         padded = odd_pad(a, h)
+        if w in (3, 5):
+            return _small_median(padded, w)
         return ndimage.median_filter(padded, size=(1, w), mode="nearest")[:, h : h + a.shape[1]]
 
     return run_filter(kp, func, min_len=w, step=f"smooth.median(window={w})", need=f"window={w}")
+
+
+def _med3(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    return np.maximum(np.minimum(x, y), np.minimum(np.maximum(x, y), z))
+
+
+def _small_median(p: np.ndarray, w: int) -> np.ndarray:
+    """Running median of 3 or 5 along axis 1 by a min/max network ("valid" part only).
+
+    Several times faster than a general rank filter; exact (no arithmetic, only comparisons).
+    """
+    n = p.shape[1] - w + 1
+    s = [p[:, i : i + n] for i in range(w)]
+    if w == 3:
+        return _med3(*s)
+    a, b, c, d, e = s
+    return _med3(
+        e,
+        np.maximum(np.minimum(a, b), np.minimum(c, d)),
+        np.minimum(np.maximum(a, b), np.maximum(c, d)),
+    )
 
 
 def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0) -> pd.DataFrame:
