@@ -719,6 +719,37 @@ def test_unreadable_cache_file_is_fetched_again(kakao_server, video_path, tmp_pa
     assert pk.load(cache / f"{job_id}.json").n_frames == 10
 
 
+def test_cache_never_uploads_the_same_video_twice(kakao_server, video_path, tmp_path):
+    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=tmp_path / "c", backoff=0.01)
+    kakao_server.step = 0.3
+    with pytest.raises(JobTimeoutError) as info:  # e.g. the user gave up, or the kernel died
+        c.analyze_video(video_path, poll=0.01, max_poll=0.02, timeout=0.1, progress=False)
+    first = info.value.job_id
+    res = c.analyze_video(video_path, **FAST)  # waits for the same job: no second upload
+    assert res.job_id == first and res.source == str(video_path)
+    kakao_server.reset()
+    assert c.analyze_video(video_path.read_bytes(), **FAST).job_id == first  # same bytes
+    outcomes = c.analyze_videos([video_path, video_path], **FAST)
+    assert [o.job_id for o in outcomes] == [first, first]
+    assert kakao_server.attempts_for("POST", "/pose/job") == []
+    # another smoothing setting is another analysis
+    assert c.analyze_video(video_path, smoothing=False, **FAST).job_id != first
+    # an expired job is submitted again, once
+    kakao_server.expire(first)
+    (tmp_path / "c" / f"{first}.json").unlink()
+    again = c.analyze_video(video_path, **FAST).job_id
+    assert again != first and len(kakao_server.attempts_for("POST", "/pose/job")) == 2
+    assert c.analyze_video(video_path, **FAST).job_id == again
+
+
+def test_failed_videos_are_submitted_again(kakao_server, tmp_path):
+    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=tmp_path / "c", backoff=0.01)
+    for _ in range(2):
+        with pytest.raises(JobFailedError):
+            c.analyze_video(b"junk", **FAST)
+    assert len(kakao_server.attempts_for("POST", "/pose/job")) == 2
+
+
 # -- callbacks ---------------------------------------------------------------------------------
 def test_callback_delivered_to_the_receiver(client, kakao_server, video_path, tmp_path):
     cache = tmp_path / "cache"

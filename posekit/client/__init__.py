@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from posekit.client._batch import VideoOutcome
 from posekit.client._callback import CallbackReceiver, Delivery, callback_receiver, parse_callback
 from posekit.client._client import DEFAULT_BASE_URL, Client, JobInfo, check_job_id
 from posekit.client._http import KAKAO_ERRORS, RetryPolicy, error_from_response
@@ -21,6 +20,7 @@ from posekit.client._inputs import (
     check_image,
     prepare_image,
 )
+from posekit.client._videos import VideoOutcome
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -15,17 +15,17 @@ from typing import Any
 import msgspec
 import requests
 
-from posekit.client._batch import VideoOutcome
 from posekit.client._http import RetryPolicy, Safety, send
 from posekit.client._inputs import (
     MAX_VIDEO_BYTES,
     FileInput,
     check_image,
-    is_url,
+    file_or_url,
     map_back,
     prepare_image,
     read_input,
 )
+from posekit.client._videos import VideoOutcome, run_batch, run_video
 from posekit.errors import (
     InputLimitError,
     JobFailedError,
@@ -228,7 +228,7 @@ class Client:
         PoseResult
             An image result; ``attrs`` of its tables carry the original width and height.
         """
-        file, url = _file_or_url(file, url)
+        file, url = file_or_url(file, url)
         if url is not None:
             resp = self._send("POST", "/pose", "stateless", data={"image_url": url})
             res = self._parse(resp.content, f"POST {self.base_url}/pose")
@@ -289,15 +289,28 @@ class Client:
         The upload is never repeated once it may have reached the server (only a failure to
         connect, or an HTTP 429, is retried), so one call never starts two jobs.
         """
-        file, url = _file_or_url(file, url)
+        file, url = file_or_url(file, url)
+        data = name = None
+        if file is not None:
+            data, name = read_input(file, "video")
+        return self._submit(data, name, url, smoothing=smoothing, callback_url=callback_url)
+
+    def _submit(
+        self,
+        data: bytes | None,
+        name: str | None,
+        url: str | None,
+        *,
+        smoothing: bool,
+        callback_url: str | Any | None,
+    ) -> str:
         form = {"smoothing": "true" if smoothing else "false"}
         if callback_url is not None:
             form["callback_url"] = str(callback_url)
         if url is not None:
             resp = self._send("POST", "/pose/job", "once", data={"video_url": url, **form})
         else:
-            assert file is not None
-            data, name = read_input(file, "video")
+            assert data is not None
             if self.check_limits and len(data) > MAX_VIDEO_BYTES:
                 raise InputLimitError(
                     f"video {name or '<bytes>'} is {len(data) / 2**20:.1f} MB; uploads are "
@@ -451,20 +464,24 @@ class Client:
         timeout: float | None = 3600.0,
         progress: bool | None = None,
     ) -> PoseResult:
-        """:meth:`submit_video` then :meth:`wait`; the result's ``source`` is the video."""
-        file, url = _file_or_url(file, url)
-        job_id = self.submit_video(file, url=url, smoothing=smoothing, callback_url=callback_url)
-        try:
-            res = self.wait(
-                job_id, poll=poll, max_poll=max_poll, timeout=timeout, progress=progress
-            )
-        except (Exception, KeyboardInterrupt) as exc:
-            if not isinstance(exc, JobFailedError | JobNotFoundError) and hasattr(exc, "add_note"):
-                # the job goes on server-side: don't let its id be lost with the traceback
-                exc.add_note(f"job {job_id} was submitted; resume with client.wait({job_id!r})")
-            raise
-        res.source = url if url is not None else _describe(file)
-        return res
+        """:meth:`submit_video` then :meth:`wait`; the result's ``source`` is the video.
+
+        With a ``cache_dir``, the same video (same bytes or URL, same ``smoothing``) is never
+        uploaded twice: a second call, e.g. after an interruption or a restart, waits for the
+        job the first one started (or reads its cached result). A failed or expired job is
+        submitted again. If waiting fails, the error carries the job id in a note.
+        """
+        return run_video(
+            self,
+            file,
+            url,
+            smoothing=smoothing,
+            callback_url=callback_url,
+            poll=poll,
+            max_poll=max_poll,
+            timeout=timeout,
+            progress=progress,
+        )
 
     def analyze_videos(
         self,
@@ -493,76 +510,16 @@ class Client:
             One per video, in order: ``result`` or ``error``, and the ``job_id`` once known (so
             an unfinished job can be resumed with :meth:`wait`). Interrupting (Ctrl-C) stops
             the waiting and returns what finished; unfinished items carry a
-            :class:`~posekit.errors.JobNotReadyError`.
+            :class:`~posekit.errors.JobNotReadyError`. With a ``cache_dir``, running the same
+            batch again uploads nothing that was already submitted (see :meth:`analyze_video`).
         """
-        from concurrent.futures import ThreadPoolExecutor, as_completed
-
-        from tqdm.auto import tqdm
-
-        outcomes = [VideoOutcome(source=_describe(v)) for v in videos]
-        stop = threading.Event()
-
-        def run(i: int) -> None:
-            item = outcomes[i]
-            try:
-                f, u = _file_or_url(videos[i], None)
-                item.job_id = self.submit_video(f, url=u, smoothing=smoothing)
-                res = self.wait(
-                    item.job_id,
-                    poll=poll,
-                    max_poll=max_poll,
-                    timeout=timeout,
-                    progress=False,
-                    _stop=stop,
-                )
-                res.source = item.source
-                item.result = res
-            except Exception as exc:
-                item.error = exc
-
-        pool = ThreadPoolExecutor(max_workers=max(1, max_workers))
-        futures = [pool.submit(run, i) for i in range(len(videos))]
-        bar = tqdm(
-            total=len(futures),
-            desc="videos",
-            unit="video",
-            disable=None if progress is None else not progress,
+        return run_batch(
+            self,
+            videos,
+            smoothing=smoothing,
+            max_workers=max_workers,
+            poll=poll,
+            max_poll=max_poll,
+            timeout=timeout,
+            progress=progress,
         )
-        try:
-            for _ in as_completed(futures):
-                bar.update()
-        except KeyboardInterrupt:
-            stop.set()
-            log.warning("interrupted: returning the videos that finished")
-        finally:
-            bar.close()
-            pool.shutdown(wait=True, cancel_futures=True)
-        for item in outcomes:
-            if item.result is None and item.error is None:
-                item.error = JobNotReadyError(
-                    f"{item.source}: not finished (interrupted)", job_id=item.job_id
-                )
-        return outcomes
-
-
-def _file_or_url(file: Any, url: str | None) -> tuple[Any, str | None]:
-    if is_url(file):
-        if url is not None:
-            raise ValueError("pass either a file or url=..., not both")
-        return None, file
-    if (file is None) == (url is None):
-        raise ValueError("pass either a file (path, bytes, file object) or url=...")
-    if url is not None and not is_url(url):
-        raise ValueError(f"url must start with http:// or https://, got {url!r}")
-    return file, url
-
-
-def _describe(file: Any) -> str:
-    if isinstance(file, str | os.PathLike):
-        return str(file)
-    name = getattr(file, "name", None)
-    if isinstance(name, str):
-        return name
-    if isinstance(file, bytes | bytearray | memoryview):
-        return f"<{len(file)} bytes>"
-    return f"<{type(file).__name__}>"

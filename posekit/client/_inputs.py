@@ -27,6 +27,8 @@ __all__ = [
     "ImageCheck",
     "PreparedImage",
     "check_image",
+    "describe",
+    "file_or_url",
     "is_url",
     "map_back",
     "prepare_image",
@@ -231,3 +233,26 @@ def map_back(result: PoseResult, prepared: PreparedImage) -> PoseResult:
         },
     )
     return out
+
+
+def file_or_url(file: Any, url: str | None) -> tuple[Any, str | None]:
+    if is_url(file):
+        if url is not None:
+            raise ValueError("pass either a file or url=..., not both")
+        return None, file
+    if (file is None) == (url is None):
+        raise ValueError("pass either a file (path, bytes, file object) or url=...")
+    if url is not None and not is_url(url):
+        raise ValueError(f"url must start with http:// or https://, got {url!r}")
+    return file, url
+
+
+def describe(file: Any) -> str:
+    if isinstance(file, str | os.PathLike):
+        return str(file)
+    name = getattr(file, "name", None)
+    if isinstance(name, str):
+        return name
+    if isinstance(file, bytes | bytearray | memoryview):
+        return f"<{len(file)} bytes>"
+    return f"<{type(file).__name__}>"
