@@ -7,9 +7,11 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 import msgspec
 from fastapi import FastAPI, Request
@@ -46,6 +48,13 @@ def _parse_bool(value: str, name: str) -> bool:
     if v in ("false", "0"):
         return False
     raise ApiError(-2, f"{name} must be true or false, not {value!r}")
+
+
+def safe_name(name: str, default: str) -> str:
+    """A harmless file name from a client's file name or URL: its last part, plain characters."""
+    base = re.split(r"[/\\]", urlsplit(name).path if "://" in name else name)[-1]
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[-100:]
+    return base or default
 
 
 def create_app(config: ServerConfig | None = None) -> FastAPI:
@@ -207,8 +216,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 ),
             )
         job_id = str(uuid.uuid4())
-        name = f"{job_id}.video"
-        path = runner.store.inputs / name
+        path = runner.store.inputs / f"{job_id}.part"
         form = await read_form(
             headers_of(request),
             request.stream(),
@@ -225,6 +233,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             if form.file_path is not None and form.file_size == 0:
                 raise ApiError(-2, "file is empty")
             smoothing = _parse_bool(form.fields.get("smoothing", "true"), "smoothing")
+            # inputs/<job_id>/<the client's file name>: the estimator's description names it
+            name = f"{job_id}/{safe_name(form.filename or url, 'video.mp4')}"
             params: dict = {"input": name, "smoothing": smoothing}
             if url:
                 params["video_url"] = await check_outbound(url, "video_url")
@@ -235,6 +245,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 raise ApiError(
                     -10, "the job queue is full; retry later", 429, {"Retry-After": "10"}
                 )
+            if form.file_path is not None:
+                (runner.store.inputs / job_id).mkdir()
+                path.rename(runner.store.inputs / name)
             runner.submit(job_id, params)
         except BaseException:
             path.unlink(missing_ok=True)

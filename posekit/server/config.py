@@ -40,7 +40,9 @@ class Estimator(Protocol):
 
     def estimate_image(self, image: Any, /) -> Any: ...
 
-    def estimate_video(self, path: Any, /, *, smoothing: bool = True) -> Any: ...
+    def estimate_video(
+        self, path: Any, /, *, smoothing: bool = True, progress: bool = False
+    ) -> Any: ...
 
 
 @dataclass

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import msgspec
@@ -123,6 +124,7 @@ class JobRunner:
         params = job.params
         src = self.store.inputs / params["input"]
         if params.get("video_url"):
+            src.parent.mkdir(parents=True, exist_ok=True)
             try:
                 await asyncio.to_thread(
                     fetch_to_file,
@@ -135,7 +137,7 @@ class JobRunner:
                 log.info("job %s: failed to get video: %s", job_id, exc)
                 self.store.fail(job_id, f"Failed to get video: {exc}")
                 self._finish(job_id)
-                src.unlink(missing_ok=True)
+                self._drop_input(src)
                 return
         try:
             await self.pool.video(
@@ -148,8 +150,14 @@ class JobRunner:
                 self.store.fail(job_id, "Failed to process video: internal error")
         else:
             self.store.succeed(job_id)
-        src.unlink(missing_ok=True)
+        self._drop_input(src)
         self._finish(job_id)
+
+    def _drop_input(self, src: Path) -> None:
+        src.unlink(missing_ok=True)
+        if src.parent != self.store.inputs:
+            with contextlib.suppress(OSError):
+                src.parent.rmdir()
 
     def _finish(self, job_id: str) -> None:
         job = self.store.get(job_id)

@@ -62,6 +62,14 @@ def _load(spec: Any) -> Any:
     warmup = getattr(est, "warmup", None)
     if callable(warmup):
         warmup()
+    elif getattr(est, "__name__", None) == "posekit.estimate":
+        # Load the models now rather than during the first request: one blank picture.
+        import numpy as np
+
+        try:
+            est.estimate_image(np.zeros((320, 320, 3), np.uint8))
+        except Exception as exc:  # e.g. weights not installed: the first job will say so
+            log.error("estimator warm-up failed: %s", exc)
     return est
 
 
@@ -94,6 +102,10 @@ def encode_job_result(result: Any, job_id: str) -> bytes:
 
 
 def _classify(exc: BaseException) -> tuple[str, str]:
+    from posekit.models import ModelChecksumError, ModelsMissingError
+
+    if isinstance(exc, ModelsMissingError | ModelChecksumError):  # the server's problem
+        return "internal", f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ValueError | PoseKitError | FileNotFoundError):
         return "bad_input", str(exc) or type(exc).__name__
     return "internal", f"{type(exc).__name__}: {exc}"
@@ -101,7 +113,9 @@ def _classify(exc: BaseException) -> tuple[str, str]:
 
 def _run_video(est: Any, job_id: str, src: str, smoothing: bool, dest: str) -> tuple:
     try:
-        result = (_ESTIMATOR if est is None else est).estimate_video(src, smoothing=smoothing)
+        result = (_ESTIMATOR if est is None else est).estimate_video(
+            src, smoothing=smoothing, progress=False
+        )
         body = encode_job_result(result, job_id)
         atomic_write(dest, body)
         return ("ok", len(body))
