@@ -94,6 +94,15 @@ def _raw_keypoints(objs: list[Any]) -> np.ndarray | None:
     return values
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
@@ -106,6 +115,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a saved result is an ordinary file
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
