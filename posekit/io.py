@@ -329,7 +329,7 @@ def _decode(data: bytes, where: str) -> PoseResult:
     meta: Any
     try:
         meta = (_fast_image_decoder if kind == "image" else _fast_job_decoder).decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
         meta = None  # decode with the full structs below, for the exact error and path
     try:
         if kind == "video":
@@ -337,12 +337,12 @@ def _decode(data: bytes, where: str) -> PoseResult:
             check_job(job)
         elif meta is None:
             _image_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise _format_error(exc, where, data) from None
     res = PoseResult(kind=kind, source=where, _raw=data, _meta=meta)
     try:
         flatten(res)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise _format_error(exc, where) from None
     return res
 
