@@ -844,6 +844,16 @@ def test_cli_fetch_video_with_options(cli_env, video_path, tmp_path):
         assert cb.wait(res.job_id, timeout=5).to_json() == res.to_json()
 
 
+def test_cli_fetch_again_with_a_cache_does_not_upload_again(cli_env, video_path, tmp_path, capsys):
+    args = ["fetch", str(video_path), "--poll", "0.01", "--cache-dir", str(tmp_path / "c")]
+    assert _cli(*args, "-o", str(tmp_path / "a.json")) == 0
+    assert _cli(*args, "-o", str(tmp_path / "b.json")) == 0
+    assert len(cli_env.attempts_for("POST", "/pose/job")) == 1
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    job_id = pk.load(tmp_path / "a.json").job_id
+    assert capsys.readouterr().err.count(f"job {job_id}") == 2
+
+
 def test_cli_job(cli_env, video_path, tmp_path, capsys):
     c = Client()
     cli_env.step = 0.5

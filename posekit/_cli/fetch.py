@@ -117,16 +117,28 @@ def _fetch(args: argparse.Namespace) -> int:
     with _client(args) as client:
         if _is_image(source, args.kind):
             result = client.analyze_image(source, prepare=args.prepare)
-        else:
+        elif args.no_wait:
             job_id = client.submit_video(
                 source, smoothing=not args.no_smoothing, callback_url=args.callback
             )
-            print(f"job {job_id} submitted", file=sys.stderr)
-            if args.no_wait:
-                print(job_id)
-                return 0
-            result = client.wait(job_id, poll=args.poll, timeout=args.timeout)
-            result.source = source
+            print(job_id)
+            return 0
+        else:
+            from posekit.client._videos import run_video
+
+            # with --cache-dir, running the command again waits for the same job: no re-upload
+            result = run_video(
+                client,
+                source,
+                None,
+                smoothing=not args.no_smoothing,
+                callback_url=args.callback,
+                poll=args.poll,
+                max_poll=max(10.0, args.poll),
+                timeout=args.timeout,
+                progress=None,
+                on_job=lambda job_id: print(f"job {job_id}", file=sys.stderr),
+            )
         _write(result, args)
     return 0
 
