@@ -218,6 +218,8 @@ def test_nan_and_inf_are_refused():
         b"42",
         b"\xff\xfe",
         b"<html>502 Bad Gateway</html>",
+        b'{"status": "\x80"}',
+        b'[{"area": 1, "x\xff": 2}]',
     ],
 )
 def test_truncated_or_non_json(data):
