@@ -225,7 +225,7 @@ def test_nan_and_inf_are_refused():
 def test_truncated_or_non_json(data):
     with pytest.raises(PoseFormatError) as info:
         pk.load(data)
-    assert info.value.path == "$"
+    assert info.value.path.startswith("$")
 
 
 @pytest.mark.parametrize(
