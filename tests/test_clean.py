@@ -195,19 +195,34 @@ def test_main_person():
     assert longest.attrs["history"][-1].startswith("clean.main_person(by='longest'): object_id")
     with pytest.raises(ValueError, match="by must be"):
         cl.main_person(kp, by="tallest")
+    objects = pd.DataFrame(
+        {"area": [1.0, 5.0, 2.0] * 20},
+        index=pd.MultiIndex.from_product([range(20), range(3)], names=["frame", "object_id"]),
+    )
+    chosen = cl.main_person(kp, by="largest", objects=objects)
+    assert chosen.index.get_level_values("object_id").unique().tolist() == [1]
+    pd.testing.assert_frame_equal(chosen, kp.xs(1, level="object_id", drop_level=False))
 
 
 # -- track assignment ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_people", [2, 3, 5])
-def test_assign_tracks_recovers_synthetic_identities(n_people):
+@pytest.mark.parametrize(
+    ("n_people", "metric", "predict"),
+    [
+        (2, "oks", "velocity"),
+        (3, "oks", "velocity"),
+        (5, "oks", "velocity"),
+        (4, "distance", "last"),
+    ],
+)
+def test_assign_tracks_recovers_synthetic_identities(n_people, metric, predict):
     sim = pk.synth.generate(
         "walk", duration_s=8, fps=30, n_people=n_people, noise_px=1.0, seed=n_people
     )
     kp = sim.result.keypoints()
     untracked, truth, frames = untrack(kp, seed=n_people)
-    tracked = cl.assign_tracks(untracked)
+    tracked = cl.assign_tracks(untracked, metric=metric, predict=predict)
     assert len(tracked) == len(kp)
     ids = recovered_ids(tracked, untracked)
     nose = untracked.xs("nose", level="joint")["x"]

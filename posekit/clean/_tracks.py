@@ -190,8 +190,10 @@ def assign_tracks(
                 cost = 1.0 - sim
             else:
                 cost = mean_d / size[:, None]
-            gate = 0.5 * size if max_distance is None else max_distance
-            cost[~(mean_d <= (gate[:, None] if max_distance is None else gate))] = _BIG
+            if max_distance is None:
+                cost[~(mean_d <= 0.5 * size[:, None])] = _BIG
+            else:
+                cost[~(mean_d <= max_distance)] = _BIG
             rows, cols = linear_sum_assignment(cost)
             good = cost[rows, cols] < _BIG
             if not good.all():

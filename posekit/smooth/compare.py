@@ -202,7 +202,7 @@ def compare(
             "displacement_px": _distance(a, a_raw, rms=False),
             "lag_frames": _lag(vb_raw, vb_raw if name == "raw" else band(v), max_lag),
             "hf_power": _hf_power(v, rate, hf_cutoff_hz)
-            if rate is not None
+            if rate is not None and hf_cutoff_hz is not None
             else np.full(18, np.nan),
             "rmse_truth_px": _distance(a, t_arr, rms=True)
             if t_arr is not None
