@@ -6,9 +6,7 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +23,10 @@ from posekit.client._inputs import (
     prepare_image,
     read_input,
 )
+from posekit.client._jobs import JobInfo, check_job_id
 from posekit.client._videos import VideoOutcome, run_batch, run_video
 from posekit.errors import (
     InputLimitError,
-    JobFailedError,
-    JobNotFoundError,
     JobNotReadyError,
     JobTimeoutError,
     PoseFormatError,
@@ -54,54 +51,6 @@ class _Status(msgspec.Struct):
 
 _status_decoder = msgspec.json.Decoder(_Status)
 _submitted_decoder = msgspec.json.Decoder(JobSubmitted)
-
-
-def check_job_id(job_id: str) -> str:
-    """``job_id`` if it is a UUID (as the API issues), else a ValueError; never builds odd URLs."""
-    try:
-        if isinstance(job_id, str) and str(uuid.UUID(job_id)) == job_id.lower():
-            return job_id
-    except ValueError:
-        pass
-    raise ValueError(f"not a job id: {job_id!r} (expected a UUID such as '69a51e1b-60e0-...')")
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    """The state of a video job, as ``GET /pose/job/{job_id}`` (or the cache) tells it.
-
-    ``result`` gives the :class:`~posekit.PoseResult` of a successful job and raises
-    :class:`JobNotReadyError`, :class:`JobFailedError` or :class:`JobNotFoundError` otherwise.
-    """
-
-    job_id: str
-    status: str
-    description: str | None = None
-    from_cache: bool = False
-    _result: PoseResult | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def done(self) -> bool:
-        """True once the job will not change any more (success, failed, not found)."""
-        return self.status in ("success", "failed", "not found")
-
-    @property
-    def result(self) -> PoseResult:
-        if self._result is not None:
-            return self._result
-        if self.status == "failed":
-            raise JobFailedError(
-                f"job {self.job_id} failed: {self.description or 'no reason given'}",
-                self.job_id,
-                self.description,
-            )
-        if self.status == "not found":
-            raise JobNotFoundError(
-                f"job {self.job_id} was not found (unknown id, or older than 7 days)", self.job_id
-            )
-        raise JobNotReadyError(
-            f"job {self.job_id} is still {self.status}", job_id=self.job_id, status=self.status
-        )
 
 
 class Client:

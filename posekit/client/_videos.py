@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posekit.client._inputs import FileInput, describe, file_or_url, read_input
+from posekit.client._jobs import check_job_id
 from posekit.errors import JobFailedError, JobNotFoundError, JobNotReadyError
 from posekit.io import atomic_write
 from posekit.result import PoseResult
@@ -59,8 +60,6 @@ class SubmissionIndex:
         return f"{h.hexdigest()}-{'smooth' if smoothing else 'raw'}"
 
     def get(self, key: str) -> str | None:
-        from posekit.client._client import check_job_id
-
         try:
             return check_job_id((self.folder / key).read_text().strip())
         except (FileNotFoundError, ValueError):
