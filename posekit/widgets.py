@@ -197,7 +197,8 @@ class Player(widgets.VBox):
         ]
         if series is not None:
             self._strip = _SeriesStrip(series, self.fps, self.display_width * len(panels))
-            self.series_image = widgets.Image(format="png")
+            h, w = self._strip.background.shape[:2]
+            self.series_image = widgets.Image(format="png", width=w, height=h)
             rows.append(self.series_image)
         rows.append(widgets.HBox([self.people, self.joints]))
         super().__init__(rows)

@@ -1,0 +1,183 @@
+"""The Player in a real browser: JupyterLab on loopback, headless Debian chromium via Playwright.
+
+Opens a copy of notebooks/quickstart.ipynb, runs all cells, presses play and checks from the
+page that the frame counter advances and the picture changes. A screenshot is saved to
+test-artifacts/player.png.
+
+Needs: Debian's ``chromium`` (/usr/bin/chromium; ``make test`` installs it with apt) and the
+[dev] extra (jupyterlab, playwright). Playwright's own browser download is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("POSEKIT_CHROMIUM", "/usr/bin/chromium")
+CHROME_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--disable-dev-shm-usage",
+]  # fmt: skip
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving a scratch folder (notebook copy + data/samples link) on 127.0.0.1."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    work = tmp_path_factory.mktemp("lab")
+    (work / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "quickstart.ipynb", work / "notebooks" / "quickstart.ipynb")
+    (work / "data").mkdir()
+    (work / "data" / "samples").symlink_to(ROOT / "data" / "samples")
+    home = work / ".home"
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-workspaces"),
+    }
+    # render every cell (JupyterLab 4 only renders the cells in view by default), no news
+    settings = home / "lab-settings" / "@jupyterlab"
+    (settings / "notebook-extension").mkdir(parents=True)
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        '{"windowingMode": "none"}'
+    )
+    (settings / "apputils-extension").mkdir(parents=True)
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(work / "lab.log", "wb")  # closed in the finally below
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+            "--ServerApp.open_browser=False", "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",  # no PyPI queries from the server
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        ],
+        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("JupyterLab did not start:\n" + (work / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield base, token, work
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_player_plays_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    base, token, _ = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        # Playwright gives every launch a fresh temporary profile (--user-data-dir)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROME_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            page.goto(f"{base}/lab/tree/notebooks/quickstart.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook", timeout=60_000)
+            # the kernel is connected and idle (status bar: "Python 3 (ipykernel) | Idle")
+            page.wait_for_selector(".jp-StatusBar-TextItem:has-text('| Idle')", timeout=90_000)
+            started = "() => [...document.querySelectorAll('.jp-InputPrompt')]"
+            started += ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))"
+            for _ in range(3):  # a click right after connecting can be lost: check it took
+                page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+                page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+                try:
+                    page.wait_for_function(started, timeout=15_000)
+                    break
+                except Exception:
+                    page.keyboard.press("Escape")
+            counter = page.locator(".posekit-counter")
+            counter.wait_for(timeout=120_000)
+            page.wait_for_function(
+                "() => (document.querySelector('.posekit-counter')?.textContent || '').startsWith('frame 0 /')",
+                timeout=60_000,
+            )
+            errors = page.locator(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+            )
+            assert (
+                page.locator(
+                    ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+                ).count()
+                == 0
+            )
+            player = page.locator(".posekit-player")
+            player.scroll_into_view_if_needed()
+            frame_img = page.locator(".posekit-frame").first
+
+            def picture() -> str:
+                # a hash of the displayed pixels (not just the blob URL)
+                return frame_img.evaluate(
+                    """img => { const c = document.createElement('canvas');
+                      c.width = img.naturalWidth; c.height = img.naturalHeight;
+                      const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+                      const d = g.getImageData(0, 0, c.width, c.height).data;
+                      let h = 0; for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) | 0;
+                      return c.width + 'x' + c.height + ':' + h; }"""
+                )
+
+            text0, pic0 = counter.text_content(), picture()
+            assert text0.startswith("frame 0 /")
+            page.locator(".posekit-player .widget-play button").first.click()  # play
+            page.wait_for_function(
+                "() => { const t = document.querySelector('.posekit-counter').textContent;"
+                " const n = parseInt(t.split(' ')[1]); return n >= 10; }",
+                timeout=30_000,
+            )
+            text1, pic1 = counter.text_content(), picture()
+            slider_value = page.locator(".posekit-player .widget-readout").first.text_content()
+            page.screenshot(path=str(ARTIFACTS / "player.png"), full_page=False)
+            page.locator(".posekit-player .widget-play button").nth(1).click()  # pause
+            assert text1 != text0 and int(text1.split()[1]) >= 10
+            assert int(slider_value) >= 10  # the slider (jslinked to play) moved in the browser
+            assert pic1 != pic0, "the picture did not change while playing"
+        except BaseException:
+            page.screenshot(path=str(ARTIFACTS / "player-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
