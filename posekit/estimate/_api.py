@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from posekit.errors import PoseKitError
+from posekit.estimate._leftright import MIRROR, fix_left_right
 from posekit.estimate._pipeline import BLAZE_TO_COCO, FramePose, PosePipeline
 from posekit.estimate._smooth import one_euro_track
 from posekit.result import PoseResult
@@ -209,6 +210,7 @@ class Estimator:
         tiles: bool = True,
         detect_every: int = 1,
         min_presence: float = 0.5,
+        min_track_frames: int = 5,
         on_frame: Callable[[int, int], None] | None = None,
     ) -> PoseResult:
         """See :func:`estimate_video`."""
@@ -258,6 +260,7 @@ class Estimator:
             smoothing=smoothing,
             stop_reason=stop_reason,
             max_frames=max_frames,
+            min_track_frames=min_track_frames,
         )
         res.extra["timing"] = {
             "frames": len(frames),
@@ -286,10 +289,11 @@ def _video_result(
     smoothing: bool,
     stop_reason: str | None,
     max_frames: int | None,
+    min_track_frames: int,
 ) -> PoseResult:
     w, h, fps = reader.width, reader.height, reader.fps
-    if smoothing:
-        frames = _smooth(frames, fps)
+    frames = _drop_short_tracks(frames, min_track_frames)
+    frames = _per_track(frames, fps, smoothing=smoothing)
     annotations = [
         Annotation(
             frame_num=index,
@@ -320,10 +324,40 @@ def _video_result(
     return res
 
 
-def _smooth(
-    frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]], fps: float
+def _drop_short_tracks(
+    frames: list[tuple[int, list[Any]]], min_frames: int
+) -> list[tuple[int, list[Any]]]:
+    """Remove tracks seen in fewer than ``min_frames`` frames, unless cut by the clip's start or
+    end (a person stays in view for more than a blink; a ghost pose rarely does), and number
+    the rest 0, 1, 2... in order of first appearance."""
+    if min_frames <= 1 or not frames:
+        return _renumber(frames)
+    count: dict[int, int] = {}
+    for _, people in frames:
+        for person in people:
+            count[person[0]] = count.get(person[0], 0) + 1
+    edge = {p[0] for p in frames[0][1]} | {p[0] for p in frames[-1][1]}
+    drop = {oid for oid, n in count.items() if n < min_frames and oid not in edge}
+    return _renumber([(index, [p for p in people if p[0] not in drop]) for index, people in frames])
+
+
+def _renumber(frames: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """object_ids 0, 1, 2... in order of first appearance."""
+    new: dict[int, int] = {}
+    for _, people in frames:
+        for p in people:
+            new.setdefault(p[0], len(new))
+    return [(index, [(new[p[0]], *p[1:]) for p in people]) for index, people in frames]
+
+
+def _per_track(
+    frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]],
+    fps: float,
+    *,
+    smoothing: bool,
 ) -> list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]]:
-    """One Euro filter along each track (see :mod:`posekit.estimate._smooth`)."""
+    """Along each track: undo left/right mirroring (always), then the One Euro filter (if
+    ``smoothing``); see :mod:`posekit.estimate._leftright` and :mod:`posekit.estimate._smooth`."""
     where: dict[int, list[tuple[int, int]]] = {}
     for f, (_index, people) in enumerate(frames):
         for k, (oid, *_rest) in enumerate(people):
@@ -331,11 +365,16 @@ def _smooth(
     out = [(index, list(people)) for index, people in frames]
     for spots in where.values():
         xy = np.stack([frames[f][1][k][1] for f, k in spots])
+        sc = np.stack([frames[f][1][k][2] for f, k in spots])
         nums = np.array([frames[f][0] for f, _ in spots])
-        smooth = one_euro_track(xy, nums, fps)
-        for (f, k), s in zip(spots, smooth, strict=True):
-            oid, _, sc, ps = out[f][1][k]
-            out[f][1][k] = (oid, s, sc, ps)
+        swap = fix_left_right(xy, nums)
+        xy[swap] = xy[swap][:, MIRROR]
+        sc[swap] = sc[swap][:, MIRROR]
+        if smoothing:
+            xy = one_euro_track(xy, nums, fps)
+        for j, (f, k) in enumerate(spots):
+            oid, _, _, ps = out[f][1][k]
+            out[f][1][k] = (oid, xy[j], sc[j], ps)
     return out
 
 

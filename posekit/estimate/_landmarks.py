@@ -103,10 +103,48 @@ def crop(image: Image.Image, roi: Roi, size: int = INPUT) -> np.ndarray:
     return np.asarray(out)
 
 
+#: BlazePose index of each landmark's mirror twin (0 is the nose).
+_MIRROR33 = np.array(
+    [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21,
+     24, 23, 26, 25, 28, 27, 30, 29, 32, 31]
+)  # fmt: skip
+_KERNEL = 7
+_OFFSETS = np.arange(_KERNEL) - _KERNEL // 2
+
+
+def refine_from_heatmap(
+    xy: np.ndarray, heat: np.ndarray, *, min_confidence: float = 0.5
+) -> np.ndarray:
+    """Landmarks (39, 2) in crop pixels refined by the model's 64×64 heatmaps.
+
+    As mediapipe's ``RefineLandmarksFromHeatmapCalculator`` (kernel 7, min confidence 0.5):
+    each point moves to the confidence-weighted mean cell of the 7×7 heatmap window around it,
+    when the window's best confidence (sigmoid of the heatmap logit) reaches 0.5.
+    """
+    hh, hw, _ = heat.shape
+    out = xy.copy()
+    col = (xy[:, 0] / INPUT * hw).astype(int)
+    row = (xy[:, 1] / INPUT * hh).astype(int)
+    inside = (col >= 0) & (col < hw) & (row >= 0) & (row < hh)
+    for j in np.flatnonzero(inside):
+        rows = np.clip(row[j] + _OFFSETS, 0, hh - 1)
+        cols = np.clip(col[j] + _OFFSETS, 0, hw - 1)
+        rows, cols = np.unique(rows), np.unique(cols)
+        conf = _sigmoid(heat[np.ix_(rows, cols, [j])][:, :, 0].astype(np.float64))
+        total = conf.sum()
+        if conf.max() < min_confidence or total <= 0:
+            continue
+        out[j, 0] = (conf.sum(0) @ cols) / total / hw * INPUT
+        out[j, 1] = (conf.sum(1) @ rows) / total / hh * INPUT
+    return out
+
+
 class Landmarker:
     """Runs ``pose_landmark_full.tflite`` on a ROI."""
 
-    def __init__(self, model_path: str, *, num_threads: int = 2) -> None:
+    def __init__(
+        self, model_path: str, *, num_threads: int = 2, refine: bool = True, mirror: bool = False
+    ) -> None:
         from posekit.estimate._runtime import load_interpreter
 
         self._net = load_interpreter(model_path, num_threads=num_threads)
@@ -114,18 +152,41 @@ class Landmarker:
         outs = {tuple(d["shape"][1:]): d["index"] for d in self._net.get_output_details()}
         self._out_points = outs[(195,)]
         self._out_flag = outs[(1,)]
+        self._out_heatmap = outs[(64, 64, 39)]
+        self.refine = refine
+        self.mirror = mirror
         self.seconds = 0.0
         self.calls = 0
 
-    def __call__(self, image: Image.Image, roi: Roi) -> Pose39:
-        pixels = crop(image, roi).astype(np.float32)[None] * np.float32(1 / 255)
+    def _run(self, pixels: np.ndarray) -> tuple[np.ndarray, float]:
+        """Landmarks (39, 5) in crop pixels (heatmap-refined) and the presence probability."""
         t = time.perf_counter()
         self._net.set_tensor(self._input, pixels)
         self._net.invoke()
         raw = self._net.get_tensor(self._out_points)[0].astype(np.float64).reshape(39, 5)
         flag = float(self._net.get_tensor(self._out_flag)[0, 0])
+        heat = self._net.get_tensor(self._out_heatmap)[0] if self.refine else None
         self.seconds += time.perf_counter() - t
         self.calls += 1
+        if heat is not None:
+            raw[:, :2] = refine_from_heatmap(raw[:, :2], heat)
+        return raw, flag
+
+    def __call__(self, image: Image.Image, roi: Roi) -> Pose39:
+        pixels = crop(image, roi).astype(np.float32)[None] * np.float32(1 / 255)
+        raw, flag = self._run(pixels)
+        if self.mirror:
+            # test-time augmentation: the mirrored crop, mirrored back, averaged in
+            back, flag2 = self._run(np.ascontiguousarray(pixels[:, :, ::-1]))
+            back[:, 0] = INPUT - back[:, 0]
+            back[:33] = back[_MIRROR33]
+            # the model may read the mirrored person as facing the other way: align first
+            d_same = np.abs(back[:33, :2] - raw[:33, :2]).sum()
+            d_swap = np.abs(back[_MIRROR33, :2] - raw[:33, :2]).sum()
+            if d_swap < d_same:
+                back[:33] = back[_MIRROR33]
+            raw[:33, :2] = (raw[:33, :2] + back[:33, :2]) / 2
+            flag = (flag + flag2) / 2
         return Pose39(
             xy=roi.to_frame(raw[:, :2]),
             visibility=_sigmoid(raw[:, 3]),

@@ -89,6 +89,27 @@ def _similarity(new: np.ndarray, old: np.ndarray) -> float:
     return float(max(iou, 1.0 - dist / scale))
 
 
+def _shared(a: Pose39, b: Pose39) -> float:
+    """Share of the 33 body landmarks of ``a`` and ``b`` that coincide (within a tenth of the
+    smaller body's size)."""
+    size = min(np.ptp(a.xy[:33], axis=0).max(), np.ptp(b.xy[:33], axis=0).max())
+    close = np.linalg.norm(a.xy[:33] - b.xy[:33], axis=1) < 0.1 * max(size, 1.0)
+    return float(close.mean())
+
+
+def _face_on_torso(a: Pose39, b: Pose39) -> bool:
+    """True when most of ``a``'s face lies on ``b``'s torso (shoulders-hips quadrilateral):
+    a head cannot be seen there, so ``a`` is a body hallucinated out of ``b``."""
+    quad = b.xy[[11, 12, 24, 23]]
+    quad = quad.mean(0) + 1.3 * (quad - quad.mean(0))  # a little wider: arms, clothes
+    face = a.xy[:11]
+    edges = np.roll(quad, -1, axis=0) - quad  # (4, 2)
+    rel = face[:, None, :] - quad[None, :, :]  # (11, 4, 2)
+    cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]
+    inside = (cross >= 0).all(1) | (cross <= 0).all(1)
+    return bool(inside.mean() > 0.5)
+
+
 class PosePipeline:
     """Stateful multi-person estimator: call it on consecutive frames of one video.
 
@@ -108,6 +129,10 @@ class PosePipeline:
         Keypoint-box IoU above which two poses are the same person.
     max_lost_frames
         A lost track can be picked up again (same ``object_id``) for this many frames.
+    search, search_frames, search_presence
+        For this many frames after losing someone, look for them with rotated crops around
+        their last place (accepting a crop whose presence reaches ``search_presence`` and
+        holds when re-cropped).
     """
 
     def __init__(
@@ -121,7 +146,13 @@ class PosePipeline:
         nms_iou: float = 0.4,
         max_lost_frames: int = 30,
         min_roi_px: float = 24.0,
+        search: bool = True,
+        search_frames: int = 12,
+        search_presence: float = 0.8,
     ) -> None:
+        self.search = search
+        self.search_frames = search_frames
+        self.search_presence = search_presence
         self.detector = detector
         self.landmarker = landmarker
         self.tiles = tiles
@@ -146,18 +177,25 @@ class PosePipeline:
         return pose if pose.flag >= self.min_presence else None
 
     def _follow(self, image: Image.Image, track: _Track) -> Pose39 | None:
-        """The tracked person in this frame: crop from last frame's points 33/34 (mediapipe's
-        way); failing that, the same crop moved on by last frame's motion (fast turns such as
-        a flip); failing that, the detector on the neighbourhood of the last crop."""
+        """The tracked person in this frame.
+
+        Tried in turn: the crop from last frame's points 33/34 (mediapipe's way); the same crop
+        moved on by last frame's motion; the detector on the neighbourhood of the last crop;
+        and, for a person lost a few frames ago (a flip, a fast turn), a search over rotated
+        crops around where they were. A search hit must survive one round of re-cropping
+        from its own points, which a pose hallucinated on background rarely does.
+        """
+        recent = track.last_frame == self._frame - 1
         aux = track.pose.xy[33:35]
-        pose = self._landmarks(image, Roi.from_points(aux[0], aux[1]))
-        if pose is not None:
-            return pose
-        if track.prev is not None:
-            ahead = 2 * aux - track.prev.xy[33:35]
-            pose = self._landmarks(image, Roi.from_points(ahead[0], ahead[1]))
-            if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
+        if recent:
+            pose = self._landmarks(image, Roi.from_points(aux[0], aux[1]))
+            if pose is not None:
                 return pose
+            if track.prev is not None:
+                ahead = 2 * aux - track.prev.xy[33:35]
+                pose = self._landmarks(image, Roi.from_points(ahead[0], ahead[1]))
+                if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
+                    return pose
         roi = track.pose.roi
         side = int(min(roi.size * 1.5, image.width, image.height))
         x0 = int(np.clip(roi.cx - side / 2, 0, image.width - side))
@@ -165,12 +203,33 @@ class PosePipeline:
         for det in self.detector(image, [(x0, y0, side, side)]):
             if _similarity(det.box, roi.box()) < 0.3:  # someone else in the neighbourhood
                 continue
-            pose = self._landmarks(image, Roi.from_points(det.keypoints[0], det.keypoints[1]))
-            if pose is not None:
-                pose = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34])) or pose
-                if _similarity(pose.box(_BODY), track.box) > 0.3:
+            pose = self._confirmed(image, Roi.from_points(det.keypoints[0], det.keypoints[1]))
+            if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
+                return pose
+        if not self.search:
+            return None
+        for size in (roi.size, roi.size * 1.25):
+            for k in (1, -1, 2, -2, 3, -3, 4):
+                cand = Roi(roi.cx, roi.cy, size, roi.rotation + k * np.pi / 4)
+                pose = self._confirmed(image, cand, first=self.search_presence)
+                if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
                     return pose
         return None
+
+    def _confirmed(
+        self, image: Image.Image, roi: Roi, *, first: float | None = None
+    ) -> Pose39 | None:
+        """Landmarks on ``roi``, then again on the crop placed from those landmarks; the second
+        answer when it holds, else the first (None if the first does not reach ``first``)."""
+        if roi.size < self.min_roi_px:
+            return None
+        pose = self.landmarker(image, roi)
+        if pose.flag < (first if first is not None else self.min_presence):
+            return None
+        again = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34]))
+        if first is not None:  # a search hit must hold when re-cropped
+            return again
+        return again or pose
 
     def __call__(self, frame: np.ndarray | Image.Image, *, video: bool = True) -> list[FramePose]:
         """The people in ``frame`` (RGB). ``video=False`` forgets earlier frames (an image)."""
@@ -183,7 +242,7 @@ class PosePipeline:
 
         # 1. follow everyone seen in the previous frame
         for track in self._tracks.values():
-            if track.last_frame != self._frame - 1:
+            if self._frame - track.last_frame > self.search_frames:
                 continue
             pose = self._follow(image, track)
             if pose is not None:
@@ -197,9 +256,8 @@ class PosePipeline:
                 known = [p.roi.box() for p, _ in candidates]
                 if known and _iou(roi.box(), np.array(known)).max() > 0.3:
                     continue
-                pose = self._landmarks(image, roi)
-                if pose is not None:  # refine: place the crop from the landmarks themselves
-                    pose = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34]))
+                # refine: place the crop again from the landmarks themselves
+                pose = self._confirmed(image, roi)
                 if pose is not None:
                     candidates.append((pose, None))
 
@@ -222,6 +280,10 @@ class PosePipeline:
                 iou > self.nms_iou or inside > inside_max
                 for iou, inside in (_overlap(box, b) for b in boxes)
             ):
+                continue
+            # a pose sharing several landmarks with a kept one is that person again, however
+            # different its box (a "second body" grown out of someone's head and shoulders)
+            if any(_shared(pose, k) > 0.25 or _face_on_torso(pose, k) for k, _ in kept):
                 continue
             kept.append((pose, oid))
             boxes.append(box)
