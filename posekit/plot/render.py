@@ -190,7 +190,8 @@ def render_video(
             bar = tqdm(total=stop - start, disable=not progress, unit="frame", desc="render")
             try:
                 for i, rgb in frames:
-                    img = canvas.copy() if rgb is None else np.array(rgb, copy=True)
+                    # frames() hands out fresh arrays (not cached): draw on them directly
+                    img = canvas.copy() if rgb is None else rgb
                     ov.draw(img, i, scale=scale, people=people_mask)
                     frame = av.VideoFrame.from_ndarray(img, format="rgb24")
                     for packet in stream.encode(frame):
