@@ -471,3 +471,53 @@ def test_median_matches_numpy_median(window):
     h = window // 2
     expected = np.median(np.lib.stride_tricks.sliding_window_view(x, window), axis=1)
     np.testing.assert_array_equal(out[h:-h], expected)
+
+
+# -- the run machinery, against a plain Python loop ------------------------------------------
+
+
+def _naive_runs(data: np.ndarray) -> list[tuple[int, int, int]]:
+    runs = []
+    for r, row in enumerate(data):
+        t = 0
+        while t < len(row):
+            if np.isfinite(row[t]):
+                s = t
+                while t < len(row) and np.isfinite(row[t]):
+                    t += 1
+                runs.append((r, s, t - s))
+            else:
+                t += 1
+    return runs
+
+
+def test_find_and_apply_runs_match_a_plain_loop():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    from posekit.smooth._runs import apply_runs, find_runs
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        mask=arrays(bool, st.tuples(st.integers(1, 4), st.integers(1, 30))),
+        min_len=st.integers(1, 6),
+    )
+    def check(mask, min_len):
+        data = np.where(mask, np.arange(mask.size, dtype=float).reshape(mask.shape), np.nan)
+        starts, lengths = find_runs(data)
+        n = data.shape[1]
+        got = sorted(
+            (int(s) // n, int(s) % n, int(length))
+            for s, length in zip(starts, lengths, strict=True)
+        )
+        assert got == sorted(_naive_runs(data))
+        out, n_done, n_short = apply_runs(data, lambda a: -a - a[:, :1] * 0, min_len)
+        expected = data.copy()
+        for r, s, length in _naive_runs(data):
+            if length >= min_len:
+                expected[r, s : s + length] *= -1
+        np.testing.assert_array_equal(out, expected)
+        assert n_done + n_short == len(_naive_runs(data))
+
+    check()
