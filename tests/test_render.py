@@ -203,3 +203,14 @@ def test_cli_render(clip, tmp_path, capsys):
             main(["render", str(res), "--video", str(clip), "-o", str(out), "--no-progress"]) == 0
         )
     assert "warning: render_video: the table has frames up to 69" in capsys.readouterr().err
+
+
+def test_render_video_with_padded_rows(tmp_path):
+    # 360 px * 3 bytes is not a multiple of FFmpeg's row alignment: decoded frames are strided
+    clip = make_video(tmp_path / "odd.mp4", 5, 360, 240, 25, "mpeg4")
+    kp = table(5, 1, fps=25.0, width=360, height=240)
+    with FrameSource(clip) as fs:
+        assert not fs.frame(0).flags.c_contiguous
+    out = render_video(kp, clip, tmp_path / "o.mp4", progress=False)
+    with FrameSource(out) as fs:
+        assert read_code(fs.frame(4)) == 4

@@ -191,7 +191,7 @@ def render_video(
             try:
                 for i, rgb in frames:
                     # frames() hands out fresh arrays (not cached): draw on them directly
-                    img = canvas.copy() if rgb is None else rgb
+                    img = canvas.copy() if rgb is None else np.ascontiguousarray(rgb)
                     ov.draw(img, i, scale=scale, people=people_mask)
                     frame = av.VideoFrame.from_ndarray(img, format="rgb24")
                     for packet in stream.encode(frame):
