@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ padding:2px 6px;text-align:right}img{max-width:100%}.note{color:#666;font-size:.
 """
 
 
-def _figure(figsize=(9, 4), layout: str | None = "constrained"):
+def _figure(figsize=(9, 4), layout: Literal["constrained"] | None = "constrained"):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

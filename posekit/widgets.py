@@ -38,14 +38,14 @@ class _SeriesStrip:
 
         dpi = 100
         fig = Figure(figsize=(width_px / dpi, 2.6), dpi=dpi)
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         timeseries(series, ax=ax, fps=fps)
         ax.legend(fontsize=7, loc="upper right", ncol=2)
         fig.tight_layout()
-        fig.canvas.draw()
+        canvas.draw()
         self.fps = fps
-        self.background = np.ascontiguousarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
+        self.background = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])
         h = self.background.shape[0]
         _, y0, _, y1 = ax.bbox.extents
         self._rows = (int(h - y1), int(h - y0))
@@ -121,7 +121,7 @@ class Player(widgets.VBox):
             from posekit._frames import FrameSource
 
             self._source = FrameSource(video, cache_size=cache_size)
-            src_w, src_h = self._source.width, self._source.height
+            src_w, src_h = float(self._source.width), float(self._source.height)
         else:
             src_w, src_h = first.extent()
         self._src_w = float(src_w)

@@ -48,12 +48,13 @@ def metrics_table(
     shown = table.iloc[:, :max_columns]
     rows = [" / ".join(map(str, r)) if isinstance(r, tuple) else str(r) for r in shown.index]
     cells = [[_fmt(v) for v in row] for row in shown.itertuples(index=False)]
-    n = len(rows) + 1
+    from matplotlib.transforms import Bbox
+
     tab = ax.table(
         cellText=cells,
         rowLabels=rows,
         colLabels=[str(c) for c in shown.columns],
-        bbox=(0.0, -0.18 - height, 1.0, height) if n else None,
+        bbox=Bbox.from_bounds(0.0, -0.18 - height, 1.0, height),
         cellLoc="center",
     )
     tab.auto_set_font_size(False)

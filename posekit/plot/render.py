@@ -149,7 +149,7 @@ def render_video(
             raise ValueError(f"render_video: fps must be a positive number, got {table_fps}")
         if src is not None:
             sx, sy, n_total = _check_video(ov, src, table_fps, on_mismatch)
-            in_w, in_h = src.width, src.height
+            in_w, in_h = float(src.width), float(src.height)
         else:
             sx = sy = 1.0
             in_w, in_h = ov.extent()
