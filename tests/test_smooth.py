@@ -521,3 +521,17 @@ def test_find_and_apply_runs_match_a_plain_loop():
         assert n_done + n_short == len(_naive_runs(data))
 
     check()
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_row_order_does_not_matter(name):
+    # a shuffled table takes the general (scatter/gather) path, a sorted one the fast path
+    rng = np.random.default_rng(10)
+    x = rng.normal(300, 5, size=(80, 3, 17))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    kp = make_table(x, rng.normal(200, 5, size=(80, 3, 17)))
+    shuffled = kp.iloc[rng.permutation(len(kp))]
+    a = FILTERS[name](kp)
+    b = FILTERS[name](shuffled)
+    assert b.index.equals(shuffled.index)
+    pd.testing.assert_frame_equal(b.loc[kp.index], a, check_exact=False, rtol=0, atol=1e-9)
