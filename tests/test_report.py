@@ -68,3 +68,19 @@ def test_report_bad_input(tmp_path, capsys):
     assert main(["report", str(bad), "-o", str(tmp_path / "x.html")]) == 1
     assert "posekit report: error" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_demo_writes_and_names_its_files(tmp_path, capsys):
+    assert main(["demo", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    names = ["squat_report.html", "walk_report.html", "squat_skeleton.mp4"]
+    for name in names:
+        f = tmp_path / name
+        assert f.is_file() and f.stat().st_size > 10_000
+        assert str(f.resolve()) in out
+    for name in names[:2]:
+        assert "could not compute" not in (tmp_path / name).read_text()
+    from posekit._frames import FrameSource
+
+    with FrameSource(tmp_path / "squat_skeleton.mp4") as fs:
+        assert (fs.n_frames, fs.width, fs.height, fs.fps) == (300, 640, 360, 30.0)
