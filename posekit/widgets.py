@@ -8,6 +8,7 @@ skeletons, JPEG) in a few milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -204,6 +205,9 @@ class Player(widgets.VBox):
         super().__init__(rows)
         self.add_class("posekit-player")
 
+        self._pending = False
+        self._target = lo
+        self._shown = lo
         self.slider.observe(self._on_frame, "value")
         self.people.observe(self._redraw, "value")
         self.joints.observe(self._redraw, "value")
@@ -263,7 +267,22 @@ class Player(widgets.VBox):
 
     # -- events ------------------------------------------------------------------------------
     def _on_frame(self, change: dict) -> None:
-        self.show(change["new"])
+        # In a kernel, slider changes may arrive faster than frames are drawn (fast playback,
+        # dragging): draw only the latest one, shortly after, so no backlog builds up.
+        self._target = int(change["new"])
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # plain Python (scripts, tests): draw now
+            self.show(self._target)
+            return
+        if not self._pending:
+            self._pending = True
+            loop.call_later(0.002, self._draw_latest)
+
+    def _draw_latest(self) -> None:
+        self._pending = False
+        if self._target != self._shown:
+            self.show(self._target)
 
     def _redraw(self, _change: dict | None = None) -> None:
         self.show(self.slider.value)

@@ -167,10 +167,30 @@ def test_player_plays_in_jupyterlab(lab):
             text1, pic1 = counter.text_content(), picture()
             slider_value = page.locator(".posekit-player .widget-readout").first.text_content()
             page.screenshot(path=str(ARTIFACTS / "player.png"), full_page=False)
-            page.locator(".posekit-player .widget-play button").nth(1).click()  # pause
+            page.locator(".posekit-player .widget-play button").first.click()  # pause (a toggle)
             assert text1 != text0 and int(text1.split()[1]) >= 10
             assert int(slider_value) >= 10  # the slider (jslinked to play) moved in the browser
             assert pic1 != pic0, "the picture did not change while playing"
+            # after pausing, the kernel has caught up: the counter shows the slider's frame
+            caught_up = (
+                "() => { const t = document.querySelector('.posekit-counter').textContent;"
+                " const r = document.querySelector('.posekit-player .widget-readout').textContent;"
+                " return parseInt(t.split(' ')[1]) === parseInt(r); }"
+            )
+            page.wait_for_function(caught_up, timeout=5_000)
+            # 4x speed (120 frames/s asked): no backlog builds up in the kernel
+            page.select_option(".posekit-player .widget-dropdown select", label="4×")
+            start = int(counter.text_content().split()[1])
+            page.locator(".posekit-player .widget-play button").first.click()  # play
+            page.wait_for_timeout(1500)
+            page.locator(".posekit-player .widget-play button").first.click()  # pause (a toggle)
+            t_pause = time.monotonic()
+            page.wait_for_function(caught_up, timeout=5_000)
+            lag_s = time.monotonic() - t_pause
+            end = int(counter.text_content().split()[1])
+            print(f"4x: frames {start}->{end}, caught up {lag_s:.2f} s after pausing")
+            assert end > start + 30, (start, end)  # it did play fast
+            assert lag_s < 2.0, f"the kernel needed {lag_s:.1f} s to catch up after pausing"
         except BaseException:
             page.screenshot(path=str(ARTIFACTS / "player-failure.png"), full_page=True)
             raise
