@@ -188,3 +188,14 @@ def test_axes_are_reused():
     _, axes = plt.subplots(1, 2)
     assert pp.skeleton(kp, 0, ax=axes[0]) is axes[0]
     assert pp.trajectory(kp, ax=axes[1], colorbar=False) is axes[1]
+
+
+def test_skeleton_over_video_frame(tmp_path):
+    from _videos import make_video, read_code
+
+    clip = make_video(tmp_path / "c.mp4", 12, 320, 240, 10, "mpeg4")
+    kp = table(12, 1, width=320, height=240)
+    ax = pp.skeleton(kp, 7, video=clip)
+    (im,) = ax.images
+    assert read_code(np.asarray(im.get_array()).astype(np.uint8)) == 7
+    assert ax.get_xlim() == (0, 320) and ax.get_ylim() == (240, 0)

@@ -99,11 +99,15 @@ def skeleton(
 
     picture = None
     if video is not None:
-        from posekit._frames import open_video
+        from posekit._frames import FrameSource
 
-        src = open_video(video)
-        picture = src.frame(frame)
-        width, height = src.width, src.height
+        src = video if isinstance(video, FrameSource) else FrameSource(video, cache_size=1)
+        try:
+            picture = src.frame(frame)
+            width, height = src.width, src.height
+        finally:
+            if src is not video:  # opened here: close the file again
+                src.close()
     elif image is not None:
         if isinstance(image, (str, os.PathLike)):
             import matplotlib.image as mpimg
