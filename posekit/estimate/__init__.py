@@ -9,7 +9,22 @@ by ai-edge-litert; weights from ``posekit models install``. See ``docs/estimator
 
 from __future__ import annotations
 
-from posekit.estimate._api import Estimator, KakaoLimitWarning, estimate_image, estimate_video
+from posekit.estimate._api import (
+    Estimator,
+    ImageError,
+    KakaoLimitWarning,
+    estimate_image,
+    estimate_video,
+    warmup,
+)
 from posekit.estimate._pipeline import BLAZE_TO_COCO
 
-__all__ = ["BLAZE_TO_COCO", "Estimator", "KakaoLimitWarning", "estimate_image", "estimate_video"]
+__all__ = [
+    "BLAZE_TO_COCO",
+    "Estimator",
+    "ImageError",
+    "KakaoLimitWarning",
+    "estimate_image",
+    "estimate_video",
+    "warmup",
+]

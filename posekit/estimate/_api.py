@@ -31,7 +31,14 @@ from posekit.schema import (
 )
 from posekit.video import VideoError, VideoReader, VideoTruncatedError, is_still_image
 
-__all__ = ["Estimator", "KakaoLimitWarning", "estimate_image", "estimate_video"]
+__all__ = [
+    "Estimator",
+    "ImageError",
+    "KakaoLimitWarning",
+    "estimate_image",
+    "estimate_video",
+    "warmup",
+]
 
 ImageInput = str | os.PathLike[str] | bytes | np.ndarray | Image.Image
 
@@ -45,6 +52,10 @@ KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 
 class KakaoLimitWarning(UserWarning):
     """The input is processed, but Kakao's API would have refused it."""
+
+
+class ImageError(PoseKitError, ValueError):
+    """A file or bytes cannot be read as an image."""
 
 
 class _Interrupted(Exception):
@@ -114,7 +125,7 @@ def _open_pil(fp: Any, where: str, data: bytes | None) -> Image.Image:
             except VideoError as video_exc:
                 if "is a video" in str(video_exc):
                     raise
-        raise PoseKitError(f"{where} cannot be read as an image: {exc}") from None
+        raise ImageError(f"{where} cannot be read as an image: {exc}") from None
 
 
 def _person(
@@ -381,6 +392,11 @@ def _per_track(
 @lru_cache(maxsize=4)
 def _default(models_dir: str | None, num_threads: int) -> Estimator:
     return Estimator(models_dir, num_threads=num_threads)
+
+
+def warmup() -> None:
+    """Load the models now (the server calls this once per worker), not on the first call."""
+    _default(None, 2)
 
 
 def estimate_image(

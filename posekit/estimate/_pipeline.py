@@ -149,8 +149,10 @@ class PosePipeline:
         search: bool = True,
         search_frames: int = 12,
         search_presence: float = 0.8,
+        two_pass: bool = False,
     ) -> None:
         self.search = search
+        self.two_pass = two_pass
         self.search_frames = search_frames
         self.search_presence = search_presence
         self.detector = detector
@@ -189,6 +191,9 @@ class PosePipeline:
         aux = track.pose.xy[33:35]
         if recent:
             pose = self._landmarks(image, Roi.from_points(aux[0], aux[1]))
+            if pose is not None and self.two_pass:
+                # the crop placed from this frame's own points is better centred on the person
+                pose = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34])) or pose
             if pose is not None:
                 return pose
             if track.prev is not None:

@@ -1,0 +1,79 @@
+"""``posekit estimate VIDEO_OR_IMAGE -o result.json``: offline pose estimation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "estimate",
+        help="estimate poses in a video or image offline, write a Kakao-format result",
+        description=(
+            "Run the offline multi-person estimator (BlazePose weights from "
+            "`posekit models install`) and write the result as Kakao Pose API JSON."
+        ),
+    )
+    parser.add_argument("input", help="a video (mp4, mov, webm...) or an image (jpg, png, webp)")
+    parser.add_argument("-o", "--output", required=True, help="result JSON file")
+    parser.add_argument(
+        "--no-smoothing", action="store_true", help="videos: keep the raw per-frame keypoints"
+    )
+    parser.add_argument("--max-frames", type=int, default=None, help="videos: stop after N")
+    parser.add_argument("--no-tiles", action="store_true", help="whole frame only (faster)")
+    parser.add_argument("--indent", type=int, default=None, help="pretty-print the JSON")
+    parser.add_argument("--models-dir", default=None, help="folder with the weights")
+    parser.set_defaults(func=_run)
+
+
+def _partial_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".partial" + (out.suffix or ".json"))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from posekit.estimate import Estimator
+    from posekit.video import VideoTruncatedError, is_still_image
+
+    src, out = Path(args.input), Path(args.output)
+    if not src.exists():
+        raise FileNotFoundError(f"no such file: {src}")
+    est = Estimator(args.models_dir)
+    if is_still_image(src):
+        res = est.image(src, tiles=not args.no_tiles)
+        res.save(out, indent=args.indent)
+        print(f"{src}: {len(res.people or [])} people -> {out}", file=sys.stderr)
+        return 0
+    try:
+        res = est.video(
+            src,
+            smoothing=not args.no_smoothing,
+            progress=True,
+            max_frames=args.max_frames,
+            tiles=not args.no_tiles,
+        )
+    except VideoTruncatedError as exc:
+        res = getattr(exc, "result", None)
+        if res is not None:
+            part = _partial_path(out)
+            res.save(part, indent=args.indent)
+            print(
+                f"posekit estimate: partial result ({len(res)} frames) -> {part}", file=sys.stderr
+            )
+        raise
+    if res.partial:
+        # never written under the name of a complete result
+        part = _partial_path(out)
+        res.save(part, indent=args.indent)
+        print(
+            f"posekit estimate: interrupted; partial result ({len(res)} of {res.n_frames} "
+            f"frames) -> {part}",
+            file=sys.stderr,
+        )
+        return 130
+    res.save(out, indent=args.indent)
+    t = res.extra.get("timing", {})
+    ms = 1000 * t.get("seconds", 0) / max(t.get("frames", 1), 1)
+    print(f"{src}: {res!r}, {ms:.0f} ms/frame -> {out}", file=sys.stderr)
+    return 0

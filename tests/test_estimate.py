@@ -1,0 +1,432 @@
+"""posekit.estimate on real videos (Sports2D demo, Pose2Sim S01 vs OpenPose) and bad input.
+
+The estimator runs over each real clip once per session (session fixtures); the quality bar of
+issue 6 is checked on those runs. Needs the weights (``posekit models install``) and the demo
+videos (:func:`posekit.media.fetch_demo_video`, pip from PyPI); both are cached.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pytest
+from PIL import Image
+
+import posekit as pk
+from posekit import models
+from posekit.estimate import BLAZE_TO_COCO, Estimator, ImageError, KakaoLimitWarning
+from posekit.estimate._detector import ssd_anchors, weighted_nms
+from posekit.estimate._landmarks import Roi
+from posekit.estimate._leftright import MIRROR, fix_left_right
+from posekit.estimate._pipeline import tile_regions
+from posekit.estimate._smooth import one_euro_track
+from posekit.io import flatten
+from posekit.media import fetch_demo_video
+from posekit.result import PoseResult
+from posekit.schema import default_category
+from posekit.video import VideoError, VideoReader, VideoTruncatedError
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _estimate_quality import load_openpose, openpose_report, sports2d_report
+
+
+# -- fixtures: one run per clip per session -----------------------------------------------------
+@pytest.fixture(scope="session")
+def estimator() -> Estimator:
+    models.install()  # no-op when the verified weights are cached (make test installs them)
+    return Estimator()
+
+
+@pytest.fixture(scope="session")
+def sports2d_video() -> Path:
+    return fetch_demo_video("sports2d_demo")
+
+
+@pytest.fixture(scope="session")
+def sports2d_raw(estimator: Estimator, sports2d_video: Path) -> PoseResult:
+    return estimator.video(sports2d_video, smoothing=False, progress=False)
+
+
+@pytest.fixture(scope="session")
+def pose2sim_raw(estimator: Estimator) -> dict[str, PoseResult]:
+    return {
+        cam: estimator.video(
+            fetch_demo_video(f"pose2sim_s01_{cam}"), smoothing=False, progress=False
+        )
+        for cam in ("cam01", "cam02")
+    }
+
+
+@pytest.fixture(scope="session")
+def cam01_smoothed(estimator: Estimator) -> PoseResult:
+    return estimator.video(fetch_demo_video("pose2sim_s01_cam01"), smoothing=True, progress=False)
+
+
+# -- the quality bar ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_sports2d_two_people_tracked_without_ghosts(sports2d_raw: PoseResult) -> None:
+    rep = sports2d_report(sports2d_raw)
+    assert rep.n_both_frames == 158
+    assert rep.both_found >= 0.95 * 158, rep.lines()
+    assert rep.ghost_frames <= 0.01 * rep.n_frames, rep.lines()
+    # each person keeps one object_id (neither leaves the view), never shared
+    assert len(rep.ids["jumper"]) == 1 and len(rep.ids["walker"]) == 1, rep.lines()
+    assert rep.id_swaps == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cam", ["cam01", "cam02"])
+def test_pose2sim_agrees_with_openpose(
+    pose2sim_raw: dict[str, PoseResult], openpose_dir: Path, cam: str
+) -> None:
+    rep = openpose_report(pose2sim_raw[cam], load_openpose(openpose_dir / cam))
+    assert rep.frames == 100 and rep.missing == 0, rep.lines(cam)
+    assert rep.pck > 0.90, rep.lines(cam)
+    # Measured 5.9% (cam01) and 5.6% (cam02); the issue's 5% is checked (xfail) below.
+    assert rep.median_rel < 0.065, rep.lines(cam)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 6 asks for a median distance < 5% of torso; BlazePose full reaches 5.6-5.9% "
+    "against OpenPose here (face joints on a blurred face, joint definitions differ)",
+)
+def test_pose2sim_median_distance_below_five_percent(
+    pose2sim_raw: dict[str, PoseResult], openpose_dir: Path
+) -> None:
+    for cam, res in pose2sim_raw.items():
+        assert openpose_report(res, load_openpose(openpose_dir / cam)).median_rel < 0.05
+
+
+# -- the Kakao format -----------------------------------------------------------------------------
+def _check_people(people: list, width: int, height: int, *, tracked: bool) -> None:
+    for p in people:
+        kp = np.array(p.keypoints).reshape(17, 3)
+        assert np.all((kp[:, 2] >= 0) & (kp[:, 2] <= 1))
+        assert 0 <= p.score <= 1
+        assert np.all((kp[:, 0] >= 0) & (kp[:, 0] <= width - 1))
+        assert np.all((kp[:, 1] >= 0) & (kp[:, 1] <= height - 1))
+        x0, y0 = kp[:, :2].min(0)
+        x1, y1 = kp[:, :2].max(0)
+        assert p.bbox == pytest.approx([x0, y0, x1 - x0 + 1, y1 - y0 + 1])
+        assert p.area == pytest.approx(p.bbox[2] * p.bbox[3])
+        assert p.category_id == 1
+        assert (p.object_id is not msgspec.UNSET) == tracked
+
+
+def test_video_result_is_kakao_format(
+    sports2d_raw: PoseResult, sports2d_video: Path, tmp_path: Path
+) -> None:
+    res = sports2d_raw
+    job = res.job
+    assert res.kind == "video" and not res.partial and job.status == "success"
+    assert (job.video.fps, job.video.frames, job.video.width, job.video.height) == (
+        30,
+        230,
+        1768,
+        994,
+    )
+    assert [a.frame_num for a in job.annotations] == list(range(230))
+    assert job.categories == [default_category()]
+    assert "not smoothed" in job.info.description and "PARTIAL" not in job.info.description
+    for ann in job.annotations:
+        _check_people(ann.objects, 1768, 994, tracked=True)
+    # object ids are numbered 0, 1, ... by first appearance
+    assert sorted(set(flatten(res).object_id.tolist())) == [0, 1]
+    # round trip through the file format and the tidy table
+    res.save(tmp_path / "r.json")
+    back = pk.load(tmp_path / "r.json")
+    assert back.to_json() == res.to_json()
+    kp = back.keypoints()
+    assert kp.attrs["fps"] == 30 and len(kp) == 17 * sum(len(a.objects) for a in job.annotations)
+
+
+def test_smoothing_reduces_jitter_without_losing_accuracy(
+    cam01_smoothed: PoseResult, pose2sim_raw: dict[str, PoseResult], openpose_dir: Path
+) -> None:
+    raw, smooth = pose2sim_raw["cam01"], cam01_smoothed
+    assert "smoothed (One Euro)" in smooth.job.info.description
+
+    def accel(res: PoseResult) -> float:
+        d = res.to_numpy()
+        xy = d.values[:, 0, :, :2]  # one person, every frame
+        return float(np.nanmedian(np.abs(np.diff(xy, n=2, axis=0))))
+
+    assert accel(smooth) < 0.8 * accel(raw)
+    rep = openpose_report(smooth, load_openpose(openpose_dir / "cam01"))
+    assert rep.pck > 0.90 and rep.median_rel < 0.07, rep.lines("cam01 smoothed")
+    _check_people(smooth.job.annotations[50].objects, 1080, 1920, tracked=True)
+
+
+# -- images ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def frame100(sports2d_video: Path) -> np.ndarray:
+    with VideoReader(sports2d_video) as v:
+        return v.read(100)
+
+
+def test_image_from_array_bytes_and_path(
+    estimator: Estimator, frame100: np.ndarray, sports2d_raw: PoseResult, tmp_path: Path
+) -> None:
+    # 1768 px wide: within Kakao's limits as a PNG on disk? it is > 2 MB, hence the warning
+    small = np.asarray(Image.fromarray(frame100).resize((1200, 675)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KakaoLimitWarning)
+        res = estimator.image(small)
+    assert res.kind == "image" and len(res.people) == 2
+    _check_people(res.people, 1200, 675, tracked=False)
+    # the same people as in the video (scaled), within a few pixels
+    vid = np.array([o.keypoints for o in sports2d_raw.job.annotations[100].objects]).reshape(
+        -1, 17, 3
+    )
+    img = np.array([p.keypoints for p in res.people]).reshape(-1, 17, 3)[..., :2] * 1768 / 1200
+    for person in img:
+        d = np.linalg.norm(vid[:, :, :2] - person[None], axis=2)
+        assert np.median(d.min(0)) < 25
+
+    buf = io.BytesIO()
+    Image.fromarray(small).save(buf, format="JPEG", quality=92)
+    from_bytes = estimator.image(buf.getvalue())
+    path = tmp_path / "frame.jpg"
+    path.write_bytes(buf.getvalue())
+    from_path = estimator.image(path)
+    assert from_path.to_json() == from_bytes.to_json()
+    assert len(from_path.people) == 2 and from_path.source == str(path)
+
+
+def test_images_outside_kakao_limits_are_processed_with_a_warning(
+    estimator: Estimator, frame100: np.ndarray, tmp_path: Path
+) -> None:
+    tiny = np.ascontiguousarray(frame100[500:800, 900:1300])  # 400x300: short side < 320
+    with pytest.warns(KakaoLimitWarning, match="short side 300"):
+        res = estimator.image(tiny)
+    assert res.kind == "image"
+    big = np.asarray(Image.fromarray(frame100).resize((2200, 1237)))
+    with pytest.warns(KakaoLimitWarning, match="long side 2200"):
+        res = estimator.image(big)
+    assert len(res.people) == 2
+    bmp = tmp_path / "frame.bmp"
+    Image.fromarray(frame100).save(bmp)
+    with pytest.warns(KakaoLimitWarning, match="format BMP") as rec:
+        estimator.image(bmp)
+    assert any("MB" in str(w.message) for w in rec)  # 5 MB > 2 MB as well
+
+
+def test_image_bad_input(estimator: Estimator, sports2d_video: Path, tmp_path: Path) -> None:
+    with pytest.raises(VideoError, match="is a video"):
+        estimator.image(sports2d_video)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG not really")
+    with pytest.raises(ImageError, match="cannot be read as an image"):
+        estimator.image(junk)
+    with pytest.raises(ImageError):
+        estimator.image(b"nothing")
+    with pytest.raises(ValueError, match="uint8"):
+        estimator.image(np.zeros((400, 400, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        estimator.image(np.zeros((400, 400, 5), dtype=np.uint8))
+    with pytest.raises(FileNotFoundError):
+        estimator.image(tmp_path / "nope.jpg")
+    # no person at all: an empty answer, not an error
+    assert estimator.image(np.full((480, 640, 3), 128, np.uint8)).people == []
+
+
+# -- bad videos, interruption ---------------------------------------------------------------------
+def test_bad_videos(estimator: Estimator, tmp_path: Path, frame100: np.ndarray) -> None:
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(VideoError, match="empty"):
+        estimator.video(tmp_path / "empty.mp4", progress=False)
+    (tmp_path / "junk.mp4").write_bytes(os.urandom(5000))
+    with pytest.raises(VideoError, match="cannot be read"):
+        estimator.video(tmp_path / "junk.mp4", progress=False)
+    png = tmp_path / "still.png"
+    Image.fromarray(frame100).save(png)
+    with pytest.raises(VideoError, match="still image"):
+        estimator.video(png, progress=False)
+    with pytest.raises(FileNotFoundError):
+        estimator.video(tmp_path / "nope.mp4", progress=False)
+    with pytest.raises(ValueError, match="max_frames"):
+        estimator.video(png, max_frames=0)
+
+
+@pytest.mark.slow
+def test_truncated_video_gives_a_marked_partial_result(
+    estimator: Estimator, sports2d_video: Path, tmp_path: Path
+) -> None:
+    # the demo's index (moov) comes first, so a cut copy opens and then runs dry
+    data = sports2d_video.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) * 3 // 20])
+    with pytest.raises(VideoTruncatedError, match="damaged or cut short") as info:
+        estimator.video(cut, progress=False)
+    res = info.value.result
+    assert res.partial and res.job.info.description.startswith("PARTIAL")
+    assert 0 < len(res) < 230 and res.job.video.frames == 230
+    assert "PARTIAL" in repr(res)
+    # a cut file whose index was at the end does not open at all
+    data = fetch_demo_video("pose2sim_s01_cam01").read_bytes()
+    (tmp_path / "cut2.mp4").write_bytes(data[: len(data) // 2])
+    with pytest.raises(VideoError, match="cannot be read"):
+        estimator.video(tmp_path / "cut2.mp4", progress=False)
+
+
+def test_interrupt_returns_partial_result(estimator: Estimator) -> None:
+    def stop(done: int, total: int) -> None:
+        if done == 4:
+            raise KeyboardInterrupt
+
+    res = estimator.video(fetch_demo_video("pose2sim_s01_cam02"), progress=False, on_frame=stop)
+    assert res.partial
+    assert res.job.info.description.startswith("PARTIAL result, 4 of 100 frames: interrupted")
+    assert len(res) == 4 and res.job.video.frames == 100
+    assert all(len(a.objects) == 1 for a in res.job.annotations)
+
+
+# -- weights --------------------------------------------------------------------------------------
+def test_missing_and_corrupted_weights(estimator: Estimator, tmp_path: Path) -> None:
+    with pytest.raises(models.ModelsMissingError, match="posekit models install"):
+        Estimator(tmp_path)
+    installed = models.paths()
+    for name in ("detector", "landmark"):
+        shutil.copy(getattr(installed, name), tmp_path / models.MODELS[name].filename)
+    bad = tmp_path / models.MODELS["detector"].filename
+    data = bytearray(bad.read_bytes())
+    data[1000] ^= 0x55
+    bad.write_bytes(bytes(data))
+    with pytest.raises(models.ModelChecksumError, match="sha256"):
+        Estimator(tmp_path)
+
+
+# -- command line ---------------------------------------------------------------------------------
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "posekit.cli", "estimate", *args]
+
+
+def test_cli_image_and_video(tmp_path: Path, frame100: np.ndarray, estimator: Estimator) -> None:
+    img = tmp_path / "f.jpg"
+    Image.fromarray(frame100).resize((1200, 675)).save(img)
+    out = subprocess.run(
+        _cli(str(img), "-o", str(tmp_path / "img.json")),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    res = pk.load(tmp_path / "img.json")
+    assert res.kind == "image" and len(res.people) == 2
+    video = fetch_demo_video("pose2sim_s01_cam01")
+    out = subprocess.run(
+        _cli(str(video), "-o", str(tmp_path / "v.json"), "--max-frames", "3", "--no-smoothing"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    res = pk.load(tmp_path / "v.json")
+    assert len(res) == 3 and res.job.video.frames == 3
+    out = subprocess.run(
+        _cli(str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "x.json")),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 1 and "no such file" in out.stderr
+
+
+@pytest.mark.slow
+def test_cli_ctrl_c_writes_partial_file_only(
+    tmp_path: Path, sports2d_video: Path, estimator: Estimator
+) -> None:
+    target = tmp_path / "r.json"
+    proc = subprocess.Popen(
+        _cli(str(sports2d_video), "-o", str(target)), stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(4.0)  # models loaded, some frames done; the clip takes well over 4 s
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert not target.exists()
+    partial = pk.load(tmp_path / "r.partial.json")
+    assert partial.job.info.description.startswith("PARTIAL")
+    assert 0 < len(partial) < 230
+
+
+# -- building blocks ------------------------------------------------------------------------------
+def test_ssd_anchors_match_mediapipe_layout() -> None:
+    a = ssd_anchors()
+    assert a.shape == (2254, 2)
+    # 28x28 grid, 2 anchors per cell, then 14x14x2, then 7x7x6 (three stride-32 layers merged)
+    assert a[0] == pytest.approx([0.5 / 28, 0.5 / 28]) and a[1] == pytest.approx(a[0])
+    assert a[2] == pytest.approx([1.5 / 28, 0.5 / 28])
+    assert a[1568] == pytest.approx([0.5 / 14, 0.5 / 14])
+    assert a[1960:1966] == pytest.approx(np.tile([0.5 / 7, 0.5 / 7], (6, 1)))
+    assert a[-1] == pytest.approx([6.5 / 7, 6.5 / 7])
+
+
+def test_weighted_nms_merges_overlaps_by_score() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], dtype=float)
+    kps = np.zeros((3, 4, 2))
+    kps[1] += 3.0
+    dets = weighted_nms(boxes, kps, np.array([0.9, 0.6, 0.7]))
+    assert len(dets) == 2 and dets[0].score == 0.9 and dets[1].score == 0.7
+    assert dets[0].box[0] == pytest.approx(0.6 / 1.5)  # weighted mean of 0 and 1
+    assert dets[0].keypoints[0, 0] == pytest.approx(3 * 0.6 / 1.5)
+
+
+def test_roi_placement_and_tiles() -> None:
+    up = Roi.from_points(np.array([100.0, 200.0]), np.array([100.0, 100.0]))
+    assert up.rotation == pytest.approx(0) and up.size == pytest.approx(2 * 100 * 1.25)
+    right = Roi.from_points(np.array([100.0, 200.0]), np.array([200.0, 200.0]))
+    assert right.rotation == pytest.approx(math.pi / 2)  # head to the right: turned clockwise
+    # crop coordinates map back: the crop's top centre is the scale point's direction
+    assert right.to_frame(np.array([128.0, 0.0])) == pytest.approx([100 + 125, 200])
+    assert tile_regions(1768, 994) == [(0, 0, 1768, 994), (0, 0, 994, 994), (774, 0, 994, 994)]
+    assert tile_regions(1080, 1920)[1:] == [(0, 0, 1080, 1080), (0, 840, 1080, 1080)]
+    assert tile_regions(600, 480) == [(0, 0, 600, 480)]  # closer to square than 1.3:1
+    assert tile_regions(1768, 994, tiles=False) == [(0, 0, 1768, 994)]
+
+
+def test_left_right_fix_undoes_mirrored_runs() -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(60)
+    base = rng.normal(0, 40, (17, 2)) + np.array([500.0, 500.0])
+    base[1::2, 0] -= 60  # left joints on one side, right ones on the other (a frontal view)
+    base[2::2, 0] += 60
+    xy = base[None] + np.stack([t * 2.0, np.zeros(60)], axis=1)[:, None, :]
+    xy += rng.normal(0, 1.0, xy.shape)
+    truth = np.zeros(60, dtype=bool)
+    truth[20:31] = truth[40:43] = True
+    seen = xy.copy()
+    seen[truth] = seen[truth][:, MIRROR]
+    assert np.array_equal(fix_left_right(seen, t), truth)
+    assert not fix_left_right(xy, t).any()
+    assert BLAZE_TO_COCO.tolist() == [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
+
+
+def test_one_euro_track() -> None:
+    t = np.arange(120)
+    still = np.full((120, 17, 2), 300.0)
+    still[:, :, 1] += np.arange(17) * 20  # a 320 px tall body
+    assert one_euro_track(still, t, 30.0) == pytest.approx(still)
+    noisy = still + np.random.default_rng(0).normal(0, 2.0, still.shape)
+    out = one_euro_track(noisy, t, 30.0)
+    assert np.std(out[30:] - still[30:]) < 0.8 * np.std(noisy[30:] - still[30:])
+    # fast motion (1 body per second) is followed with little lag
+    moving = still + (t * 320 / 30.0)[:, None, None] * np.array([1.0, 0.0])
+    lag = (moving - one_euro_track(moving, t, 30.0))[60:, :, 0]
+    assert np.abs(lag).max() < 10.0
+    # a gap restarts the filter: the first frame after it is passed through
+    gap = np.concatenate([t[:60], t[60:] + 10])
+    assert one_euro_track(noisy, gap, 30.0)[60] == pytest.approx(noisy[60])
