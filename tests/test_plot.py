@@ -199,3 +199,16 @@ def test_skeleton_over_video_frame(tmp_path):
     (im,) = ax.images
     assert read_code(np.asarray(im.get_array()).astype(np.uint8)) == 7
     assert ax.get_xlim() == (0, 320) and ax.get_ylim() == (240, 0)
+
+
+def test_score_zero_is_not_drawn():
+    from posekit.plot._overlay import Overlay
+    from posekit.plot._raster import blank
+
+    kp = table(2, 1)
+    kp.loc[(0, 0, "nose"), ["x", "y", "score"]] = [0.0, 0.0, 0.0]  # "not detected" at the origin
+    ax = pp.skeleton(kp, 0)
+    assert len(by_gid(ax, "joints-0").get_offsets()) == 16
+    img = blank(200, 120, value=0)
+    Overlay(kp).draw(img, 0, thickness=1, radius=1)
+    assert not img[:5, :5].any()  # nothing drawn at (0, 0)

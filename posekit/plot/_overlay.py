@@ -24,7 +24,8 @@ class Overlay:
     skeleton
         1-based joint pairs (default the result's, ``attrs["skeleton"]`` or Kakao's).
     min_score
-        Joints below it (and lines touching them) are faded.
+        Joints below it (and lines touching them) are faded; joints with score 0 (the API's
+        "not detected") are not drawn.
     """
 
     def __init__(
@@ -41,6 +42,9 @@ class Overlay:
         dense = to_dense(kp, cols)
         self.xy = np.ascontiguousarray(dense.values[..., :2])
         self.score = dense.values[..., 2] if len(cols) == 3 else None
+        if self.score is not None:
+            # score 0 is the API's "not detected" (with made-up or zero coordinates): not drawn
+            self.xy[self.score <= 0] = np.nan
         self.frames = dense.frames
         self.object_ids = dense.object_ids
         self.present = dense.present

@@ -76,6 +76,7 @@ def skeleton(
         :data:`posekit.schema.KAKAO_SKELETON`.
     min_score
         Joints with a score below this, and lines touching them, are drawn with ``faded_alpha``.
+        Joints with score 0 (the API's "not detected") are not drawn.
     labels
         Write each person's ``object_id`` beside the head.
 
@@ -132,7 +133,7 @@ def skeleton(
         xy[jidx] = person[["x", "y"]].to_numpy(np.float64)
         if has_score:
             sc[jidx] = np.nan_to_num(person["score"].to_numpy(np.float64), nan=0.0)
-        finite = np.isfinite(xy).all(axis=1) & mask
+        finite = np.isfinite(xy).all(axis=1) & mask & (sc > 0)  # score 0: "not detected"
         confident = finite & (sc >= min_score)
         colour = person_color(oid)
         segs, alphas = [], []
