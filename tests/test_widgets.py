@@ -105,3 +105,25 @@ def test_player_is_a_displayable_widget():
     bundle = p._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == p.model_id
+
+
+def test_player_on_real_openpose_tracks(openpose_dir):
+    """Pose2Sim cam01 (OpenPose, 1080x1920, two people): each track drawn where its joints are."""
+    import posekit as pk
+    from posekit.importers import load_openpose
+    from posekit.plot import person_rgb
+
+    res = load_openpose(openpose_dir / "cam01", fps=60, width=1080, height=1920)
+    kp = pk.clean.assign_tracks(res.keypoints())
+    p = Player(kp, width=540)  # blank canvas at half size
+    assert (p.display_width, p.display_height) == (540, 960)
+    p.slider.value = 40
+    img = decode(p.images["raw"].value)
+    frame = kp.xs(40, level="frame")
+    for oid in frame.index.get_level_values("object_id").unique():
+        hip = frame.loc[(oid, "left_hip"), ["x", "y"]].to_numpy(float) / 2
+        if not np.isfinite(hip).all():
+            continue
+        x, y = np.rint(hip).astype(int)
+        patch = img[y - 4 : y + 5, x - 4 : x + 5]
+        assert near(patch, np.array(person_rgb(oid)), 60).any(), f"id {oid} not drawn at its hip"
