@@ -53,12 +53,15 @@ res = pk.load(SAMPLES / "synth_squat.json")
 res
 """),
     code("""
-# one row per (frame, object_id, joint); x, y in pixels, score 0-1, time in seconds.
-# Kakao reports undetected joints with score 0 and made-up coordinates: min_score drops them.
-kp = res.keypoints(min_score=0.2)
+# one row per (frame, object_id, joint); x, y in pixels, score 0-1, time in seconds
+kp = res.keypoints()
 kp.head()
 """),
     code("""
+# Kakao reports undetected joints with a score near 0 and made-up coordinates: mask them,
+# then bridge short gaps (up to 5 frames) linearly. attrs record what was applied.
+kp = pk.clean.mask_low_confidence(kp, threshold=0.2)
+kp = pk.clean.interpolate(kp, max_gap_frames=5)
 kp.attrs
 """),
     md("## One frame, and keypoint confidence"),
@@ -154,7 +157,9 @@ knee angles move together.
     code(FIND_SAMPLES),
     code("""
 res = pk.load(SAMPLES / "synth_walk.json")
-kp = pk.smooth.butterworth(res.keypoints(min_score=0.2), cutoff_hz=6)
+kp = pk.clean.mask_low_confidence(res.keypoints(), threshold=0.2)
+kp = pk.clean.interpolate(kp, max_gap_frames=5)
+kp = pk.smooth.butterworth(kp, cutoff_hz=6)
 fig, axes = plt.subplots(2, 1, figsize=(10, 7), layout="constrained")
 pk.plot.trajectory(kp, "left_ankle", ax=axes[0])
 pk.plot.trajectory(kp, "left_wrist", ax=axes[1]);
@@ -184,9 +189,9 @@ pk.plot.angle_angle(angles, "right_hip", "right_knee", ax=axes[1]);
 """),
     code("""
 # smoothness of the wrist's speed profile (SPARC: closer to 0 is smoother)
-# (SPARC needs a gap-free series: bridge the missing frames linearly first)
-wrist = spd.xs(("left_wrist", 0), level=("joint", "object_id"))["speed"]
-wrist = wrist.interpolate(limit_direction="both")
+# (SPARC needs a gap-free series: the gaps were interpolated above; the central difference
+# leaves the first and last frame NaN)
+wrist = spd.xs(("left_wrist", 0), level=("joint", "object_id"))["speed"].iloc[1:-1]
 pk.metrics.sparc(wrist.to_numpy(), fs=kp.attrs["fps"])
 """),
 ]
