@@ -130,7 +130,14 @@ class Player(widgets.VBox):
         self.fps = fps or first.attrs.get("fps") or (self._source.fps if self._source else None)
         self.display_width = int(width)
         self.display_height = max(2, round(src_h * self.display_width / src_w))
-        self._scales = {name: self._scale(ov, src_w, src_h) for name, ov in self._overlays.items()}
+        try:
+            self._scales = {
+                name: self._scale(ov, src_w, src_h) for name, ov in self._overlays.items()
+            }
+        except ValueError:
+            if self._source is not None:
+                self._source.close()
+            raise
         self._canvas = blank(self.display_width, self.display_height)
 
         n_table = max(ov.n_frames for ov in self._overlays.values())
@@ -216,9 +223,20 @@ class Player(widgets.VBox):
     # -- drawing -----------------------------------------------------------------------------
     @staticmethod
     def _scale(ov: Overlay, src_w: float, src_h: float) -> tuple[float, float]:
+        """Table pixels -> video pixels; a table made for another picture is refused."""
         w, h = ov.attrs.get("width"), ov.attrs.get("height")
-        if not (w and h):
+        if not (w and h) or (int(w), int(h)) == (int(src_w), int(src_h)):
             return (1.0, 1.0)
+        if abs(w / h - src_w / src_h) > 0.01:
+            raise ValueError(
+                f"Player: the table is for {w}x{h} frames but the video is "
+                f"{int(src_w)}x{int(src_h)} (another aspect ratio): wrong video?"
+            )
+        warnings.warn(
+            f"Player: the table is for {w}x{h} frames, the video is {int(src_w)}x{int(src_h)}; "
+            "scaling the points",
+            stacklevel=3,
+        )
         return (src_w / float(w), src_h / float(h))
 
     def _interval(self, speed: float) -> int:

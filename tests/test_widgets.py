@@ -127,3 +127,12 @@ def test_player_on_real_openpose_tracks(openpose_dir):
         x, y = np.rint(hip).astype(int)
         patch = img[y - 4 : y + 5, x - 4 : x + 5]
         assert near(patch, np.array(person_rgb(oid)), 60).any(), f"id {oid} not drawn at its hip"
+
+
+def test_player_size_mismatch(clip):
+    with pytest.raises(ValueError, match="another aspect ratio"):
+        Player(table(5, 1, width=300, height=300), clip)
+    with pytest.warns(UserWarning, match="scaling the points"):
+        p = Player(table(40, 1, fps=20.0, width=160, height=120), clip, width=320)
+    assert p._scales["raw"] == (2.0, 2.0)
+    p.close()
