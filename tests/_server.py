@@ -200,3 +200,21 @@ class LoopbackWeb:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class CrashOnMarker:
+    """The fixed estimator, except that a file starting with ``CRASH`` kills the worker process."""
+
+    def __init__(self) -> None:
+        from posekit.server.testing import FixedEstimator
+
+        self.inner = FixedEstimator()
+
+    def estimate_image(self, image, /):
+        return self.inner.estimate_image(image)
+
+    def estimate_video(self, path, /, *, smoothing=True, progress=False):
+        with open(path, "rb") as f:
+            if f.read(5) == b"CRASH":
+                os._exit(3)  # as a segfault in native code would
+        return self.inner.estimate_video(path, smoothing=smoothing)

@@ -238,3 +238,48 @@ def test_oversized_uploads_do_not_grow_server_memory(tmp_path: Path) -> None:
         assert wait_job(srv.url, r.json()["job_id"])["status"] == "failed"  # random bytes
         grown = srv.rss_bytes() - before
     assert grown < 20 * 2**20, f"server memory grew by {grown / 2**20:.1f} MB"
+
+
+def test_a_crashing_worker_fails_its_job_not_the_server(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "c.mp4")
+    cfg = ServerConfig(keys=(KEY,), data_dir=tmp_path / "d", estimator="tests._server:CrashOnMarker",
+                       workers=1)  # fmt: skip
+    with BackgroundServer(cfg) as srv:
+        post = lambda data: requests.post(f"{srv.url}/pose/job", headers=AUTH, files={"file": data})  # noqa: E731
+        crash = post(b"CRASH" + b"\0" * 100).json()["job_id"]
+        body = wait_job(srv.url, crash)
+        assert body == {"job_id": crash, "status": "failed",
+                        "description": "Failed to process video: internal error"}  # fmt: skip
+        ok = post(clip.read_bytes()).json()["job_id"]
+        assert wait_job(srv.url, ok)["status"] == "success"  # a new pool took over
+
+
+def test_generated_key_is_written_not_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from posekit.server import create_app
+
+    cfg = ServerConfig(data_dir=tmp_path, estimator=FAST, worker_kind="thread")
+    with caplog.at_level("WARNING", logger="posekit.server"):
+        create_app(cfg)
+    key = (tmp_path / "api_key").read_text().strip()
+    assert len(key) == 32 and cfg.keys == (key,)
+    assert (tmp_path / "api_key").stat().st_mode & 0o777 == 0o600
+    assert "api_key" in caplog.text and key not in caplog.text
+    create_app(again := ServerConfig(data_dir=tmp_path, estimator=FAST, worker_kind="thread"))
+    assert again.keys == (key,)  # the same key on the next start
+
+
+def test_keys_from_file_and_environment(tmp_path: Path) -> None:
+    f = tmp_path / "keys.txt"
+    f.write_text("# team keys\nalpha\n\n  beta  # laptop\n")
+    cfg = ServerConfig.from_env({"POSEKIT_SERVER_KEYS": "gamma, delta", "POSEKIT_SERVER_KEYS_FILE": str(f),
+                                 "POSEKIT_SERVER_URL_PORTS": "any", "POSEKIT_SERVER_WORKERS": "3"})  # fmt: skip
+    assert cfg.keys == ("gamma", "delta", "alpha", "beta")
+    assert cfg.url_ports is None and cfg.workers == 3
+    with pytest.raises(ValueError, match="POSEKIT_SERVER_WORKERS"):
+        ServerConfig.from_env({"POSEKIT_SERVER_WORKERS": "many"})
+    with pytest.raises(ValueError, match="estimator"):
+        from posekit.server.workers import EstimatorPool
+
+        EstimatorPool(ServerConfig(estimator="posekit.nothing_here:x"))

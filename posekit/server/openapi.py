@@ -63,7 +63,7 @@ def openapi_document(config: ServerConfig) -> dict[str, Any]:
     binary = {"type": "string", "format": "binary"}
     image_mb = config.max_image_bytes / 2**20
     video_mb = config.max_video_bytes / 2**20
-    security = [{"KakaoAK": []}]
+    security: list[dict[str, list[str]]] = [{"KakaoAK": []}]
     paths = {
         "/pose": {
             "post": {

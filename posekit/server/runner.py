@@ -51,7 +51,6 @@ class BackgroundServer:
         self._server = uvicorn.Server(
             uvicorn.Config(self.app, host=host, port=port, log_level=log_level, access_log=False)
         )
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread: threading.Thread | None = None
         self.host = host
         self.port = port
