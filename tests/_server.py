@@ -9,6 +9,7 @@ import http.server
 import os
 import re
 import signal
+import ssl
 import struct
 import subprocess
 import sys
@@ -140,15 +141,17 @@ class ServerProcess:
 
 
 class LoopbackWeb:
-    """A small web server on 127.0.0.1: serves files, redirects, and records POSTs.
+    """A small web server on 127.0.0.1 (optionally TLS): serves files and redirects, and records
+    requests.
 
-    ``routes`` maps a path to ``(status, headers, body)``; POSTs are stored in ``posts`` as
-    ``(path, headers, body)``.
+    ``routes`` maps a path to ``(status, headers, body)`` (``body`` may be a callable); GETs are
+    recorded in ``gets`` as ``(path, headers)``, POSTs in ``posts`` as ``(path, headers, body)``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.routes: dict[str, tuple[int, dict, bytes]] = {}
         self.posts: list[tuple[str, dict, bytes]] = []
+        self.gets: list[tuple[str, dict]] = []
         self.got_post = threading.Event()
         outer = self
 
@@ -159,6 +162,7 @@ class LoopbackWeb:
                 pass
 
             def do_GET(self) -> None:
+                outer.gets.append((self.path, dict(self.headers)))
                 status, headers, body = outer.routes.get(self.path, (404, {}, b"not here"))
                 if callable(body):
                     body = body()
@@ -180,7 +184,13 @@ class LoopbackWeb:
                 outer.got_post.set()
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        if tls is not None:  # (certificate, key) files
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def serve(

@@ -154,3 +154,106 @@ def test_ports_policy() -> None:
     c = check_url("http://cdn.example:8080/x", policy=UrlPolicy(ports=(8080,)), resolver=resolve)
     assert c.host_header == "cdn.example:8080"
     assert check_url("http://cdn.example/x", resolver=resolve).port == 80
+
+
+# -- fetching: connects to the checked address, no redirects, timeouts (loopback only) ------------
+LOOP = UrlPolicy(allow_private=True, ports=None, connect_timeout_s=2, read_timeout_s=0.5)
+
+
+def flipping_resolver(*answers: list[str]):
+    """Answers differently on each call, as a DNS-rebinding attacker's name server would."""
+    calls = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return answers[min(len(calls) - 1, len(answers) - 1)]
+
+    resolve.calls = calls  # type: ignore[attr-defined]
+    return resolve
+
+
+def test_fetch_connects_to_the_address_that_was_checked(tmp_path) -> None:
+    from posekit.server.netguard import fetch_to_file
+    from tests._server import LoopbackWeb
+
+    with LoopbackWeb() as web:
+        web.serve("/v.mp4", b"video bytes")
+        # a second lookup would answer 127.0.0.2, where nothing listens: the fetch would fail
+        resolve = flipping_resolver(["127.0.0.1"], ["127.0.0.2"])
+        n = fetch_to_file(f"http://rebind.test:{web.port}/v.mp4", tmp_path / "v", max_bytes=100,
+                          policy=LOOP, resolver=resolve)  # fmt: skip
+        assert n == 11 and (tmp_path / "v").read_bytes() == b"video bytes"
+        assert resolve.calls == ["rebind.test"]  # resolved once, used for the check and the connect
+        assert web.gets[-1][1]["Host"] == f"rebind.test:{web.port}"
+        # refused when the answer is loopback and the policy does not allow it
+        with pytest.raises(UnsafeURLError, match="loopback"):
+            fetch_to_file(f"http://rebind.test:{web.port}/v.mp4", tmp_path / "w", max_bytes=100,
+                          policy=UrlPolicy(ports=None), resolver=flipping_resolver(["127.0.0.1"]))  # fmt: skip
+        assert not (tmp_path / "w").exists()
+
+
+def test_fetch_refuses_redirects_sizes_and_slow_servers(tmp_path) -> None:
+    import time
+
+    from posekit.server.netguard import FetchError, TooLargeError, fetch_to_file, post_json
+    from tests._server import LoopbackWeb
+
+    with LoopbackWeb() as web:
+        ok = web.serve("/ok", b"x" * 1000)
+        redirect = web.serve("/r", b"", 302, {"Location": ok})
+        slow = web.serve("/slow", lambda: time.sleep(2) or b"late")
+        n_gets = len(web.gets)
+        with pytest.raises(FetchError, match="redirect"):
+            fetch_to_file(redirect, tmp_path / "a", max_bytes=10_000, policy=LOOP)
+        assert len(web.gets) == n_gets + 1  # the target was never asked
+        with pytest.raises(TooLargeError, match="1000 bytes, more than 999"):
+            fetch_to_file(ok, tmp_path / "b", max_bytes=999, policy=LOOP)
+        t0 = time.monotonic()
+        with pytest.raises(FetchError, match=r"(?i)timed? ?out"):
+            fetch_to_file(slow, tmp_path / "c", max_bytes=100, policy=LOOP)
+        assert time.monotonic() - t0 < 1.5
+        assert not any((tmp_path / x).exists() for x in "abc")
+        assert post_json(web.url + "/hook", b"{}", policy=LOOP) == 200
+        with pytest.raises(FetchError, match="cannot reach"):
+            post_json("http://127.0.0.1:9/hook", b"{}", policy=LOOP)  # nothing listens on 9
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for pose.test (openssl command line)."""
+    import subprocess
+
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=pose.test", "-addext", "subjectAltName=DNS:pose.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_https_verifies_the_name_while_connecting_to_the_checked_address(
+    tmp_path, certificate
+) -> None:
+    from dataclasses import replace
+
+    from posekit.server.netguard import FetchError, fetch_to_file
+    from tests._server import LoopbackWeb
+
+    cert, _ = certificate
+    with LoopbackWeb(tls=certificate) as web:
+        web.serve("/v.mp4", b"over tls")
+        trusted = replace(LOOP, ca_file=str(cert))
+        to_loop = flipping_resolver(["127.0.0.1"])
+        url = f"https://pose.test:{web.port}/v.mp4"
+        assert (
+            fetch_to_file(url, tmp_path / "v", max_bytes=100, policy=trusted, resolver=to_loop) == 8
+        )
+        assert web.gets[-1][1]["Host"] == f"pose.test:{web.port}"
+        with pytest.raises(FetchError, match=r"(?i)certificate"):  # not trusted: system CAs only
+            fetch_to_file(url, tmp_path / "w", max_bytes=100, policy=LOOP, resolver=to_loop)
+        with pytest.raises(FetchError, match=r"(?i)hostname|certificate"):  # another name
+            fetch_to_file(f"https://other.test:{web.port}/v.mp4", tmp_path / "x", max_bytes=100,
+                          policy=trusted, resolver=to_loop)  # fmt: skip

@@ -71,6 +71,7 @@ class UrlPolicy:
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 15.0
     total_timeout_s: float = 120.0
+    ca_file: str | None = None  # trust these CA certificates instead of the system's
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def _request(
                 server_hostname=checked.host,
                 assert_hostname=checked.host,
                 cert_reqs="CERT_REQUIRED",
+                ca_certs=policy.ca_file,
             )
         else:
             pool = urllib3.HTTPConnectionPool(
