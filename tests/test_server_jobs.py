@@ -283,3 +283,31 @@ def test_keys_from_file_and_environment(tmp_path: Path) -> None:
         from posekit.server.workers import EstimatorPool
 
         EstimatorPool(ServerConfig(estimator="posekit.nothing_here:x"))
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_at_once_and_the_job_resumes(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "c.mp4")
+    data = tmp_path / "data"
+    srv = ServerProcess(
+        data, "--estimator", FAST, env={"POSEKIT_SERVER_FAKE_DELAY_S": "60"}
+    ).start()
+    try:
+        job_id = requests.post(
+            f"{srv.url}/pose/job", headers=AUTH, files={"file": clip.read_bytes()}
+        ).json()["job_id"]
+        deadline = time.monotonic() + 60
+        while (
+            requests.get(f"{srv.url}/pose/job/{job_id}", headers=AUTH).json()["status"]
+            != "processing"
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)  # inside the estimator
+        t0 = time.monotonic()
+        srv.stop()  # SIGINT
+        assert srv.proc.returncode == 0 and time.monotonic() - t0 < 10
+    finally:
+        srv.stop()
+    with ServerProcess(data, "--estimator", FAST) as again:
+        assert wait_job(again.url, job_id)["status"] == "success"

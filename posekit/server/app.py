@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from posekit import __version__
 from posekit.schema import ErrorBody, JobSubmitted
@@ -110,6 +111,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         return _error(-2, "invalid parameter", 400)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return _error(-2, "the request body was cut off", 400)
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception) -> Response:
@@ -217,14 +223,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             )
         job_id = str(uuid.uuid4())
         path = runner.store.inputs / f"{job_id}.part"
-        form = await read_form(
-            headers_of(request),
-            request.stream(),
-            dest=path,
-            max_file_bytes=config.max_video_bytes,
-            what="the video",
-        )
         try:
+            form = await read_form(
+                headers_of(request),
+                request.stream(),
+                dest=path,
+                max_file_bytes=config.max_video_bytes,
+                what="the video",
+            )
             url = form.fields.get("video_url", "").strip()
             if form.file_path is not None and url:
                 raise ApiError(-2, "give either file or video_url, not both")

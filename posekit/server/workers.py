@@ -195,4 +195,10 @@ class EstimatorPool:
         return bytes(await self._call(_run_image, str(src)))
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop now: running estimations are abandoned (their jobs resume at the next start)."""
+        ex = self._executor
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        ex.shutdown(wait=False, cancel_futures=True)
+        for p in procs:  # else the interpreter's exit would wait for a long video to finish
+            if p.is_alive():
+                p.terminate()
