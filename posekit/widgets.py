@@ -81,7 +81,8 @@ class Player(widgets.VBox):
     fps
         Frame rate (default ``kp.attrs["fps"]``, else the video's).
     width
-        Display width of each picture in pixels (the video is scaled while decoding).
+        Display width of each picture in pixels (the video is scaled while decoding); default
+        fits the picture in 640 × 640 (640 wide for landscape video).
     label
         Name of ``kp``'s panel in side-by-side mode.
     min_score
@@ -104,7 +105,7 @@ class Player(widgets.VBox):
         compare: Mapping[str, Any] | None = None,
         series: pd.DataFrame | pd.Series | None = None,
         fps: float | None = None,
-        width: int = 640,
+        width: int | None = None,
         label: str = "raw",
         min_score: float = 0.2,
         skeleton: Sequence[Sequence[int]] | None = None,
@@ -128,6 +129,8 @@ class Player(widgets.VBox):
         self._src_w = float(src_w)
         self.quality = int(quality)
         self.fps = fps or first.attrs.get("fps") or (self._source.fps if self._source else None)
+        if width is None:
+            width = 640 if src_w >= src_h else max(2, round(640 * src_w / src_h))
         self.display_width = int(width)
         self.display_height = max(2, round(src_h * self.display_width / src_w))
         try:
