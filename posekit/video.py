@@ -210,6 +210,16 @@ class VideoReader:
         VideoTruncatedError
             Decoding failed, or the stream ended well before the announced frame count.
         """
+        for index, frame in self._all_frames():
+            yield index, frame.to_ndarray(format="rgb24")
+
+    def images(self) -> Iterator[tuple[int, Any]]:
+        """Like iteration, but yield ``(frame_index, PIL.Image.Image)`` RGB images (one
+        conversion less when the consumer works with Pillow)."""
+        for index, frame in self._all_frames():
+            yield index, frame.to_image().copy()
+
+    def _all_frames(self) -> Iterator[tuple[int, Any]]:
         self._decoder = None
         self._container.seek(0)
         last = -1
@@ -217,7 +227,7 @@ class VideoReader:
         for index, frame in self._frames():
             last = index
             count += 1
-            yield index, frame.to_ndarray(format="rgb24")
+            yield index, frame
         # Containers that state a frame count (mp4, mov) are exact; a short stream is a cut file.
         if self._frames_known and last + 1 < self.n_frames:
             raise VideoTruncatedError(

@@ -430,3 +430,22 @@ def test_one_euro_track() -> None:
     # a gap restarts the filter: the first frame after it is passed through
     gap = np.concatenate([t[:60], t[60:] + 10])
     assert one_euro_track(noisy, gap, 30.0)[60] == pytest.approx(noisy[60])
+
+
+def test_left_right_fix_uses_the_facing_cue_for_long_runs() -> None:
+    """A mirrored run longer than the correct one: continuity alone would keep the majority;
+    the model's own depth reading (face seen, yet nose behind the shoulders) decides."""
+    rng = np.random.default_rng(2)
+    t = np.arange(80)
+    base = rng.normal(0, 40, (17, 2)) + np.array([500.0, 500.0])
+    base[1::2, 0] -= 60
+    base[2::2, 0] += 60
+    xy = np.repeat(base[None], 80, axis=0) + rng.normal(0, 1.0, (80, 17, 2))
+    truth = np.zeros(80, dtype=bool)
+    truth[20:70] = True
+    seen = xy.copy()
+    seen[truth] = seen[truth][:, MIRROR]
+    away = np.where(truth, 0.2, -0.3)  # the model read mirrored frames as "facing away"
+    assert np.array_equal(fix_left_right(seen, t, facing_away=away), truth)
+    # without the cue, continuity keeps the longer run: the wrong answer for the rest
+    assert np.array_equal(fix_left_right(seen, t), ~truth)

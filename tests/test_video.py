@@ -138,3 +138,12 @@ def test_truncated_video(tmp_path: Path) -> None:
         for _ in v:
             pass
     assert 0 < info.value.frames_read < N
+
+
+def test_images_match_arrays(clip: Path) -> None:
+    with VideoReader(clip) as v:
+        arrays = [rgb for _, rgb in v]
+        images = list(v.images())
+    assert [i for i, _ in images] == list(range(N))
+    assert all(np.array_equal(np.asarray(im), a) for (_, im), a in zip(images, arrays, strict=True))
+    assert images[0][1].mode == "RGB" and images[0][1].size == (W, H)

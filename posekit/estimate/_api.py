@@ -19,6 +19,7 @@ from PIL import Image
 from posekit.errors import PoseKitError
 from posekit.estimate._leftright import MIRROR, fix_left_right
 from posekit.estimate._pipeline import BLAZE_TO_COCO, FramePose, PosePipeline
+from posekit.estimate._prefetch import prefetch_images
 from posekit.estimate._smooth import one_euro_track
 from posekit.result import PoseResult
 from posekit.schema import (
@@ -149,11 +150,12 @@ def _person(
     return person
 
 
-def _coco(fp: FramePose) -> tuple[np.ndarray, np.ndarray, float]:
+def _coco(fp: FramePose) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """COCO-17 keypoints, joint scores, person score, and the facing cue for left/right."""
     pose = fp.pose
     idx = BLAZE_TO_COCO
     score = np.minimum(pose.visibility[idx], pose.presence[idx])
-    return pose.xy[idx].copy(), score, float(pose.flag)
+    return pose.xy[idx].copy(), score, float(pose.flag), pose.facing_away()
 
 
 class Estimator:
@@ -205,7 +207,7 @@ class Estimator:
             )
         h, w = arr.shape[:2]
         pipe = self._pipeline(tiles=tiles, min_presence=min_presence)
-        people = [_person(*_coco(fp), w, h, None) for fp in pipe(arr, video=False)]
+        people = [_person(*_coco(fp)[:3], w, h, None) for fp in pipe(arr, video=False)]
         res = PoseResult.from_image(people, source=source)
         res.extra.update(width=w, height=h)
         return res
@@ -249,10 +251,8 @@ class Estimator:
         bar = _progress(total, progress, path.name)
         try:
             with reader:
-                for index, rgb in reader:
-                    if max_frames is not None and len(frames) >= max_frames:
-                        break
-                    people = [(fp.object_id, *_coco(fp)) for fp in pipe(rgb)]
+                for index, image in prefetch_images(reader, max_frames=max_frames):
+                    people = [(fp.object_id, *_coco(fp)) for fp in pipe(image)]
                     frames.append((index, people))
                     bar.update(1)
                     if on_frame is not None:
@@ -308,7 +308,7 @@ def _video_result(
     annotations = [
         Annotation(
             frame_num=index,
-            objects=[_person(xy, sc, ps, w, h, oid) for oid, xy, sc, ps in people],
+            objects=[_person(xy, sc, ps, w, h, oid) for oid, xy, sc, ps, _ in people],
         )
         for index, people in frames
     ]
@@ -378,14 +378,15 @@ def _per_track(
         xy = np.stack([frames[f][1][k][1] for f, k in spots])
         sc = np.stack([frames[f][1][k][2] for f, k in spots])
         nums = np.array([frames[f][0] for f, _ in spots])
-        swap = fix_left_right(xy, nums)
+        away = np.array([frames[f][1][k][4] for f, k in spots])
+        swap = fix_left_right(xy, nums, facing_away=away)
         xy[swap] = xy[swap][:, MIRROR]
         sc[swap] = sc[swap][:, MIRROR]
         if smoothing:
             xy = one_euro_track(xy, nums, fps)
         for j, (f, k) in enumerate(spots):
-            oid, _, _, ps = out[f][1][k]
-            out[f][1][k] = (oid, xy[j], sc[j], ps)
+            oid, _, _, ps, fa = out[f][1][k]
+            out[f][1][k] = (oid, xy[j], sc[j], ps, fa)
     return out
 
 

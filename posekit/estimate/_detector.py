@@ -118,37 +118,20 @@ class Detector:
         self.calls = 0
 
     def raw(
-        self,
-        image: Image.Image,
-        region: tuple[int, int, int, int],
-        reduced: tuple[Image.Image, int] | None = None,
-    ) -> tuple:
+        self, small: Image.Image, origin: tuple[float, float], scale: tuple[float, float]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Boxes (N, 4), keypoints (N, 4, 2) and scores (N,) above ``min_score``, frame pixels.
 
-        ``region`` is (x0, y0, width, height) in the frame; it is letterboxed into 224×224.
-        ``reduced`` is the frame already shrunk by an integer factor ``(image, factor)``.
+        ``small`` is a part of the frame already resized to fit 224×224 (it is letterboxed);
+        frame = small pixel / ``scale`` + ``origin``, per axis.
         """
         import time
 
-        x0, y0, w, h = region
-        scale = INPUT / max(w, h)
-        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-        if reduced is None:
-            reduced, f = image, 1
-        else:
-            reduced, f = reduced
-        box = (x0 / f, y0 / f, (x0 + w) / f, (y0 + h) / f)
-        small = reduced.resize((sw, sh), Image.Resampling.BILINEAR, box=box)
+        sw, sh = small.size
         pad_x, pad_y = (INPUT - sw) // 2, (INPUT - sh) // 2
-        canvas = np.zeros((1, INPUT, INPUT, 3), dtype=np.float32)
-        canvas[0, pad_y : pad_y + sh, pad_x : pad_x + sw] = np.asarray(small, dtype=np.float32)
-        canvas *= 2.0 / 255.0
-        canvas -= 1.0
-        if pad_x or pad_y:  # the letterbox border is black, i.e. -1 after normalisation
-            canvas[0, :pad_y] = -1.0
-            canvas[0, pad_y + sh :] = -1.0
-            canvas[0, :, :pad_x] = -1.0
-            canvas[0, :, pad_x + sw :] = -1.0
+        canvas = np.full((1, INPUT, INPUT, 3), -1.0, dtype=np.float32)  # black border = -1
+        pixels = np.asarray(small, dtype=np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
+        canvas[0, pad_y : pad_y + sh, pad_x : pad_x + sw] = pixels
         t = time.perf_counter()
         self._net.set_tensor(self._input, canvas)
         self._net.invoke()
@@ -166,10 +149,55 @@ class Detector:
         kps = raw[:, 4:12].reshape(-1, 4, 2) / INPUT + anchors[:, None, :]
         # from the 224 canvas back to frame pixels (undo letterbox, scale, offset)
         off = np.array([pad_x, pad_y], dtype=np.float64)
-        origin = np.array([x0, y0], dtype=np.float64)
-        boxes = ((boxes.reshape(-1, 2, 2) * INPUT - off) / scale + origin).reshape(-1, 4)
-        kps = (kps * INPUT - off) / scale + origin
+        sc = np.asarray(scale, dtype=np.float64)
+        org = np.asarray(origin, dtype=np.float64)
+        boxes = ((boxes.reshape(-1, 2, 2) * INPUT - off) / sc + org).reshape(-1, 4)
+        kps = (kps * INPUT - off) / sc + org
         return boxes, kps, scores
+
+    def _inputs(
+        self, image: Image.Image, regions: list[tuple[int, int, int, int]]
+    ) -> list[tuple[Image.Image, tuple[float, float], tuple[float, float]]]:
+        """Each region resized to fit 224, with its mapping back to the frame.
+
+        The frame is shrunk once by an integer factor (a fast box filter), then resized once to
+        the tiles' scale (short side 224); square tiles of the short side are plain crops of
+        that picture, and the whole frame is one more small resize of it. Other regions are
+        resized from the box-filtered frame.
+        """
+        width, height = image.size
+        short = min(width, height)
+        f = int(min(min(r[2], r[3]) for r in regions) / INPUT / 1.5)
+        reduced, f = (image.reduce(f), f) if f >= 2 else (image, 1)
+        tile_scale = INPUT / short
+        base: Image.Image | None = None
+        out = []
+        for x0, y0, w, h in regions:
+            if (w, h) == (short, short) or (x0, y0, w, h) == (0, 0, width, height):
+                if base is None:
+                    size = (max(1, round(width * tile_scale)), max(1, round(height * tile_scale)))
+                    base = reduced.resize(size, Image.Resampling.BILINEAR)
+                sx, sy = base.width / width, base.height / height
+                if (w, h) == (short, short):
+                    bx = min(round(x0 * sx), base.width - INPUT)
+                    by = min(round(y0 * sy), base.height - INPUT)
+                    small = base.crop((bx, by, bx + INPUT, by + INPUT))
+                    out.append((small, (bx / sx, by / sy), (sx, sy)))
+                    continue
+                if max(base.size) <= INPUT:
+                    out.append((base, (0.0, 0.0), (sx, sy)))
+                    continue
+                k = INPUT / max(base.size)
+                size = (max(1, round(base.width * k)), max(1, round(base.height * k)))
+                small = base.resize(size, Image.Resampling.BILINEAR)
+                out.append((small, (0.0, 0.0), (small.width / width, small.height / height)))
+                continue
+            k = INPUT / max(w, h)
+            size = (max(1, round(w * k)), max(1, round(h * k)))
+            box = (x0 / f, y0 / f, (x0 + w) / f, (y0 + h) / f)
+            small = reduced.resize(size, Image.Resampling.BILINEAR, box=box)
+            out.append((small, (float(x0), float(y0)), (size[0] / w, size[1] / h)))
+        return out
 
     def __call__(
         self, image: Image.Image, regions: list[tuple[int, int, int, int]], *, iou: float = 0.3
@@ -180,14 +208,9 @@ class Detector:
         across regions the best detection of a person wins outright, because averaging a
         whole-frame detection with a sharper tile detection only blurs the keypoints.
         """
-        # Shrink the frame once by an integer factor (a fast box filter) so that every region
-        # needs at most a 2x antialiased resize from it: much cheaper than resizing each region
-        # from full resolution.
-        f = int(min(min(r[2], r[3]) for r in regions) / INPUT / 1.5)
-        reduced = (image.reduce(f), f) if f >= 2 else None
         found: list[Detection] = []
-        for region in regions:
-            boxes, kps, scores = self.raw(image, region, reduced)
+        for small, origin, scale in self._inputs(image, regions):
+            boxes, kps, scores = self.raw(small, origin, scale)
             if len(scores):
                 found.extend(weighted_nms(boxes, kps, scores, iou=iou))
         found.sort(key=lambda d: -d.score)

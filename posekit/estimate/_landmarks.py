@@ -62,6 +62,16 @@ class Pose39:
     presence: np.ndarray  # (39,) probability the point is inside the picture
     flag: float  # probability that the crop holds a person at all
     roi: Roi
+    z: np.ndarray | None = None  # (39,) depth in crop pixels, smaller = nearer the camera
+
+    def facing_away(self) -> float:
+        """How far the model puts the nose *behind* the shoulders, in crop widths, weighted by
+        the nose's visibility: > 0 means the model reads the person as facing away from the
+        camera, < 0 as facing it."""
+        if self.z is None:
+            return 0.0
+        behind = (self.z[0] - (self.z[11] + self.z[12]) / 2) / INPUT
+        return float(self.visibility[0] * behind)
 
     def box(self, joints: np.ndarray | None = None) -> np.ndarray:
         pts = self.xy[:33] if joints is None else self.xy[joints]
@@ -121,21 +131,22 @@ def refine_from_heatmap(
     each point moves to the confidence-weighted mean cell of the 7×7 heatmap window around it,
     when the window's best confidence (sigmoid of the heatmap logit) reaches 0.5.
     """
-    hh, hw, _ = heat.shape
-    out = xy.copy()
-    col = (xy[:, 0] / INPUT * hw).astype(int)
+    hh, hw, n = heat.shape
+    col = (xy[:, 0] / INPUT * hw).astype(int)  # truncation, as mediapipe
     row = (xy[:, 1] / INPUT * hh).astype(int)
+    rows = row[:, None] + _OFFSETS  # (n, 7)
+    cols = col[:, None] + _OFFSETS
+    valid = ((rows >= 0) & (rows < hh))[:, :, None] & ((cols >= 0) & (cols < hw))[:, None, :]
+    r = np.clip(rows, 0, hh - 1)[:, :, None]
+    c = np.clip(cols, 0, hw - 1)[:, None, :]
+    conf = _sigmoid(heat[r, c, np.arange(n)[:, None, None]].astype(np.float64)) * valid
+    total = conf.sum((1, 2))
     inside = (col >= 0) & (col < hw) & (row >= 0) & (row < hh)
-    for j in np.flatnonzero(inside):
-        rows = np.clip(row[j] + _OFFSETS, 0, hh - 1)
-        cols = np.clip(col[j] + _OFFSETS, 0, hw - 1)
-        rows, cols = np.unique(rows), np.unique(cols)
-        conf = _sigmoid(heat[np.ix_(rows, cols, [j])][:, :, 0].astype(np.float64))
-        total = conf.sum()
-        if conf.max() < min_confidence or total <= 0:
-            continue
-        out[j, 0] = (conf.sum(0) @ cols) / total / hw * INPUT
-        out[j, 1] = (conf.sum(1) @ rows) / total / hh * INPUT
+    use = inside & (conf.max((1, 2)) >= min_confidence) & (total > 0)
+    out = xy.copy()
+    safe = np.where(total > 0, total, 1.0)
+    out[use, 0] = ((conf.sum(1) * cols).sum(1) / safe / hw * INPUT)[use]
+    out[use, 1] = ((conf.sum(2) * rows).sum(1) / safe / hh * INPUT)[use]
     return out
 
 
@@ -193,4 +204,5 @@ class Landmarker:
             presence=_sigmoid(raw[:, 4]),
             flag=flag,
             roi=roi,
+            z=raw[:, 2].copy(),
         )

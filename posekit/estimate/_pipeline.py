@@ -199,7 +199,7 @@ class PosePipeline:
             if track.prev is not None:
                 ahead = 2 * aux - track.prev.xy[33:35]
                 pose = self._landmarks(image, Roi.from_points(ahead[0], ahead[1]))
-                if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
+                if pose is not None and self._plausible(pose, track):
                     return pose
         roi = track.pose.roi
         side = int(min(roi.size * 1.5, image.width, image.height))
@@ -209,7 +209,7 @@ class PosePipeline:
             if _similarity(det.box, roi.box()) < 0.3:  # someone else in the neighbourhood
                 continue
             pose = self._confirmed(image, Roi.from_points(det.keypoints[0], det.keypoints[1]))
-            if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
+            if pose is not None and self._plausible(pose, track):
                 return pose
         if not self.search:
             return None
@@ -217,9 +217,21 @@ class PosePipeline:
             for k in (1, -1, 2, -2, 3, -3, 4):
                 cand = Roi(roi.cx, roi.cy, size, roi.rotation + k * np.pi / 4)
                 pose = self._confirmed(image, cand, first=self.search_presence)
-                if pose is not None and _similarity(pose.box(_BODY), track.box) > 0.3:
+                if pose is not None and self._plausible(pose, track):
                     return pose
         return None
+
+    @staticmethod
+    def _plausible(pose: Pose39, track: _Track) -> bool:
+        """A pose found by a fallback route may continue ``track``: near its last place, and
+        of about its size (a body does not halve or double between nearby frames)."""
+        box = pose.box(_BODY)
+        if _similarity(box, track.box) <= 0.3:
+            return False
+        diag = np.hypot(box[2] - box[0], box[3] - box[1])
+        last = np.hypot(track.box[2] - track.box[0], track.box[3] - track.box[1])
+        ratio = pose.roi.size / max(track.pose.roi.size, 1.0)
+        return 0.5 < diag / max(last, 1.0) < 2.0 and 0.6 < ratio < 1.6
 
     def _confirmed(
         self, image: Image.Image, roi: Roi, *, first: float | None = None

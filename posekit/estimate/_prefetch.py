@@ -1,0 +1,70 @@
+"""Decode the next frames in a background thread while the models work on the current one.
+
+FFmpeg decodes without holding the GIL, so decoding overlaps inference; a queue of two frames
+keeps memory constant however long the video.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from PIL import Image
+
+from posekit.video import VideoReader
+
+__all__ = ["prefetch_images"]
+
+_DONE = object()
+
+
+def prefetch_images(
+    reader: VideoReader, *, depth: int = 2, max_frames: int | None = None
+) -> Iterator[tuple[int, Image.Image]]:
+    """Yield ``(index, PIL RGB image)`` from ``reader``, decoded ``depth`` frames ahead.
+
+    Errors of the decoder (e.g. :class:`posekit.video.VideoTruncatedError`) are raised here,
+    after the frames decoded before them. Closing the generator (break, Ctrl-C) stops the
+    thread.
+    """
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            count = 0
+            for index, image in reader.images():
+                if max_frames is not None and count >= max_frames:
+                    break
+                if not put((index, image)):
+                    return
+                count += 1
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+            return
+        put(_DONE)
+
+    thread = threading.Thread(target=work, name="posekit-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
