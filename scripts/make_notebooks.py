@@ -104,6 +104,21 @@ skeletons are drawn on a dark canvas; pass `video="clip.mp4"` to draw over the v
 player = pk.widgets.Player(kp, series=angles[["left_knee", "left_hip"]], width=560)
 player
 """),
+    md("""
+## A real video
+
+posekit's own estimator on the Sports2D demo video (two people; see `data/samples/README.md`),
+without and with its smoothing, side by side over the video. The video comes from the `sports2d`
+wheel on PyPI (downloaded once by `fetch_demo_video`, then cached).
+"""),
+    code("""
+from posekit.media import fetch_demo_video
+
+video = fetch_demo_video("sports2d_demo")
+raw = pk.load(SAMPLES / "sports2d_demo_raw.json").keypoints()
+smoothed = pk.load(SAMPLES / "sports2d_demo_smoothed.json").keypoints()
+pk.widgets.Player(raw, video, compare={"smoothed (One Euro)": smoothed}, width=440)
+"""),
 ]
 
 SMOOTHING = [
@@ -186,6 +201,22 @@ angles = pk.angles.joint_angles(kp)
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
 pk.plot.angle_angle(angles, "left_hip", "left_knee", ax=axes[0])
 pk.plot.angle_angle(angles, "right_hip", "right_knee", ax=axes[1]);
+"""),
+    md("""
+## On a real video
+
+The Sports2D demo (posekit's estimator, smoothed): where each person's ankles went, drawn over a
+frame of the video (fetched once from the `sports2d` wheel on PyPI, then cached).
+"""),
+    code("""
+from posekit.media import fetch_demo_video
+
+real = pk.load(SAMPLES / "sports2d_demo_smoothed.json").keypoints()
+with pk.video.VideoReader(fetch_demo_video("sports2d_demo")) as reader:
+    picture = reader.read(120)
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained")
+pk.plot.trajectory(real, "right_ankle", image=picture, ax=axes[0], colorbar=False)
+pk.plot.trajectory(real, "right_wrist", image=picture, ax=axes[1]);
 """),
     code("""
 # smoothness of the wrist's speed profile (SPARC: closer to 0 is smoother)

@@ -131,7 +131,7 @@ def test_player_plays_in_jupyterlab(lab):
                     break
                 except Exception:
                     page.keyboard.press("Escape")
-            counter = page.locator(".posekit-counter")
+            counter = page.locator(".posekit-counter").first  # the first Player
             counter.wait_for(timeout=120_000)
             page.wait_for_function(
                 "() => (document.querySelector('.posekit-counter')?.textContent || '').startsWith('frame 0 /')",
@@ -141,7 +141,7 @@ def test_player_plays_in_jupyterlab(lab):
             stderr = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
             tracebacks = [t for t in stderr.all_text_contents() if "Traceback" in t or "Error" in t]
             assert not tracebacks, tracebacks
-            player = page.locator(".posekit-player")
+            player = page.locator(".posekit-player").first
             player.scroll_into_view_if_needed()
             frame_img = page.locator(".posekit-frame").first
 
@@ -179,7 +179,7 @@ def test_player_plays_in_jupyterlab(lab):
             )
             page.wait_for_function(caught_up, timeout=5_000)
             # 4x speed (120 frames/s asked): no backlog builds up in the kernel
-            page.select_option(".posekit-player .widget-dropdown select", label="4×")
+            page.locator(".posekit-player .widget-dropdown select").first.select_option(label="4×")
             start = int(counter.text_content().split()[1])
             page.locator(".posekit-player .widget-play button").first.click()  # play
             page.wait_for_timeout(1500)
@@ -191,6 +191,24 @@ def test_player_plays_in_jupyterlab(lab):
             print(f"4x: frames {start}->{end}, caught up {lag_s:.2f} s after pausing")
             assert end > start + 30, (start, end)  # it did play fast
             assert lag_s < 2.0, f"the kernel needed {lag_s:.1f} s to catch up after pausing"
+            # the last Player: raw | smoothed over the real Sports2D video, side by side
+            video_player = page.locator(".posekit-player").last
+            video_player.scroll_into_view_if_needed()
+            frames = video_player.locator(".posekit-frame")
+            assert frames.count() == 2
+            assert (
+                video_player.locator(".posekit-counter").text_content().startswith("frame 0 / 229")
+            )
+            video_player.locator(".widget-play button").first.click()  # play
+            page.wait_for_function(
+                "() => { const c = [...document.querySelectorAll('.posekit-counter')].pop();"
+                " return parseInt(c.textContent.split(' ')[1]) >= 15; }",
+                timeout=30_000,
+            )
+            video_player.locator(".widget-play button").first.click()  # pause
+            size = frames.first.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+            assert size == [440, 247], size
+            page.screenshot(path=str(ARTIFACTS / "player-video.png"), full_page=False)
         except BaseException:
             page.screenshot(path=str(ARTIFACTS / "player-failure.png"), full_page=True)
             raise
