@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+import pytest
 from _tables import table
 from _videos import make_video
 from PIL import Image
@@ -70,17 +71,24 @@ def test_report_bad_input(tmp_path, capsys):
     assert not (tmp_path / "x.html").exists()
 
 
+@pytest.mark.slow
 def test_demo_writes_and_names_its_files(tmp_path, capsys):
+    """`make demo`: synthetic reports + video, and the real Sports2D sample over its video."""
     assert main(["demo", "-o", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    names = ["squat_report.html", "walk_report.html", "squat_skeleton.mp4"]
+    names = [
+        "squat_report.html", "walk_report.html", "squat_skeleton.mp4",
+        "sports2d_report.html", "sports2d_overlay.mp4",
+    ]  # fmt: skip
     for name in names:
         f = tmp_path / name
-        assert f.is_file() and f.stat().st_size > 10_000
+        assert f.is_file() and f.stat().st_size > 10_000, name
         assert str(f.resolve()) in out
-    for name in names[:2]:
+    for name in ("squat_report.html", "walk_report.html", "sports2d_report.html"):
         assert "could not compute" not in (tmp_path / name).read_text()
     from posekit._frames import FrameSource
 
     with FrameSource(tmp_path / "squat_skeleton.mp4") as fs:
         assert (fs.n_frames, fs.width, fs.height, fs.fps) == (300, 640, 360, 30.0)
+    with FrameSource(tmp_path / "sports2d_overlay.mp4") as fs:
+        assert (fs.n_frames, fs.width, fs.height, fs.fps) == (230, 960, 540, 30.0)
