@@ -247,10 +247,14 @@ class Player(widgets.VBox):
 
     def frame_images(self, frame: int) -> dict[str, np.ndarray]:
         """The RGB pictures of ``frame`` (one per panel), as they are displayed."""
+        base = self._canvas
         if self._source is not None and 0 <= frame < (self._source.n_frames or frame + 1):
-            base = self._source.frame(frame, width=self.display_width, height=self.display_height)
-        else:
-            base = self._canvas
+            try:
+                base = self._source.frame(
+                    frame, width=self.display_width, height=self.display_height
+                )
+            except IndexError:  # the container announced more frames than it holds
+                pass
         people_sel = set(self.people.value)
         joint_mask = np.isin(np.array(JOINTS), np.array(self.joints.value, dtype=object))
         out = {}
