@@ -311,3 +311,23 @@ def test_ctrl_c_stops_at_once_and_the_job_resumes(tmp_path: Path) -> None:
         srv.stop()
     with ServerProcess(data, "--estimator", FAST) as again:
         assert wait_job(again.url, job_id)["status"] == "success"
+
+
+def test_cli_options_reach_the_server(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.txt"
+    keys.write_text("from-the-file\n")
+    args = ("--estimator", FAST, "--worker-kind", "thread", "--keys-file", str(keys),
+            "--max-video-mb", "0.5", "--max-image-mb", "0.25")  # fmt: skip
+    with ServerProcess(tmp_path / "d", *args) as srv:
+        headers = {"Authorization": "KakaoAK from-the-file"}
+        assert requests.get(f"{srv.url}/pose/job/x", headers=headers).status_code == 200
+        assert (
+            requests.get(f"{srv.url}/pose/job/x", headers=AUTH).status_code == 401
+        )  # env key replaced
+        r = requests.post(
+            f"{srv.url}/pose/job", headers=headers, files={"file": b"\0" * (2**19 + 1)}
+        )
+        assert r.status_code == 413 and "524288 bytes" in r.json()["msg"]
+        r = requests.post(f"{srv.url}/pose", headers=headers, files={"file": b"\0" * (2**18 + 1)})
+        assert r.status_code == 413 and "262144 bytes" in r.json()["msg"]
+    assert "from-the-file" not in "".join(srv.log)
