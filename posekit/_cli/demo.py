@@ -61,6 +61,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run)
 
 
+def _summarize_samples(samples: Path, out: Path) -> Path:
+    """Print one line per bundled result and write the table as CSV."""
+    import pandas as pd
+
+    import posekit as pk
+    from posekit.io import atomic_write
+    from posekit.summary import summarize
+
+    rows = []
+    for path in sorted(samples.glob("*.json")):
+        if path.name.endswith("_params.json"):
+            continue
+        s = summarize(pk.load(path))
+        rows.append(
+            {
+                "sample": path.name,
+                "kind": s["kind"],
+                "frames": s["frames"],
+                "fps": round(s["fps"], 3) if s["fps"] else None,
+                "size": f"{s['width']}x{s['height']}" if s["width"] else "",
+                "people": len(s["people"]),
+                "detections": s["detections"],
+                "detection_rate": round(s["detection_rate"], 3),
+                "mean_score": round(s["mean_score"], 3) if s["mean_score"] is not None else None,
+            }
+        )
+    table = pd.DataFrame(rows)
+    print(f"bundled samples ({samples}):")
+    print(table.to_string(index=False), end="\n\n", flush=True)
+    return atomic_write(out / "samples_summary.csv", table.to_csv(index=False))
+
+
 def _run(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -72,6 +104,8 @@ def _run(args: argparse.Namespace) -> int:
     samples = _samples()
     written: list[tuple[Path, str]] = []
     t0 = time.perf_counter()
+    if samples is not None:
+        written.append((_summarize_samples(samples, out), "summary of every bundled sample"))
     for name, what in (
         ("synth_squat", "squat: angles, smoothing, 3 repetitions"),
         ("synth_walk", "walk: angles, smoothing, trajectories"),
