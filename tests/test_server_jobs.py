@@ -213,8 +213,10 @@ def test_oversized_uploads_do_not_grow_server_memory(tmp_path: Path) -> None:
     with fits.open("wb") as f:
         for _ in range(45):
             f.write(os.urandom(2**20))
-    with ServerProcess(tmp_path / "d", "--estimator", FAST, "--worker-kind", "thread") as srv:
-        requests.get(f"{srv.url}/pose/job/x", headers=AUTH)  # warm
+    clip = make_clip(tmp_path / "c.mp4")
+    with ServerProcess(tmp_path / "d", "--estimator", FAST) as srv:
+        warm = requests.post(f"{srv.url}/pose/job", headers=AUTH, files={"file": clip.read_bytes()})
+        assert wait_job(srv.url, warm.json()["job_id"])["status"] == "success"
         before = srv.rss_bytes()
 
         def chunked(path: Path):
@@ -231,13 +233,18 @@ def test_oversized_uploads_do_not_grow_server_memory(tmp_path: Path) -> None:
         assert r.status_code == 413
         r = requests.post(f"{srv.url}/pose", headers=AUTH, files={"file": big.open("rb")})
         assert r.status_code == 413
+        refused = srv.rss_bytes() - before  # 180 MB refused
         # an accepted 45 MB upload streams to disk too
         r = requests.post(f"{srv.url}/pose/job", data=chunked(fits),
                           headers={**AUTH, "Content-Type": "multipart/form-data; boundary=B"})  # fmt: skip
         assert r.status_code == 200, r.text
         assert wait_job(srv.url, r.json()["job_id"])["status"] == "failed"  # random bytes
         grown = srv.rss_bytes() - before
-    assert grown < 20 * 2**20, f"server memory grew by {grown / 2**20:.1f} MB"
+    print(
+        f"RSS growth: refusing {refused / 2**20:.1f} MB, after accepted upload {grown / 2**20:.1f} MB"
+    )
+    assert refused < 10 * 2**20, f"server memory grew by {refused / 2**20:.1f} MB refusing"
+    assert grown < 15 * 2**20, f"server memory grew by {grown / 2**20:.1f} MB"
 
 
 def test_a_crashing_worker_fails_its_job_not_the_server(tmp_path: Path) -> None:
