@@ -221,7 +221,7 @@ class Estimator:
         progress: bool = True,
         max_frames: int | None = None,
         tiles: bool = True,
-        detect_every: int = 1,
+        detect_every: int = 2,
         min_presence: float = 0.5,
         min_track_frames: int = 5,
         on_frame: Callable[[int, int], None] | None = None,
@@ -459,7 +459,7 @@ def estimate_video(
     progress: bool = True,
     max_frames: int | None = None,
     tiles: bool = True,
-    detect_every: int = 1,
+    detect_every: int = 2,
     min_presence: float = 0.5,
     models_dir: str | os.PathLike[str] | None = None,
     num_threads: int = 2,
@@ -480,7 +480,8 @@ def estimate_video(
     tiles
         Also run the detector on square tiles (finds people who are small in the frame).
     detect_every
-        Run the detector every this many frames; people already found are tracked in between.
+        Run the detector (whole frame + tiles) every this many frames (default 2); people
+        already found are tracked in every frame, a newcomer is picked up a frame later.
     min_presence
         Pose presence probability below which a pose is rejected as a ghost.
     models_dir, num_threads

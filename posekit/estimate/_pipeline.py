@@ -65,6 +65,7 @@ class _Track:
     first_frame: int
     box: np.ndarray = field(default_factory=lambda: np.zeros(4))
     prev: Pose39 | None = None  # the pose one frame before ``pose``, when there was one
+    seen: int = 0  # frames the person was found in
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -78,11 +79,12 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return inter / max(union, 1e-9), inter / max(min(area_a, area_b), 1e-9)
 
 
-def _similarity(new: np.ndarray, old: np.ndarray) -> float:
+def _similarity(new: np.ndarray, old: np.ndarray, slack: float = 1.0) -> float:
     """How likely two boxes frame the same person a few frames apart: their IoU, or closeness
-    of centres relative to the old box's size (a person turning a flip changes box shape)."""
+    of centres relative to the old box's size (a person turning a flip changes box shape);
+    ``slack`` > 1 allows more travel (more frames have passed)."""
     iou = _overlap(new, old)[0]
-    scale = max(np.sqrt((old[2] - old[0]) * (old[3] - old[1])), 1.0)
+    scale = slack * max(np.sqrt((old[2] - old[0]) * (old[3] - old[1])), 1.0)
     dist = np.hypot(
         (new[0] + new[2] - old[0] - old[2]) / 2, (new[1] + new[3] - old[1] - old[3]) / 2
     )
@@ -211,7 +213,17 @@ class PosePipeline:
             pose = self._confirmed(image, Roi.from_points(det.keypoints[0], det.keypoints[1]))
             if pose is not None and self._plausible(pose, track):
                 return pose
-        if not self.search:
+        # Search only for someone established (not a passing ghost) who vanished inside the
+        # picture; a person whose box touched the border has simply left the view.
+        margin = 0.02 * max(image.size)
+        x0b, y0b, x1b, y1b = track.box
+        at_edge = (
+            x0b < margin
+            or y0b < margin
+            or x1b > image.width - margin
+            or y1b > image.height - margin
+        )
+        if not self.search or track.seen < 10 or at_edge:
             return None
         for size in (roi.size, roi.size * 1.25):
             for k in (1, -1, 2, -2, 3, -3, 4):
@@ -220,6 +232,16 @@ class PosePipeline:
                 if pose is not None and self._plausible(pose, track):
                     return pose
         return None
+
+    def _reid(self, box: np.ndarray, track: _Track) -> float:
+        """Similarity of a fresh pose's box to a lost track: more travel is allowed the longer
+        the track has been lost, relative to the body's size (its crop, which a crumpled
+        pose in the last frames - mid-flip, say - does not shrink)."""
+        side = np.sqrt(max((track.box[2] - track.box[0]) * (track.box[3] - track.box[1]), 1.0))
+        slack = max(track.pose.roi.size / 2 / side, 1.0) * (
+            1 + (self._frame - track.last_frame) / 10
+        )
+        return _similarity(box, track.box, slack)
 
     @staticmethod
     def _plausible(pose: Pose39, track: _Track) -> bool:
@@ -307,17 +329,21 @@ class PosePipeline:
 
         # 4. identities for fresh poses: recently lost tracks first, then new ids
         used = {oid for _, oid in kept if oid is not None}
+        # only established tracks are picked up again: a ghost seen for a frame or two must
+        # not lend its id to the next person who appears
         lost = [
             t
             for t in self._tracks.values()
-            if t.object_id not in used and self._frame - t.last_frame <= self.max_lost_frames
+            if t.object_id not in used
+            and self._frame - t.last_frame <= self.max_lost_frames
+            and t.seen >= 5
         ]
         fresh = [i for i, (_, oid) in enumerate(kept) if oid is None]
         assigned: dict[int, int] = {}
         if fresh and lost:
             from scipy.optimize import linear_sum_assignment
 
-            sim = np.array([[_similarity(boxes[i], t.box) for t in lost] for i in fresh])
+            sim = np.array([[self._reid(boxes[i], t) for t in lost] for i in fresh])
             rows, cols = linear_sum_assignment(-sim)
             for r, c in zip(rows, cols, strict=True):
                 if sim[r, c] > 0.2:
@@ -334,6 +360,7 @@ class PosePipeline:
             track = self._tracks[oid]
             track.prev = track.pose if track.last_frame == self._frame - 1 else None
             track.pose, track.last_frame, track.box = pose, self._frame, boxes[i]
+            track.seen += 1
             out.append(FramePose(oid, pose, tracked))
         # forget tracks lost for too long
         for oid in [
