@@ -108,21 +108,27 @@ def main() -> int:
             row(f"{tag}: median dist / torso", f"{100 * q.median_rel:.2f}%", "< 5%", "-")
             row(f"{tag}: PCK@0.2 torso (OpenPose >0.5)", f"{100 * q.pck:.1f}%", "> 90%", "-")
 
-    sp = {k: float(np.median([s[k] for s in speeds])) for k in speeds[0]}
-    model = sp["det_ms"] + sp["lm_ms"]
-    overhead = sp["total_ms"] - model
-    row(
-        "Sports2D 1768x994 with tiles: ms/frame",
-        f"{sp['total_ms']:.1f}",
-        "<= 80",
-        "70 Tasks, 71-74 own",
-    )
-    row("  models' inference, ms/frame", f"{model:.1f}", "-", "-")
-    row(f"    detector ({sp['det_calls']:.2f} runs/frame)", f"{sp['det_ms']:.1f}", "-", "-")
-    row(f"    landmarks ({sp['lm_calls']:.2f} runs/frame)", f"{sp['lm_ms']:.1f}", "-", "-")
-    row("  pipeline overhead, ms/frame", f"{overhead:.1f}", f"<= {0.15 * model:.1f}", "-")
-    row("  overhead / model time", f"{100 * overhead / model:.0f}%", "<= 15%", "-")
-    row("  decoding alone (VP9 -> RGB), ms/frame", f"{decode_ms(sports):.1f}", "-", "-")
+    configs = [
+        ("default: detector every 2nd frame, 2 threads", {}, None),
+        ("detector every frame, 2 threads", {"detect_every": 1}, est),
+        ("detector every 2nd frame, 1 thread", {}, Estimator(num_threads=1)),
+    ]
+    for label, kw, e in configs:
+        if e is None:
+            runs = speeds
+        else:
+            runs = [run(e, sports, smoothing=False, **kw)[1] for _ in range(max(args.runs, 1))]
+        sp = {k: float(np.median([s[k] for s in runs])) for k in runs[0]}
+        model = sp["det_ms"] + sp["lm_ms"]
+        overhead = sp["total_ms"] - model
+        print(f"-- Sports2D 1768x994 with tiles, {label}")
+        row("  ms/frame", f"{sp['total_ms']:.1f}", "<= 80", "70 Tasks, 71-74 own")
+        row("  models' inference, ms/frame", f"{model:.1f}", "-", "-")
+        row(f"    detector ({sp['det_calls']:.2f} runs/frame)", f"{sp['det_ms']:.1f}", "-", "-")
+        row(f"    landmarks ({sp['lm_calls']:.2f} runs/frame)", f"{sp['lm_ms']:.1f}", "-", "-")
+        row("  pipeline overhead, ms/frame", f"{overhead:.1f}", f"<= {0.15 * model:.1f}", "-")
+        row("  overhead / model time", f"{100 * overhead / model:.0f}%", "<= 15%", "-")
+    row("decoding alone (VP9 -> RGB), ms/frame", f"{decode_ms(sports):.1f}", "-", "-")
     print()
     print(
         "Overhead = wall time - time inside the two models (decode runs in a thread beside "
