@@ -217,7 +217,7 @@ class VideoReader:
         """Like iteration, but yield ``(frame_index, PIL.Image.Image)`` RGB images (one
         conversion less when the consumer works with Pillow)."""
         for index, frame in self._all_frames():
-            yield index, frame.to_image().copy()
+            yield index, frame.to_image()
 
     def _all_frames(self) -> Iterator[tuple[int, Any]]:
         self._decoder = None
