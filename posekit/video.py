@@ -134,14 +134,15 @@ class VideoReader:
             self._frames_known = self.n_frames > 0
             if not self._frames_known:
                 duration = (
-                    float(stream.duration * stream.time_base)
-                    if stream.duration
+                    float(stream.duration * Fraction(stream.time_base or 0))
+                    if stream.duration and stream.time_base
                     else (self._container.duration or 0) / 1e6
                 )
                 self.n_frames = round(duration * self.fps)
             stream.thread_type = "AUTO" if threads else "SLICE"
             self._stream = stream
-            self._start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+            self._time_base = Fraction(stream.time_base or Fraction(1, 90000))
+            self._start = float(stream.start_time * self._time_base) if stream.start_time else 0.0
         except BaseException:
             self._container.close()
             raise
@@ -269,7 +270,7 @@ class VideoReader:
         stream = self._stream
         target = self._start + index / self.fps
         # seek a little earlier than the frame's time so rounding never lands after it
-        pts = int((target - 0.5 / self.fps) / stream.time_base)
+        pts = int((target - 0.5 / self.fps) / self._time_base)
         self._container.seek(max(pts, 0), stream=stream, backward=True, any_frame=False)
         self._decoder = self._frames()
         self._pos = -1

@@ -54,12 +54,12 @@ def _run(args: argparse.Namespace) -> int:
             tiles=not args.no_tiles,
         )
     except VideoTruncatedError as exc:
-        res = getattr(exc, "result", None)
-        if res is not None:
+        got = getattr(exc, "result", None)
+        if got is not None:
             part = _partial_path(out)
-            res.save(part, indent=args.indent)
+            got.save(part, indent=args.indent)
             print(
-                f"posekit estimate: partial result ({len(res)} frames) -> {part}", file=sys.stderr
+                f"posekit estimate: partial result ({len(got)} frames) -> {part}", file=sys.stderr
             )
         raise
     if res.partial:

@@ -51,6 +51,11 @@ KAKAO_MIN_SHORT_SIDE = 320
 KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 
 
+#: One person in one frame while estimating: object_id, COCO xy (17, 2), joint scores (17,),
+#: person score, facing-away cue (see ``Pose39.facing_away``).
+_Found = tuple[int, np.ndarray, np.ndarray, float, float]
+
+
 class KakaoLimitWarning(UserWarning):
     """The input is processed, but Kakao's API would have refused it."""
 
@@ -244,7 +249,7 @@ class Estimator:
             )
         pipe = self._pipeline(tiles=tiles, min_presence=min_presence, detect_every=detect_every)
         total = reader.n_frames if max_frames is None else min(max_frames, reader.n_frames)
-        frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]] = []
+        frames: list[tuple[int, list[_Found]]] = []
         stop_reason: str | None = None
         truncated: VideoTruncatedError | None = None
         t0, m0 = time.perf_counter(), self.model_seconds
@@ -293,7 +298,7 @@ def _progress(total: int, progress: bool, name: str) -> Any:
 
 
 def _video_result(
-    frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]],
+    frames: list[tuple[int, list[_Found]]],
     reader: VideoReader,
     path: Path,
     *,
@@ -362,11 +367,11 @@ def _renumber(frames: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]
 
 
 def _per_track(
-    frames: list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]],
+    frames: list[tuple[int, list[_Found]]],
     fps: float,
     *,
     smoothing: bool,
-) -> list[tuple[int, list[tuple[int, np.ndarray, np.ndarray, float]]]]:
+) -> list[tuple[int, list[_Found]]]:
     """Along each track: undo left/right mirroring (always), then the One Euro filter (if
     ``smoothing``); see :mod:`posekit.estimate._leftright` and :mod:`posekit.estimate._smooth`."""
     where: dict[int, list[tuple[int, int]]] = {}

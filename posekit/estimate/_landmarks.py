@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -120,6 +121,7 @@ def crop(image: Image.Image, roi: Roi, size: int = INPUT) -> np.ndarray:
     return np.asarray(out)
 
 
+_cv2: Any
 try:  # optional speed-up (opencv-python-headless); Pillow does the same otherwise
     import cv2 as _cv2
 except ImportError:  # pragma: no cover - depends on the environment
