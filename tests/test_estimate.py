@@ -449,3 +449,24 @@ def test_left_right_fix_uses_the_facing_cue_for_long_runs() -> None:
     assert np.array_equal(fix_left_right(seen, t, facing_away=away), truth)
     # without the cue, continuity keeps the longer run: the wrong answer for the rest
     assert np.array_equal(fix_left_right(seen, t), ~truth)
+
+
+def _peak_rss_mb(frames: int) -> float:
+    code = (
+        "import resource\n"
+        "from posekit.estimate import Estimator\n"
+        "from posekit.media import fetch_demo_video\n"
+        "Estimator().video(fetch_demo_video('pose2sim_s01_cam01'), progress=False, "
+        f"max_frames={frames})\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1024  # kB on Linux
+
+
+@pytest.mark.slow
+def test_video_frames_stream_through(estimator: Estimator) -> None:
+    """Peak memory for 100 frames of 1080x1920 is that of 10 frames: frames are not kept
+    (keeping 90 more RGB frames would take 560 MB)."""
+    few, many = _peak_rss_mb(10), _peak_rss_mb(100)
+    assert many - few < 60, (few, many)
