@@ -279,8 +279,66 @@ ax.invert_yaxis();
 """),
 ]
 
+LOCAL_SERVER = [
+    md("""
+# Kakao's Pose API, served locally
+
+`posekit serve` (or `posekit.server.BackgroundServer` in a notebook) answers the three endpoints of
+Kakao Brain's Pose API with posekit's offline estimator behind it. Code written for
+`https://cv-api.kakaobrain.com` works unchanged once the host is changed: below, first plain
+`requests` as in Kakao's own sample code, then `posekit.Client`. Needs the `[server,local]`
+extras and the model weights (`posekit models install`); the video is the Pose2Sim demo clip,
+fetched once from its PyPI wheel.
+"""),
+    code("""
+import tempfile
+import time
+
+import requests
+
+import posekit as pk
+from posekit.media import fetch_demo_video
+from posekit.server import BackgroundServer, ServerConfig
+
+video = fetch_demo_video("pose2sim_s01_cam01")  # 100 frames, 1080x1920, 60 fps
+# jobs and results live in data_dir (SQLite + files); keys are the app keys it accepts
+srv = BackgroundServer(ServerConfig(keys=("demo-key",), data_dir=tempfile.mkdtemp())).start()
+srv.url
+"""),
+    md("## 1. Kakao-style code: only the host changed"),
+    code("""
+headers = {"Authorization": "KakaoAK demo-key"}
+with open(video, "rb") as f:
+    answer = requests.post(f"{srv.url}/pose/job", headers=headers, files={"file": f},
+                           data={"smoothing": "true"})
+job_id = answer.json()["job_id"]
+while True:
+    answer = requests.get(f"{srv.url}/pose/job/{job_id}", headers=headers).json()
+    if answer["status"] not in ("waiting", "processing"):
+        break
+    time.sleep(0.5)
+print(answer["status"], answer["video"], len(answer["annotations"]), "frames")
+"""),
+    code("""
+# a wrong key gets Kakao's error body
+requests.get(f"{srv.url}/pose/job/{job_id}", headers={"Authorization": "KakaoAK nope"}).json()
+"""),
+    md("## 2. `posekit.Client`"),
+    code("""
+client = pk.Client(api_key="demo-key", base_url=srv.url)
+res = client.analyze_video(video, smoothing=False, progress=False)
+kp = res.keypoints()
+print(res)
+pk.angles.joint_angles(kp)[["left_knee", "right_knee"]].describe().round(1)
+"""),
+    code("""
+srv.stop()
+"""),
+]
+
 NOTEBOOKS = {
     "quickstart.ipynb": QUICKSTART,
+    "local_server.ipynb": LOCAL_SERVER,
     "smoothing.ipynb": SMOOTHING,
     "kinematics.ipynb": KINEMATICS,
     "repetitions_gait.ipynb": REPS_GAIT,
@@ -292,6 +350,8 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     for name, cells in NOTEBOOKS.items():
         nb = new_notebook(cells=cells)
+        for i, cell in enumerate(nb.cells):  # stable ids: regenerating gives the same files
+            cell.id = f"{Path(name).stem}-{i:02d}"
         nb.metadata["kernelspec"] = {
             "name": "python3",
             "display_name": "Python 3",
