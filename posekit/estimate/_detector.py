@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -200,7 +201,7 @@ class Detector:
         return out
 
     def __call__(
-        self, image: Image.Image, regions: list[tuple[int, int, int, int]], *, iou: float = 0.3
+        self, image: Any, regions: list[tuple[int, int, int, int]], *, iou: float = 0.3
     ) -> list[Detection]:
         """Detections over several regions (whole frame, tiles).
 
@@ -208,6 +209,8 @@ class Detector:
         across regions the best detection of a person wins outright, because averaging a
         whole-frame detection with a sharper tile detection only blurs the keypoints.
         """
+        if not isinstance(image, Image.Image):  # a posekit.estimate._landmarks.Frame
+            image = image.image
         found: list[Detection] = []
         for small, origin, scale in self._inputs(image, regions):
             boxes, kps, scores = self.raw(small, origin, scale)

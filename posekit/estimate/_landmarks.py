@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-__all__ = ["Landmarker", "Pose39", "Roi"]
+__all__ = ["Frame", "Landmarker", "Pose39", "Roi"]
 
 INPUT = 256
 ROI_SCALE = 1.25
@@ -54,6 +54,45 @@ class Roi:
         return np.stack([x, y], axis=-1)
 
 
+class Frame:
+    """One picture as an RGB uint8 array and/or a PIL image, each made on first use (the
+    landmark crops read the array, the detector the PIL image)."""
+
+    def __init__(self, array: np.ndarray | None = None, image: Image.Image | None = None) -> None:
+        if array is None and image is None:
+            raise ValueError("Frame needs an array or an image")
+        self._array = array
+        self._image = image
+        h, w = array.shape[:2] if array is not None else (image.height, image.width)  # type: ignore[union-attr]
+        self.width, self.height = int(w), int(h)
+
+    @classmethod
+    def of(cls, picture: Frame | np.ndarray | Image.Image) -> Frame:
+        if isinstance(picture, Frame):
+            return picture
+        if isinstance(picture, Image.Image):
+            return cls(image=picture)
+        return cls(array=np.ascontiguousarray(picture))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+    @property
+    def array(self) -> np.ndarray:
+        if self._array is None:
+            assert self._image is not None
+            self._array = np.asarray(self._image.convert("RGB"))
+        return self._array
+
+    @property
+    def image(self) -> Image.Image:
+        if self._image is None:
+            assert self._array is not None
+            self._image = Image.fromarray(self._array)
+        return self._image
+
+
 @dataclass
 class Pose39:
     """The landmark model's answer for one ROI, in frame pixels."""
@@ -83,14 +122,26 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
 
 
-def crop(image: Image.Image, roi: Roi, size: int = INPUT) -> np.ndarray:
+def crop(picture: Frame | Image.Image | np.ndarray, roi: Roi, size: int = INPUT) -> np.ndarray:
     """The ROI resampled to ``size × size`` RGB (uint8); outside the frame is black.
 
-    The warp reads only the ROI's bounding box (PIL's affine warp is several times slower on a
-    whole frame); a large person is first shrunk by an integer factor with a box filter so that
-    the warp does not alias.
+    With OpenCV: one bilinear affine warp straight from the frame, as mediapipe's own
+    ``ImageToTensorCalculator`` does (the model was trained on such crops). Without: Pillow's
+    warp on the ROI's bounding box, a large person first shrunk by an integer box filter.
     """
+    frame = Frame.of(picture)
     k = roi.size / size  # frame pixels per crop pixel
+    c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+    if _cv2 is not None:
+        half = roi.size / 2
+        # output pixel (u, v) -> frame position: centre + R((u + 0.5) k - half, ...) - 0.5
+        a, b, d, e = k * c, -k * s, k * s, k * c
+        tx = roi.cx - c * half + s * half + 0.5 * (a + b) - 0.5
+        ty = roi.cy - s * half - c * half + 0.5 * (d + e) - 0.5
+        m = np.array([[a, b, tx], [d, e, ty]], dtype=np.float64)
+        flags = _cv2.INTER_LINEAR | _cv2.WARP_INVERSE_MAP
+        return _cv2.warpAffine(frame.array, m, (size, size), flags=flags)
+    image = frame.image
     f = int(k) if k > 1.6 else 1
     x0, y0, x1, y1 = roi.box()
     x0, y0 = max(int(x0) - 2 * f, 0), max(int(y0) - 2 * f, 0)
@@ -100,7 +151,6 @@ def crop(image: Image.Image, roi: Roi, size: int = INPUT) -> np.ndarray:
     x1, y1 = x0 + (x1 - x0) // f * f, y0 + (y1 - y0) // f * f
     box = (x0, y0, x1, y1)
     src = image.reduce(f, box=box) if f > 1 else image.crop(box)
-    c, s = math.cos(roi.rotation), math.sin(roi.rotation)
     cx, cy = (roi.cx - x0) / f, (roi.cy - y0) / f
     half = roi.size / f / 2
     kk = k / f
@@ -108,15 +158,6 @@ def crop(image: Image.Image, roi: Roi, size: int = INPUT) -> np.ndarray:
         kk * c, -kk * s, cx - c * half + s * half,
         kk * s, kk * c, cy - s * half - c * half,
     )  # fmt: skip
-    if _cv2 is not None:  # OpenCV's warp is ~5x faster than Pillow's; same bilinear sampling
-        # Pillow's coefficients map output pixel centres (+0.5) to input positions; OpenCV maps
-        # output pixel indices to input pixel indices: shift both by half a pixel.
-        a, b, c0, d, e, c1 = coeffs
-        m = np.array(
-            [[a, b, c0 + 0.5 * (a + b) - 0.5], [d, e, c1 + 0.5 * (d + e) - 0.5]], dtype=np.float64
-        )
-        flags = _cv2.INTER_LINEAR | _cv2.WARP_INVERSE_MAP
-        return _cv2.warpAffine(np.asarray(src), m, (size, size), flags=flags)
     out = src.transform((size, size), Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
     return np.asarray(out)
 
@@ -198,7 +239,7 @@ class Landmarker:
             raw[:, :2] = refine_from_heatmap(raw[:, :2], heat)
         return raw, flag
 
-    def __call__(self, image: Image.Image, roi: Roi) -> Pose39:
+    def __call__(self, image: Frame | Image.Image, roi: Roi) -> Pose39:
         pixels = crop(image, roi).astype(np.float32)[None] * np.float32(1 / 255)
         raw, flag = self._run(pixels)
         if self.mirror:

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from posekit.estimate._detector import Detector, _iou
-from posekit.estimate._landmarks import Landmarker, Pose39, Roi
+from posekit.estimate._landmarks import Frame, Landmarker, Pose39, Roi
 
 __all__ = ["BLAZE_TO_COCO", "FramePose", "PosePipeline", "tile_regions"]
 
@@ -174,13 +174,13 @@ class PosePipeline:
         self._next_id = 0
         self._frame = -1
 
-    def _landmarks(self, image: Image.Image, roi: Roi) -> Pose39 | None:
+    def _landmarks(self, image: Frame, roi: Roi) -> Pose39 | None:
         if roi.size < self.min_roi_px:
             return None
         pose = self.landmarker(image, roi)
         return pose if pose.flag >= self.min_presence else None
 
-    def _follow(self, image: Image.Image, track: _Track) -> Pose39 | None:
+    def _follow(self, image: Frame, track: _Track) -> Pose39 | None:
         """The tracked person in this frame.
 
         Tried in turn: the crop from last frame's points 33/34 (mediapipe's way); the same crop
@@ -255,9 +255,7 @@ class PosePipeline:
         ratio = pose.roi.size / max(track.pose.roi.size, 1.0)
         return 0.5 < diag / max(last, 1.0) < 2.0 and 0.6 < ratio < 1.6
 
-    def _confirmed(
-        self, image: Image.Image, roi: Roi, *, first: float | None = None
-    ) -> Pose39 | None:
+    def _confirmed(self, image: Frame, roi: Roi, *, first: float | None = None) -> Pose39 | None:
         """Landmarks on ``roi``, then again on the crop placed from those landmarks; the second
         answer when it holds, else the first (None if the first does not reach ``first``)."""
         if roi.size < self.min_roi_px:
@@ -270,12 +268,14 @@ class PosePipeline:
             return again
         return again or pose
 
-    def __call__(self, frame: np.ndarray | Image.Image, *, video: bool = True) -> list[FramePose]:
+    def __call__(
+        self, frame: Frame | np.ndarray | Image.Image, *, video: bool = True
+    ) -> list[FramePose]:
         """The people in ``frame`` (RGB). ``video=False`` forgets earlier frames (an image)."""
         if not video:
             self.reset()
         self._frame += 1
-        image = frame if isinstance(frame, Image.Image) else Image.fromarray(frame)
+        image = Frame.of(frame)
         width, height = image.size
         candidates: list[tuple[Pose39, int | None]] = []
 

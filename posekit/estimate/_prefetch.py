@@ -11,8 +11,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from PIL import Image
-
+from posekit.estimate import _landmarks
+from posekit.estimate._landmarks import Frame
 from posekit.video import VideoReader
 
 __all__ = ["prefetch_images"]
@@ -22,8 +22,8 @@ _DONE = object()
 
 def prefetch_images(
     reader: VideoReader, *, depth: int = 2, max_frames: int | None = None
-) -> Iterator[tuple[int, Image.Image]]:
-    """Yield ``(index, PIL RGB image)`` from ``reader``, decoded ``depth`` frames ahead.
+) -> Iterator[tuple[int, Frame]]:
+    """Yield ``(index, Frame)`` from ``reader``, decoded ``depth`` frames ahead.
 
     Errors of the decoder (e.g. :class:`posekit.video.VideoTruncatedError`) are raised here,
     after the frames decoded before them. Closing the generator (break, Ctrl-C) stops the
@@ -44,10 +44,15 @@ def prefetch_images(
     def work() -> None:
         try:
             count = 0
-            for index, image in reader.images():
+            frames = (
+                ((i, Frame(array=a)) for i, a in reader)
+                if _landmarks._cv2 is not None  # crops read arrays; PIL made only for detection
+                else ((i, Frame(image=im)) for i, im in reader.images())
+            )
+            for index, frame in frames:
                 if max_frames is not None and count >= max_frames:
                     break
-                if not put((index, image)):
+                if not put((index, frame)):
                     return
                 count += 1
         except BaseException as exc:  # handed to the consumer, raised there
