@@ -470,3 +470,27 @@ def test_video_frames_stream_through(estimator: Estimator) -> None:
     (keeping 90 more RGB frames would take 560 MB)."""
     few, many = _peak_rss_mb(10), _peak_rss_mb(100)
     assert many - few < 60, (few, many)
+
+
+def test_crop_geometry_with_and_without_opencv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blob at a known place lands where Roi.to_frame says, through either warp (OpenCV or
+    the Pillow fallback), and both warps give nearly the same crop."""
+    from posekit.estimate import _landmarks
+
+    yy, xx = np.mgrid[0:1200, 0:900] + 0.5  # pixel centres
+    blob = np.exp(-((xx - 433.3) ** 2 + (yy - 701.7) ** 2) / (2 * 25**2))
+    img = (np.stack([blob] * 3, -1) * 255).astype(np.uint8)
+    crops = {}
+    for backend in ("cv2", "pil"):
+        if backend == "pil":
+            monkeypatch.setattr(_landmarks, "_cv2", None)
+        for size, rot in [(500, 0.0), (700, 0.6), (1000, -2.0)]:
+            roi = Roi(400.0, 650.0, size, rot)
+            c = _landmarks.crop(img, roi).astype(float)[..., 0]
+            ys, xs = np.mgrid[0:256, 0:256] + 0.5
+            w = c / c.sum()
+            back = roi.to_frame(np.array([(xs * w).sum(), (ys * w).sum()]))
+            assert back == pytest.approx([433.3, 701.7], abs=0.6), (backend, size, rot)
+            crops[backend, size] = c
+    for size in (500, 700, 1000):
+        assert np.abs(crops["cv2", size] - crops["pil", size]).mean() < 1.0
