@@ -345,22 +345,46 @@ def test_cli_image_and_video(tmp_path: Path, frame100: np.ndarray, estimator: Es
     assert out.returncode == 1 and "no such file" in out.stderr
 
 
+def _looped(src: Path, out: Path, times: int) -> Path:
+    """``src`` played ``times`` times in a row (packets re-muxed, no re-encoding)."""
+    import av
+
+    with av.open(str(out), "w") as dst:
+        stream = None
+        offset = 0
+        for _ in range(times):
+            with av.open(str(src)) as inp:
+                vs = inp.streams.video[0]
+                if stream is None:
+                    stream = dst.add_stream_from_template(vs)
+                end = 0
+                for packet in inp.demux(vs):
+                    if packet.dts is None:
+                        continue
+                    packet.pts += offset
+                    packet.dts += offset
+                    packet.stream = stream
+                    end = max(end, packet.pts + (packet.duration or 0))
+                    dst.mux(packet)
+                offset = end
+    return out
+
+
 @pytest.mark.slow
 def test_cli_ctrl_c_writes_partial_file_only(
     tmp_path: Path, sports2d_video: Path, estimator: Estimator
 ) -> None:
+    long = _looped(sports2d_video, tmp_path / "long.mp4", 3)  # 690 frames: far more than 3 s
     target = tmp_path / "r.json"
-    proc = subprocess.Popen(
-        _cli(str(sports2d_video), "-o", str(target)), stderr=subprocess.PIPE, text=True
-    )
-    time.sleep(2.5)  # models loaded, some frames done; the whole clip takes several seconds
+    proc = subprocess.Popen(_cli(str(long), "-o", str(target)), stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)  # models loaded, some frames done
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert not target.exists()
     partial = pk.load(tmp_path / "r.partial.json")
     assert partial.job.info.description.startswith("PARTIAL")
-    assert 0 < len(partial) < 230
+    assert 0 < len(partial) < 690 and partial.job.video.frames == 690
 
 
 # -- building blocks ------------------------------------------------------------------------------
