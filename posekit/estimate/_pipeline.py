@@ -99,12 +99,13 @@ def _shared(a: Pose39, b: Pose39) -> float:
     return float(close.mean())
 
 
-def _face_on_torso(a: Pose39, b: Pose39) -> bool:
-    """True when most of ``a``'s face lies on ``b``'s torso (shoulders-hips quadrilateral):
-    a head cannot be seen there, so ``a`` is a body hallucinated out of ``b``."""
+def _face_on_torso(a: Pose39 | np.ndarray, b: Pose39) -> bool:
+    """True when most of ``a``'s face (its landmarks 0-10, or given points) lies on ``b``'s
+    torso (shoulders-hips quadrilateral): a head cannot be seen there, so ``a`` is a body
+    hallucinated out of ``b``."""
     quad = b.xy[[11, 12, 24, 23]]
     quad = quad.mean(0) + 1.3 * (quad - quad.mean(0))  # a little wider: arms, clothes
-    face = a.xy[:11]
+    face = a.xy[:11] if isinstance(a, Pose39) else np.atleast_2d(a)
     edges = np.roll(quad, -1, axis=0) - quad  # (4, 2)
     rel = face[:, None, :] - quad[None, :, :]  # (11, 4, 2)
     cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]
@@ -294,6 +295,10 @@ class PosePipeline:
                 roi = Roi.from_points(det.keypoints[0], det.keypoints[1])
                 known = [p.roi.box() for p, _ in candidates]
                 if known and _iou(roi.box(), np.array(known)).max() > 0.3:
+                    continue
+                # a detected face on a tracked person's torso would only give a ghost
+                face = (det.box[:2] + det.box[2:]) / 2
+                if any(_face_on_torso(face, p) for p, oid in candidates if oid is not None):
                     continue
                 # refine: place the crop again from the landmarks themselves
                 pose = self._confirmed(image, roi)
