@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 OUT    ?= out
 
-.PHONY: demo test venv dev-deps models browser-deps lint bench clean
+.PHONY: demo test venv dev-deps models media browser-deps lint bench clean
 
 $(VENV)/.core-installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "posekit needs Python >= 3.10"'
@@ -29,6 +29,10 @@ dev-deps: $(VENV)/.dev-installed
 models: $(VENV)/.core-installed
 	$(VENV)/bin/posekit models install
 
+# demo videos used by tests and notebooks, from the sports2d and pose2sim wheels on PyPI (sha256-checked)
+media: $(VENV)/.core-installed
+	$(VENV)/bin/posekit media fetch
+
 # Debian's chromium for the browser test of the Player (root on CI; skipped if already there)
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -38,14 +42,14 @@ browser-deps:
 demo: $(VENV)/.core-installed
 	$(VENV)/bin/posekit demo -o $(OUT)
 
-test: $(VENV)/.dev-installed models browser-deps
+test: $(VENV)/.dev-installed models media browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check posekit tests bench
 	$(VENV)/bin/mypy posekit
 
-bench: $(VENV)/.dev-installed models
+bench: $(VENV)/.dev-installed models media
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
