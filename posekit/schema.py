@@ -1,5 +1,9 @@
 """Joint names, skeletons and typed message structs for every Kakao Pose API payload.
 
+``Person`` and ``Annotation`` are ``gc=False`` structs: a long video has tens of thousands of them,
+they never form reference cycles, and keeping them out of the garbage collector's sight makes
+decoding about twice as fast.
+
 The structs mirror the JSON of the API field for field (see ``DESIGN.md``), so that
 ``msgspec.json.decode(data, type=JobResult)`` validates and ``msgspec.json.encode`` writes back
 the same document. Optional fields use ``msgspec.UNSET`` so that a field absent in the source is
@@ -71,7 +75,7 @@ Status = Literal["waiting", "processing", "success", "failed", "not found"]
 STATUSES: tuple[str, ...] = ("waiting", "processing", "success", "failed", "not found")
 
 
-class Person(msgspec.Struct):
+class Person(msgspec.Struct, gc=False):
     """One detected person: the API's ``Person`` (plus ``object_id`` in video results)."""
 
     area: float
@@ -82,7 +86,7 @@ class Person(msgspec.Struct):
     object_id: int | UnsetType = UNSET
 
 
-class Annotation(msgspec.Struct):
+class Annotation(msgspec.Struct, gc=False):
     """The people found in one video frame."""
 
     frame_num: int

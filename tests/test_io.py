@@ -129,6 +129,14 @@ def test_wrong_keypoint_count_names_the_path():
         assert msg.startswith("$.annotations[12].objects[1].keypoints: has 48 values, expected 51")
 
 
+@pytest.mark.parametrize(("frame", "obj", "n"), [(0, 0, 50), (0, 0, 52), (2, 1, 50), (2, 1, 54)])
+def test_wrong_keypoint_count_anywhere_in_the_fast_path(frame, obj, n):
+    d = job()
+    d["annotations"][frame]["objects"][obj]["keypoints"] = [1.5] * n
+    msg = err(json.dumps(d).encode())
+    assert msg.startswith(f"$.annotations[{frame}].objects[{obj}].keypoints: has {n} values")
+
+
 def test_image_wrong_keypoint_count():
     assert err([person(), person(kp=[0.0] * 54)]).startswith("$[1].keypoints: has 54 values")
 
