@@ -76,20 +76,28 @@ def wait(url: str, job_id: str, every_s: float = 0.05) -> dict:
             time.sleep(every_s)
 
 
-def poll_rate(url: str, job_id: str, seconds: float, threads: int = 4) -> tuple[float, int]:
-    """Polls answered per second by ``threads`` clients polling as fast as they can."""
+def poll_rate(
+    url: str, job_id: str, seconds: float, threads: int = 4, *, while_status: str | None = None
+) -> tuple[float, int]:
+    """Polls answered per second by ``threads`` clients polling as fast as they can.
+
+    With ``while_status``, polling stops as soon as an answer shows another status, so that
+    every counted poll was answered while the job was in that state.
+    """
     count = [0] * threads
     errors = [0]
-    stop = time.monotonic() + seconds
+    stop = [time.monotonic() + seconds]
 
     def run(i: int) -> None:
         with requests.Session() as s:
-            while time.monotonic() < stop:
+            while time.monotonic() < stop[0]:
                 r = s.get(f"{url}/pose/job/{job_id}", headers=AUTH, timeout=10)
-                if r.status_code == 200:
-                    count[i] += 1
-                else:
+                if r.status_code != 200:
                     errors[0] += 1
+                elif while_status and r.json()["status"] != while_status:
+                    stop[0] = 0.0
+                else:
+                    count[i] += 1
 
     t0 = time.monotonic()
     ts = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
@@ -135,7 +143,7 @@ def main() -> int:
                 requests.get(f"{url}/pose/job/{job_id}", headers=AUTH).json()["status"] == "waiting"
             ):
                 time.sleep(0.01)
-            busy_rate, errors = poll_rate(url, job_id, 3.0)
+            busy_rate, errors = poll_rate(url, job_id, 3.0, while_status="processing")
             still = requests.get(f"{url}/pose/job/{job_id}", headers=AUTH).json()["status"]
             wait(url, job_id)
 
