@@ -31,6 +31,7 @@ from posekit.schema import (
     VideoInfo,
     default_category,
     default_info,
+    kakao_bbox,
 )
 
 __all__ = ["OPENPOSE_TO_COCO", "load_coco", "load_openpose", "make_person"]
@@ -63,13 +64,9 @@ def make_person(
     """
     kp = np.asarray(kp, dtype=np.float64).reshape(N_JOINTS, 3)
     if bbox is None:
-        sel = kp[:, 2] > 0
-        if not sel.any():
-            sel = np.ones(N_JOINTS, dtype=bool)
-        lo = kp[sel, :2].min(axis=0)
-        hi = kp[sel, :2].max(axis=0)
-        w, h = hi - lo + 1.0
-        bbox = [float(lo[0]), float(lo[1]), float(w), float(h)]
+        box, box_area = kakao_bbox(kp[:, :2], kp[:, 2] > 0)
+        bbox = box.tolist()
+        area = float(box_area) if area is None else area
     if area is None:
         area = float(bbox[2] * bbox[3])
     if score is None:

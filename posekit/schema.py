@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+import numpy as np
 from msgspec import UNSET, UnsetType
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "VideoInfo",
     "default_category",
     "default_info",
+    "kakao_bbox",
 ]
 
 #: The 17 COCO keypoint names, in the API's order.
@@ -168,3 +170,36 @@ def default_info(description: str = "Human pose estimation result from posekit")
         version=__version__,
         year=today.year,
     )
+
+
+def kakao_bbox(xy: np.ndarray, valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Kakao's person box over keypoints, vectorised.
+
+    ``bbox = [min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]`` and ``area = w * h``, as
+    observed in the API's answers.
+
+    Parameters
+    ----------
+    xy
+        ``(..., 17, 2)`` keypoint coordinates in pixels.
+    valid
+        ``(..., 17)`` bool: the keypoints to count (e.g. ``score > 0``). Non-finite points never
+        count. Where no keypoint of a person is valid, all its finite points count; where none is
+        finite, its box and area are 0.
+
+    Returns
+    -------
+    bbox, area
+        ``(..., 4)`` and ``(...)`` float64.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    finite = np.isfinite(xy).all(axis=-1)
+    use = finite if valid is None else (np.asarray(valid, dtype=bool) & finite)
+    use = np.where(use.any(axis=-1, keepdims=True), use, finite)
+    any_point = use.any(axis=-1)
+    lo = np.where(use[..., None], xy, np.inf).min(axis=-2)
+    hi = np.where(use[..., None], xy, -np.inf).max(axis=-2)
+    wh = hi - lo + 1.0
+    bbox = np.where(any_point[..., None], np.concatenate([lo, wh], axis=-1), 0.0)
+    area = np.where(any_point, wh[..., 0] * wh[..., 1], 0.0)
+    return bbox, area

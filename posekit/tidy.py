@@ -366,19 +366,6 @@ def from_wide(wide: pd.DataFrame) -> pd.DataFrame:
 # -- back to the API format --------------------------------------------------------------------
 
 
-def _kakao_bbox(xy: np.ndarray, score: np.ndarray) -> tuple[list[float], float]:
-    ok = np.isfinite(xy).all(axis=1)
-    sel = ok & (score > 0)
-    if not sel.any():
-        sel = ok
-    if not sel.any():
-        return [0.0, 0.0, 0.0, 0.0], 0.0
-    lo = xy[sel].min(axis=0)
-    hi = xy[sel].max(axis=0)
-    w, h = hi - lo + 1.0
-    return [float(lo[0]), float(lo[1]), float(w), float(h)], float(w * h)
-
-
 def to_result(
     kp: pd.DataFrame,
     objects: pd.DataFrame | None = None,
@@ -402,9 +389,14 @@ def to_result(
         VideoInfo,
         default_category,
         default_info,
+        kakao_bbox,
     )
 
     dense = to_dense(kp, ("x", "y", "score"))
+    xy_all = dense.values[..., :2]
+    finite = np.isfinite(xy_all).all(axis=-1)
+    score_all = np.where(finite, np.nan_to_num(dense.values[..., 2]), 0.0)
+    bbox_all, area_all = kakao_bbox(xy_all, score_all > 0)
     attrs = kp.attrs
     kind = kind or attrs.get("kind") or ("video" if attrs.get("fps") else "image")
     obj_lookup: dict[tuple[int, int], Any] = {}
@@ -418,15 +410,13 @@ def to_result(
     for fi, frame in enumerate(dense.frames):
         people = []
         for oi in np.flatnonzero(dense.present[fi]):
-            v = dense.values[fi, oi]
-            xy = v[:, :2]
-            sc = np.where(np.isfinite(xy).all(axis=1), np.nan_to_num(v[:, 2]), 0.0)
-            flat = np.column_stack([np.nan_to_num(xy), sc]).ravel().tolist()
+            sc = score_all[fi, oi]
+            flat = np.column_stack([np.nan_to_num(xy_all[fi, oi]), sc]).ravel().tolist()
             ob = obj_lookup.get((int(frame), int(dense.object_ids[oi])))
             if ob is not None:
                 bbox, area, score = ob[:4].tolist(), float(ob[4]), float(ob[5])
             else:
-                bbox, area = _kakao_bbox(xy, sc)
+                bbox, area = bbox_all[fi, oi].tolist(), float(area_all[fi, oi])
                 score = float(np.round(sc.mean(), 4))
             people.append(
                 Person(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posekit.schema import N_JOINTS, Annotation, Person
+from posekit.schema import N_JOINTS, Annotation, Person, kakao_bbox
 
-__all__ = ["Observed", "build_annotations", "kakao_bbox", "observe"]
+__all__ = ["Observed", "build_annotations", "observe"]
 
 # Typical detection confidence per joint (face and trunk sure, extremities less so).
 _BASE_SCORE = np.array(
@@ -148,17 +148,6 @@ def observe(
     person = 0.15 + 0.8 * score.mean(axis=2) + 0.02 * g_score.standard_normal((n_f, n_p))
     person_score = np.round(np.clip(person, 0.01, 1.0), 4)
     return Observed(xy=xy, score=score, person_score=person_score, present=present, dropped=dropped)
-
-
-def kakao_bbox(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kakao's box over all keypoints: ``[min_x, min_y, max_x-min_x+1, max_y-min_y+1]``, w*h.
-
-    ``xy`` is (..., 17, 2); returns bbox (..., 4) and area (...).
-    """
-    lo = xy.min(axis=-2)
-    hi = xy.max(axis=-2)
-    wh = hi - lo + 1.0
-    return np.concatenate([lo, wh], axis=-1), wh[..., 0] * wh[..., 1]
 
 
 def build_annotations(obs: Observed, object_ids: np.ndarray) -> list[Annotation]:
