@@ -518,3 +518,46 @@ def test_crop_geometry_with_and_without_opencv(monkeypatch: pytest.MonkeyPatch) 
             crops[backend, size] = c
     for size in (500, 700, 1000):
         assert np.abs(crops["cv2", size] - crops["pil", size]).mean() < 1.0
+
+
+def test_detector_inputs_made_ahead_are_the_same(
+    estimator: Estimator, frame100: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decoding thread prepares the detector's inputs (PosePipeline.prepare); detections
+    from them equal those from the picture itself, OpenCV's 2× area shrink equals Pillow's
+    reduce(2) pixel for pixel, and the prefetcher calls prepare on frames 0, 1, 2... in order."""
+    from posekit.estimate import _landmarks
+    from posekit.estimate._detector import _reduce
+    from posekit.estimate._landmarks import Frame
+    from posekit.estimate._prefetch import prefetch_images
+
+    expected = np.asarray(Image.fromarray(frame100).reduce(2))
+    assert np.array_equal(np.asarray(_reduce(Frame(array=frame100), 2)), expected)
+
+    regions = tile_regions(1768, 994)
+    plain = estimator.detector(Image.fromarray(frame100), regions)
+    pipe = estimator._pipeline(detect_every=2)
+    ahead = Frame(array=frame100)
+    pipe.prepare(0, ahead)
+    assert tuple(regions) in ahead.prepared and ahead.array_if_decoded() is not None
+    made = estimator.detector(ahead, regions)
+    assert not ahead.prepared  # used up, not kept
+    assert len(plain) == len(made) == 2
+    for a, b in zip(plain, made, strict=True):
+        assert np.array_equal(a.box, b.box) and np.array_equal(a.keypoints, b.keypoints)
+    # the Pillow path (no OpenCV) gives the same detections too
+    monkeypatch.setattr(_landmarks, "_cv2", None)
+    slow = Frame(array=frame100)
+    pipe.prepare(0, slow)
+    for a, b in zip(plain, estimator.detector(slow, regions), strict=True):
+        assert np.array_equal(a.box, b.box)
+    other = Frame(array=frame100)
+    pipe.prepare(1, other)  # the detector is not due on odd frames
+    assert not other.prepared
+
+    seen: list[int] = []
+    with VideoReader(fetch_demo_video("sports2d_demo")) as video:
+        got = [
+            i for i, _ in prefetch_images(video, max_frames=5, prepare=lambda c, f: seen.append(c))
+        ]
+    assert seen == [0, 1, 2, 3, 4] and got == [0, 1, 2, 3, 4]

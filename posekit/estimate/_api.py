@@ -256,7 +256,9 @@ class Estimator:
         bar = _progress(total, progress, path.name)
         try:
             with reader:
-                for index, image in prefetch_images(reader, max_frames=max_frames):
+                for index, image in prefetch_images(
+                    reader, max_frames=max_frames, prepare=pipe.prepare
+                ):
                     people = [(fp.object_id, *_coco(fp)) for fp in pipe(image)]
                     frames.append((index, people))
                     bar.update(1)

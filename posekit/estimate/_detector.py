@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-__all__ = ["Detection", "Detector", "ssd_anchors", "weighted_nms"]
+from posekit.estimate import _landmarks
+from posekit.estimate._landmarks import Frame
+
+__all__ = ["Detection", "Detector", "DetectorInput", "ssd_anchors", "weighted_nms"]
 
 INPUT = 224
 
@@ -73,6 +76,41 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area + areas - inter, 1e-9)
 
 
+#: A prepared detector input: the (1, 224, 224, 3) float32 canvas, the letterbox padding
+#: (x, y) in canvas pixels, and the region's origin and scale (frame = small / scale + origin).
+DetectorInput = tuple[np.ndarray, tuple[int, int], tuple[float, float], tuple[float, float]]
+
+
+def _canvas(
+    small: Image.Image, origin: tuple[float, float], scale: tuple[float, float]
+) -> DetectorInput:
+    """``small`` (at most 224×224) letterboxed onto the model's input, pixels in [-1, 1]."""
+    sw, sh = small.size
+    pad_x, pad_y = (INPUT - sw) // 2, (INPUT - sh) // 2
+    canvas = np.full((1, INPUT, INPUT, 3), -1.0, dtype=np.float32)  # black border = -1
+    pixels = np.asarray(small, dtype=np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
+    canvas[0, pad_y : pad_y + sh, pad_x : pad_x + sw] = pixels
+    return canvas, (pad_x, pad_y), origin, scale
+
+
+def _reduce(picture: Image.Image | Frame, f: int) -> Image.Image:
+    """``picture`` shrunk by the integer factor ``f`` (mean of f×f blocks), as Pillow's
+    ``Image.reduce``. For f = 2 on an RGB array with even sides, OpenCV's area resize gives
+    exactly the same pixels (both round (a + b + c + d + 2) >> 2) about 5× faster, and no
+    full-size PIL image is made; other factors round differently in OpenCV, so Pillow does
+    them."""
+    if isinstance(picture, Frame):
+        arr = picture.array_if_decoded()
+        h, w = (arr.shape[:2]) if arr is not None else (0, 0)
+        if f == 2 and _landmarks._cv2 is not None and arr is not None and h % 2 == w % 2 == 0:
+            small = _landmarks._cv2.resize(
+                arr, (w // 2, h // 2), interpolation=_landmarks._cv2.INTER_AREA
+            )
+            return Image.fromarray(small)
+        picture = picture.image
+    return picture.reduce(f) if f >= 2 else picture
+
+
 def weighted_nms(
     boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, *, iou: float = 0.3
 ) -> list[Detection]:
@@ -126,13 +164,13 @@ class Detector:
         ``small`` is a part of the frame already resized to fit 224×224 (it is letterboxed);
         frame = small pixel / ``scale`` + ``origin``, per axis.
         """
+        return self._run(_canvas(small, origin, scale))
+
+    def _run(self, inp: DetectorInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The model on one prepared input; see :meth:`raw`."""
         import time
 
-        sw, sh = small.size
-        pad_x, pad_y = (INPUT - sw) // 2, (INPUT - sh) // 2
-        canvas = np.full((1, INPUT, INPUT, 3), -1.0, dtype=np.float32)  # black border = -1
-        pixels = np.asarray(small, dtype=np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
-        canvas[0, pad_y : pad_y + sh, pad_x : pad_x + sw] = pixels
+        canvas, (pad_x, pad_y), origin, scale = inp
         t = time.perf_counter()
         self._net.set_tensor(self._input, canvas)
         self._net.invoke()
@@ -156,8 +194,16 @@ class Detector:
         kps = (kps * INPUT - off) / sc + org
         return boxes, kps, scores
 
+    def prepare(
+        self, image: Image.Image | Frame, regions: list[tuple[int, int, int, int]]
+    ) -> list[DetectorInput]:
+        """The model inputs for ``regions`` of ``image`` (resizing, letterbox, scaling to
+        [-1, 1]): all the per-frame work before inference, so that it can be done ahead, in
+        the decoding thread (see :func:`posekit.estimate._prefetch.prefetch_images`)."""
+        return [_canvas(*item) for item in self._inputs(image, regions)]
+
     def _inputs(
-        self, image: Image.Image, regions: list[tuple[int, int, int, int]]
+        self, image: Image.Image | Frame, regions: list[tuple[int, int, int, int]]
     ) -> list[tuple[Image.Image, tuple[float, float], tuple[float, float]]]:
         """Each region resized to fit 224, with its mapping back to the frame.
 
@@ -169,7 +215,7 @@ class Detector:
         width, height = image.size
         short = min(width, height)
         f = int(min(min(r[2], r[3]) for r in regions) / INPUT / 1.5)
-        reduced, f = (image.reduce(f), f) if f >= 2 else (image, 1)
+        reduced, f = _reduce(image, f), max(f, 1)
         tile_scale = INPUT / short
         base: Image.Image | None = None
         out = []
@@ -209,11 +255,15 @@ class Detector:
         across regions the best detection of a person wins outright, because averaging a
         whole-frame detection with a sharper tile detection only blurs the keypoints.
         """
-        if not isinstance(image, Image.Image):  # a posekit.estimate._landmarks.Frame
-            image = image.image
+        inputs = None
+        if isinstance(image, Frame):
+            # inputs prepared ahead by the decoding thread, when this detector run was planned
+            inputs = image.prepared.pop(tuple(regions), None)
+        if inputs is None:
+            inputs = self.prepare(image, regions)
         found: list[Detection] = []
-        for small, origin, scale in self._inputs(image, regions):
-            boxes, kps, scores = self.raw(small, origin, scale)
+        for inp in inputs:
+            boxes, kps, scores = self._run(inp)
             if len(scores):
                 found.extend(weighted_nms(boxes, kps, scores, iou=iou))
         found.sort(key=lambda d: -d.score)

@@ -56,13 +56,19 @@ class Roi:
 
 class Frame:
     """One picture as an RGB uint8 array and/or a PIL image, each made on first use (the
-    landmark crops read the array, the detector the PIL image)."""
+    landmark crops read the array, the detector the PIL image).
+
+    ``prepared`` holds detector inputs made ahead of time (by the decoding thread), keyed by
+    the tuple of regions they cover; the detector takes them from there instead of resizing
+    the picture itself.
+    """
 
     def __init__(self, array: np.ndarray | None = None, image: Image.Image | None = None) -> None:
         if array is None and image is None:
             raise ValueError("Frame needs an array or an image")
         self._array = array
         self._image = image
+        self.prepared: dict[tuple[tuple[int, int, int, int], ...], Any] = {}
         h, w = array.shape[:2] if array is not None else (image.height, image.width)  # type: ignore[union-attr]
         self.width, self.height = int(w), int(h)
 
@@ -91,6 +97,15 @@ class Frame:
             assert self._array is not None
             self._image = Image.fromarray(self._array)
         return self._image
+
+    def array_if_decoded(self) -> np.ndarray | None:
+        """The RGB array if the frame has one already (None: only a PIL image)."""
+        return self._array
+
+    def drop_image(self) -> None:
+        """Forget the PIL image when the array is there (it is remade if needed again)."""
+        if self._array is not None:
+            self._image = None
 
 
 @dataclass

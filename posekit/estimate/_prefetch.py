@@ -1,14 +1,15 @@
 """Decode the next frames in a background thread while the models work on the current one.
 
-FFmpeg decodes without holding the GIL, so decoding overlaps inference; a queue of two frames
-keeps memory constant however long the video.
+FFmpeg decodes (and Pillow resizes) without holding the GIL, and so does the TFLite runtime
+while it runs a model, so decoding and the detector's input preparation overlap inference; a
+queue of two frames keeps memory constant however long the video.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from posekit.estimate import _landmarks
@@ -21,9 +22,17 @@ _DONE = object()
 
 
 def prefetch_images(
-    reader: VideoReader, *, depth: int = 2, max_frames: int | None = None
+    reader: VideoReader,
+    *,
+    depth: int = 2,
+    max_frames: int | None = None,
+    prepare: Callable[[int, Frame], None] | None = None,
 ) -> Iterator[tuple[int, Frame]]:
     """Yield ``(index, Frame)`` from ``reader``, decoded ``depth`` frames ahead.
+
+    ``prepare(count, frame)``, when given, runs in the decoding thread on each frame before it
+    is queued (``count`` = 0, 1, 2... in the order frames are yielded), e.g.
+    :meth:`posekit.estimate._pipeline.PosePipeline.prepare`.
 
     Errors of the decoder (e.g. :class:`posekit.video.VideoTruncatedError`) are raised here,
     after the frames decoded before them. Closing the generator (break, Ctrl-C) stops the
@@ -52,6 +61,8 @@ def prefetch_images(
             for index, frame in frames:
                 if max_frames is not None and count >= max_frames:
                     break
+                if prepare is not None:
+                    prepare(count, frame)
                 if not put((index, frame)):
                     return
                 count += 1
