@@ -33,6 +33,24 @@ MIDPOINTS: dict[str, tuple[str, str]] = {
 POINTS: tuple[str, ...] = (*JOINTS, *MIDPOINTS)
 
 
+def _axes(
+    fvals: np.ndarray, ovals: np.ndarray, contiguous: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Frame and object axes of a dense array, and each row's position on them.
+
+    With ``contiguous`` the frame axis is the full range first..last (missing frames become
+    gaps); otherwise only the frames present.
+    """
+    if contiguous and len(fvals):
+        f0 = int(fvals.min())
+        frames = np.arange(f0, int(fvals.max()) + 1, dtype=np.int64)
+        fpos = fvals - f0
+    else:
+        frames, fpos = np.unique(fvals, return_inverse=True)
+    object_ids, opos = np.unique(ovals, return_inverse=True)
+    return frames, fpos, object_ids, opos
+
+
 def check_points(names: Iterable[str], what: str = "point") -> None:
     bad = [n for n in names if n not in JOINT_INDEX and n not in MIDPOINTS]
     if bad:
@@ -153,13 +171,7 @@ def dense_xy(kp: pd.DataFrame, *, contiguous: bool = False) -> DenseXY:
     step = N_JOINTS if fast else 1
     fvals = np.asarray(index.levels[0], dtype=np.int64)[codes0[::step]]
     ovals = np.asarray(index.levels[1], dtype=np.int64)[codes1[::step]]
-    if contiguous and len(fvals):
-        f0 = int(fvals.min())
-        frames = np.arange(f0, int(fvals.max()) + 1, dtype=np.int64)
-        fpos = fvals - f0
-    else:
-        frames, fpos = np.unique(fvals, return_inverse=True)
-    object_ids, opos = np.unique(ovals, return_inverse=True)
+    frames, fpos, object_ids, opos = _axes(fvals, ovals, contiguous)
     n_f, n_o = len(frames), len(object_ids)
     has_joint = np.zeros(N_JOINTS, dtype=bool)
     regular = (
@@ -292,13 +304,7 @@ def dense_frames(df: pd.DataFrame | pd.Series, *, contiguous: bool = True) -> De
     ]
     if not columns:
         raise ValueError(f"no numeric columns to work on; the table has {list(frame_obj.columns)}")
-    if contiguous and len(fvals):
-        f0 = int(fvals.min())
-        frames = np.arange(f0, int(fvals.max()) + 1, dtype=np.int64)
-        fpos = fvals - f0
-    else:
-        frames, fpos = np.unique(fvals, return_inverse=True)
-    object_ids, opos = np.unique(ovals, return_inverse=True)
+    frames, fpos, object_ids, opos = _axes(fvals, ovals, contiguous)
     values = np.full((len(frames), len(object_ids), len(columns)), np.nan)
     values[fpos, opos] = frame_obj[columns].to_numpy(np.float64, na_value=np.nan)
     present = np.zeros((len(frames), len(object_ids)), dtype=bool)

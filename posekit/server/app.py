@@ -26,7 +26,7 @@ from posekit.server.config import ServerConfig
 from posekit.server.jobs import JobRunner
 from posekit.server.netguard import FetchError, UnsafeURLError, check_url, fetch_to_file
 from posekit.server.openapi import openapi_document
-from posekit.server.uploads import ApiError, read_form
+from posekit.server.uploads import ApiError, Form, read_form
 from posekit.server.workers import EstimatorError
 
 __all__ = ["create_app"]
@@ -56,6 +56,18 @@ def safe_name(name: str, default: str) -> str:
     base = re.split(r"[/\\]", urlsplit(name).path if "://" in name else name)[-1]
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[-100:]
     return base or default
+
+
+def _one_source(form: Form, url_field: str) -> str:
+    """The form's URL field (stripped), after checking it gives exactly one of file or URL."""
+    url = form.fields.get(url_field, "").strip()
+    if form.file_path is not None and url:
+        raise ApiError(-2, f"give either file or {url_field}, not both")
+    if form.file_path is None and not url:
+        raise ApiError(-2, f"file or {url_field} is required")
+    if form.file_path is not None and form.file_size == 0:
+        raise ApiError(-2, "file is empty")
+    return str(url)
 
 
 def create_app(config: ServerConfig | None = None) -> FastAPI:
@@ -174,13 +186,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 max_file_bytes=config.max_image_bytes,
                 what="the image",
             )
-            url = form.fields.get("image_url", "").strip()
-            if form.file_path is not None and url:
-                raise ApiError(-2, "give either file or image_url, not both")
-            if form.file_path is None and not url:
-                raise ApiError(-2, "file or image_url is required")
-            if form.file_path is not None and form.file_size == 0:
-                raise ApiError(-2, "file is empty")
+            url = _one_source(form, "image_url")
             if url:
                 await check_outbound(url, "image_url")
                 try:
@@ -231,13 +237,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 max_file_bytes=config.max_video_bytes,
                 what="the video",
             )
-            url = form.fields.get("video_url", "").strip()
-            if form.file_path is not None and url:
-                raise ApiError(-2, "give either file or video_url, not both")
-            if form.file_path is None and not url:
-                raise ApiError(-2, "file or video_url is required")
-            if form.file_path is not None and form.file_size == 0:
-                raise ApiError(-2, "file is empty")
+            url = _one_source(form, "video_url")
             smoothing = _parse_bool(form.fields.get("smoothing", "true"), "smoothing")
             # inputs/<job_id>/<the client's file name>: the estimator's description names it
             name = f"{job_id}/{safe_name(form.filename or url, 'video.mp4')}"
