@@ -108,6 +108,33 @@ class OpenPoseReport:
         ]
 
 
+def _participant(people: np.ndarray) -> np.ndarray:
+    """The participant among OpenPose's people in a frame: the most complete skeleton (the
+    bystander is cut by the frame edge)."""
+    n_good = [int((p[:, 2] > 0.5).sum()) + _torso(p) / 1e4 for p in people]
+    return people[int(np.argmax(n_good))]
+
+
+def paired_openpose(res: PoseResult, openpose: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame where the participant is found: our estimate of them (n, 17, 2) and
+    OpenPose's (n, 17, 3), for fitting (see ``scripts/fit_coco_offsets.py``)."""
+    flat = flatten(res)
+    ours, refs = [], []
+    for frame, people in enumerate(openpose):
+        found = flat.keypoints[flat.frame == frame]
+        if not len(found):
+            continue
+        ref = _participant(people)
+        good = ref[:, 2] > 0.5
+        dists = np.linalg.norm(found[:, :, :2] - ref[None, :, :2], axis=2)
+        best = int(np.argmin(np.nanmedian(np.where(good, dists, np.nan), axis=1)))
+        if np.nanmedian(np.where(good, dists[best], np.nan)) > _torso(ref):
+            continue  # no estimate on the participant
+        ours.append(found[best, :, :2])
+        refs.append(ref)
+    return np.array(ours), np.array(refs)
+
+
 def openpose_report(res: PoseResult, openpose: list[np.ndarray]) -> OpenPoseReport:
     """Compare the participant (the OpenPose person with the most joints scored > 0.5: the
     one on the force plate, not the bystander cut by the left edge) with the closest estimate."""
@@ -121,9 +148,7 @@ def openpose_report(res: PoseResult, openpose: list[np.ndarray]) -> OpenPoseRepo
             if frame >= res.n_frames:
                 continue
         frames += 1
-        # the participant: the most complete skeleton (the bystander is cut by the frame edge)
-        n_good = [int((p[:, 2] > 0.5).sum()) + _torso(p) / 1e4 for p in people]
-        ref = people[int(np.argmax(n_good))]
+        ref = _participant(people)
         torso = _torso(ref)
         good = ref[:, 2] > 0.5
         if not len(ours):
@@ -145,6 +170,14 @@ def openpose_report(res: PoseResult, openpose: list[np.ndarray]) -> OpenPoseRepo
         pck=float(np.mean(flat_rel < 0.2)),
         per_joint_median_rel=_nanmedian0(allrel),
     )
+
+
+def median_rel(ours: np.ndarray, refs: np.ndarray) -> float:
+    """Median distance / OpenPose torso over the joints OpenPose scored > 0.5, for paired
+    arrays from :func:`paired_openpose` (the figure :func:`openpose_report` gives)."""
+    torso = np.array([_torso(r) for r in refs])
+    d = np.linalg.norm(ours - refs[:, :, :2], axis=2) / torso[:, None]
+    return float(np.median(d[refs[:, :, 2] > 0.5]))
 
 
 def _nanmedian0(a: np.ndarray) -> np.ndarray:

@@ -23,6 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--max-frames", type=int, default=None, help="videos: stop after N")
     parser.add_argument("--no-tiles", action="store_true", help="whole frame only (faster)")
+    parser.add_argument(
+        "--convention",
+        choices=("coco", "blazepose"),
+        default="coco",
+        help="where the keypoints sit: COCO's placement (default, as Kakao's and OpenPose's) "
+        "or BlazePose's own",
+    )
     parser.add_argument("--indent", type=int, default=None, help="pretty-print the JSON")
     parser.add_argument("--models-dir", default=None, help="folder with the weights")
     parser.set_defaults(func=_run)
@@ -41,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no such file: {src}")
     est = Estimator(args.models_dir)
     if is_still_image(src):
-        res = est.image(src, tiles=not args.no_tiles)
+        res = est.image(src, tiles=not args.no_tiles, convention=args.convention)
         res.save(out, indent=args.indent)
         print(f"{src}: {len(res.people or [])} people -> {out}", file=sys.stderr)
         return 0
@@ -52,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
             progress=True,
             max_frames=args.max_frames,
             tiles=not args.no_tiles,
+            convention=args.convention,
         )
     except VideoTruncatedError as exc:
         got = getattr(exc, "result", None)

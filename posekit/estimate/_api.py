@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from posekit.errors import PoseKitError
+from posekit.estimate._convention import Convention, to_coco
 from posekit.estimate._leftright import MIRROR, fix_left_right
 from posekit.estimate._pipeline import BLAZE_TO_COCO, FramePose, PosePipeline
 from posekit.estimate._prefetch import prefetch_images
@@ -155,12 +156,20 @@ def _person(
     return person
 
 
-def _coco(fp: FramePose) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """COCO-17 keypoints, joint scores, person score, and the facing cue for left/right."""
+def _coco(fp: FramePose, convention: Convention) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """COCO-17 keypoints (placed by ``convention``, see :mod:`posekit.estimate._convention`),
+    joint scores, person score, and the facing cue for left/right."""
     pose = fp.pose
     idx = BLAZE_TO_COCO
     score = np.minimum(pose.visibility[idx], pose.presence[idx])
-    return pose.xy[idx].copy(), score, float(pose.flag), pose.facing_away()
+    xy = to_coco(pose.xy[idx]) if convention == "coco" else pose.xy[idx].copy()
+    return xy, score, float(pose.flag), pose.facing_away()
+
+
+def _check_convention(convention: str) -> Convention:
+    if convention not in ("coco", "blazepose"):
+        raise ValueError(f"convention must be 'coco' or 'blazepose', got {convention!r}")
+    return convention  # type: ignore[return-value]
 
 
 class Estimator:
@@ -199,9 +208,16 @@ class Estimator:
         return self.detector.seconds + self.landmarker.seconds
 
     def image(
-        self, image: ImageInput, /, *, tiles: bool = True, min_presence: float = 0.5
+        self,
+        image: ImageInput,
+        /,
+        *,
+        tiles: bool = True,
+        min_presence: float = 0.5,
+        convention: Convention = "coco",
     ) -> PoseResult:
         """See :func:`estimate_image`."""
+        convention = _check_convention(convention)
         arr, source, broken = _load_image(image)
         if broken:
             warnings.warn(
@@ -212,7 +228,7 @@ class Estimator:
             )
         h, w = arr.shape[:2]
         pipe = self._pipeline(tiles=tiles, min_presence=min_presence)
-        people = [_person(*_coco(fp)[:3], w, h, None) for fp in pipe(arr, video=False)]
+        people = [_person(*_coco(fp, convention)[:3], w, h, None) for fp in pipe(arr, video=False)]
         res = PoseResult.from_image(people, source=source)
         res.extra.update(width=w, height=h)
         return res
@@ -229,9 +245,11 @@ class Estimator:
         detect_every: int = 2,
         min_presence: float = 0.5,
         min_track_frames: int = 5,
+        convention: Convention = "coco",
         on_frame: Callable[[int, int], None] | None = None,
     ) -> PoseResult:
         """See :func:`estimate_video`."""
+        convention = _check_convention(convention)
         if max_frames is not None and max_frames < 1:
             raise ValueError(f"max_frames must be at least 1, got {max_frames}")
         path = Path(path)
@@ -259,7 +277,7 @@ class Estimator:
                 for index, image in prefetch_images(
                     reader, max_frames=max_frames, prepare=pipe.prepare
                 ):
-                    people = [(fp.object_id, *_coco(fp)) for fp in pipe(image)]
+                    people = [(fp.object_id, *_coco(fp, convention)) for fp in pipe(image)]
                     frames.append((index, people))
                     bar.update(1)
                     if on_frame is not None:
@@ -276,6 +294,7 @@ class Estimator:
             reader,
             path,
             smoothing=smoothing,
+            convention=convention,
             stop_reason=stop_reason,
             max_frames=max_frames,
             min_track_frames=min_track_frames,
@@ -305,6 +324,7 @@ def _video_result(
     path: Path,
     *,
     smoothing: bool,
+    convention: Convention,
     stop_reason: str | None,
     max_frames: int | None,
     min_track_frames: int,
@@ -319,7 +339,11 @@ def _video_result(
         )
         for index, people in frames
     ]
-    what = f"BlazePose full (mediapipe 0.10.21 weights), {'smoothed (One Euro)' if smoothing else 'not smoothed'}"
+    placement = "COCO placement" if convention == "coco" else "BlazePose placement"
+    what = (
+        f"BlazePose full (mediapipe 0.10.21 weights), {placement}, "
+        f"{'smoothed (One Euro, forward and backward)' if smoothing else 'not smoothed'}"
+    )
     description = f"posekit offline estimate of {path.name}: {what}"
     n_video = reader.n_frames
     if stop_reason is not None:
@@ -374,8 +398,8 @@ def _per_track(
     *,
     smoothing: bool,
 ) -> list[tuple[int, list[_Found]]]:
-    """Along each track: undo left/right mirroring (always), then the One Euro filter (if
-    ``smoothing``); see :mod:`posekit.estimate._leftright` and :mod:`posekit.estimate._smooth`."""
+    """Along each track: undo left/right mirroring (always), then the One Euro filter forward
+    and backward (if ``smoothing``); see :mod:`posekit.estimate._leftright` and :mod:`posekit.estimate._smooth`."""
     where: dict[int, list[tuple[int, int]]] = {}
     for f, (_index, people) in enumerate(frames):
         for k, (oid, *_rest) in enumerate(people):
@@ -413,6 +437,7 @@ def estimate_image(
     *,
     tiles: bool = True,
     min_presence: float = 0.5,
+    convention: Convention = "coco",
     models_dir: str | os.PathLike[str] | None = None,
     num_threads: int = 2,
 ) -> PoseResult:
@@ -427,6 +452,10 @@ def estimate_image(
         Also look for people in square tiles of the picture (finds small people).
     min_presence
         Pose presence probability (0–1) below which a pose is rejected as a ghost.
+    convention
+        ``"coco"`` (default): keypoints moved to where COCO-trained models (Kakao's,
+        OpenPose) place the joints; ``"blazepose"``: where BlazePose places them. See
+        ``docs/estimator.md``.
     models_dir, num_threads
         Where the weights are, and threads per model (see :class:`Estimator`).
 
@@ -455,7 +484,9 @@ def estimate_image(
     >>> res.keypoints()                                          # doctest: +SKIP
     """
     key = str(models_dir) if models_dir is not None else None
-    return _default(key, num_threads).image(image, tiles=tiles, min_presence=min_presence)
+    return _default(key, num_threads).image(
+        image, tiles=tiles, min_presence=min_presence, convention=convention
+    )
 
 
 def estimate_video(
@@ -468,6 +499,7 @@ def estimate_video(
     tiles: bool = True,
     detect_every: int = 2,
     min_presence: float = 0.5,
+    convention: Convention = "coco",
     models_dir: str | os.PathLike[str] | None = None,
     num_threads: int = 2,
 ) -> PoseResult:
@@ -478,8 +510,8 @@ def estimate_video(
     path
         The video file (anything FFmpeg decodes). Frames stream through one at a time.
     smoothing
-        Filter each track's keypoints over time (One Euro filter, see ``docs/estimator.md``);
-        Kakao's default is also on.
+        Filter each track's keypoints over time (a One Euro filter run forward and backward,
+        so without lag; see ``docs/estimator.md``); Kakao's default is also on.
     progress
         Show a progress bar (only in a terminal or notebook).
     max_frames
@@ -491,6 +523,9 @@ def estimate_video(
         already found are tracked in every frame, a newcomer is picked up a frame later.
     min_presence
         Pose presence probability below which a pose is rejected as a ghost.
+    convention
+        ``"coco"`` (default): keypoints moved to where COCO-trained models (Kakao's,
+        OpenPose) place the joints; ``"blazepose"``: where BlazePose places them.
     models_dir, num_threads
         Where the weights are, and threads per model.
 
@@ -526,4 +561,5 @@ def estimate_video(
         tiles=tiles,
         detect_every=detect_every,
         min_presence=min_presence,
+        convention=convention,
     )

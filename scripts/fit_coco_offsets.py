@@ -1,0 +1,88 @@
+"""Measure the BlazePose -> COCO keypoint offsets of ``posekit.estimate._convention``.
+
+    .venv/bin/python scripts/fit_coco_offsets.py
+
+Runs the estimator with ``convention="blazepose"`` (no smoothing) on the Pose2Sim S01 cam01
+and cam02 demo videos (fetched from PyPI, see ``posekit.media``), pairs each frame's estimate
+of the participant with OpenPose's keypoints in ``../shared/data/pose2sim_s01_openpose``
+(a COCO-trained model), and fits one offset per joint pair along the body axis
+(:func:`posekit.estimate._convention.fit_along_axis`).
+
+Prints the offsets fitted on both cameras (the ones to put in ``COCO_ALONG_AXIS``), the
+offsets fitted on each camera alone, and the check that matters: offsets fitted on one camera
+applied to the *other* camera (held out), median distance to OpenPose in torso lengths.
+Reads ``../shared`` (development data), so it is a development script, not part of posekit.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from _estimate_quality import load_openpose, median_rel, paired_openpose  # noqa: E402
+
+from posekit.estimate import Estimator  # noqa: E402
+from posekit.estimate._convention import (  # noqa: E402
+    COCO_ALONG_AXIS,
+    fit_along_axis,
+    to_coco,
+)
+from posekit.media import fetch_demo_video  # noqa: E402
+
+OPENPOSE = ROOT.parent / "shared" / "data" / "pose2sim_s01_openpose"
+CAMS = ("cam01", "cam02")
+PAIRS = ("nose", "eyes", "ears", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
+
+
+def pairs(est: Estimator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per camera: our participant (n, 17, 2), BlazePose placement, and OpenPose's (n, 17, 3)."""
+    out = {}
+    for cam in CAMS:
+        res = est.video(
+            fetch_demo_video(f"pose2sim_s01_{cam}"),
+            smoothing=False,
+            progress=False,
+            convention="blazepose",
+        )
+        out[cam] = paired_openpose(res, load_openpose(OPENPOSE / cam))
+    return out
+
+
+def fit(data: dict[str, tuple[np.ndarray, np.ndarray]], cams: tuple[str, ...]) -> np.ndarray:
+    ours = np.concatenate([data[c][0] for c in cams])
+    refs = np.concatenate([data[c][1] for c in cams])
+    return fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
+
+
+def main() -> int:
+    data = pairs(Estimator())
+    both = fit(data, CAMS)
+    print("offsets along the body axis, torso lengths (towards the head > 0):")
+    print(f"{'':<12}" + "".join(f"{p:>10}" for p in PAIRS))
+    for label, cams in (("both", CAMS), *((c, (c,)) for c in CAMS)):
+        print(f"{label:<12}" + "".join(f"{v:>10.3f}" for v in fit(data, cams)))
+    print(f"{'shipped':<12}" + "".join(f"{v:>10.3f}" for v in COCO_ALONG_AXIS))
+    print("\nCOCO_ALONG_AXIS = np.array([" + ", ".join(f"{v:.3f}" for v in both) + "])")
+
+    print("\nmedian distance to OpenPose / torso (target < 5%):")
+    print(f"{'camera':<8}{'BlazePose':>12}{'held out':>12}{'shipped':>12}")
+    for cam in CAMS:
+        other = next(c for c in CAMS if c != cam)
+        ours, refs = data[cam]
+        held_out = to_coco(ours, fit(data, (other,)))
+        print(
+            f"{cam:<8}{100 * median_rel(ours, refs):>11.2f}%"
+            f"{100 * median_rel(held_out, refs):>11.2f}%"
+            f"{100 * median_rel(to_coco(ours), refs):>11.2f}%"
+        )
+    print("(held out: offsets fitted on the other camera only)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
