@@ -26,6 +26,13 @@ from PIL import Image
 import posekit as pk
 from posekit import models
 from posekit.estimate import BLAZE_TO_COCO, Estimator, ImageError, KakaoLimitWarning
+from posekit.estimate._convention import (
+    COCO_ALONG_AXIS,
+    JOINT_PAIR,
+    body_axis,
+    fit_along_axis,
+    to_coco,
+)
 from posekit.estimate._detector import ssd_anchors, weighted_nms
 from posekit.estimate._landmarks import Roi
 from posekit.estimate._leftright import MIRROR, fix_left_right
@@ -38,7 +45,13 @@ from posekit.schema import default_category
 from posekit.video import VideoError, VideoReader, VideoTruncatedError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _estimate_quality import load_openpose, openpose_report, sports2d_report
+from _estimate_quality import (
+    load_openpose,
+    median_rel,
+    openpose_report,
+    paired_openpose,
+    sports2d_report,
+)
 
 
 # -- fixtures: one run per clip per session -----------------------------------------------------
@@ -69,6 +82,21 @@ def pose2sim_raw(estimator: Estimator) -> dict[str, PoseResult]:
 
 
 @pytest.fixture(scope="session")
+def pose2sim_blazepose(estimator: Estimator, openpose_dir: Path) -> dict[str, tuple]:
+    """Per camera: the participant in BlazePose's own placement and OpenPose's, paired."""
+    out = {}
+    for cam in ("cam01", "cam02"):
+        res = estimator.video(
+            fetch_demo_video(f"pose2sim_s01_{cam}"),
+            smoothing=False,
+            progress=False,
+            convention="blazepose",
+        )
+        out[cam] = paired_openpose(res, load_openpose(openpose_dir / cam))
+    return out
+
+
+@pytest.fixture(scope="session")
 def cam01_smoothed(estimator: Estimator) -> PoseResult:
     return estimator.video(fetch_demo_video("pose2sim_s01_cam01"), smoothing=True, progress=False)
 
@@ -93,21 +121,35 @@ def test_pose2sim_agrees_with_openpose(
     rep = openpose_report(pose2sim_raw[cam], load_openpose(openpose_dir / cam))
     assert rep.frames == 100 and rep.missing == 0, rep.lines(cam)
     assert rep.pck > 0.90, rep.lines(cam)
-    # Measured 5.85% (cam01) and 5.55% (cam02); the issue's 5% is checked (xfail) below.
-    assert rep.median_rel < 0.065, rep.lines(cam)
+    # measured 4.67% (cam01) and 4.87% (cam02)
+    assert rep.median_rel < 0.05, rep.lines(cam)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 6 asks for a median distance < 5% of torso; BlazePose full reaches 5.5-5.9% "
-    "against OpenPose here (face joints on a blurred face, joint definitions differ)",
-)
-def test_pose2sim_median_distance_below_five_percent(
-    pose2sim_raw: dict[str, PoseResult], openpose_dir: Path
+@pytest.mark.parametrize(("fit_on", "test_on"), [("cam01", "cam02"), ("cam02", "cam01")])
+def test_coco_offsets_hold_on_the_camera_they_were_not_fitted_on(
+    pose2sim_blazepose: dict[str, tuple], fit_on: str, test_on: str
 ) -> None:
-    for cam, res in pose2sim_raw.items():
-        assert openpose_report(res, load_openpose(openpose_dir / cam)).median_rel < 0.05
+    """The COCO placement offsets were measured on both cameras; fitted on one camera alone,
+    they must still bring the other below 5% (held out: 4.95% on cam02, 4.77% on cam01),
+    and BlazePose's own placement must be clearly worse (5.55-5.85%)."""
+    ours, refs = pose2sim_blazepose[fit_on]
+    offsets = fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
+    ours, refs = pose2sim_blazepose[test_on]
+    held_out = median_rel(to_coco(ours, offsets), refs)
+    assert held_out < 0.05
+    assert median_rel(ours, refs) > held_out + 0.005
+
+
+@pytest.mark.slow
+def test_shipped_coco_offsets_are_the_fit_on_both_cameras(
+    pose2sim_blazepose: dict[str, tuple],
+) -> None:
+    """``COCO_ALONG_AXIS`` is what ``scripts/fit_coco_offsets.py`` measures, not hand-tuned."""
+    ours = np.concatenate([pose2sim_blazepose[c][0] for c in ("cam01", "cam02")])
+    refs = np.concatenate([pose2sim_blazepose[c][1] for c in ("cam01", "cam02")])
+    fitted = fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
+    assert fitted == pytest.approx(COCO_ALONG_AXIS, abs=0.0015)
 
 
 # -- the Kakao format -----------------------------------------------------------------------------
@@ -157,16 +199,17 @@ def test_smoothing_reduces_jitter_without_losing_accuracy(
     cam01_smoothed: PoseResult, pose2sim_raw: dict[str, PoseResult], openpose_dir: Path
 ) -> None:
     raw, smooth = pose2sim_raw["cam01"], cam01_smoothed
-    assert "smoothed (One Euro)" in smooth.job.info.description
+    assert "smoothed (One Euro, forward and backward)" in smooth.job.info.description
 
     def accel(res: PoseResult) -> float:
         d = res.to_numpy()
         xy = d.values[:, 0, :, :2]  # one person, every frame
         return float(np.nanmedian(np.abs(np.diff(xy, n=2, axis=0))))
 
-    assert accel(smooth) < 0.8 * accel(raw)
+    assert accel(smooth) < 0.4 * accel(raw)  # measured 0.27
     rep = openpose_report(smooth, load_openpose(openpose_dir / "cam01"))
-    assert rep.pck > 0.90 and rep.median_rel < 0.07, rep.lines("cam01 smoothed")
+    # no lag: as close to OpenPose as the raw keypoints (4.66% vs 4.67%)
+    assert rep.pck > 0.90 and rep.median_rel < 0.05, rep.lines("cam01 smoothed")
     _check_people(smooth.job.annotations[50].objects, 1080, 1920, tracked=True)
 
 
@@ -204,6 +247,24 @@ def test_image_from_array_bytes_and_path(
     from_path = estimator.image(path)
     assert from_path.to_json() == from_bytes.to_json()
     assert len(from_path.people) == 2 and from_path.source == str(path)
+
+
+def test_convention_blazepose_keeps_the_models_placement(
+    estimator: Estimator, frame100: np.ndarray
+) -> None:
+    small = np.ascontiguousarray(np.asarray(Image.fromarray(frame100).resize((1200, 675))))
+    coco = estimator.image(small)
+    blaze = estimator.image(small, convention="blazepose")
+    for c, b in zip(coco.people, blaze.people, strict=True):
+        kc = np.array(c.keypoints).reshape(17, 3)
+        kb = np.array(b.keypoints).reshape(17, 3)
+        assert kc[:, 2] == pytest.approx(kb[:, 2])  # same scores
+        inside = (kc[:, :2] > 0).all(1) & (kc[:, :2] < [1199, 674]).all(1)
+        assert kc[inside, :2] == pytest.approx(to_coco(kb[:, :2])[inside])
+        # COCO places the hips higher on the body (upright people: smaller y)
+        assert kc[11:13, 1].mean() < kb[11:13, 1].mean()
+    with pytest.raises(ValueError, match="convention must be 'coco' or 'blazepose'"):
+        estimator.image(small, convention="openpose")  # type: ignore[arg-type]
 
 
 def test_images_outside_kakao_limits_are_processed_with_a_warning(
@@ -336,6 +397,27 @@ def test_cli_image_and_video(tmp_path: Path, frame100: np.ndarray, estimator: Es
     assert out.returncode == 0, out.stderr
     res = pk.load(tmp_path / "v.json")
     assert len(res) == 3 and res.job.video.frames == 3
+    assert "COCO placement" in res.job.info.description
+    out = subprocess.run(
+        _cli(
+            str(video),
+            "-o",
+            str(tmp_path / "b.json"),
+            "--max-frames",
+            "3",
+            "--no-smoothing",
+            "--convention",
+            "blazepose",
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    blaze = pk.load(tmp_path / "b.json")
+    assert "BlazePose placement" in blaze.job.info.description
+    kc, kb = res.to_numpy().values[..., :2], blaze.to_numpy().values[..., :2]
+    assert kc == pytest.approx(to_coco(kb), abs=0.02)
     out = subprocess.run(
         _cli(str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "x.json")),
         capture_output=True,
@@ -451,9 +533,81 @@ def test_one_euro_track() -> None:
     moving = still + (t * 320 / 30.0)[:, None, None] * np.array([1.0, 0.0])
     lag = (moving - one_euro_track(moving, t, 30.0))[60:, :, 0]
     assert np.abs(lag).max() < 10.0
-    # a gap restarts the filter: the first frame after it is passed through
+    # a gap restarts the filter: the first frame after it is passed through (one way), and
+    # the two sides of the gap are filtered independently
     gap = np.concatenate([t[:60], t[60:] + 10])
-    assert one_euro_track(noisy, gap, 30.0)[60] == pytest.approx(noisy[60])
+    assert one_euro_track(noisy, gap, 30.0, two_way=False)[60] == pytest.approx(noisy[60])
+    assert one_euro_track(noisy, gap, 30.0)[60:] == pytest.approx(
+        one_euro_track(noisy[60:], gap[60:], 30.0)
+    )
+
+
+def test_one_euro_track_two_way_has_no_lag() -> None:
+    """Half a body's move in one second, 60 fps, 2 px noise: the causal filter trails the
+    path by ~0.1 frame; forward and backward it does not, and it is closer to the path."""
+    fps, t = 60.0, np.arange(200)
+    still = np.full((200, 17, 2), 300.0)
+    still[:, :, 1] += np.arange(17) * 20
+    s = np.clip((t - 60) / 60, 0, 1)
+    path = still.copy()
+    path[:, :, 0] += 160 * (0.5 - 0.5 * np.cos(np.pi * s))[:, None]
+    truth = path[:, :, 0].mean(1)
+    shifts = np.arange(-2.0, 2.0001, 0.01)
+    rng = np.random.default_rng(0)
+
+    def lag_and_error(two_way: bool) -> tuple[float, float]:
+        lags, errs = [], []
+        for _ in range(10):
+            out = one_euro_track(path + rng.normal(0, 2.0, path.shape), t, fps, two_way=two_way)
+            x = out[:, :, 0].mean(1)
+            e = [np.mean((np.interp(t - c, t, truth) - x)[40:140] ** 2) for c in shifts]
+            lags.append(shifts[int(np.argmin(e))])
+            errs.append(np.sqrt(np.mean((out - path)[40:140] ** 2)))
+        return float(np.mean(lags)), float(np.mean(errs))
+
+    lag1, err1 = lag_and_error(False)
+    lag2, err2 = lag_and_error(True)
+    assert lag1 > 0.05  # the causal filter lags (measured 0.10 frame)
+    assert abs(lag2) < 0.02
+    assert err2 < 0.95 * err1
+
+
+def test_to_coco_moves_joints_along_the_body_axis() -> None:
+    # an upright body: shoulders 100 px above the hips, so the axis is -y and the torso 100 px
+    kp = np.zeros((17, 2))
+    kp[:, 0] = np.arange(17) * 3.0
+    kp[:, 1] = 500.0
+    kp[[5, 6], 1] = 300.0
+    kp[[11, 12], 1] = 400.0
+    kp[[5, 11], 0], kp[[6, 12], 0] = 10.0, 30.0
+    offsets = np.arange(9) / 100.0
+    moved = to_coco(kp, offsets)
+    assert moved[:, 0] == pytest.approx(kp[:, 0])
+    assert moved[:, 1] == pytest.approx(kp[:, 1] - 100.0 * offsets[JOINT_PAIR])
+    # lying on its side (rotated 90 degrees), scaled 2x: the shift turns and scales with it
+    rot = np.array([[0.0, -1.0], [1.0, 0.0]])
+    turned = 2 * kp @ rot.T
+    axis, length = body_axis(turned)
+    assert length == pytest.approx(200.0)
+    assert axis == pytest.approx(np.array([1.0, 0.0]))
+    assert to_coco(turned, offsets) - turned == pytest.approx(2 * (moved - kp) @ rot.T)
+    # many people / frames at once, and a person without a torso length stays as is
+    batch = np.stack([kp, turned, np.zeros((17, 2))])
+    assert to_coco(batch, offsets)[2] == pytest.approx(np.zeros((17, 2)))
+    assert to_coco(batch, offsets)[0] == pytest.approx(moved)
+
+
+def test_fit_along_axis_recovers_known_offsets() -> None:
+    rng = np.random.default_rng(3)
+    ours = rng.normal(0, 40, (50, 17, 2)) + 500
+    truth = np.array([0.06, 0.05, 0.04, 0.04, 0.02, 0.0, 0.05, 0.02, -0.01])
+    reference = to_coco(ours, truth) + rng.normal(0, 0.5, ours.shape)
+    use = rng.random((50, 17)) > 0.2
+    assert fit_along_axis(ours, reference, use) == pytest.approx(truth, abs=0.01)
+    # what the reference does not score is not used
+    far = reference.copy()
+    far[~use] += 1000.0
+    assert fit_along_axis(ours, far, use) == pytest.approx(fit_along_axis(ours, reference, use))
 
 
 def test_left_right_fix_uses_the_facing_cue_for_long_runs() -> None:
