@@ -30,6 +30,7 @@ from posekit.schema import (
     VideoInfo,
     default_category,
     default_info,
+    kakao_bbox,
 )
 from posekit.video import VideoError, VideoReader, VideoTruncatedError, is_still_image
 
@@ -140,13 +141,11 @@ def _person(
 ) -> Person:
     """A Kakao ``Person``: keypoints clipped to the picture, bbox by Kakao's rule."""
     xy = np.column_stack([np.clip(xy[:, 0], 0, width - 1), np.clip(xy[:, 1], 0, height - 1)])
-    x0, y0 = xy.min(0)
-    x1, y1 = xy.max(0)
-    w, h = float(x1 - x0 + 1), float(y1 - y0 + 1)
+    bbox, area = kakao_bbox(xy)
     kp = np.column_stack([xy, score]).ravel().tolist()
     person = Person(
-        area=w * h,
-        bbox=[float(x0), float(y0), w, h],
+        area=float(area),
+        bbox=bbox.tolist(),
         category_id=1,
         keypoints=kp,
         score=float(person_score),

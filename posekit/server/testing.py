@@ -22,9 +22,18 @@ import zlib
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from posekit.result import PoseResult
-from posekit.schema import Annotation, JobResult, Person, VideoInfo, default_category, default_info
+from posekit.schema import (
+    Annotation,
+    JobResult,
+    Person,
+    VideoInfo,
+    default_category,
+    default_info,
+    kakao_bbox,
+)
 
 __all__ = ["FixedEstimator", "SynthEstimator", "fake_estimator", "fixed_estimator", "image_size"]
 
@@ -116,12 +125,10 @@ def _standing(width: int, height: int) -> list[float]:
 
 
 def _person(keypoints: list[float], object_id: int | None = None) -> Person:
-    xs, ys = keypoints[0::3], keypoints[1::3]
-    w = max(xs) - min(xs) + 1
-    h = max(ys) - min(ys) + 1
+    bbox, area = kakao_bbox(np.reshape(keypoints, (17, 3))[:, :2])
     return Person(
-        area=round(w * h, 4),
-        bbox=[min(xs), min(ys), round(w, 4), round(h, 4)],
+        area=round(float(area), 4),
+        bbox=[round(float(v), 4) for v in bbox],
         category_id=1,
         keypoints=keypoints,
         score=0.9,
