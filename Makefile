@@ -46,7 +46,7 @@ test: $(VENV)/.dev-installed models media browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check posekit tests bench
+	$(VENV)/bin/ruff check posekit tests bench scripts
 	$(VENV)/bin/mypy posekit
 
 bench: $(VENV)/.dev-installed models media
