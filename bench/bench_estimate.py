@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from _estimate_quality import (  # noqa: E402
+    blazepose_pairs,
     load_openpose,
     median_rel,
     openpose_report,
-    paired_openpose,
     sports2d_report,
 )
 
@@ -166,12 +166,10 @@ def main() -> int:
         "-",
     )
 
-    pairs = {}
+    pairs = blazepose_pairs(est, OPENPOSE)
     for cam in ("cam01", "cam02"):
         video = fetch_demo_video(f"pose2sim_s01_{cam}")
         op = load_openpose(OPENPOSE / cam)
-        blaze = est.video(video, smoothing=False, progress=False, convention="blazepose")
-        pairs[cam] = paired_openpose(blaze, op)
         with causal_smoothing():
             causal = est.video(video, smoothing=True, progress=False)
         for smoothing in (False, True):
@@ -181,7 +179,7 @@ def main() -> int:
             if smoothing:
                 base = f"{100 * openpose_report(causal, op).median_rel:.2f}% causal filter"
             else:
-                base = f"{100 * openpose_report(blaze, op).median_rel:.2f}% BlazePose plac."
+                base = f"{100 * median_rel(*pairs[cam]):.2f}% BlazePose plac."
             row(f"{tag}: median dist / torso", f"{100 * q.median_rel:.2f}%", "< 5%", base)
             row(f"{tag}: PCK@0.2 torso (OpenPose >0.5)", f"{100 * q.pck:.1f}%", "> 90%", "-")
     for cam, other in (("cam01", "cam02"), ("cam02", "cam01")):

@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from _estimate_quality import load_openpose, median_rel, paired_openpose  # noqa: E402
+from _estimate_quality import blazepose_pairs, median_rel  # noqa: E402
 
 from posekit.estimate import Estimator  # noqa: E402
 from posekit.estimate._convention import (  # noqa: E402
@@ -32,25 +32,10 @@ from posekit.estimate._convention import (  # noqa: E402
     fit_along_axis,
     to_coco,
 )
-from posekit.media import fetch_demo_video  # noqa: E402
 
 OPENPOSE = ROOT.parent / "shared" / "data" / "pose2sim_s01_openpose"
 CAMS = ("cam01", "cam02")
 PAIRS = ("nose", "eyes", "ears", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
-
-
-def pairs(est: Estimator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per camera: our participant (n, 17, 2), BlazePose placement, and OpenPose's (n, 17, 3)."""
-    out = {}
-    for cam in CAMS:
-        res = est.video(
-            fetch_demo_video(f"pose2sim_s01_{cam}"),
-            smoothing=False,
-            progress=False,
-            convention="blazepose",
-        )
-        out[cam] = paired_openpose(res, load_openpose(OPENPOSE / cam))
-    return out
 
 
 def fit(data: dict[str, tuple[np.ndarray, np.ndarray]], cams: tuple[str, ...]) -> np.ndarray:
@@ -60,7 +45,7 @@ def fit(data: dict[str, tuple[np.ndarray, np.ndarray]], cams: tuple[str, ...]) -
 
 
 def main() -> int:
-    data = pairs(Estimator())
+    data = blazepose_pairs(Estimator(), OPENPOSE)
     both = fit(data, CAMS)
     print("offsets along the body axis, torso lengths (towards the head > 0):")
     print(f"{'':<12}" + "".join(f"{p:>10}" for p in PAIRS))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,6 +134,26 @@ def paired_openpose(res: PoseResult, openpose: list[np.ndarray]) -> tuple[np.nda
         ours.append(found[best, :, :2])
         refs.append(ref)
     return np.array(ours), np.array(refs)
+
+
+def blazepose_pairs(
+    estimator: Any, openpose_root: Path
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per Pose2Sim camera (cam01, cam02): the participant as estimated in BlazePose's own
+    placement (no smoothing) and OpenPose's, paired by :func:`paired_openpose` - what the
+    COCO placement offsets are fitted on (``posekit.estimate._convention``)."""
+    from posekit.media import fetch_demo_video
+
+    out = {}
+    for cam in ("cam01", "cam02"):
+        res = estimator.video(
+            fetch_demo_video(f"pose2sim_s01_{cam}"),
+            smoothing=False,
+            progress=False,
+            convention="blazepose",
+        )
+        out[cam] = paired_openpose(res, load_openpose(openpose_root / cam))
+    return out
 
 
 def openpose_report(res: PoseResult, openpose: list[np.ndarray]) -> OpenPoseReport:

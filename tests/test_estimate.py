@@ -46,10 +46,10 @@ from posekit.video import VideoError, VideoReader, VideoTruncatedError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _estimate_quality import (
+    blazepose_pairs,
     load_openpose,
     median_rel,
     openpose_report,
-    paired_openpose,
     sports2d_report,
 )
 
@@ -84,16 +84,7 @@ def pose2sim_raw(estimator: Estimator) -> dict[str, PoseResult]:
 @pytest.fixture(scope="session")
 def pose2sim_blazepose(estimator: Estimator, openpose_dir: Path) -> dict[str, tuple]:
     """Per camera: the participant in BlazePose's own placement and OpenPose's, paired."""
-    out = {}
-    for cam in ("cam01", "cam02"):
-        res = estimator.video(
-            fetch_demo_video(f"pose2sim_s01_{cam}"),
-            smoothing=False,
-            progress=False,
-            convention="blazepose",
-        )
-        out[cam] = paired_openpose(res, load_openpose(openpose_dir / cam))
-    return out
+    return blazepose_pairs(estimator, openpose_dir)
 
 
 @pytest.fixture(scope="session")
