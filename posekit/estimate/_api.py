@@ -398,7 +398,8 @@ def _per_track(
     smoothing: bool,
 ) -> list[tuple[int, list[_Found]]]:
     """Along each track: undo left/right mirroring (always), then the One Euro filter forward
-    and backward (if ``smoothing``); see :mod:`posekit.estimate._leftright` and :mod:`posekit.estimate._smooth`."""
+    and backward (if ``smoothing``); see :mod:`posekit.estimate._leftright` and
+    :mod:`posekit.estimate._smooth`."""
     where: dict[int, list[tuple[int, int]]] = {}
     for f, (_index, people) in enumerate(frames):
         for k, (oid, *_rest) in enumerate(people):
