@@ -27,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--convention",
         choices=("coco", "blazepose"),
         default="coco",
-        help="where the keypoints sit: COCO's placement (default, as Kakao's and OpenPose's) "
-        "or BlazePose's own",
+        help="where the keypoints sit: COCO's placement (default, as COCO-trained models such "
+        "as OpenPose place them) or BlazePose's own",
     )
     parser.add_argument("--indent", type=int, default=None, help="pretty-print the JSON")
     parser.add_argument("--models-dir", default=None, help="folder with the weights")

@@ -453,8 +453,8 @@ def estimate_image(
     min_presence
         Pose presence probability (0–1) below which a pose is rejected as a ghost.
     convention
-        ``"coco"`` (default): keypoints moved to where COCO-trained models (Kakao's,
-        OpenPose) place the joints; ``"blazepose"``: where BlazePose places them. See
+        ``"coco"`` (default): keypoints moved to where COCO-trained models such as
+        OpenPose place the joints (Kakao's answers are COCO keypoints); ``"blazepose"``: where BlazePose places them. See
         ``docs/estimator.md``.
     models_dir, num_threads
         Where the weights are, and threads per model (see :class:`Estimator`).
@@ -524,8 +524,8 @@ def estimate_video(
     min_presence
         Pose presence probability below which a pose is rejected as a ghost.
     convention
-        ``"coco"`` (default): keypoints moved to where COCO-trained models (Kakao's,
-        OpenPose) place the joints; ``"blazepose"``: where BlazePose places them.
+        ``"coco"`` (default): keypoints moved to where COCO-trained models such as
+        OpenPose place the joints (Kakao's answers are COCO keypoints); ``"blazepose"``: where BlazePose places them.
     models_dir, num_threads
         Where the weights are, and threads per model.
 
