@@ -18,9 +18,9 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from _estimate_quality import (  # noqa: E402
     blazepose_pairs,
+    fit_offsets,
     load_openpose,
     median_rel,
     openpose_report,
@@ -36,7 +37,7 @@ from _estimate_quality import (  # noqa: E402
 )
 
 from posekit.estimate import Estimator, _api  # noqa: E402
-from posekit.estimate._convention import fit_along_axis, to_coco  # noqa: E402
+from posekit.estimate._convention import to_coco  # noqa: E402
 from posekit.estimate._pipeline import PosePipeline  # noqa: E402
 from posekit.media import fetch_demo_video  # noqa: E402
 from posekit.video import VideoReader  # noqa: E402
@@ -57,27 +58,16 @@ def decode_ms(path: Path) -> tuple[float, float]:
         return 1000 * (time.perf_counter() - t) / n, 1000 * (time.process_time() - c) / n
 
 
-@contextlib.contextmanager
-def detector_inputs_in_main_thread() -> Iterator[None]:
+def detector_inputs_in_main_thread() -> Any:
     """The route before the decoding thread prepared the detector's inputs: the main thread
     resizes the frame when the detector runs (same results, only where the work is done)."""
-    saved = PosePipeline.prepare
-    PosePipeline.prepare = lambda self, count, frame: None  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        PosePipeline.prepare = saved  # type: ignore[method-assign]
+    return mock.patch.object(PosePipeline, "prepare", lambda self, count, frame: None)
 
 
-@contextlib.contextmanager
-def causal_smoothing() -> Iterator[None]:
+def causal_smoothing() -> Any:
     """The previous smoothing: the One Euro filter forward only (a live filter's lag)."""
-    saved = _api.one_euro_track
-    _api.one_euro_track = functools.partial(saved, two_way=False)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        _api.one_euro_track = saved  # type: ignore[assignment]
+    causal = functools.partial(_api.one_euro_track, two_way=False)
+    return mock.patch.object(_api, "one_euro_track", causal)
 
 
 def models_alone_ms(est: Estimator, path: Path, frames: int = 100) -> tuple[float, float]:
@@ -86,22 +76,19 @@ def models_alone_ms(est: Estimator, path: Path, frames: int = 100) -> tuple[floa
     (first ``frames`` frames; inputs are recorded during the run, then replayed)."""
     calls: list[tuple[Any, int, np.ndarray]] = []
 
-    def recording(net: Any, index: int) -> Any:
-        def set_tensor(i: int, value: np.ndarray) -> None:
-            calls.append((net, index, value.copy()))
-            original(i, value)
-
+    def recording(net: Any) -> Any:
         original = net.set_tensor
+
+        def set_tensor(index: int, value: np.ndarray) -> None:
+            calls.append((net, index, value.copy()))
+            original(index, value)
+
         return set_tensor
 
-    nets = [(est.detector._net, est.detector._input), (est.landmarker._net, est.landmarker._input)]
-    for net, index in nets:
-        net.set_tensor = recording(net, index)
-    try:
+    with contextlib.ExitStack() as stack:
+        for net in (est.detector._net, est.landmarker._net):
+            stack.enter_context(mock.patch.object(net, "set_tensor", recording(net)))
         res = est.video(path, smoothing=False, progress=False, max_frames=frames)
-    finally:
-        for net, _ in nets:
-            del net.set_tensor  # back to the class's method
     t = time.perf_counter()
     for net, index, value in calls:
         net.set_tensor(index, value)
@@ -183,8 +170,7 @@ def main() -> int:
             row(f"{tag}: median dist / torso", f"{100 * q.median_rel:.2f}%", "< 5%", base)
             row(f"{tag}: PCK@0.2 torso (OpenPose >0.5)", f"{100 * q.pck:.1f}%", "> 90%", "-")
     for cam, other in (("cam01", "cam02"), ("cam02", "cam01")):
-        ours, refs = pairs[other]
-        offsets = fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
+        offsets = fit_offsets(pairs, (other,))
         ours, refs = pairs[cam]
         row(
             f"Pose2Sim {cam} raw, offsets fitted on {other}",

@@ -19,17 +19,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from _estimate_quality import blazepose_pairs, median_rel  # noqa: E402
+from _estimate_quality import blazepose_pairs, fit_offsets, median_rel  # noqa: E402
 
 from posekit.estimate import Estimator  # noqa: E402
 from posekit.estimate._convention import (  # noqa: E402
     COCO_ALONG_AXIS,
-    fit_along_axis,
     to_coco,
 )
 
@@ -38,19 +35,13 @@ CAMS = ("cam01", "cam02")
 PAIRS = ("nose", "eyes", "ears", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
 
 
-def fit(data: dict[str, tuple[np.ndarray, np.ndarray]], cams: tuple[str, ...]) -> np.ndarray:
-    ours = np.concatenate([data[c][0] for c in cams])
-    refs = np.concatenate([data[c][1] for c in cams])
-    return fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
-
-
 def main() -> int:
     data = blazepose_pairs(Estimator(), OPENPOSE)
-    both = fit(data, CAMS)
+    both = fit_offsets(data, CAMS)
     print("offsets along the body axis, torso lengths (towards the head > 0):")
     print(f"{'':<12}" + "".join(f"{p:>10}" for p in PAIRS))
     for label, cams in (("both", CAMS), *((c, (c,)) for c in CAMS)):
-        print(f"{label:<12}" + "".join(f"{v:>10.3f}" for v in fit(data, cams)))
+        print(f"{label:<12}" + "".join(f"{v:>10.3f}" for v in fit_offsets(data, cams)))
     print(f"{'shipped':<12}" + "".join(f"{v:>10.3f}" for v in COCO_ALONG_AXIS))
     print("\nCOCO_ALONG_AXIS = np.array([" + ", ".join(f"{v:.3f}" for v in both) + "])")
 
@@ -59,7 +50,7 @@ def main() -> int:
     for cam in CAMS:
         other = next(c for c in CAMS if c != cam)
         ours, refs = data[cam]
-        held_out = to_coco(ours, fit(data, (other,)))
+        held_out = to_coco(ours, fit_offsets(data, (other,)))
         print(
             f"{cam:<8}{100 * median_rel(ours, refs):>11.2f}%"
             f"{100 * median_rel(held_out, refs):>11.2f}%"

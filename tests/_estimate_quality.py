@@ -6,6 +6,7 @@ Shared by tests/test_estimate.py and bench/bench_estimate.py.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,24 +117,53 @@ def _participant(people: np.ndarray) -> np.ndarray:
     return people[int(np.argmax(n_good))]
 
 
-def paired_openpose(res: PoseResult, openpose: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame where the participant is found: our estimate of them (n, 17, 2) and
-    OpenPose's (n, 17, 3), for fitting (see ``scripts/fit_coco_offsets.py``)."""
+def _matches(
+    res: PoseResult, openpose: list[np.ndarray]
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """Per OpenPose frame the result covers: the participant (17, 3) and our closest estimate
+    of them (17, 2), or None where there is none on them (no pose, or the closest one's median
+    distance over the joints OpenPose scored > 0.5 is above a torso length)."""
     flat = flatten(res)
-    ours, refs = [], []
     for frame, people in enumerate(openpose):
         found = flat.keypoints[flat.frame == frame]
-        if not len(found):
-            continue
+        if not len(found) and frame >= res.n_frames:
+            continue  # beyond a shorter (max_frames) result
         ref = _participant(people)
+        if not len(found):
+            yield ref, None
+            continue
         good = ref[:, 2] > 0.5
-        dists = np.linalg.norm(found[:, :, :2] - ref[None, :, :2], axis=2)
-        best = int(np.argmin(np.nanmedian(np.where(good, dists, np.nan), axis=1)))
-        if np.nanmedian(np.where(good, dists[best], np.nan)) > _torso(ref):
-            continue  # no estimate on the participant
-        ours.append(found[best, :, :2])
-        refs.append(ref)
-    return np.array(ours), np.array(refs)
+        dists = np.where(good, np.linalg.norm(found[:, :, :2] - ref[None, :, :2], axis=2), np.nan)
+        best = int(np.argmin(np.nanmedian(dists, axis=1)))
+        on_participant = np.nanmedian(dists[best]) / _torso(ref) <= 1.0
+        yield ref, (found[best, :, :2] if on_participant else None)
+
+
+def paired_openpose(res: PoseResult, openpose: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame where the participant is found: our estimate of them (n, 17, 2) and
+    OpenPose's (n, 17, 3)."""
+    return _stack(_matches(res, openpose))
+
+
+def _stack(
+    matches: Iterable[tuple[np.ndarray, np.ndarray | None]],
+) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [(ours, ref) for ref, ours in matches if ours is not None]
+    return np.array([o for o, _ in pairs]), np.array([r for _, r in pairs])
+
+
+def relative_distances(ours: np.ndarray, refs: np.ndarray) -> np.ndarray:
+    """(n, 17) distances of paired keypoints (:func:`paired_openpose`) / OpenPose's torso
+    length; NaN for the joints OpenPose scored 0.5 or less."""
+    torso = np.array([_torso(r) for r in refs])
+    d = np.linalg.norm(ours - refs[:, :, :2], axis=2) / torso[:, None]
+    return np.where(refs[:, :, 2] > 0.5, d, np.nan)
+
+
+def median_rel(ours: np.ndarray, refs: np.ndarray) -> float:
+    """Median of :func:`relative_distances` (the figure :func:`openpose_report` gives)."""
+    d = relative_distances(ours, refs)
+    return float(np.median(d[np.isfinite(d)]))
 
 
 def blazepose_pairs(
@@ -156,49 +186,30 @@ def blazepose_pairs(
     return out
 
 
+def fit_offsets(
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]], cams: tuple[str, ...]
+) -> np.ndarray:
+    """COCO placement offsets fitted on ``cams`` of :func:`blazepose_pairs`."""
+    from posekit.estimate._convention import fit_along_axis
+
+    ours = np.concatenate([pairs[c][0] for c in cams])
+    refs = np.concatenate([pairs[c][1] for c in cams])
+    return fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
+
+
 def openpose_report(res: PoseResult, openpose: list[np.ndarray]) -> OpenPoseReport:
     """Compare the participant (the OpenPose person with the most joints scored > 0.5: the
     one on the force plate, not the bystander cut by the left edge) with the closest estimate."""
-    flat = flatten(res)
-    rel: list[np.ndarray] = []
-    missing = 0
-    frames = 0
-    for frame, people in enumerate(openpose):
-        ours = flat.keypoints[flat.frame == frame]
-        if frame not in set(flat.frame.tolist()) and not len(ours):
-            if frame >= res.n_frames:
-                continue
-        frames += 1
-        ref = _participant(people)
-        torso = _torso(ref)
-        good = ref[:, 2] > 0.5
-        if not len(ours):
-            missing += 1
-            continue
-        dists = np.linalg.norm(ours[:, :, :2] - ref[None, :, :2], axis=2)  # (n, 17)
-        best = int(np.argmin(np.nanmedian(np.where(good, dists, np.nan), axis=1)))
-        d = np.where(good, dists[best] / torso, np.nan)
-        if np.nanmedian(d) > 1.0:  # no estimate on the participant
-            missing += 1
-            continue
-        rel.append(d)
-    allrel = np.array(rel)
+    matches = list(_matches(res, openpose))
+    allrel = relative_distances(*_stack(matches))
     flat_rel = allrel[np.isfinite(allrel)]
     return OpenPoseReport(
-        frames=frames,
-        missing=missing,
+        frames=len(matches),
+        missing=sum(ours is None for _, ours in matches),
         median_rel=float(np.median(flat_rel)),
         pck=float(np.mean(flat_rel < 0.2)),
         per_joint_median_rel=_nanmedian0(allrel),
     )
-
-
-def median_rel(ours: np.ndarray, refs: np.ndarray) -> float:
-    """Median distance / OpenPose torso over the joints OpenPose scored > 0.5, for paired
-    arrays from :func:`paired_openpose` (the figure :func:`openpose_report` gives)."""
-    torso = np.array([_torso(r) for r in refs])
-    d = np.linalg.norm(ours - refs[:, :, :2], axis=2) / torso[:, None]
-    return float(np.median(d[refs[:, :, 2] > 0.5]))
 
 
 def _nanmedian0(a: np.ndarray) -> np.ndarray:

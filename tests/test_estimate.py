@@ -47,6 +47,7 @@ from posekit.video import VideoError, VideoReader, VideoTruncatedError
 sys.path.insert(0, str(Path(__file__).parent))
 from _estimate_quality import (
     blazepose_pairs,
+    fit_offsets,
     load_openpose,
     median_rel,
     openpose_report,
@@ -124,8 +125,7 @@ def test_coco_offsets_hold_on_the_camera_they_were_not_fitted_on(
     """The COCO placement offsets were measured on both cameras; fitted on one camera alone,
     they must still bring the other below 5% (held out: 4.95% on cam02, 4.77% on cam01),
     and BlazePose's own placement must be clearly worse (5.55-5.85%)."""
-    ours, refs = pose2sim_blazepose[fit_on]
-    offsets = fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
+    offsets = fit_offsets(pose2sim_blazepose, (fit_on,))
     ours, refs = pose2sim_blazepose[test_on]
     held_out = median_rel(to_coco(ours, offsets), refs)
     assert held_out < 0.05
@@ -137,9 +137,7 @@ def test_shipped_coco_offsets_are_the_fit_on_both_cameras(
     pose2sim_blazepose: dict[str, tuple],
 ) -> None:
     """``COCO_ALONG_AXIS`` is what ``scripts/fit_coco_offsets.py`` measures, not hand-tuned."""
-    ours = np.concatenate([pose2sim_blazepose[c][0] for c in ("cam01", "cam02")])
-    refs = np.concatenate([pose2sim_blazepose[c][1] for c in ("cam01", "cam02")])
-    fitted = fit_along_axis(ours, refs[..., :2], refs[..., 2] > 0.5)
+    fitted = fit_offsets(pose2sim_blazepose, ("cam01", "cam02"))
     assert fitted == pytest.approx(COCO_ALONG_AXIS, abs=0.0015)
 
 
