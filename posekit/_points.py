@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS
-from posekit.tidy import JOINT_DTYPE
+from posekit.tidy import JOINT_DTYPE, with_history
 
 #: Midpoints usable wherever a point name is expected: name -> (joint, joint).
 MIDPOINTS: dict[str, tuple[str, str]] = {
@@ -255,9 +255,8 @@ def per_frame_table(
     fps = attrs.get("fps")
     if fps:
         out["time"] = frames[fi] / float(fps)
-    out.attrs = {k: v for k, v in attrs.items() if k != "history"}
-    out.attrs["history"] = [*attrs.get("history", []), step]
-    return out
+    out.attrs = attrs
+    return with_history(out, step)
 
 
 @dataclass

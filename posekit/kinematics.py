@@ -28,7 +28,7 @@ from posekit._points import (
     per_frame_table,
     to_long,
 )
-from posekit.tidy import JOINT_DTYPE, get_fps
+from posekit.tidy import JOINT_DTYPE, get_fps, with_history
 
 __all__ = [
     "acceleration",
@@ -299,9 +299,8 @@ def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataF
         names=["object_id", "joint"],
     )
     out = pd.DataFrame({"path_length": total.ravel(), "n_steps": n.ravel()}, index=index)
-    out.attrs = {k: v for k, v in kp.attrs.items() if k != "history"}
+    with_history(out, f"path_length(normalize={normalize!r})", like=kp)
     out.attrs["units"] = unit
-    out.attrs["history"] = [*kp.attrs.get("history", []), f"path_length(normalize={normalize!r})"]
     return out
 
 

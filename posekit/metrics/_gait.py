@@ -10,7 +10,7 @@ from scipy.signal import find_peaks, savgol_filter
 
 from posekit._points import dense_xy
 from posekit.metrics._common import fill_gaps
-from posekit.tidy import get_fps
+from posekit.tidy import get_fps, with_history
 
 __all__ = ["cadence", "gait_events"]
 
@@ -144,9 +144,7 @@ def gait_events(
                     rows.append((int(oid), side, event, frame, float(t)))
     out = pd.DataFrame(rows, columns=["object_id", "side", "event", "frame", "time"])
     out = out.sort_values(["object_id", "time"], kind="stable").reset_index(drop=True)
-    out.attrs = {k: v for k, v in kp.attrs.items() if k != "history"}
-    out.attrs["history"] = [*kp.attrs.get("history", []), f"gait_events(direction={direction!r})"]
-    return out
+    return with_history(out, f"gait_events(direction={direction!r})", like=kp)
 
 
 def cadence(

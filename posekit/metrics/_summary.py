@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from posekit._points import dense_frames
+from posekit.tidy import with_history
 
 __all__ = ["range_of_motion", "symmetry_index"]
 
@@ -55,9 +56,7 @@ def range_of_motion(angles: pd.DataFrame | pd.Series, /) -> pd.DataFrame:
         index=index,
     )
     out.loc[~some.ravel(), ["argmin_frame", "argmax_frame"]] = pd.NA
-    out.attrs = {k: v for k, v in angles.attrs.items() if k != "history"}
-    out.attrs["history"] = [*angles.attrs.get("history", []), "range_of_motion()"]
-    return out
+    return with_history(out, "range_of_motion()", like=angles)
 
 
 Summary = Literal["mean", "median", "max", "range", "none"]
