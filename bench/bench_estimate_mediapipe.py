@@ -37,7 +37,7 @@ from posekit.schema import (  # noqa: E402
     default_category,
 )
 
-OPENPOSE = ROOT.parent / "shared" / "data" / "pose2sim_s01_openpose"
+OPENPOSE = ROOT / "tests" / "data" / "pose2sim_s01_openpose"
 
 
 def reference(python: str, video: Path, *, tiles: bool) -> tuple[PoseResult, float]:

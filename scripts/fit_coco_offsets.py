@@ -4,14 +4,14 @@
 
 Runs the estimator with ``convention="blazepose"`` (no smoothing) on the Pose2Sim S01 cam01
 and cam02 demo videos (fetched from PyPI, see ``posekit.media``), pairs each frame's estimate
-of the participant with OpenPose's keypoints in ``../shared/data/pose2sim_s01_openpose``
+of the participant with OpenPose's keypoints in ``tests/data/pose2sim_s01_openpose``
 (a COCO-trained model), and fits one offset per joint pair along the body axis
 (:func:`posekit.estimate._convention.fit_along_axis`).
 
 Prints the offsets fitted on both cameras (the ones to put in ``COCO_ALONG_AXIS``), the
 offsets fitted on each camera alone, and the check that matters: offsets fitted on one camera
 applied to the *other* camera (held out), median distance to OpenPose in torso lengths.
-Reads ``../shared`` (development data), so it is a development script, not part of posekit.
+Reads ``tests/data`` (test data), so it is a development script, not part of posekit.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from posekit.estimate._convention import (  # noqa: E402
     to_coco,
 )
 
-OPENPOSE = ROOT.parent / "shared" / "data" / "pose2sim_s01_openpose"
+OPENPOSE = ROOT / "tests" / "data" / "pose2sim_s01_openpose"
 CAMS = ("cam01", "cam02")
 PAIRS = ("nose", "eyes", "ears", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
 

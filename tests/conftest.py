@@ -1,4 +1,4 @@
-"""Shared fixtures. Real data lives in ../shared/data (beside the checkout, as in CI)."""
+"""Shared fixtures. Real data lives in tests/data (copied into the repository; see its README)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -18,10 +18,10 @@ def samples_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """../shared/data; its absence is an error, not a skip (CI always has it)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared test data not found at {SHARED_DATA}")
-    return SHARED_DATA
+    """tests/data: real data copied into the repository (its absence is an error, not a skip)."""
+    if not TEST_DATA.is_dir():
+        pytest.fail(f"test data not found at {TEST_DATA}")
+    return TEST_DATA
 
 
 @pytest.fixture(scope="session")
