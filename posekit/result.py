@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from posekit._decode import _image_decoder, _job_decoder, check_job, flatten
+from posekit._files import atomic_write
 from posekit.schema import JobResult, Person
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ class PoseResult:
         self._job = job
         self._raw = _raw  # the JSON this result was decoded from, until structs are touched
         self._meta = _meta  # job answer without per-person structs (fast path), or None
-        self._flat: Any = None  # posekit.io.Flat cache: every detection as arrays
+        self._flat: Any = None  # posekit._decode.Flat cache: every detection as arrays
         self.source = source
         self.partial = partial
         self.extra: dict[str, Any] = {} if extra is None else extra
@@ -75,8 +77,6 @@ class PoseResult:
         if self.kind != "image":
             return None
         if self._people is None and self._raw is not None:
-            from posekit.io import _image_decoder
-
             self._people = _image_decoder.decode(self._raw)
         self._raw = None
         self._flat = None  # the caller may edit the structs: the bytes are no longer the truth
@@ -87,8 +87,6 @@ class PoseResult:
         if self.kind != "video":
             return None
         if self._job is None and self._raw is not None:
-            from posekit.io import _job_decoder
-
             self._job = _job_decoder.decode(self._raw)
         self._raw = None
         self._flat = None
@@ -107,8 +105,6 @@ class PoseResult:
 
     @classmethod
     def from_job(cls, job: JobResult, *, source: str | None = None) -> PoseResult:
-        from posekit.io import check_job
-
         check_job(job)
         return cls(kind="video", job=job, source=source)
 
@@ -183,8 +179,6 @@ class PoseResult:
         return len(self.annotations())
 
     def __repr__(self) -> str:
-        from posekit.io import flatten
-
         flat = flatten(self)
         n_obj = len(flat.frame)
         ids = set(flat.object_id.tolist())
@@ -242,8 +236,6 @@ class PoseResult:
 
     def save(self, path: str | os.PathLike[str], *, indent: int | None = None) -> None:
         """Write the result as API JSON, atomically (a crash never leaves half a file)."""
-        from posekit.io import atomic_write
-
         data = self.to_json()
         if indent:
             data = msgspec.json.format(data, indent=indent)

@@ -9,8 +9,7 @@ import pytest
 
 import posekit as pk
 from posekit.errors import PoseFormatError
-from posekit.importers import OPENPOSE_TO_COCO
-from posekit.io import load_coco, load_openpose
+from posekit.io import OPENPOSE_TO_COCO, load_coco, load_openpose
 
 
 def test_real_openpose_folder(openpose_dir):

@@ -1,22 +1,27 @@
-"""Reading and writing results: Kakao JSON (load/save), OpenPose and COCO importers."""
+"""Decoding Kakao Pose API JSON: bytes to typed structs and to flat arrays.
+
+Sits between :mod:`posekit.schema` (the structs) and :class:`posekit.result.PoseResult` (which
+calls it): nothing here builds a result. The fast path keeps each keypoints and bbox list as raw
+JSON text and parses them all at once; anything unusual falls back to the typed structs, whose
+errors name the exact JSON path.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING
 
 import msgspec
 import numpy as np
 
 from posekit.errors import JobFailedError, JobNotFoundError, JobNotReadyError, PoseFormatError
-from posekit.result import PoseResult
 from posekit.schema import N_JOINTS, Category, Info, JobResult, Person, VideoInfo
 
-__all__ = ["Flat", "atomic_write", "check_job", "flatten", "load", "save"]
+if TYPE_CHECKING:
+    from posekit.result import PoseResult
+
+__all__ = ["Flat", "check_job", "flatten"]
 
 _image_decoder = msgspec.json.Decoder(list[Person])
 _job_decoder = msgspec.json.Decoder(JobResult)
@@ -90,42 +95,6 @@ def _raw_table(raws: list[msgspec.Raw], n_fields: int) -> np.ndarray | None:
     if values.shape != (n, n_fields) or np.isnan(values).any():
         return None
     return values
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
-def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    The bytes go to a temporary file in the same folder, are flushed to disk, and the file is
-    then renamed over ``path``.
-    """
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a saved result is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
 
 
 _BYTE_RE = re.compile(r"\(byte (\d+)\)")
@@ -320,122 +289,3 @@ def check_job(job: JobResult | _FastJob) -> None:
         )
     if not job.video.fps > 0 or not np.isfinite(job.video.fps):
         raise PoseFormatError(f"is {job.video.fps}, expected a positive number", "$.video.fps")
-
-
-def _decode(data: bytes, where: str) -> PoseResult:
-    head = data.lstrip()[:1]
-    if head not in (b"[", b"{"):
-        raise PoseFormatError(
-            f"not a Kakao pose result: expected a JSON list (image) or object (video job), "
-            f"got {data[:20]!r} ({where})",
-            path="$",
-        )
-    kind: Literal["image", "video"] = "image" if head == b"[" else "video"
-    meta: Any
-    try:
-        meta = (_fast_image_decoder if kind == "image" else _fast_job_decoder).decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-        meta = None  # decode with the full structs below, for the exact error and path
-    try:
-        if kind == "video":
-            job = meta if meta is not None else _job_decoder.decode(data)
-            check_job(job)
-        elif meta is None:
-            _image_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-        raise _format_error(exc, where, data) from None
-    res = PoseResult(kind=kind, source=where, _raw=data, _meta=meta)
-    try:
-        flatten(res)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-        raise _format_error(exc, where) from None
-    return res
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray | np.generic):
-        return obj.tolist()
-    return obj
-
-
-def _convert(source: Any, type_: Any) -> Any:
-    try:
-        return msgspec.convert(source, type_)
-    except msgspec.ValidationError:
-        # numpy scalars and arrays (common in hand-built dicts) are not plain floats to msgspec
-        return msgspec.convert(_plain(source), type_)
-
-
-def load(source: str | os.PathLike[str] | bytes | dict[str, Any] | list[Any]) -> PoseResult:
-    """Load a Kakao Pose API result: image answer (list of people) or video job answer.
-
-    Parameters
-    ----------
-    source
-        A path to a JSON file, the JSON as bytes, or the decoded JSON (dict or list).
-
-    Returns
-    -------
-    PoseResult
-
-    Raises
-    ------
-    PoseFormatError
-        The payload is not valid JSON or not of the API's structure; the message names the JSON
-        path of the first problem.
-    JobNotReadyError, JobFailedError, JobNotFoundError
-        A video job answer whose ``status`` is not ``success``.
-
-    Examples
-    --------
-    >>> import posekit as pk
-    >>> res = pk.load([{"area": 1.0, "bbox": [0, 0, 1, 1], "category_id": 1,
-    ...                 "keypoints": [0.0] * 51, "score": 0.5}])
-    >>> res.kind
-    'image'
-    """
-    if isinstance(source, bytes | bytearray | memoryview):
-        return _decode(bytes(source), "<bytes>")
-    if isinstance(source, list):
-        try:
-            people = _convert(source, list[Person])
-        except msgspec.ValidationError as exc:
-            raise _format_error(exc, "<list>") from None
-        res = PoseResult(kind="image", people=people, source="<list>")
-        flatten(res)
-        return res
-    if isinstance(source, dict):
-        try:
-            job = _convert(source, JobResult)
-        except msgspec.ValidationError as exc:
-            raise _format_error(exc, "<dict>") from None
-        check_job(job)
-        res = PoseResult(kind="video", job=job, source="<dict>")
-        flatten(res)
-        return res
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no such result file: {path}") from None
-        except IsADirectoryError:
-            raise PoseFormatError(
-                f"{path} is a folder; for OpenPose output use posekit.io.load_openpose"
-            ) from None
-        return _decode(data, str(path))
-    raise TypeError(f"load() takes a path, bytes, dict or list, not {type(source).__name__}")
-
-
-def save(result: PoseResult, path: str | os.PathLike[str], *, indent: int | None = None) -> None:
-    """Write ``result`` as Kakao API JSON, atomically."""
-    result.save(path, indent=indent)
-
-
-from posekit.importers import load_coco, load_openpose  # noqa: E402  (re-exported here)
-
-__all__ += ["load_coco", "load_openpose"]

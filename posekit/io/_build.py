@@ -1,0 +1,84 @@
+"""Kakao-format answers built from arrays, for the importers of other tools' formats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+import numpy as np
+
+from posekit.result import PoseResult
+from posekit.schema import (
+    N_JOINTS,
+    Annotation,
+    JobResult,
+    Person,
+    VideoInfo,
+    default_category,
+    default_info,
+    kakao_bbox,
+)
+
+__all__ = ["make_person", "video_result"]
+
+
+def make_person(
+    kp: np.ndarray,
+    *,
+    score: float | None = None,
+    object_id: int | None = None,
+    bbox: Sequence[float] | None = None,
+    area: float | None = None,
+) -> Person:
+    """A Kakao ``Person`` from a ``(17, 3)`` array of x, y, score.
+
+    ``bbox`` defaults to Kakao's rule over the keypoints with a score above 0:
+    ``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``, ``area`` to ``w * h`` and ``score``
+    to the mean keypoint score.
+    """
+    kp = np.asarray(kp, dtype=np.float64).reshape(N_JOINTS, 3)
+    if bbox is None:
+        box, box_area = kakao_bbox(kp[:, :2], kp[:, 2] > 0)
+        bbox = box.tolist()
+        area = float(box_area) if area is None else area
+    if area is None:
+        area = float(bbox[2] * bbox[3])
+    if score is None:
+        score = float(np.round(kp[:, 2].mean(), 4))
+    return Person(
+        area=float(area),
+        bbox=[float(v) for v in bbox],
+        category_id=1,
+        keypoints=kp.ravel().tolist(),
+        score=float(score),
+        object_id=msgspec.UNSET if object_id is None else int(object_id),
+    )
+
+
+def video_result(
+    annotations: list[Annotation],
+    *,
+    fps: float | None,
+    width: int | None,
+    height: int | None,
+    n_frames: int,
+    source: str,
+    description: str,
+) -> PoseResult:
+    job = JobResult(
+        status="success",
+        annotations=annotations,
+        categories=[default_category()],
+        info=default_info(description),
+        video=(
+            VideoInfo(
+                fps=float(fps), frames=n_frames, width=int(width or 0), height=int(height or 0)
+            )
+            if fps
+            else msgspec.UNSET
+        ),
+    )
+    # built directly (not from_job): without fps there is no video block, which load() refuses
+    return PoseResult(
+        kind="video", job=job, source=source, extra={"width": width, "height": height}
+    )
