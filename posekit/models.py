@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from posekit._registry import ChecksumError, cache_root, extract_members, sha256_of
-from posekit.errors import PoseKitError
+from posekit._registry import cache_root, extract_members, sha256_of
+from posekit.errors import ChecksumError, ModelChecksumError, ModelsMissingError
 
 __all__ = [
     "MODELS",
@@ -55,14 +55,6 @@ MODELS: dict[str, _Model] = {
         6_440_512,
     ),
 }
-
-
-class ModelsMissingError(PoseKitError, FileNotFoundError):
-    """The model weights are not in the cache; run ``posekit models install``."""
-
-
-class ModelChecksumError(ChecksumError):
-    """A cached weight file is damaged (its sha256 is wrong); reinstall it."""
 
 
 @dataclass(frozen=True)

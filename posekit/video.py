@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from posekit.errors import PoseKitError
+from posekit.errors import VideoError, VideoTruncatedError
 
 __all__ = ["IMAGE_SUFFIXES", "VideoError", "VideoReader", "VideoTruncatedError", "is_still_image"]
 
@@ -31,24 +31,6 @@ IMAGE_SUFFIXES = frozenset(
 # FFmpeg demuxers that read still images (image2 for numbered files, *_pipe for single images)
 _IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif")
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")
-
-
-class VideoError(PoseKitError, ValueError):
-    """A file cannot be read as a video (missing, empty, not a video, a still image...)."""
-
-
-class VideoTruncatedError(VideoError):
-    """Decoding stopped before the end the container announced (a damaged or cut file).
-
-    Attributes
-    ----------
-    frames_read : int
-        Frames decoded successfully before the failure.
-    """
-
-    def __init__(self, message: str, frames_read: int) -> None:
-        self.frames_read = frames_read
-        super().__init__(message)
 
 
 def is_still_image(path: str | os.PathLike[str]) -> bool:
