@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from posekit.errors import PoseKitError
+from posekit.errors import ImageError, KakaoLimitWarning
 from posekit.estimate._convention import Convention, to_coco
 from posekit.estimate._leftright import MIRROR, fix_left_right
 from posekit.estimate._pipeline import BLAZE_TO_COCO, FramePose, PosePipeline
@@ -56,14 +56,6 @@ KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 #: One person in one frame while estimating: object_id, COCO xy (17, 2), joint scores (17,),
 #: person score, facing-away cue (see ``Pose39.facing_away``).
 _Found = tuple[int, np.ndarray, np.ndarray, float, float]
-
-
-class KakaoLimitWarning(UserWarning):
-    """The input is processed, but Kakao's API would have refused it."""
-
-
-class ImageError(PoseKitError, ValueError):
-    """A file or bytes cannot be read as an image."""
 
 
 class _Interrupted(Exception):

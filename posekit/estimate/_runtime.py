@@ -8,13 +8,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from posekit.errors import PoseKitError
+from posekit.errors import PoseKitError, RuntimeMissingError
 
 __all__ = ["RuntimeMissingError", "load_interpreter"]
-
-
-class RuntimeMissingError(PoseKitError, ImportError):
-    """ai-edge-litert is not installed."""
 
 
 def load_interpreter(model_path: str, *, num_threads: int = 2) -> Any:
