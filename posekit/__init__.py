@@ -3,8 +3,9 @@ analyses and pictures in Jupyter."""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
+from posekit._version import __version__
 from posekit.errors import (
     JobFailedError,
     JobNotFoundError,
@@ -30,22 +31,47 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # lazy submodules: `pk.smooth.butterworth(...)` without import cost
-    import importlib
+if TYPE_CHECKING:  # what the lazy attributes below are, for IDEs and type checkers
+    from posekit import (
+        angles,
+        clean,
+        cli,
+        client,
+        estimate,
+        kinematics,
+        media,
+        metrics,
+        models,
+        plot,
+        report,
+        server,
+        smooth,
+        summary,
+        synth,
+        tidy,
+        video,
+        widgets,
+    )
+    from posekit.client import Client, callback_receiver
 
-    if name in _SUBMODULES:
-        return importlib.import_module(f"posekit.{name}")
+
+def __getattr__(name: str) -> Any:
+    """Lazy submodules: ``pk.smooth.butterworth(...)`` without importing every module up front.
+
+    Every public submodule resolves (``pk.metrics``, ``pk.report``...), and a few names from
+    them (``pk.Client``).
+    """
+    import importlib
+    import importlib.util
+
     if name in _LAZY:
         mod, attr = _LAZY[name]
         return getattr(importlib.import_module(f"posekit.{mod}"), attr)
+    if not name.startswith("_") and importlib.util.find_spec(f"posekit.{name}") is not None:
+        return importlib.import_module(f"posekit.{name}")
     raise AttributeError(f"module 'posekit' has no attribute {name!r}")
 
 
-_SUBMODULES = {
-    "schema", "io", "tidy", "clean", "smooth", "angles", "kinematics", "metrics", "plot",
-    "widgets", "video", "client", "server", "estimate", "synth", "cli", "models", "errors",
-    "report", "media", "summary",
-}  # fmt: skip
 _LAZY = {
     "Client": ("client", "Client"),
     "callback_receiver": ("client", "callback_receiver"),

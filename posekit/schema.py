@@ -159,7 +159,7 @@ def default_info(description: str = "Human pose estimation result from posekit")
     """An ``info`` block for results posekit makes itself (estimator, server, synth)."""
     import datetime
 
-    from posekit import __version__
+    from posekit._version import __version__
 
     today = datetime.date.today()
     return Info(

@@ -106,7 +106,7 @@ def _index(frame: np.ndarray, object_id: np.ndarray, n_joints: int = N_JOINTS) -
 
 
 def _sorted_flat(result: PoseResult) -> tuple[Any, np.ndarray | slice]:
-    from posekit.io import flatten
+    from posekit._decode import flatten
 
     flat = flatten(result)
     order = np.lexsort((flat.object_id, flat.frame))

@@ -28,18 +28,11 @@ def _load(name: str, samples: Path | None):
     if samples is not None and (samples / f"{name}.json").is_file():
         return pk.load(samples / f"{name}.json"), str(samples / f"{name}.json")
     # no checkout around (a plain install): make the same sample in memory
-    settings = {
-        "synth_squat": (
-            "squat",
-            {"noise_px": 1.5, "dropout": 0.03, "missing_frames": 0.02, "seed": 1},
-        ),
-        "synth_walk": (
-            "walk",
-            {"noise_px": 2.0, "dropout": 0.05, "missing_frames": 0.03, "seed": 2},
-        ),
-    }
-    activity, kwargs = settings[name]
-    return pk.synth.generate(activity, **kwargs).result, f"posekit.synth.generate({activity!r})"
+    if name == "synth_squat":
+        scene = pk.synth.generate("squat", noise_px=1.5, dropout=0.03, missing_frames=0.02, seed=1)
+        return scene.result, "posekit.synth.generate('squat')"
+    scene = pk.synth.generate("walk", noise_px=2.0, dropout=0.05, missing_frames=0.03, seed=2)
+    return scene.result, "posekit.synth.generate('walk')"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
