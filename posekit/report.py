@@ -183,7 +183,18 @@ def make_report(
         page.section("Smoothing", smoothing)
     angles = pk.angles.joint_angles(smoothed)
 
+    single = kp.index.get_level_values("frame").nunique() == 1
+
+    def angles_table() -> str:
+        # one picture: no time axis to draw, so the angles of everybody as a table
+        tab = angles.drop(columns=["time"], errors="ignore").droplevel("frame")
+        tab.index = [f"id {o}" for o in tab.index]
+        tab.columns = [f"{c} (°)" for c in tab.columns]
+        return "<p>Joint angles of each person in the picture (degrees):</p>" + _table(tab, 4)
+
     def angles_section() -> str:
+        if single:
+            return angles_table()
         fig = _figure((10, 6.5))
         a, b = fig.subplots(2, 1)
         cols = [
@@ -208,7 +219,8 @@ def make_report(
             plot.trajectory(smoothed, joint, people=main, ax=ax)
         return _png(fig)
 
-    page.section("Trajectories", paths)
+    if not single:  # a single picture has no paths
+        page.section("Trajectories", paths)
 
     if fps:
 

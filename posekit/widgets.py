@@ -1,5 +1,6 @@
 """The notebook Player: a video (or blank canvas) with skeletons, play/pause, a frame slider,
-speed, person and joint toggles, and an optional time-series plot whose cursor follows the frame.
+±1 frame steps, keyboard control, speed, person and joint toggles (with presets), event marking,
+and an optional time-series plot whose cursor follows the frame.
 
 Play and the slider are linked in the browser (``jslink``), so playback advances without waiting
 for the kernel; the kernel draws each frame it is asked for (decode at display size, numpy
@@ -20,12 +21,38 @@ import numpy as np
 import pandas as pd
 
 from posekit.plot._overlay import Overlay
-from posekit.plot._raster import blank, encode_jpeg, encode_png
+from posekit.plot._raster import blank, draw_label, encode_jpeg, encode_png
 from posekit.schema import JOINTS
 
-__all__ = ["Player"]
+__all__ = ["JOINT_PRESETS", "Player"]
 
 _SPEEDS = (("0.25×", 0.25), ("0.5×", 0.5), ("1×", 1.0), ("2×", 2.0), ("4×", 4.0))
+
+_TRUNK = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+#: quick choices of the joints shown (the "joints" list can still be edited by hand)
+JOINT_PRESETS: dict[str, tuple[str, ...]] = {
+    "all": tuple(JOINTS),
+    "legs": ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"),
+    "arms": (
+        "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
+        "right_wrist",
+    ),
+    "trunk": ("nose", *_TRUNK),
+    "left": tuple(j for j in JOINTS if j.startswith("left_")),
+    "right": tuple(j for j in JOINTS if j.startswith("right_")),
+}  # fmt: skip
+
+#: event names offered by the "mark" control (any other name can be typed)
+EVENT_NAMES = ("heel strike left", "heel strike right", "toe off left", "toe off right")
+
+
+def _default_label(table: Any) -> str:
+    """A panel name saying what the table is: its last processing step, else "input"."""
+    history = getattr(table, "attrs", {}).get("history") or []
+    if history:
+        step = str(history[-1]).split("(")[0]
+        return step.rsplit(".", 1)[-1] or "input"
+    return "input"
 
 
 class _SeriesStrip:
@@ -38,12 +65,12 @@ class _SeriesStrip:
         from posekit.plot.series import timeseries
 
         dpi = 100
-        fig = Figure(figsize=(width_px / dpi, 2.6), dpi=dpi)
+        fig = Figure(figsize=(max(width_px, 640) / dpi, 2.6), dpi=dpi, layout="constrained")
         canvas = FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        timeseries(series, ax=ax, fps=fps)
-        ax.legend(fontsize=7, loc="upper right", ncol=2)
-        fig.tight_layout()
+        timeseries(series, ax=ax, fps=fps, legend=False)
+        if ax.get_legend_handles_labels()[0]:  # beside the axes, never over the curves
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         canvas.draw()
         self.fps = fps
         self.background = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])
@@ -61,6 +88,59 @@ class _SeriesStrip:
         if 1 <= px < img.shape[1] - 1:
             img[r0:r1, px - 1 : px + 2] = (214, 39, 40)
         return encode_png(img)
+
+
+_KEYS_ESM = """
+function render({ model, el }) {
+  el.classList.add("posekit-keys");
+  el.textContent = "keys (click the picture first): \u2190 \u2192 one frame, space play/pause, m mark";
+  el.style.fontSize = "11px";
+  el.style.color = "var(--jp-ui-font-color2, #666)";
+  const typing = (t) => t && ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName);
+  const onKey = (e) => {
+    if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    const lo = model.get("min"), hi = model.get("max");
+    let f = model.get("frame");
+    if (e.key === "ArrowRight") f = Math.min(hi, f + 1);
+    else if (e.key === "ArrowLeft") f = Math.max(lo, f - 1);
+    else if (e.key === " ") model.set("playing", !model.get("playing"));
+    else if (e.key === "m") model.set("marks", model.get("marks") + 1);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+    model.set("frame", f);
+    model.save_changes();
+  };
+  let player = null;
+  const attach = () => {
+    player = el.closest(".posekit-player");
+    if (!player) { setTimeout(attach, 50); return; }
+    player.tabIndex = 0;  // clicking the picture gives the player the keyboard
+    player.setAttribute("data-lm-suppress-shortcuts", "true");  // not JupyterLab's
+    player.addEventListener("keydown", onKey);
+  };
+  attach();
+  return () => { if (player) player.removeEventListener("keydown", onKey); };
+}
+export default { render };
+"""
+
+
+def _keys_widget(lo: int, hi: int) -> widgets.DOMWidget:
+    """The keyboard handler: a tiny anywidget whose ``frame``/``playing`` are jslinked to the
+    slider and the play button, so keys act in the browser like the controls do."""
+    import anywidget
+    import traitlets
+
+    class _Keys(anywidget.AnyWidget):
+        _esm = _KEYS_ESM
+        frame = traitlets.Int(lo).tag(sync=True)
+        min = traitlets.Int(lo).tag(sync=True)
+        max = traitlets.Int(hi).tag(sync=True)
+        playing = traitlets.Bool(False).tag(sync=True)
+        marks = traitlets.Int(0).tag(sync=True)  # times "m" was pressed
+
+    return _Keys()
 
 
 class Player(widgets.VBox):
@@ -84,7 +164,16 @@ class Player(widgets.VBox):
         Display width of each picture in pixels (the video is scaled while decoding); default
         fits the picture in 640 × 640 (640 wide for landscape video).
     label
-        Name of ``kp``'s panel in side-by-side mode.
+        Name of ``kp``'s panel (shown above it in side-by-side mode and in saved frames);
+        default its last processing step from ``attrs["history"]`` (e.g. "butterworth"),
+        else "input".
+    labels
+        Write each person's id above their head (a checkbox toggles it).
+    stamp
+        Write the frame number and time into the picture's corner (the counter beside the
+        controls always shows them).
+    events
+        Names offered by the event marker (any other name can be typed).
     min_score
         Joints below it are faded.
     skeleton
@@ -92,9 +181,20 @@ class Player(widgets.VBox):
     quality
         JPEG quality of the displayed frames.
 
+    Notes
+    -----
+    Controls: play/pause, ``−1``/``+1`` frame, the slider, speed, people, joints with presets
+    (:data:`JOINT_PRESETS`: all, legs, arms, trunk, left, right) and an ids checkbox. After a
+    click on the picture the keyboard drives it: ← / → one frame, space play/pause, ``m`` marks
+    the chosen event at the current frame. Marked events are in :attr:`events`.
+
     Examples
     --------
-    >>> Player(kp, "clip.mp4", series=pk.angles.joint_angles(kp)[["left_knee"]])  # doctest: +SKIP
+    >>> p = Player(kp, "clip.mp4", series=pk.angles.joint_angles(kp)[["left_knee"]])  # doctest: +SKIP
+    >>> # ... step to each heel strike, press "mark" (or m) ...
+    >>> p.events  # doctest: +SKIP
+       frame  time             event
+    0     12  0.40  heel strike left
     """
 
     def __init__(
@@ -106,12 +206,17 @@ class Player(widgets.VBox):
         series: pd.DataFrame | pd.Series | None = None,
         fps: float | None = None,
         width: int | None = None,
-        label: str = "raw",
+        label: str | None = None,
+        labels: bool = True,
+        stamp: bool = False,
+        events: Sequence[str] = EVENT_NAMES,
         min_score: float = 0.2,
         skeleton: Sequence[Sequence[int]] | None = None,
         cache_size: int = 64,
         quality: int = 80,
     ) -> None:
+        label = _default_label(kp) if label is None else str(label)
+        self.label = label
         self._overlays: dict[str, Overlay] = {
             label: Overlay(kp, skeleton=skeleton, min_score=min_score)
         }
@@ -177,6 +282,23 @@ class Player(widgets.VBox):
         self.speed.observe(self._on_speed, "value")
         self.counter = widgets.Label(value="", layout=widgets.Layout(min_width="160px"))
         self.counter.add_class("posekit-counter")
+        small = widgets.Layout(width="64px")
+        self.prev_button = widgets.Button(
+            description="−1", tooltip="one frame back (←)", layout=small
+        )
+        self.next_button = widgets.Button(
+            description="+1", tooltip="one frame on (→)", layout=small
+        )
+        self.prev_button.add_class("posekit-prev")
+        self.next_button.add_class("posekit-next")
+        self.prev_button.on_click(lambda _b: self.step(-1))
+        self.next_button.on_click(lambda _b: self.step(1))
+        self.keyboard = _keys_widget(lo, hi)
+        self._key_links = (
+            widgets.jslink((self.keyboard, "frame"), (self.slider, "value")),
+            widgets.jslink((self.keyboard, "playing"), (self.play, "playing")),
+        )
+        self.keyboard.observe(lambda _c: self.mark(), "marks")
 
         ids = sorted({int(o) for ov in self._overlays.values() for o in ov.object_ids})
         self.people = widgets.SelectMultiple(
@@ -188,6 +310,33 @@ class Player(widgets.VBox):
         self.joints = widgets.SelectMultiple(
             options=list(JOINTS), value=tuple(JOINTS), rows=6, description="joints"
         )
+        self.preset = widgets.Dropdown(
+            options=list(JOINT_PRESETS), value="all", description="show",
+            layout=widgets.Layout(width="180px"),
+        )  # fmt: skip
+        self.preset.observe(self._on_preset, "value")
+        self.show_ids = widgets.Checkbox(value=bool(labels), description="ids", indent=False)
+        self.stamp = bool(stamp)
+        self.event_name = widgets.Combobox(
+            value=events[0] if len(events) else "event",
+            options=list(events),
+            description="event",
+            ensure_option=False,
+            layout=widgets.Layout(width="260px"),
+        )
+        self.mark_button = widgets.Button(
+            description="mark", tooltip="record the current frame as this event (m)",
+            button_style="info", layout=small,
+        )  # fmt: skip
+        self.undo_button = widgets.Button(
+            description="undo", tooltip="forget the last mark", layout=small
+        )
+        self.mark_button.add_class("posekit-mark")
+        self.mark_button.on_click(lambda _b: self.mark())
+        self.undo_button.on_click(lambda _b: self.unmark())
+        self.events_view = widgets.HTML(value="<i>no events marked</i>")
+        self.events_view.add_class("posekit-events")
+        self._events: list[tuple[int, str]] = []
         self.images: dict[str, widgets.Image] = {}
         panels = []
         for name in self._overlays:
@@ -202,7 +351,7 @@ class Player(widgets.VBox):
         self.series_image = None
         self._strip = None
         rows: list[widgets.Widget] = [
-            widgets.HBox([self.play, self.speed, self.counter]),
+            widgets.HBox([self.play, self.prev_button, self.next_button, self.speed, self.counter]),
             self.slider,
             widgets.HBox(panels),
         ]
@@ -211,7 +360,13 @@ class Player(widgets.VBox):
             h, w = self._strip.background.shape[:2]
             self.series_image = widgets.Image(format="png", width=w, height=h)
             rows.append(self.series_image)
-        rows.append(widgets.HBox([self.people, self.joints]))
+        rows.append(
+            widgets.HBox([self.people, self.joints, widgets.VBox([self.preset, self.show_ids])])
+        )
+        rows.append(
+            widgets.HBox([self.event_name, self.mark_button, self.undo_button, self.events_view])
+        )
+        rows.append(self.keyboard)
         super().__init__(rows)
         self.add_class("posekit-player")
 
@@ -221,6 +376,7 @@ class Player(widgets.VBox):
         self.slider.observe(self._on_frame, "value")
         self.people.observe(self._redraw, "value")
         self.joints.observe(self._redraw, "value")
+        self.show_ids.observe(self._redraw, "value")
         self.show(lo)
 
     # -- drawing -----------------------------------------------------------------------------
@@ -264,7 +420,16 @@ class Player(widgets.VBox):
             sx, sy = self._scales[name]
             k = dw / self._src_w
             mask = np.isin(ov.object_ids, list(people_sel))
-            ov.draw(img, frame, scale=(sx * k, sy * k), people=mask, joints=joint_mask)
+            ov.draw(
+                img,
+                frame,
+                scale=(sx * k, sy * k),
+                people=mask,
+                joints=joint_mask,
+                labels=self.show_ids.value,
+            )
+            if self.stamp:
+                ov.stamp(img, frame, self.fps)
             out[name] = img
         return out
 
@@ -290,7 +455,44 @@ class Player(widgets.VBox):
         """The frame on display."""
         return self._shown
 
+    def step(self, n: int = 1) -> None:
+        """Move ``n`` frames on (negative: back), within the slider's range."""
+        self.slider.value = min(self.slider.max, max(self.slider.min, self.slider.value + int(n)))
+
+    # -- events marked by the user -----------------------------------------------------------
+    def mark(self, name: str | None = None, frame: int | None = None) -> None:
+        """Record ``name`` (default the chosen event) at ``frame`` (default the current one)."""
+        name = str(self.event_name.value if name is None else name).strip() or "event"
+        self._events.append((self.frame if frame is None else int(frame), name))
+        self._show_events()
+
+    def unmark(self) -> None:
+        """Forget the last marked event."""
+        if self._events:
+            self._events.pop()
+        self._show_events()
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The marked events, in marking order: ``frame``, ``time`` (s; NaN without fps),
+        ``event``."""
+        frames = np.array([f for f, _ in self._events], dtype=np.int64)
+        time = frames / self.fps if self.fps else np.full(len(frames), np.nan)
+        table = pd.DataFrame({"frame": frames, "time": time, "event": [e for _, e in self._events]})
+        table.attrs["fps"] = self.fps
+        return table
+
+    def _show_events(self) -> None:
+        if not self._events:
+            self.events_view.value = "<i>no events marked</i>"
+            return
+        last = ", ".join(f"{e} @ {f}" for f, e in self._events[-3:])
+        self.events_view.value = f"{len(self._events)} marked · last: {last}"
+
     # -- events ------------------------------------------------------------------------------
+    def _on_preset(self, change: dict) -> None:
+        self.joints.value = JOINT_PRESETS[str(change["new"])]
+
     def _on_frame(self, change: dict) -> None:
         # In a kernel, slider changes may arrive faster than frames are drawn (fast playback,
         # dragging): draw only the latest one, shortly after, so no backlog builds up.
@@ -323,10 +525,17 @@ class Player(widgets.VBox):
         super().close()
 
     def save_frame(self, path: str | os.PathLike[str]) -> None:
-        """Write the current picture(s) side by side as an image file (PNG or JPEG)."""
+        """Write the current picture(s) side by side as an image file (PNG or JPEG); side by
+        side, each carries its panel's name at the top."""
         from PIL import Image
 
-        imgs = list(self.frame_images(self.frame).values())
+        pictures = self.frame_images(self.frame)
+        imgs = []
+        for name, img in pictures.items():
+            if len(pictures) > 1:  # name each panel, as above them in the notebook
+                size = max(12, round(min(img.shape[:2]) / 24))
+                draw_label(img, name, img.shape[1] / 2, size * 1.8, size=size, anchor="cb")
+            imgs.append(img)
         buf = BytesIO()
         Image.fromarray(np.concatenate(imgs, axis=1)).save(
             buf, format="PNG" if str(path).endswith(".png") else "JPEG"

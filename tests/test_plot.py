@@ -13,6 +13,7 @@ import pytest
 from _tables import POSE, table
 
 import posekit.plot as pp
+from posekit.plot._colours import pair_sides
 from posekit.schema import COCO_SKELETON, JOINT_INDEX, KAKAO_SKELETON
 
 
@@ -29,6 +30,63 @@ def by_gid(ax, gid):
     return found[0]
 
 
+def rgb_of(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def test_skeleton_pixels_left_and_right_forearms_differ_and_id_is_drawn():
+    kp = table(1, 1, width=100, height=120)
+    fig, ax = plt.subplots(figsize=(4, 4.8), dpi=100)
+    pp.skeleton(kp, 0, ax=ax, side_legend=False, linewidth=5)
+    img = rgb_of(fig)
+
+    def pixel(x, y):
+        px, py = ax.transData.transform((x, y))
+        return img[int(round(img.shape[0] - py)), int(round(px))]
+
+    # midpoints of the forearms (elbow 7/8 -> wrist 9/10)
+    left = pixel(*(POSE[7] + POSE[9]) / 2)
+    right = pixel(*(POSE[8] + POSE[10]) / 2)
+    np.testing.assert_allclose(left, np.array(pp.person_rgb(0, "left")), atol=12)
+    np.testing.assert_allclose(right, np.array(pp.person_rgb(0, "right")), atol=12)
+    # far apart in lightness too (not only in hue): mean channel differs by > 80 of 255
+    assert abs(left.mean() - right.mean()) > 80
+    # the id label: a box in the person's hue above the head, with its text
+    label = by_gid(ax, "label-0")
+    assert label.get_text() == "id 0" and label.get_fontsize() >= 10
+    box = label.get_bbox_patch().get_window_extent()
+    head_y = ax.transData.transform(POSE[1])[1]
+    assert box.y0 > head_y  # above the eyes, not on the head
+    inside = img[int(img.shape[0] - box.y1) + 2 : int(img.shape[0] - box.y0) - 2,
+                 int(box.x0) + 2 : int(box.x1) - 2]  # fmt: skip
+    hue = np.array(pp.person_rgb(0))
+    assert (np.abs(inside - hue).sum(axis=2) < 60).mean() > 0.5  # the box (alpha 0.9)
+    assert (inside.sum(axis=2) > 700).sum() > 10  # white text on it
+    assert ax.get_xlabel() == "x (px)" and ax.get_ylabel() == "y (px)"
+
+
+def test_colour_scheme_is_overridable_in_one_place():
+    gait = pp.ColourScheme.gait_lab()
+    old = pp.set_colour_scheme(gait)
+    try:
+        assert pp.person_rgb(3, "left") == (213, 94, 0) and pp.person_rgb(0, "right") == (0, 114, 178)
+        ax = pp.skeleton(table(1, 1), 0)
+        colours = by_gid(ax, "skeleton-0").get_colors()[:, :3]
+        assert np.isclose(colours, np.array([213, 94, 0]) / 255).all(axis=1).any()
+    finally:
+        pp.set_colour_scheme(old)
+    assert pp.colour_scheme() is old
+    # the default: a hue per person (tab10), left darker and right lighter than it
+    for oid in range(10):
+        hue = np.array(pp.person_rgb(oid))
+        assert np.array(pp.person_rgb(oid, "left")).sum() < hue.sum() < np.array(
+            pp.person_rgb(oid, "right")
+        ).sum()
+    with pytest.raises(TypeError):
+        pp.set_colour_scheme("red")  # type: ignore[arg-type]
+
+
 def test_skeleton_segments_colours_and_fading():
     kp = table(4, 2)
     # person 1: left wrist low confidence, right ankle missing
@@ -42,7 +100,10 @@ def test_skeleton_segments_colours_and_fading():
     # the segments are the table's coordinates for frame 2
     want = np.stack([POSE[pairs[:, 0]], POSE[pairs[:, 1]]], axis=1) + np.array([2, 0])
     np.testing.assert_allclose(np.array(segs0), want)
-    assert np.allclose(lc0.get_colors()[:, :3], pp.person_color(0))
+    # each bone in its side's colour: left dark, right light, middle (bars, face) the hue
+    sides = [("left", "right", "centre")[k] for k in pair_sides(pairs)]
+    want_rgb = [pp.person_color(0, sd) for sd in sides]
+    assert np.allclose(lc0.get_colors()[:, :3], want_rgb)
     assert np.all(lc0.get_colors()[:, 3] == 1.0)
     lc1 = by_gid(ax, "skeleton-1")
     n_ankle = sum(JOINT_INDEX["right_ankle"] in p for p in pairs)
@@ -50,7 +111,8 @@ def test_skeleton_segments_colours_and_fading():
     alphas = lc1.get_colors()[:, 3]
     n_wrist = sum(JOINT_INDEX["left_wrist"] in p for p in pairs)
     assert np.sum(alphas < 1) == n_wrist
-    assert np.allclose(lc1.get_colors()[:, :3], pp.person_color(1))
+    kept = [k for k, p in enumerate(pairs) if JOINT_INDEX["right_ankle"] not in p]
+    assert np.allclose(lc1.get_colors()[:, :3], [pp.person_color(1, sides[k]) for k in kept])
     pts = by_gid(ax, "joints-1")
     assert len(pts.get_offsets()) == 16
     assert np.sum(pts.get_facecolors()[:, 3] < 1) == 1
@@ -212,3 +274,76 @@ def test_score_zero_is_not_drawn():
     img = blank(200, 120, value=0)
     Overlay(kp).draw(img, 0, thickness=1, radius=1)
     assert not img[:5, :5].any()  # nothing drawn at (0, 0)
+
+
+def _two_people_angles(n=40):
+    idx = pd.MultiIndex.from_product([range(n), [0, 1]], names=["frame", "object_id"])
+    cols = ["left_elbow", "right_elbow", "left_shoulder", "right_shoulder", "left_hip",
+            "right_hip", "left_knee", "right_knee", "neck", "trunk_thigh", "trunk_inclination"]  # fmt: skip
+    t = np.arange(len(idx), dtype=float)
+    df = pd.DataFrame({c: 90 + k + np.sin(t / 5) for k, c in enumerate(cols)}, index=idx)
+    df = df.drop(index=[(f, 1) for f in range(30, n)])  # id 1 leaves early: id 0 is main
+    df.attrs["fps"] = 10.0
+    return df
+
+
+def test_timeseries_readable_defaults_and_units():
+    import warnings
+
+    ang = _two_people_angles()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "constrained layout not applied"
+        ax = pp.timeseries(ang)
+        ax.figure.canvas.draw()
+    assert len(ax.lines) == 8  # 11 angles x 2 people asked for by nobody: the main person's 8
+    assert all("id" not in ln.get_label() for ln in ax.lines)
+    assert "id 0" in ax.get_title() and "first 8 of 11" in ax.get_title()
+    assert ax.get_ylabel() == "angle (°)" and ax.get_xlabel() == "time (s)"
+    leg = ax.get_legend()
+    assert leg.get_window_extent().x0 >= ax.get_window_extent().x1  # outside, on the right
+    # asked for: everything asked is drawn, both people
+    ax = pp.timeseries(ang, columns=["left_knee", "right_knee"])
+    assert len(ax.lines) == 4 and ax.get_title() == ""
+    # keypoints: wrists and ankles by default, positions in px; score has no unit
+    kp = table(20, 2)
+    ax = pp.timeseries(kp, people=0)
+    assert len(ax.lines) == 8 and ax.get_ylabel() == "position (px)"
+    assert ax.get_lines()[0].get_label() == "left_wrist x"
+    assert pp.timeseries(kp, columns="score", joints="nose").get_ylabel() == "nose score"
+    assert pp.timeseries(kp, columns="speed", joints="nose").get_ylabel().endswith("(px/s)")
+    kp.attrs["fps"] = None
+    assert pp.timeseries(kp, columns="speed", joints="nose").get_ylabel().endswith("(px/frame)")
+
+
+def test_units_read_from_the_table_never_invented():
+    import posekit as pk
+
+    kp = table(20, 1)
+    spd = pk.kinematics.speed(kp)
+    ax = pp.timeseries(spd, columns="speed", joints="left_wrist")
+    assert ax.get_ylabel() == f"left_wrist speed ({spd.attrs['units']})"
+    norm = pk.kinematics.speed(kp, normalize="torso")
+    assert "px" not in pp.timeseries(norm, columns="speed", joints="left_wrist").get_ylabel()
+    other = pd.DataFrame({"mystery": [1.0, 2.0]}, index=pd.Index([0, 1], name="frame"))
+    assert pp.timeseries(other).get_ylabel() == "mystery"  # unknown: no unit
+    knee = _two_people_angles()["left_knee"].xs(0, level="object_id")
+    assert pp.repetitions(knee).get_ylabel() == "left_knee (°)"
+
+
+def test_trajectory_labels_each_person():
+    kp = table(20, 2)
+    ax = pp.trajectory(kp, "right_wrist")
+    for oid in (0, 1):
+        label = by_gid(ax, f"label-{oid}")
+        assert label.get_text() == f"id {oid}"
+        # at the end of that person's path
+        end = kp.loc[(19, oid, "right_wrist"), ["x", "y"]].to_numpy(float)
+        np.testing.assert_allclose(label.xy, end)
+        assert np.allclose(label.get_color()[:3], pp.person_color(oid))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["id 0", "id 1"]
+    # each person's path is in their own hue (blue-ish vs orange-ish), darker later
+    l0, l1 = by_gid(ax, "trajectory-0"), by_gid(ax, "trajectory-1")
+    c0, c1 = l0.to_rgba(l0.get_array()), l1.to_rgba(l1.get_array())
+    assert (c0[:, 2] > c0[:, 0]).all() and (c1[:, 0] > c1[:, 2]).all()
+    assert c0[-1, :3].sum() < c0[0, :3].sum()

@@ -12,6 +12,7 @@ from _videos import make_video, read_code
 
 from posekit._frames import FrameSource
 from posekit.cli import main
+from posekit.plot import person_rgb
 from posekit.plot._overlay import Overlay
 from posekit.plot._raster import blank, draw_skeletons, encode_jpeg
 from posekit.plot.render import render_video
@@ -79,14 +80,18 @@ def test_overlay_scales_and_selects_people():
     ov = Overlay(kp)
     assert list(ov.object_ids) == [0, 1] and ov.n_frames == 3
     img = blank(400, 240, value=0)
-    ov.draw(img, 2, scale=(2.0, 2.0), people=np.array([False, True]), thickness=1, radius=0)
+    ov.draw(
+        img, 2, scale=(2.0, 2.0), people=np.array([False, True]), thickness=1, radius=0,
+        labels=False,
+    )  # fmt: skip
     ys, xs = np.nonzero(img.any(axis=2))
     # person 1 only: x from 2*(80+34+2) to 2*(80+66+2), plus the joints' 1-px white ring
     assert xs.min() == 2 * (80 + POSE[:, 0].min() + 2) - 1
     assert xs.max() == 2 * (80 + POSE[:, 0].max() + 2) + 1
     assert ys.max() == 2 * POSE[:, 1].max() + 1
     colours = {tuple(c) for c in img[ys, xs]}
-    assert colours == {(255, 127, 14), (255, 255, 255)}  # tab10 orange, white rings
+    # person 1's left, right and middle shades of tab10 orange, and white rings
+    assert colours == {person_rgb(1, s) for s in ("left", "right", "centre")} | {(255, 255, 255)}
     assert ov.draw(blank(10, 10), 99) is not None  # frame without people: untouched
 
 
@@ -136,8 +141,8 @@ def test_render_over_video_keeps_frames_and_draws(clip, tmp_path):
             got, orig = fs.frame(i).astype(int), src.frame(i).astype(int)
             assert read_code(got) == i  # the right video frame under the overlay
             diff = np.abs(got - orig).sum(axis=2)
-            # along person 0's left upper arm (shoulder -> elbow), the picture changed
-            p = (POSE[5] + POSE[7]) / 2 + [i, 0]
+            # along person 0's right upper arm (shoulder -> elbow), the picture changed
+            p = (POSE[6] + POSE[8]) / 2 + [i, 0]
             assert diff[int(p[1]), int(p[0])] > 100
             assert np.median(diff[150:, 200:]) < 12  # away from people: unchanged
 
@@ -214,3 +219,57 @@ def test_render_video_with_padded_rows(tmp_path):
     out = render_video(kp, clip, tmp_path / "o.mp4", progress=False)
     with FrameSource(out) as fs:
         assert read_code(fs.frame(4)) == 4
+
+
+def test_render_warns_when_the_video_ends_before_its_header_says(tmp_path):
+    # an AVI cut at 60 %: its header still says 60 frames, it holds ~25
+    full = make_video(tmp_path / "c.avi", 60, 320, 240, 25, "mpeg4")
+    short = tmp_path / "short.avi"
+    data = full.read_bytes()
+    short.write_bytes(data[: int(len(data) * 0.6)])
+    kp = table(60, 1, fps=25.0, width=320, height=240)
+    with pytest.warns(UserWarning, match="header says 60 frames but it ended after") as rec:
+        out = render_video(kp, short, tmp_path / "o.mp4", progress=False)
+    with FrameSource(out) as fs:
+        n = fs.n_frames
+    assert 10 < n < 60
+    assert f"frames 0..{n - 1} written, {60 - n} asked for" in str(rec[-1].message)
+    with pytest.raises(ValueError, match="header says 60 frames"):
+        render_video(kp, short, tmp_path / "o2.mp4", progress=False, on_mismatch="error")
+
+
+def test_render_draws_ids_stamp_and_trail(tmp_path):
+    kp = table(30, 2, fps=10.0, width=320, height=240)
+    plain = render_video(
+        kp, None, tmp_path / "plain.mp4", progress=False, labels=False, stamp=False
+    )
+    full = render_video(kp, None, tmp_path / "full.mp4", progress=False, trail=10)
+    with FrameSource(plain) as a, FrameSource(full) as b:
+        p, f = a.frame(20).astype(int), b.frame(20).astype(int)
+    changed = np.abs(f - p).sum(axis=2) > 60
+    # the stamp: the top-left corner (light text on a dark box)
+    assert changed[:20, :80].sum() > 30
+    # the id labels: above each head (nose at y=10 -> the box is at the top), over x = 70 / 150
+    for x in (50 + 20, 50 + 80 + 20):
+        assert changed[:20, x - 10 : x + 10].sum() > 20, x
+    # the ankle trail: behind (left of) the ankles, at their height, nowhere near the head
+    ankle_y = int(POSE[15, 1])
+    behind = changed[ankle_y - 3 : ankle_y + 4, int(POSE[15, 0]) + 12 : int(POSE[15, 0]) + 18]
+    assert behind.any()
+    assert not changed[30:90, 0:30].any()
+
+
+def test_cli_render_trail(tmp_path, capsys):
+    res = to_result(table(20, 1, fps=10.0, width=320, height=240))
+    src = tmp_path / "r.json"
+    from posekit.io import save
+
+    save(res, src)
+    out = tmp_path / "o.mp4"
+    code = main(
+        ["render", str(src), "-o", str(out), "--trail", "8", "--trail-joints", "left_wrist",
+         "--no-progress"]
+    )  # fmt: skip
+    assert code == 0 and out.exists()
+    assert main(["render", str(src), "-o", str(out), "--trail-joints", "knee"]) == 2
+    assert "unknown joint" in capsys.readouterr().err

@@ -63,6 +63,25 @@ def test_report_over_video_and_failures_shown(tmp_path):
     assert (images(html)[0][..., :3] > 250).all(axis=2).sum() > 500
 
 
+def test_report_on_a_single_image_shows_an_angle_table(tmp_path):
+    import posekit as pk
+
+    res = pk.load(SAMPLES / "kakao_image.json")
+    out = make_report(res, tmp_path / "img.html")
+    html = out.read_text()
+    assert "could not compute" not in html
+    section = html[html.index("<h2>Joint angles") :]
+    section = section[: section.index("<h2>", 4)]
+    assert "<img" not in section  # no empty axes
+    assert "left_knee (°)" in section and "<th>id 0</th>" in section
+    assert "<h2>Trajectories" not in html
+    # the table's numbers are the angles of the picture
+    ang = pk.angles.joint_angles(res.keypoints(min_score=0.2))
+    knee = ang["left_knee"].dropna()
+    if len(knee):
+        assert f"{knee.iloc[0]:.1f}"[:3] in section
+
+
 def test_report_bad_input(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")

@@ -26,6 +26,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--min-score", type=float, default=0.2, help="fade joints below this score")
     parser.add_argument("--codec", default="auto", help="auto (H.264 if available), libx264, mpeg4")
     parser.add_argument(
+        "--trail",
+        type=int,
+        default=0,
+        metavar="N",
+        help="draw the path of --trail-joints over the last N frames",
+    )
+    parser.add_argument(
+        "--trail-joints",
+        default="left_ankle,right_ankle",
+        help="comma-separated COCO joint names for --trail (default left_ankle,right_ankle)",
+    )
+    parser.add_argument("--no-labels", action="store_true", help="no id labels")
+    parser.add_argument("--no-stamp", action="store_true", help="no frame number / time stamp")
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="fail (instead of warning) when the video's size, fps or length disagrees",
@@ -37,7 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     import posekit
     from posekit.plot.render import render_video
+    from posekit.schema import JOINT_INDEX
 
+    trail_joints = tuple(j.strip() for j in args.trail_joints.split(",") if j.strip())
+    bad = [j for j in trail_joints if j not in JOINT_INDEX]
+    if bad:
+        print(f"posekit render: unknown joint(s) {bad} in --trail-joints", file=sys.stderr)
+        return 2
     res = posekit.load(args.result)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -53,6 +73,10 @@ def _run(args: argparse.Namespace) -> int:
             stop=args.stop,
             min_score=args.min_score,
             on_mismatch="error" if args.strict else "warn",
+            labels=not args.no_labels,
+            stamp=not args.no_stamp,
+            trail=args.trail,
+            trail_joints=trail_joints,
         )
     for w in caught:
         print(f"posekit render: warning: {w.message}", file=sys.stderr)

@@ -8,27 +8,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from posekit.plot._colours import TAB10, colour_scheme
 from posekit.schema import JOINT_INDEX, JOINTS, KAKAO_SKELETON, N_JOINTS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-# matplotlib's tab10, so people keep their colour in plots, the Player and rendered videos.
-PALETTE: tuple[tuple[int, int, int], ...] = (
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-)  # fmt: skip
+# kept for callers of the first release: the people's hues (the scheme's middle colours)
+PALETTE: tuple[tuple[int, int, int], ...] = TAB10
 
 
-def person_rgb(object_id: int) -> tuple[int, int, int]:
-    """The colour of person ``object_id`` as 0–255 RGB (stable across plots and frames)."""
-    return PALETTE[int(object_id) % len(PALETTE)]
+def person_rgb(object_id: int, side: str = "centre") -> tuple[int, int, int]:
+    """The colour of person ``object_id`` (its ``side``: "left", "right" or "centre") as 0–255
+    RGB, from the colour scheme in use (stable across plots and frames)."""
+    return colour_scheme().rgb(object_id, side)  # type: ignore[arg-type]
 
 
-def person_color(object_id: int) -> tuple[float, float, float]:
-    """The colour of person ``object_id`` as matplotlib 0–1 RGB."""
-    r, g, b = person_rgb(object_id)
-    return (r / 255, g / 255, b / 255)
+def person_color(object_id: int, side: str = "centre") -> tuple[float, float, float]:
+    """The colour of person ``object_id`` (its ``side``) as matplotlib 0–1 RGB."""
+    return colour_scheme().color(object_id, side)  # type: ignore[arg-type]
 
 
 def get_ax(
@@ -156,3 +154,31 @@ def time_colored_segments(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np
     seg = np.stack([xy[:-1], xy[1:]], axis=1)[both]
     tm = ((t[:-1] + t[1:]) / 2)[both]
     return seg, tm
+
+
+def column_unit(attrs: dict, column: str, *, keypoints: bool = False) -> str | None:
+    """The unit of a column, read from the table, never guessed.
+
+    ``attrs["units"]`` (a string for every value column, as kinematics tables carry, or a
+    ``{column: unit}`` mapping) wins; keypoint ``x``/``y`` are pixels unless the table says
+    otherwise; angle columns (:mod:`posekit.angles` names) are degrees; ``score`` has none.
+    """
+    units = attrs.get("units")
+    if isinstance(units, dict):
+        if column in units:
+            return str(units[column]) or None
+    elif isinstance(units, str) and units and column not in ("score", "time"):
+        return units.replace("deg", "°")
+    if column == "time":
+        return "s"
+    if keypoints and column in ("x", "y"):
+        return "px"
+    from posekit.angles import JOINT_ANGLES, SEGMENT_ANGLES
+
+    if column in JOINT_ANGLES or column in SEGMENT_ANGLES:
+        return "°"
+    return None
+
+
+def axis_label(name: str, unit: str | None) -> str:
+    return f"{name} ({unit})" if unit else name

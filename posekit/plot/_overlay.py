@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from posekit.plot._common import as_keypoints, person_rgb, skeleton_pairs
-from posekit.plot._raster import draw_skeletons
+from posekit.plot._colours import colour_scheme, joint_sides
+from posekit.plot._common import as_keypoints, skeleton_pairs
+from posekit.plot._raster import draw_label, draw_path, draw_skeletons
+from posekit.schema import JOINT_INDEX
 from posekit.tidy import to_dense
 
 __all__ = ["Overlay"]
@@ -48,9 +50,11 @@ class Overlay:
         self.frames = dense.frames
         self.object_ids = dense.object_ids
         self.present = dense.present
-        self.colours = np.array([person_rgb(o) for o in self.object_ids], dtype=np.uint8).reshape(
-            -1, 3
-        )
+        scheme = colour_scheme()
+        # (P, 3, 3): per person the left, right and middle colours
+        self.colours = np.array(
+            [scheme.sides_rgb(int(o)) for o in self.object_ids], dtype=np.uint8
+        ).reshape(-1, 3, 3)
         self.min_score = float(min_score)
         self._row = {int(f): i for i, f in enumerate(self.frames)}
 
@@ -84,11 +88,13 @@ class Overlay:
         joints: np.ndarray | None = None,
         thickness: int | None = None,
         radius: int | None = None,
+        labels: bool = True,
     ) -> np.ndarray:
         """Draw frame ``frame``'s skeletons into ``img`` (in place; returned).
 
         ``scale`` maps table pixels to ``img`` pixels; ``people`` is a bool mask over
-        ``object_ids``; ``joints`` a bool mask over the 17 joints.
+        ``object_ids``; ``joints`` a bool mask over the 17 joints; ``labels`` writes each
+        person's id above their highest drawn joint.
         """
         i = self._row.get(int(frame))
         if i is None:
@@ -101,7 +107,7 @@ class Overlay:
         size = min(img.shape[:2])
         t = thickness if thickness is not None else max(2, round(size / 250))
         r = radius if radius is not None else max(2, round(size / 200))
-        return draw_skeletons(
+        draw_skeletons(
             img,
             xy,
             score,
@@ -112,3 +118,65 @@ class Overlay:
             radius=r,
             joint_mask=joints,
         )
+        if labels:
+            self._labels(img, xy, score, np.flatnonzero(sel), joints, size)
+        return img
+
+    def _labels(self, img, xy, score, people_idx, joints, size) -> None:
+        font = max(12, round(size / 30))
+        for k, p in enumerate(people_idx):
+            ok = np.isfinite(xy[k]).all(axis=1)
+            if joints is not None:
+                ok &= np.asarray(joints, bool)
+            if not ok.any():
+                continue
+            top = int(np.argmin(np.where(ok, xy[k, :, 1], np.inf)))
+            hue = self.colours[p, 2]
+            # dark text on light hues, white on dark ones (Rec. 601 luma)
+            light = float(hue @ np.array([0.299, 0.587, 0.114])) > 150
+            draw_label(
+                img,
+                f"id {int(self.object_ids[p])}",
+                float(xy[k, top, 0]),
+                float(xy[k, top, 1]) - font * 0.6,
+                size=font,
+                colour=(0, 0, 0) if light else (255, 255, 255),
+                background=tuple(int(v) for v in hue),
+                anchor="cb",
+            )
+
+    def draw_trail(
+        self,
+        img: np.ndarray,
+        frame: int,
+        length: int,
+        joints: Sequence[str],
+        *,
+        scale: tuple[float, float] = (1.0, 1.0),
+        people: np.ndarray | None = None,
+        thickness: int | None = None,
+    ) -> np.ndarray:
+        """Draw the path of ``joints`` over the last ``length`` frames up to ``frame`` (older
+        parts lighter), in each joint's side colour."""
+        i = self._row.get(int(frame))
+        if i is None or length < 1:
+            return img
+        i0 = int(np.searchsorted(self.frames, int(frame) - int(length)))
+        size = min(img.shape[:2])
+        t = thickness if thickness is not None else max(2, round(size / 300))
+        sides = joint_sides()
+        sel = np.ones(len(self.object_ids), bool) if people is None else np.asarray(people, bool)
+        sc = np.asarray(scale, dtype=np.float64)
+        for p in np.flatnonzero(sel):
+            for name in joints:
+                j = JOINT_INDEX[name]
+                path = self.xy[i0 : i + 1, p, j] * sc
+                if np.isfinite(path).all(axis=1).sum() >= 2:
+                    draw_path(img, path, self.colours[p, sides[j]], thickness=t)
+        return img
+
+    def stamp(self, img: np.ndarray, frame: int, fps: float | None) -> np.ndarray:
+        """Write the frame number (and time when ``fps`` is known) in the top-left corner."""
+        size = max(11, round(min(img.shape[:2]) / 36))
+        text = f"frame {int(frame)}" + (f"  {int(frame) / fps:.2f} s" if fps else "")
+        return draw_label(img, text, 6, 6, size=size)

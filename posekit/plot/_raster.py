@@ -13,7 +13,16 @@ from io import BytesIO
 
 import numpy as np
 
-__all__ = ["blank", "draw_skeletons", "encode_jpeg", "encode_png"]
+from posekit.plot._colours import joint_sides, pair_sides
+
+__all__ = [
+    "blank",
+    "draw_label",
+    "draw_path",
+    "draw_skeletons",
+    "encode_jpeg",
+    "encode_png",
+]
 
 
 @lru_cache(maxsize=16)
@@ -60,6 +69,7 @@ def draw_skeletons(
     thickness: int = 3,
     radius: int = 4,
     joint_mask: np.ndarray | None = None,
+    outline: bool = True,
 ) -> np.ndarray:
     """Draw people's skeletons into ``img`` (modified in place and returned).
 
@@ -75,13 +85,22 @@ def draw_skeletons(
     pairs
         ``(n, 2)`` 0-based joint pairs.
     colours
-        ``(P, 3)`` 0–255 RGB, one per person.
+        ``(P, 3)`` 0–255 RGB, one per person, or ``(P, 3, 3)``: per person the left, right
+        and middle colours (rows in :data:`posekit.plot._colours.SIDES` order); bones and
+        joints then take the colour of their body side.
     joint_mask
         ``(17,)`` bool: joints to draw (lines need both ends).
+    outline
+        A thin dark halo under confident lines.
     """
     if not img.flags.c_contiguous:
         raise ValueError("img must be C-contiguous")
     n_people = xy.shape[0]
+    colours = np.asarray(colours)
+    if colours.ndim == 2:  # one colour per person: every side the same
+        colours = np.repeat(colours[:, None, :], 3, axis=1)
+    bone_side = pair_sides(pairs) if len(pairs) else np.zeros(0, np.int64)
+    jside = joint_sides()
     mask = np.ones(xy.shape[1], bool) if joint_mask is None else np.asarray(joint_mask, bool)
     for p in range(n_people):
         pts = xy[p]
@@ -91,28 +110,112 @@ def draw_skeletons(
         confident = (
             finite if score is None else finite & ~(np.nan_to_num(score[p], nan=0.0) < min_score)
         )
-        rgb = colours[p]
-        strong: list[np.ndarray] = []
-        weak: list[np.ndarray] = []
-        for a, b in pairs:
+        # strokes grouped by (side, strong): one blend per group keeps tones even and fast
+        strokes: dict[tuple[int, bool], list[np.ndarray]] = {}
+        for (a, b), side in zip(pairs, bone_side, strict=True):
             if finite[a] and finite[b]:
-                (strong if confident[a] and confident[b] else weak).append(
-                    _line_pixels(pts[a], pts[b])
-                )
-        if weak:
-            _stamp(img, np.concatenate(weak), thickness // 2, rgb, faded_alpha)
-        if strong:
-            _stamp(img, np.concatenate(strong), thickness // 2, rgb, 1.0)
+                key = (int(side), bool(confident[a] and confident[b]))
+                strokes.setdefault(key, []).append(_line_pixels(pts[a], pts[b]))
+        if outline:
+            # a thin dark halo under the confident lines: light shades stay visible on a
+            # bright picture
+            halo = [seg for (_, strong), segs in strokes.items() if strong for seg in segs]
+            if halo:
+                _stamp(img, np.concatenate(halo), thickness // 2 + 1, (0, 0, 0), 0.45)
+        for strong in (False, True):  # faded first, so confident lines lie on top
+            for side in (2, 1, 0):  # middle, right, left
+                segs = strokes.get((side, strong))
+                if segs:
+                    _stamp(
+                        img,
+                        np.concatenate(segs),
+                        thickness // 2,
+                        colours[p, side],
+                        1.0 if strong else faded_alpha,
+                    )
         joints = np.rint(pts).astype(np.int64, copy=False) if finite.all() else None
         if joints is None:
             joints = np.zeros(pts.shape, np.int64)
             joints[finite] = np.rint(pts[finite])
         low = finite & ~confident
-        if low.any():
-            _stamp(img, joints[low], radius, rgb, faded_alpha)
+        for side in (2, 1, 0):
+            on = jside == side
+            if (low & on).any():
+                _stamp(img, joints[low & on], radius, colours[p, side], faded_alpha)
         if confident.any():
             _stamp(img, joints[confident], radius + 1, (255, 255, 255), 1.0)
-            _stamp(img, joints[confident], radius, rgb, 1.0)
+            for side in (2, 1, 0):
+                on = confident & (jside == side)
+                if on.any():
+                    _stamp(img, joints[on], radius, colours[p, side], 1.0)
+    return img
+
+
+@lru_cache(maxsize=256)
+def _text_mask(text: str, size: int) -> np.ndarray:
+    """The coverage (0–1 float32, ``(h, w)``) of ``text`` in Pillow's bundled font."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: fixed bitmap font
+        font = ImageFont.load_default()
+    x0, y0, x1, y1 = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), text, font=font)
+    im = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)), 0)
+    ImageDraw.Draw(im).text((-x0, -y0), text, fill=255, font=font)
+    return np.asarray(im, dtype=np.float32) / 255.0
+
+
+def draw_label(
+    img: np.ndarray,
+    text: str,
+    x: float,
+    y: float,
+    *,
+    size: int = 14,
+    colour: tuple[int, int, int] = (255, 255, 255),
+    background: tuple[int, int, int] | None = (0, 0, 0),
+    anchor: str = "lt",
+    pad: int | None = None,
+) -> np.ndarray:
+    """Write ``text`` into ``img`` (in place) on a box of ``background`` (None: no box).
+
+    ``anchor``: "lt" puts the box's top-left corner at (x, y), "cb" its bottom centre.
+    The box is clipped to the picture; text that falls outside is not drawn.
+    """
+    mask = _text_mask(str(text), int(size))
+    pad = max(2, size // 5) if pad is None else int(pad)
+    h, w = mask.shape
+    bw, bh = w + 2 * pad, h + 2 * pad
+    if anchor == "cb":
+        x0, y0 = round(x - bw / 2), round(y - bh)
+    else:
+        x0, y0 = round(x), round(y)
+    H, W = img.shape[:2]
+    x0 = min(max(x0, 0), max(W - bw, 0))
+    y0 = min(max(y0, 0), max(H - bh, 0))
+    if background is not None:
+        box = img[y0 : y0 + bh, x0 : x0 + bw]
+        box[:] = (box * 0.3 + np.asarray(background, np.float32) * 0.7).astype(np.uint8)
+    ty, tx = y0 + pad, x0 + pad
+    region = img[ty : ty + h, tx : tx + w]
+    m = mask[: region.shape[0], : region.shape[1], None]
+    region[:] = (region * (1.0 - m) + np.asarray(colour, np.float32) * m + 0.5).astype(np.uint8)
+    return img
+
+
+def draw_path(
+    img: np.ndarray, xy: np.ndarray, rgb, *, thickness: int = 2, fade: bool = True
+) -> np.ndarray:
+    """Draw a polyline (``(n, 2)`` points, NaN breaks it) into ``img``; with ``fade`` the older
+    (first) segments are blended more lightly, so the path reads from old to new."""
+    n = len(xy)
+    for k in range(n - 1):
+        a, b = xy[k], xy[k + 1]
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            continue
+        alpha = (k + 1) / (n - 1) if fade else 1.0
+        _stamp(img, _line_pixels(a, b), thickness // 2, rgb, max(0.15, alpha))
     return img
 
 

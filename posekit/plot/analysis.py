@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from posekit.plot._common import as_keypoints, get_ax, joint_list, main_person, time_values
+from posekit.plot._common import (
+    as_keypoints,
+    axis_label,
+    column_unit,
+    get_ax,
+    joint_list,
+    main_person,
+    time_values,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -253,6 +261,7 @@ def repetitions(
         pts = ax.scatter(px, py, color="C3", zorder=3, s=30, label="turning point")
         pts.set_gid("rep-peaks")
     ax.set_xlabel(label)
-    ax.set_ylabel(str(series.name or "value"))
+    name = str(series.name or "value")
+    ax.set_ylabel(axis_label(name, column_unit(series.attrs, name)))
     ax.set_title(f"{count} repetitions")
     return ax

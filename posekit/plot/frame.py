@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from posekit.plot._colours import SIDES, joint_sides, pair_sides
 from posekit.plot._common import (
     as_keypoints,
     get_ax,
@@ -53,9 +54,13 @@ def skeleton(
     linewidth: float = 2.5,
     markersize: float = 25.0,
     labels: bool = True,
+    side_legend: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
-    """Draw the skeletons of one frame, one colour per person, low-confidence parts faded.
+    """Draw the skeletons of one frame, low-confidence parts faded.
+
+    Colours follow :func:`posekit.plot.colour_scheme`: a hue per person, the left side dark,
+    the right side light, the middle (nose, shoulder and hip bars) the hue itself.
 
     Parameters
     ----------
@@ -78,7 +83,9 @@ def skeleton(
         Joints with a score below this, and lines touching them, are drawn with ``faded_alpha``.
         Joints with score 0 (the API's "not detected") are not drawn.
     labels
-        Write each person's ``object_id`` beside the head.
+        Write each person's ``object_id`` in a box above the head (gid ``"label-<id>"``).
+    side_legend
+        A small legend naming the left and right colours (of the first person drawn).
 
     Returns
     -------
@@ -86,6 +93,7 @@ def skeleton(
         Image-plane axes (y down, equal aspect). Each person is one ``LineCollection`` (gid
         ``"skeleton-<id>"``) and one scatter (gid ``"joints-<id>"``).
     """
+    from matplotlib import patheffects
     from matplotlib.collections import LineCollection
 
     kp, result_pairs = as_keypoints(data, "skeleton")
@@ -125,6 +133,7 @@ def skeleton(
     obj_level = rows.index.get_level_values("object_id")
     ids = people_list(np.unique(obj_level), people, "skeleton")
     has_score = "score" in rows.columns
+    jsides = joint_sides()
     for oid in ids:
         person = rows[obj_level == oid]
         jidx = np.array([JOINT_INDEX[str(j)] for j in person.index.get_level_values("joint")])
@@ -135,42 +144,65 @@ def skeleton(
             sc[jidx] = np.nan_to_num(person["score"].to_numpy(np.float64), nan=0.0)
         finite = np.isfinite(xy).all(axis=1) & mask & (sc > 0)  # score 0: "not detected"
         confident = finite & (sc >= min_score)
-        colour = person_color(oid)
-        segs, alphas = [], []
-        for a, b in pairs:
+        side_colour = [person_color(oid, s) for s in SIDES]  # left, right, middle
+        segs, rgba = [], []
+        for (a, b), side in zip(pairs, pair_sides(pairs), strict=True):
             if finite[a] and finite[b]:
                 segs.append(xy[[a, b]])
-                alphas.append(1.0 if confident[a] and confident[b] else faded_alpha)
-        rgba = [(*colour, al) for al in alphas]
+                al = 1.0 if confident[a] and confident[b] else faded_alpha
+                rgba.append((*side_colour[side], al))
         lc = LineCollection(segs, colors=rgba, linewidths=linewidth, capstyle="round", zorder=2)
+        # a thin dark halo: light (right side) shades stay visible on a bright picture
+        lc.set_path_effects(
+            [patheffects.Stroke(linewidth=linewidth + 1.2, foreground=(0, 0, 0, 0.4)),
+             patheffects.Normal()]
+        )  # fmt: skip
         lc.set_gid(f"skeleton-{oid}")
         ax.add_collection(lc)
         pts = xy[finite]
         pt_alpha = np.where(confident[finite], 1.0, faded_alpha)
+        pt_side = jsides[finite]
         sc_art = ax.scatter(
             pts[:, 0],
             pts[:, 1],
             s=markersize,
-            c=[(*colour, al) for al in pt_alpha],
+            c=[(*side_colour[sd], al) for sd, al in zip(pt_side, pt_alpha, strict=True)],
             edgecolors="white",
             linewidths=0.6,
             zorder=3,
         )
         sc_art.set_gid(f"joints-{oid}")
         if labels and finite.any():
+            # beside the head, above it: a boxed label in the person's colour
             top = int(np.argmin(np.where(finite, xy[:, 1], np.inf)))
-            ax.annotate(
+            hue = side_colour[2]
+            light = 0.299 * hue[0] + 0.587 * hue[1] + 0.114 * hue[2] > 0.6
+            text = ax.annotate(
                 f"id {oid}",
                 xy[top],
-                xytext=(0, 8),
+                xytext=(0, 14),
                 textcoords="offset points",
                 ha="center",
-                color=colour,
-                fontsize=9,
+                va="bottom",
+                color="black" if light else "white",
+                fontsize=11,
                 fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.25", "fc": hue, "ec": "none", "alpha": 0.9},
+                zorder=4,
             )
+            text.set_gid(f"label-{oid}")
+    if side_legend and ids:
+        from matplotlib.lines import Line2D
+
+        handles = [
+            Line2D([], [], color=person_color(ids[0], s), lw=3, label=s) for s in ("left", "right")
+        ]
+        leg = ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.8)
+        leg.set_gid("side-legend")
     if picture is None and not (width and height):
         ax.autoscale_view()
     image_axes(ax, width, height)
+    ax.set_xlabel("x (px)")
+    ax.set_ylabel("y (px)")
     ax.set_title(f"frame {frame}")
     return ax

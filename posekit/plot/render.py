@@ -81,6 +81,10 @@ def render_video(
     min_score: float = 0.2,
     crf: int = 23,
     on_mismatch: Literal["warn", "error"] = "warn",
+    labels: bool = True,
+    stamp: bool = True,
+    trail: int = 0,
+    trail_joints: Sequence[str] = ("left_ankle", "right_ankle"),
 ) -> Path:
     """Write a video of the table's skeletons drawn over ``video`` (or a blank canvas).
 
@@ -109,7 +113,15 @@ def render_video(
     on_mismatch
         A video whose size, frame rate or length disagrees with the table: ``"warn"`` (scale the
         points to the video's size when only the resolution differs; leave out table frames past
-        the video's end) or ``"error"``. Another aspect ratio is always an error.
+        the video's end) or ``"error"``. Another aspect ratio is always an error. A video that
+        ends before the frame count in its header says also warns (or raises) after writing
+        what it holds.
+    labels
+        Write each person's id above their head.
+    stamp
+        Write the frame number and time in the top-left corner.
+    trail, trail_joints
+        Draw the path of ``trail_joints`` over the last ``trail`` frames (0: none).
 
     Returns
     -------
@@ -192,7 +204,11 @@ def render_video(
                 for i, rgb in frames:
                     # frames() hands out fresh arrays (not cached): draw on them directly
                     img = canvas.copy() if rgb is None else np.ascontiguousarray(rgb)
-                    ov.draw(img, i, scale=scale, people=people_mask)
+                    if trail > 0:
+                        ov.draw_trail(img, i, trail, trail_joints, scale=scale, people=people_mask)
+                    ov.draw(img, i, scale=scale, people=people_mask, labels=labels)
+                    if stamp:
+                        ov.stamp(img, i, table_fps)
                     frame = av.VideoFrame.from_ndarray(img, format="rgb24")
                     for packet in stream.encode(frame):
                         out.mux(packet)
@@ -208,6 +224,15 @@ def render_video(
             tmp.unlink(missing_ok=True)
             raise ValueError(f"render_video: no frame could be decoded from {video}")
         os.replace(tmp, out_path)
+        if not interrupted and done < stop - start:
+            msg = (
+                f"the video's header says {n_total} frames but it ended after "
+                f"{start + done} (frames {start}..{start + done - 1} written, "
+                f"{stop - start - done} asked for were not there)"
+            )
+            if on_mismatch == "error":
+                raise ValueError(f"render_video: {msg}; {out_path} holds what it had")
+            warnings.warn(f"render_video: {msg}", stacklevel=2)
         if interrupted:
             warnings.warn(
                 f"render_video: interrupted after {done} frames; {out_path} holds them",

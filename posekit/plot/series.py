@@ -11,6 +11,8 @@ import pandas as pd
 
 from posekit.plot._common import (
     as_keypoints,
+    axis_label,
+    column_unit,
     get_ax,
     image_axes,
     joint_list,
@@ -41,6 +43,14 @@ def _colored_path(ax, xy, t, *, cmap, norm, linewidth, gid):
     return lc
 
 
+def _person_cmap(oid: int):
+    from matplotlib.colors import LinearSegmentedColormap
+
+    light = np.array(person_color(oid, "right"))
+    dark = np.array(person_color(oid, "left"))
+    return LinearSegmentedColormap.from_list(f"person-{oid}", [light * 0.6 + 0.4, dark])
+
+
 def trajectory(
     kp: Any,
     joint: str = "right_wrist",
@@ -54,6 +64,9 @@ def trajectory(
     ax: Axes | None = None,
 ) -> Axes:
     """The path of one joint in the image plane, coloured by time.
+
+    One person: ``cmap``. Several: each in their own hue (light early, dark late), with an
+    ``"id <n>"`` label at the path's end and a legend.
 
     Parameters
     ----------
@@ -84,24 +97,49 @@ def trajectory(
         h, w = image.shape[:2]
         ax.imshow(image, extent=(0, w, h, 0))
     frames_all = sub.index.get_level_values("frame").to_numpy()
-    t_all, label = time_values(frames_all, kp.attrs, fps)
+    t_all, label_t = time_values(frames_all, kp.attrs, fps)
     norm = Normalize(float(np.min(t_all)), float(np.max(t_all))) if len(t_all) else Normalize(0, 1)
     obj = sub.index.get_level_values("object_id")
+    ids = people_list(np.unique(obj), people, "trajectory")
+    several = len(ids) > 1
     lc = None
-    for oid in people_list(np.unique(obj), people, "trajectory"):
+    for oid in ids:
         rows = sub[obj == oid].sort_index()
         t, _ = time_values(rows.index.get_level_values("frame").to_numpy(), kp.attrs, fps)
         xy = rows[["x", "y"]].to_numpy(np.float64)
+        # several people: each in their own hue, light (early) to dark (late)
+        person_cmap = _person_cmap(oid) if several else cmap
         lc = _colored_path(
-            ax, xy, t, cmap=cmap, norm=norm, linewidth=linewidth, gid=f"trajectory-{oid}"
+            ax, xy, t, cmap=person_cmap, norm=norm, linewidth=linewidth, gid=f"trajectory-{oid}"
         )
+        if several:
+            ok = np.flatnonzero(np.isfinite(xy).all(axis=1))
+            if len(ok):
+                end = xy[ok[-1]]
+                label = ax.annotate(
+                    f"id {oid}", end, xytext=(6, 6), textcoords="offset points",
+                    color=person_color(oid), fontsize=10, fontweight="bold",
+                )  # fmt: skip
+                label.set_gid(f"label-{oid}")
     ax.autoscale_view()
     if image is not None:
         image_axes(ax, image.shape[1], image.shape[0])
     else:
         image_axes(ax, None, None)
     if colorbar and lc is not None:
-        ax.figure.colorbar(lc, ax=ax, label=label, shrink=0.8)
+        if several:  # a neutral bar: every person darkens the same way with time
+            from matplotlib.cm import ScalarMappable
+
+            ax.figure.colorbar(
+                ScalarMappable(norm=norm, cmap="Greys"), ax=ax, label=label_t, shrink=0.8
+            )
+        else:
+            ax.figure.colorbar(lc, ax=ax, label=label_t, shrink=0.8)
+    if several:
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=person_color(o), lw=2, label=f"id {o}") for o in ids]
+        ax.legend(handles=handles, fontsize=8, loc="best")
     ax.set_title(f"{joint} trajectory")
     ax.set_xlabel("x (px)")
     ax.set_ylabel("y (px)")
@@ -121,6 +159,10 @@ def _series_frame(data: pd.Series | pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     return frames, obj
 
 
+_MAX_LINES = 8
+_DEFAULT_JOINTS = ("left_wrist", "right_wrist", "left_ankle", "right_ankle")
+
+
 def timeseries(
     data: pd.DataFrame | pd.Series,
     *,
@@ -129,9 +171,10 @@ def timeseries(
     people: int | Iterable[int] | None = None,
     fps: float | None = None,
     legend: bool = True,
+    max_lines: int = _MAX_LINES,
     ax: Axes | None = None,
 ) -> Axes:
-    """Values over time for chosen joints (or angles) and people.
+    """Values over time for chosen joints (or angles) and people, with units on the axes.
 
     Parameters
     ----------
@@ -142,16 +185,22 @@ def timeseries(
         Columns to plot. Keypoints layout: default ``("x", "y")``, or ``"speed"`` (computed from
         x and y when the table has no such column). Angle tables: default all columns.
     joints
-        Keypoints layout only: joints to plot (default all 17).
+        Keypoints layout only: joints to plot (default the wrists and ankles).
     people
-        object_ids (default all).
+        object_ids. Default: everybody when that stays within ``max_lines`` lines, else the
+        person present in the most frames (the title says so).
     fps
         x axis in seconds (default ``attrs["fps"]``; frames when unknown).
+    max_lines
+        Without ``columns``/``joints``, at most this many series are drawn (the first ones;
+        the title says how many were left out). Asked-for columns are always all drawn.
 
     Returns
     -------
     Axes
-        One ``Line2D`` per (series, person), labelled ``"<joint> <column> · id <n>"``.
+        One ``Line2D`` per (series, person), labelled ``"<joint> <column> · id <n>"``; the
+        legend outside the axes on the right; the y label carries the unit read from the table
+        (``attrs["units"]``; px for x/y, ° for angles; none when unknown).
     """
     ax = get_ax(ax)
     attrs = dict(data.attrs)
@@ -160,24 +209,30 @@ def timeseries(
         data = data.to_frame(name)
         data.attrs = attrs
     keypoint_layout = list(data.index.names) == ["frame", "object_id", "joint"]
-    series: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (label, frames, obj, y)
+    asked = columns is not None or joints is not None
+    # (label, column, frames, obj, y)
+    series: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]] = []
+    units: list[str | None] = []
+    rate = get_fps_or_none(attrs, fps)
     if keypoint_layout:
         cols = (
             ["x", "y"]
             if columns is None
             else ([columns] if isinstance(columns, str) else list(columns))
         )
-        for j in joint_list(joints, JOINTS):
+        for j in joint_list(joints, _DEFAULT_JOINTS):
             sub = data.xs(j, level="joint")
             for c in cols:
                 fr, ob = _series_frame(sub)
                 if c in sub.columns:
                     y = sub[c].to_numpy(np.float64)
+                    units.append(column_unit(attrs, c, keypoints=True))
                 elif c == "speed":
-                    y = _speed(sub, get_fps_or_none(attrs, fps))
+                    y = _speed(sub, rate)
+                    units.append("px/s" if rate else "px/frame")
                 else:
                     raise ValueError(f"timeseries: no column {c!r} (columns {list(data.columns)})")
-                series.append((f"{j} {c}", fr, ob, y))
+                series.append((f"{j} {c}", c, fr, ob, y))
     else:
         if joints is not None:
             raise ValueError("timeseries: joints= applies to keypoints tables; use columns=")
@@ -192,12 +247,23 @@ def timeseries(
         cols = [c for c in cols if c != "time"]
         fr, ob = _series_frame(data)
         for c in cols:
-            series.append((str(c), fr, ob, data[c].to_numpy(np.float64)))
-    all_ids = np.unique(np.concatenate([s[2] for s in series])) if series else np.array([], int)
+            series.append((str(c), str(c), fr, ob, data[c].to_numpy(np.float64)))
+            units.append(column_unit(attrs, str(c)))
+    notes: list[str] = []
+    all_ids = np.unique(np.concatenate([s[3] for s in series])) if series else np.array([], int)
+    if people is None and len(all_ids) > 1 and len(series) * len(all_ids) > max_lines:
+        counts = {int(o): int(sum(np.sum(s[3] == o) for s in series)) for o in all_ids}
+        main = max(sorted(counts), key=lambda o: counts[o])
+        people = main
+        notes.append(f"id {main} (most frames; people= for the others)")
     ids = people_list(all_ids, people, "timeseries")
+    if not asked and len(series) * len(ids) > max_lines:
+        keep = max(1, max_lines // len(ids))
+        notes.append(f"first {keep} of {len(series)} series (columns= for more)")
+        series, units = series[:keep], units[:keep]
     by_person = len(ids) > 1
     xlabel = "frame"
-    for k, (label, fr, ob, y) in enumerate(series):
+    for k, (label, _col, fr, ob, y) in enumerate(series):
         for oid in ids:
             sel = ob == oid
             order = np.argsort(fr[sel], kind="stable")
@@ -207,8 +273,24 @@ def timeseries(
                 kwargs = {"color": person_color(oid), "linestyle": _STYLES[k % len(_STYLES)]}
             ax.plot(x, y[sel][order], label=f"{label} · id {oid}" if by_person else label, **kwargs)
     ax.set_xlabel(xlabel)
+    if series:
+        same = len(set(units)) == 1
+        unit = units[0] if same else None
+        if len(series) == 1:
+            name = series[0][0]
+        elif same and unit == "°":
+            name = "angle"
+        elif same and {s[1] for s in series} <= {"x", "y"}:
+            name = "position"
+        elif len({s[1] for s in series}) == 1:
+            name = series[0][1]
+        else:
+            name = "value"
+        ax.set_ylabel(axis_label(name, unit))
+    if notes:
+        ax.set_title(" · ".join(notes), fontsize=9)
     if legend and series:
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
