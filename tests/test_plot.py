@@ -43,7 +43,7 @@ def test_skeleton_pixels_left_and_right_forearms_differ_and_id_is_drawn():
 
     def pixel(x, y):
         px, py = ax.transData.transform((x, y))
-        return img[int(round(img.shape[0] - py)), int(round(px))]
+        return img[round(img.shape[0] - py), round(px)]
 
     # midpoints of the forearms (elbow 7/8 -> wrist 9/10)
     left = pixel(*(POSE[7] + POSE[9]) / 2)
@@ -70,7 +70,11 @@ def test_colour_scheme_is_overridable_in_one_place():
     gait = pp.ColourScheme.gait_lab()
     old = pp.set_colour_scheme(gait)
     try:
-        assert pp.person_rgb(3, "left") == (213, 94, 0) and pp.person_rgb(0, "right") == (0, 114, 178)
+        assert pp.person_rgb(3, "left") == (213, 94, 0) and pp.person_rgb(0, "right") == (
+            0,
+            114,
+            178,
+        )
         ax = pp.skeleton(table(1, 1), 0)
         colours = by_gid(ax, "skeleton-0").get_colors()[:, :3]
         assert np.isclose(colours, np.array([213, 94, 0]) / 255).all(axis=1).any()
@@ -80,9 +84,11 @@ def test_colour_scheme_is_overridable_in_one_place():
     # the default: a hue per person (tab10), left darker and right lighter than it
     for oid in range(10):
         hue = np.array(pp.person_rgb(oid))
-        assert np.array(pp.person_rgb(oid, "left")).sum() < hue.sum() < np.array(
-            pp.person_rgb(oid, "right")
-        ).sum()
+        assert (
+            np.array(pp.person_rgb(oid, "left")).sum()
+            < hue.sum()
+            < np.array(pp.person_rgb(oid, "right")).sum()
+        )
     with pytest.raises(TypeError):
         pp.set_colour_scheme("red")  # type: ignore[arg-type]
 

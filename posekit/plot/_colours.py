@@ -97,7 +97,7 @@ class ColourScheme:
                 else _mix(hue, (255, 255, 255), self.right_tint)
             )
         elif side == "centre":
-            out = tuple(int(v) for v in hue)
+            out = (int(hue[0]), int(hue[1]), int(hue[2]))
         else:
             raise ValueError(f"side must be one of {SIDES}, got {side!r}")
         self._cache[key] = out

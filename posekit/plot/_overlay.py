@@ -141,7 +141,7 @@ class Overlay:
                 float(xy[k, top, 1]) - font * 0.6,
                 size=font,
                 colour=(0, 0, 0) if light else (255, 255, 255),
-                background=tuple(int(v) for v in hue),
+                background=(int(hue[0]), int(hue[1]), int(hue[2])),
                 anchor="cb",
             )
 

@@ -161,7 +161,7 @@ def _text_mask(text: str, size: int) -> np.ndarray:
     except TypeError:  # Pillow < 10.1: fixed bitmap font
         font = ImageFont.load_default()
     x0, y0, x1, y1 = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), text, font=font)
-    im = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)), 0)
+    im = Image.new("L", (max(1, int(x1 - x0)), max(1, int(y1 - y0))), 0)
     ImageDraw.Draw(im).text((-x0, -y0), text, fill=255, font=font)
     return np.asarray(im, dtype=np.float32) / 255.0
 
