@@ -314,6 +314,7 @@ class Player(widgets.VBox):
             options=list(JOINT_PRESETS), value="all", description="show",
             layout=widgets.Layout(width="180px"),
         )  # fmt: skip
+        self.preset.add_class("posekit-preset")
         self.preset.observe(self._on_preset, "value")
         self.show_ids = widgets.Checkbox(value=bool(labels), description="ids", indent=False)
         self.stamp = bool(stamp)

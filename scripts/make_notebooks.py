@@ -98,11 +98,19 @@ reps.reps
 ## Play it back
 
 Play/pause and the slider run in the browser; the kernel draws each frame. Without a video the
-skeletons are drawn on a dark canvas; pass `video="clip.mp4"` to draw over the video.
+skeletons are drawn on a dark canvas; pass `video="clip.mp4"` to draw over the video. Each
+person has a hue: the left side dark, the right side light.
+
+Step one frame with −1 / +1, or click the picture and use ← / → (space plays and pauses). "show"
+picks joint groups (legs, arms, left, right). To place events such as heel strikes, step to the
+frame, choose the event's name and press "mark" (or m): `player.events` holds them.
 """),
     code("""
 player = pk.widgets.Player(kp, series=angles[["left_knee", "left_hip"]], width=560)
 player
+"""),
+    code("""
+player.events  # the frames you marked (empty until you press "mark")
 """),
     md("""
 ## A real video
@@ -117,7 +125,7 @@ from posekit.media import fetch_demo_video
 video = fetch_demo_video("sports2d_demo")
 raw = pk.load(SAMPLES / "sports2d_demo_raw.json").keypoints()
 smoothed = pk.load(SAMPLES / "sports2d_demo_smoothed.json").keypoints()
-pk.widgets.Player(raw, video, compare={"smoothed (One Euro)": smoothed}, width=440)
+pk.widgets.Player(raw, video, compare={"smoothed (One Euro)": smoothed}, width=440, label="raw")
 """),
 ]
 
@@ -158,7 +166,8 @@ pk.smooth.winter_cutoff(raw)
 """),
     md("## Raw and smoothed side by side"),
     code("""
-pk.widgets.Player(raw, compare={"butterworth 6 Hz": methods["butterworth 6 Hz"]}, width=400)
+pk.widgets.Player(raw, compare={"butterworth 6 Hz": methods["butterworth 6 Hz"]}, width=400,
+                  label="raw")
 """),
 ]
 

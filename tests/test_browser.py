@@ -1,8 +1,9 @@
 """The Player in a real browser: JupyterLab on loopback, headless Debian chromium via Playwright.
 
 Opens a copy of notebooks/quickstart.ipynb, runs all cells, presses play and checks from the
-page that the frame counter advances and the picture changes. A screenshot is saved to
-test-artifacts/player.png.
+page that the frame counter advances and the picture changes; then presses −1/+1, the arrow
+keys, space and "m"/"mark" and reads the counter and the events line. Screenshots are saved to
+test-artifacts/player*.png.
 
 Needs: Debian's ``chromium`` (/usr/bin/chromium, or ``POSEKIT_CHROMIUM``; ``make test`` installs it
 with apt when run as root) and the [dev] extra (jupyterlab, playwright). Playwright's own browser
@@ -199,6 +200,66 @@ def test_player_plays_in_jupyterlab(lab):
             print(f"4x: frames {start}->{end}, caught up {lag_s:.2f} s after pausing")
             assert end > start + 30, (start, end)  # it did play fast
             assert lag_s < 2.0, f"the kernel needed {lag_s:.1f} s to catch up after pausing"
+
+            # step controls, keys and event marking, read from the page's counter
+            def frame_no() -> int:
+                return int(counter.text_content().split()[1])
+
+            def wait_frame(n: int) -> None:
+                page.wait_for_function(
+                    "n => parseInt(document.querySelector('.posekit-counter')"
+                    ".textContent.split(' ')[1]) === n",
+                    arg=n,
+                    timeout=5_000,
+                )
+
+            f0 = frame_no()
+            page.locator(".posekit-player .posekit-next").first.click()
+            wait_frame(f0 + 1)
+            page.locator(".posekit-player .posekit-next").first.click()
+            wait_frame(f0 + 2)
+            page.locator(".posekit-player .posekit-prev").first.click()
+            wait_frame(f0 + 1)
+            frame_img.click()  # the picture gives the player the keyboard
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")
+            wait_frame(f0 + 4)
+            page.keyboard.press("ArrowLeft")
+            wait_frame(f0 + 3)
+            page.keyboard.press("m")  # mark the chosen event at this frame
+            page.locator(
+                ".posekit-player .posekit-mark button, .posekit-player button.posekit-mark"
+            ).first.click()
+            page.wait_for_function(
+                "() => document.querySelector('.posekit-events').textContent.startsWith('2 marked')",
+                timeout=5_000,
+            )
+            events = page.locator(".posekit-events").first.text_content()
+            assert f"heel strike left @ {f0 + 3}" in events, events
+            page.keyboard.press(" ")  # space: play
+            page.wait_for_function(
+                "n => parseInt(document.querySelector('.posekit-counter')"
+                ".textContent.split(' ')[1]) >= n",
+                arg=f0 + 10,
+                timeout=10_000,
+            )
+            frame_img.click()
+            page.keyboard.press(" ")  # space: pause
+            page.wait_for_function(caught_up, timeout=5_000)
+            paused_at = frame_no()
+            page.wait_for_timeout(500)
+            assert frame_no() == paused_at, "space did not pause"
+            pic_all = picture()
+            page.locator(".posekit-player .posekit-preset select").first.select_option("legs")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.posekit-player select[multiple]')[1]"
+                ".selectedOptions].map(o => o.textContent).join(',') === "
+                "'left_hip,right_hip,left_knee,right_knee,left_ankle,right_ankle'",
+                timeout=5_000,
+            )
+            page.wait_for_timeout(500)
+            assert picture() != pic_all, "the legs preset did not change the picture"
+            page.screenshot(path=str(ARTIFACTS / "player-controls.png"), full_page=False)
             # the last Player: raw | smoothed over the real Sports2D video, side by side
             video_player = page.locator(".posekit-player").last
             video_player.scroll_into_view_if_needed()
