@@ -81,6 +81,10 @@ def test_colour_scheme_is_overridable_in_one_place():
     finally:
         pp.set_colour_scheme(old)
     assert pp.colour_scheme() is old
+    pp.set_colour_scheme(pp.ColourScheme.gait_lab())
+    pp.set_colour_scheme(None)  # back to the default
+    assert pp.colour_scheme() == pp.ColourScheme() and pp.person_rgb(0) == (31, 119, 180)
+    pp.set_colour_scheme(old)
     # the default: a hue per person (tab10), left darker and right lighter than it
     for oid in range(10):
         hue = np.array(pp.person_rgb(oid))
@@ -334,6 +338,8 @@ def test_units_read_from_the_table_never_invented():
     assert pp.timeseries(other).get_ylabel() == "mystery"  # unknown: no unit
     knee = _two_people_angles()["left_knee"].xs(0, level="object_id")
     assert pp.repetitions(knee).get_ylabel() == "left_knee (°)"
+    omega = pk.kinematics.angular_velocity(_two_people_angles())
+    assert pp.timeseries(omega, columns="left_knee").get_ylabel() == "left_knee (°/s)"
 
 
 def test_trajectory_labels_each_person():

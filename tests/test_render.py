@@ -271,5 +271,12 @@ def test_cli_render_trail(tmp_path, capsys):
          "--no-progress"]
     )  # fmt: skip
     assert code == 0 and out.exists()
+    bare = tmp_path / "bare.mp4"
+    assert main(["render", str(src), "-o", str(bare), "--no-labels", "--no-stamp"]) == 0
+    with FrameSource(out) as a, FrameSource(bare) as b:
+        top_a, top_b = a.frame(15)[:20].astype(int), b.frame(15)[:20].astype(int)
+    assert (top_b[:, :30].sum(axis=2) > 150).sum() == 0  # no stamp (the person is at x > 45)
+    assert (top_a[:, :30].sum(axis=2) > 150).sum() > 10  # the stamp's text
+    assert (np.abs(top_a - top_b).sum(axis=2) > 60)[:, 45:].sum() > 20  # and the id
     assert main(["render", str(src), "-o", str(out), "--trail-joints", "knee"]) == 2
     assert "unknown joint" in capsys.readouterr().err

@@ -244,3 +244,17 @@ def test_player_series_strip_fits_portrait_video():
     w = p._strip.background.shape[1]
     assert w >= 640  # wider than the portrait picture: the curves stay readable
     p.close()
+
+
+def test_player_stamp_writes_frame_and_time():
+    kp = table(30, 1, fps=10.0, width=200, height=120)
+    plain = Player(kp, width=400)
+    stamped = Player(kp, width=400, stamp=True)
+    for p in (plain, stamped):
+        p.slider.value = 12
+    a, b = decode(plain.images[plain.label].value), decode(stamped.images[stamped.label].value)
+    changed = np.abs(a - b).sum(axis=2) > 60
+    ys, xs = np.nonzero(changed)
+    assert changed.sum() > 50 and ys.max() < 40 and xs.max() < 200  # the top-left corner
+    plain.close()
+    stamped.close()
