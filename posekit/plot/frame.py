@@ -177,13 +177,16 @@ def skeleton(
             top = int(np.argmin(np.where(finite, xy[:, 1], np.inf)))
             hue = side_colour[2]
             light = 0.299 * hue[0] + 0.587 * hue[1] + 0.114 * hue[2] > 0.6
+            # near the picture's top edge the box would leave the axes (onto the title):
+            # put it beside the head instead
+            near_top = bool(height) and xy[top, 1] < 0.12 * float(height or 0)
             text = ax.annotate(
                 f"id {oid}",
                 xy[top],
-                xytext=(0, 14),
+                xytext=(16, 0) if near_top else (0, 14),
                 textcoords="offset points",
-                ha="center",
-                va="bottom",
+                ha="left" if near_top else "center",
+                va="center" if near_top else "bottom",
                 color="black" if light else "white",
                 fontsize=11,
                 fontweight="bold",
