@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from posekit.metrics._gait import cadence, gait_events
+from posekit.metrics._gait import GaitWarning, cadence, gait_events
 from posekit.metrics._reps import Repetitions, count_repetitions
 from posekit.metrics._similarity import COCO_SIGMAS, DTWResult, cosine_similarity, dtw, oks
 from posekit.metrics._smoothness import dimensionless_jerk, ldlj, sparc
@@ -25,6 +25,7 @@ from posekit.metrics._summary import range_of_motion, symmetry_index
 __all__ = [
     "COCO_SIGMAS",
     "DTWResult",
+    "GaitWarning",
     "Repetitions",
     "cadence",
     "cosine_similarity",

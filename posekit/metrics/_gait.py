@@ -1,7 +1,24 @@
-"""Gait events and cadence from ankle trajectories (a person walking in profile)."""
+"""Gait events and cadence from ankle trajectories, without trusting left/right labels.
+
+Estimators often swap the labels of the two legs of a person seen in profile (the far leg is
+hidden behind the near one). Everything here is therefore built on quantities that do not
+depend on which ankle is called left:
+
+* **steps** are the peaks of the feet's horizontal separation ``|x_left_ankle − x_right_ankle|``
+  (both feet on the ground, furthest apart: heel strike of the leading foot);
+* **which foot** struck is found by continuity: after a heel strike the leading foot stays
+  planted while the other swings, so the foot that struck at step *k* is the one that trails at
+  step *k + 1*; the estimator's labels only *name* the two feet, by a vote over the stance
+  phases, and the vote's agreement is reported;
+* the person must walk **across** the picture: the pelvis travels, or (walking in place) the
+  feet still alternate along the image's x axis. A person walking toward or away from the
+  camera, squatting or standing gets NaN with a reason.
+"""
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -12,25 +29,29 @@ from posekit._points import dense_xy
 from posekit.metrics._common import fill_gaps
 from posekit.tidy import get_fps, with_history
 
-__all__ = ["cadence", "gait_events"]
+__all__ = ["GaitWarning", "cadence", "gait_events"]
 
 Direction = Literal["auto", "right", "left"]
 
 
-def _walk_direction(
-    pelvis_x: np.ndarray, nose_x: np.ndarray, shoulder_x: np.ndarray, torso: float
-) -> float:
-    ok = np.flatnonzero(np.isfinite(pelvis_x))
-    if len(ok) >= 2 and abs(pelvis_x[ok[-1]] - pelvis_x[ok[0]]) > torso:
-        return float(np.sign(pelvis_x[ok[-1]] - pelvis_x[ok[0]]))
-    # walking in place (treadmill): the nose points the way the person faces
-    lead = np.nanmedian(nose_x - shoulder_x) if np.isfinite(nose_x - shoulder_x).any() else np.nan
-    if not np.isfinite(lead) or lead == 0:
-        raise ValueError(
-            "gait_events: cannot tell the walking direction (the pelvis does not travel and the "
-            "nose is missing); pass direction='right' or 'left'"
-        )
-    return float(np.sign(lead))
+class GaitWarning(UserWarning):
+    """A gait figure is missing or doubtful; the table's ``note`` column says why."""
+
+
+@dataclass
+class _Person:
+    """One person's steps (strike times, which foot) and the diagnostics."""
+
+    events: list[tuple[str, str, int, float]] = field(default_factory=list)
+    strikes: np.ndarray = field(default_factory=lambda: np.zeros(0))  # times (s)
+    feet: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0 = a, 1 = b
+    names: tuple[str, str] = ("left", "right")  # names of foot a and foot b
+    direction: str = "unknown"
+    frames_used: float = np.nan
+    side_agreement: float = np.nan
+    travel_legs: float = np.nan
+    scale_ratio: float = np.nan
+    note: str = ""
 
 
 def _refine(signal: np.ndarray, peaks: np.ndarray) -> np.ndarray:
@@ -46,6 +67,219 @@ def _refine(signal: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     return pos
 
 
+def _median(a: np.ndarray) -> float:
+    a = a[np.isfinite(a)]
+    return float(np.median(a)) if len(a) else np.nan
+
+
+def _analyse(
+    pts: dict[str, np.ndarray],
+    present: np.ndarray,
+    frames: np.ndarray,
+    rate: float,
+    direction: Direction,
+    min_step_s: float,
+    smooth_s: float,
+    min_step_length: float,
+    rel_prominence: float,
+) -> _Person:
+    """Steps and diagnostics of one person; ``pts`` holds ``(F, 2)`` arrays per point."""
+    out = _Person()
+    pelvis, la, ra = pts["mid_hip"], pts["left_ankle"], pts["right_ankle"]
+    usable = np.isfinite(pelvis[:, 0]) & np.isfinite(la[:, 0]) & np.isfinite(ra[:, 0])
+    n_present = int(present.sum())
+    out.frames_used = float(usable.sum() / n_present) if n_present else np.nan
+    window = round(smooth_s * rate) | 1
+    if usable.sum() < max(5, window, round(2 * min_step_s * rate)):
+        missing = [n for n in ("left_ankle", "right_ankle", "mid_hip")
+                   if np.isnan(pts[n][:, 0]).all()]  # fmt: skip
+        out.note = (
+            f"no frame with its {' or '.join(missing)}"
+            if missing
+            else f"too few frames ({int(usable.sum())}) with both ankles and hips"
+        )
+        return out
+    idx = np.flatnonzero(usable)
+    lo, hi = idx[0], idx[-1] + 1
+    # body scale: hip-to-ankle distance, the longer leg of each frame
+    legs = [np.hypot(*(pts[f"{s}_ankle"] - pts[f"{s}_hip"]).T) for s in ("left", "right")]
+    leg_f = np.fmax(*legs)
+    leg = _median(leg_f[usable])
+    if not leg > 0:
+        out.note = "cannot measure the leg length (hips and ankles coincide)"
+        return out
+    third = max(1, len(idx) // 3)
+    first, last = _median(leg_f[idx[:third]]), _median(leg_f[idx[-third:]])
+    out.scale_ratio = float(max(first, last) / min(first, last))
+    t_used = idx.astype(np.float64)
+    slope = np.polyfit(t_used, pelvis[idx, 0], 1)[0]
+    travel = slope * (idx[-1] - idx[0])
+    out.travel_legs = float(abs(travel) / leg)
+    if direction != "auto":
+        sign = 1.0 if direction == "right" else -1.0
+        out.direction = direction
+    elif out.travel_legs >= 1.0:
+        sign = float(np.sign(travel))
+        out.direction = "right" if sign > 0 else "left"
+    else:
+        # walking in place (treadmill): the nose points the way the person faces
+        lead = _median(pts["nose"][:, 0] - pts["mid_shoulder"][:, 0])
+        sign = float(np.sign(lead)) if np.isfinite(lead) and abs(lead) > 0.05 * leg else 0.0
+        out.direction = "in place"
+    toward = out.scale_ratio >= 1.3 and out.travel_legs < 1.0
+    if toward:
+        out.direction = "toward or away from the camera"
+
+    sep = fill_gaps(np.abs(la[lo:hi, 0] - ra[lo:hi, 0]))
+    if window >= 5 and len(sep) > window:
+        sep = savgol_filter(sep, window, 2)
+    span = float(np.percentile(sep, 99) - np.percentile(sep, 1))
+    prominence = max(rel_prominence * span, min_step_length * leg)
+    peaks, _ = find_peaks(
+        sep, prominence=prominence, height=min_step_length * leg,
+        distance=max(1, round(min_step_s * rate)),
+    )  # fmt: skip
+    # a strike inside a long gap is a guess of the interpolation: drop it
+    near = np.convolve(usable[lo:hi].astype(float), np.ones(5), mode="same") > 0
+    peaks = peaks[near[peaks]]
+    if toward:
+        out.note = (
+            "walking toward or away from the camera (the body grows or shrinks "
+            f"{out.scale_ratio:.2f}x, the pelvis travels {out.travel_legs:.2f} leg lengths): "
+            "steps cannot be timed from a front or back view"
+        )
+        return out
+    if len(peaks) < 2:
+        what = (
+            "the pelvis hardly travels and the feet do not alternate along the picture"
+            if out.travel_legs < 1.0
+            else "the feet do not alternate along the picture"
+        )
+        out.note = (
+            f"not walking across the picture: {what} (found {len(peaks)} separation peaks "
+            f"of at least {min_step_length:g} leg lengths)"
+        )
+        return out
+    pos = _refine(sep, peaks)
+    out.strikes = (frames[lo] + pos) / rate
+    # which foot leads at each strike: ahead along the walking direction, or (direction
+    # unknown) the one that stays planted afterwards
+    xa, xb = la[lo:hi, 0], ra[lo:hi, 0]
+    lead_is_a = np.zeros(len(peaks), dtype=bool)
+    bounds = [*peaks.tolist(), len(sep)]
+    for k, p in enumerate(peaks):
+        if sign != 0:
+            lead_is_a[k] = (xa[p] - xb[p]) * sign > 0
+        else:
+            seg = slice(p, bounds[k + 1])
+            da = _median(np.fmin(np.abs(xa[seg] - xa[p]), np.abs(xb[seg] - xa[p])))
+            db = _median(np.fmin(np.abs(xa[seg] - xb[p]), np.abs(xb[seg] - xb[p])))
+            lead_is_a[k] = da <= db
+    # foot identity by alternation; a break in the rhythm (a missed step) restarts it
+    steps = np.diff(out.strikes)
+    typical = float(np.median(steps))
+    feet = np.zeros(len(peaks), dtype=np.int64)
+    for k in range(1, len(peaks)):
+        feet[k] = 1 - feet[k - 1] if steps[k - 1] < 1.6 * typical else feet[k - 1]
+    # name the feet: the foot that struck at k is planted until k + 1. Walking across, it is
+    # the front foot until the swinging foot passes it (the separation's minimum), then the
+    # back foot: an order, which holds even when the stance foot slides (a treadmill, a
+    # slow synthetic walker). Direction unknown: the label closest to where it struck.
+    # Vote over frames where the feet are clearly apart.
+    votes_a_left = votes = 0
+    for k, p in enumerate(peaks[:-1]):
+        q = peaks[k + 1]
+        seg = slice(p, q)
+        ka, kb = xa[seg], xb[seg]
+        if sign != 0:
+            cross = int(np.argmin(sep[seg]))
+            front_is_a = (ka - kb) * sign > 0
+            label_left = front_is_a.copy()  # planted foot called left
+            label_left[cross:] = ~front_is_a[cross:]
+        else:
+            planted = xa[p] if lead_is_a[k] else xb[p]
+            label_left = np.abs(ka - planted) < np.abs(kb - planted)
+        clear = np.isfinite(ka) & np.isfinite(kb) & (np.abs(ka - kb) > 0.15 * leg)
+        is_a = feet[k] == 0
+        votes_a_left += int(np.sum(clear & (label_left == is_a)))
+        votes += int(clear.sum())
+    frac = votes_a_left / votes if votes else 0.5
+    out.side_agreement = float(max(frac, 1 - frac))
+    out.names = ("left", "right") if frac >= 0.5 else ("right", "left")
+    out.feet = feet
+    names = out.names
+    for k, p in enumerate(peaks):
+        out.events.append((names[feet[k]], "heel_strike", int(frames[lo + p]),
+                           float(out.strikes[k])))  # fmt: skip
+    # toe-off of the swinging foot: where it is furthest behind the pelvis (Zeni et al.)
+    if sign != 0:
+        rel_pelvis = pelvis[lo:hi, 0]
+        for k, p in enumerate(peaks[:-1]):
+            q = peaks[k + 1]
+            planted = xa[p] if lead_is_a[k] else xb[p]
+            seg = slice(p, q + 1)
+            ka, kb = xa[seg], xb[seg]
+            swing = np.where(np.abs(ka - planted) >= np.abs(kb - planted), ka, kb)
+            rel = fill_gaps((swing - rel_pelvis[seg]) * -sign)
+            if len(rel) < 3 or np.isnan(rel).all():
+                continue
+            m = int(np.argmax(rel))
+            if m in (0, len(rel) - 1):
+                continue  # no turning point between the strikes
+            t = (frames[lo] + p + _refine(rel, np.array([m]))[0]) / rate
+            out.events.append((names[1 - feet[k]], "toe_off", int(frames[lo + p + m]), float(t)))
+    st = steps[steps < 1.6 * typical]
+    cv = float(np.std(st, ddof=1) / np.mean(st)) if len(st) > 1 else 0.0
+    notes = []
+    if cv > 0.2:
+        notes.append(
+            f"irregular steps (step time CV {100 * cv:.0f}%): not steady walking, or steps "
+            "missed or invented; check the events"
+        )
+    if out.side_agreement < 0.8:
+        notes.append(
+            f"left/right names uncertain: the estimator's labels follow the feet in only "
+            f"{100 * out.side_agreement:.0f}% of stance frames (steps are timed without them)"
+        )
+    out.note = "; ".join(notes)
+    return out
+
+
+def _people(
+    kp: pd.DataFrame,
+    fps: float | None,
+    object_id: int | None,
+    direction: Direction,
+    min_step_s: float,
+    smooth_s: float,
+    min_step_length: float,
+    rel_prominence: float,
+) -> tuple[float, dict[int, _Person]]:
+    rate = get_fps(kp, fps)
+    if direction not in ("auto", "right", "left"):
+        raise ValueError(f"direction must be 'auto', 'right' or 'left', got {direction!r}")
+    dense = dense_xy(kp, contiguous=True)
+    dense.require(["left_ankle", "right_ankle", "mid_hip"], "gait_events")
+    names = ["mid_hip", "left_ankle", "right_ankle", "left_hip", "right_hip", "mid_shoulder"]
+    pts = {n: dense.point(n) for n in names}
+    pts["nose"] = (
+        dense.point("nose") if dense.has_joint[0] else np.full_like(pts["mid_hip"], np.nan)
+    )
+    ids = dense.object_ids if object_id is None else np.array([object_id])
+    people = {}
+    for oid in ids:
+        hit = np.flatnonzero(dense.object_ids == oid)
+        if not len(hit):
+            raise ValueError(
+                f"gait_events: object_id {oid} not in the table; it has {dense.object_ids.tolist()}"
+            )
+        o = hit[0]
+        one = {n: v[:, o] for n, v in pts.items()}
+        people[int(oid)] = _analyse(one, dense.present[:, o], dense.frames, rate, direction,
+                                    min_step_s, smooth_s, min_step_length, rel_prominence)  # fmt: skip
+    return rate, people
+
+
 def gait_events(
     kp: pd.DataFrame,
     /,
@@ -55,9 +289,10 @@ def gait_events(
     direction: Direction = "auto",
     min_step_s: float = 0.25,
     smooth_s: float = 0.2,
+    min_step_length: float = 0.25,
     rel_prominence: float = 0.3,
 ) -> pd.DataFrame:
-    """Heel strikes and toe-offs of each foot, from ankle positions relative to the pelvis.
+    """Heel strikes and toe-offs of each foot of people walking across the picture.
 
     Parameters
     ----------
@@ -71,80 +306,75 @@ def gait_events(
         Which way the person walks in the picture. ``"auto"``: the way the pelvis travels, or,
         if it does not (a treadmill), the way the nose points.
     min_step_s
-        The shortest plausible step; one foot's events are at least two steps apart.
+        The shortest plausible step (s): two heel strikes are at least this far apart.
     smooth_s
-        Length (s) of the Savitzky–Golay smoothing applied to the ankle signals before peak
+        Length (s) of the Savitzky–Golay smoothing of the feet's separation before peak
         finding (0 = none).
+    min_step_length
+        The smallest step counted, as a fraction of the leg length (hip to ankle): a peak of
+        the feet's separation must be at least this high and this prominent.
     rel_prominence
-        An event's peak must stand out by this fraction of the signal's range.
+        A peak must also stand out by this fraction of the separation's range.
 
     Returns
     -------
     DataFrame
         One row per event: ``object_id``, ``side`` (left/right), ``event`` (heel_strike/toe_off),
         ``frame`` (nearest frame), ``time`` (s, refined to a fraction of a frame), sorted by
-        object and time.
+        object and time. People who are not walking across the picture have no rows;
+        :func:`cadence` says why.
 
     Notes
     -----
-    Zeni, Richards & Higginson (2008), Gait & Posture 27(4): with the ankle's horizontal
-    position relative to the pelvis (mid_hip) along the walking direction, heel strike is where
-    the foot is furthest in front, toe-off where it is furthest behind.
+    A heel strike is a peak of ``|x_left_ankle − x_right_ankle|``: the feet are furthest apart
+    at initial contact of the leading foot. The foot that struck is the one ahead along the
+    walking direction; it stays planted through the next step and trails at the next strike,
+    so feet alternate. Only the *names* left/right come from the estimator, by a vote over
+    stance frames (``cadence(...)["side_agreement"]``). Toe-off is where the swinging foot is
+    furthest behind the pelvis (Zeni, Richards & Higginson 2008, Gait & Posture 27(4)).
     """
-    rate = get_fps(kp, fps)
-    if direction not in ("auto", "right", "left"):
-        raise ValueError(f"direction must be 'auto', 'right' or 'left', got {direction!r}")
-    dense = dense_xy(kp, contiguous=True)
-    dense.require(["left_ankle", "right_ankle", "mid_hip"], "gait_events")
-    pelvis = dense.point("mid_hip")[..., 0]
-    ankles = {s: dense.point(f"{s}_ankle")[..., 0] for s in ("left", "right")}
-    nose = dense.point("nose")[..., 0] if dense.has_joint[0] else np.full_like(pelvis, np.nan)
-    shoulder = dense.point("mid_shoulder")
-    torso_vec = shoulder - dense.point("mid_hip")
-    torso = np.hypot(torso_vec[..., 0], torso_vec[..., 1])
-    ids = dense.object_ids if object_id is None else np.array([object_id])
-    rows = []
-    window = round(smooth_s * rate) | 1
-    for oid in ids:
-        hit = np.flatnonzero(dense.object_ids == oid)
-        if not len(hit):
-            raise ValueError(
-                f"gait_events: object_id {oid} not in the table; it has {dense.object_ids.tolist()}"
-            )
-        o = hit[0]
-        if direction == "auto":
-            tl = np.nanmedian(torso[:, o]) if np.isfinite(torso[:, o]).any() else 0.0
-            sign = _walk_direction(pelvis[:, o], nose[:, o], shoulder[:, o, 0], tl)
-        else:
-            sign = 1.0 if direction == "right" else -1.0
-        valid = np.flatnonzero(np.isfinite(pelvis[:, o]))
-        if len(valid) < 3:
-            continue
-        lo, hi = valid[0], valid[-1] + 1
-        for side, ax in ankles.items():
-            rel = (ax[lo:hi, o] - pelvis[lo:hi, o]) * sign
-            if np.isnan(rel).all():
-                raise ValueError(
-                    f"gait_events: object_id {oid} has no frame with its {side} ankle and both hips"
-                )
-            sig = fill_gaps(rel)
-            if window >= 5 and len(sig) > window:
-                sig = savgol_filter(sig, window, 2)
-            span = np.percentile(sig, 99) - np.percentile(sig, 1)
-            if span <= 0:
-                continue
-            for event, s in (("heel_strike", sig), ("toe_off", -sig)):
-                peaks, _ = find_peaks(
-                    s, prominence=rel_prominence * span, distance=max(1, int(2 * min_step_s * rate))
-                )
-                pos = _refine(s, peaks)
-                for p, q in zip(peaks, pos, strict=True):
-                    frame = int(dense.frames[lo + p])
-                    t = (dense.frames[lo] + q) / rate
-                    rows.append((int(oid), side, event, frame, float(t)))
+    _, people = _people(kp, fps, object_id, direction, min_step_s, smooth_s, min_step_length,
+                        rel_prominence)  # fmt: skip
+    rows = [(oid, *e) for oid, p in people.items() for e in p.events]
     out = pd.DataFrame(rows, columns=["object_id", "side", "event", "frame", "time"])
     out = out.sort_values(["object_id", "time"], kind="stable").reset_index(drop=True)
     return with_history(out, f"gait_events(direction={direction!r})", like=kp)
+
+
+_COLUMNS = ["n_steps", "cadence_spm", "step_time_s", "step_time_sd_s", "step_time_cv",
+            "left_step_time_s", "right_step_time_s", "step_asymmetry_pct", "stride_time_s",
+            "direction", "frames_used", "side_agreement", "note"]  # fmt: skip
+
+
+def _summary(p: _Person) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(_COLUMNS, np.nan)
+    row.update(n_steps=len(p.strikes), direction=p.direction, frames_used=p.frames_used,
+               side_agreement=p.side_agreement, note=p.note)  # fmt: skip
+    if len(p.strikes) < 2:
+        return row
+    steps = np.diff(p.strikes)
+    typical = float(np.median(steps))
+    ok = steps < 1.6 * typical  # longer intervals hide a missed step: not a step time
+    alternate = p.feet[1:] != p.feet[:-1]
+    st = steps[ok]
+    # the median: one step invented or hidden by an occlusion must not move the cadence
+    row["step_time_s"] = float(np.median(st))
+    row["cadence_spm"] = 60.0 / float(np.median(st))
+    if len(st) > 1:
+        row["step_time_sd_s"] = float(np.std(st, ddof=1))
+        row["step_time_cv"] = float(row["step_time_sd_s"]) / float(np.mean(st))
+    side_means = []
+    for foot, name in enumerate(p.names):
+        into = steps[ok & alternate & (p.feet[1:] == foot)]
+        side_means.append(float(np.mean(into)) if len(into) else np.nan)
+        row[f"{name}_step_time_s"] = side_means[-1]
+    a, b = side_means
+    row["step_asymmetry_pct"] = 100.0 * abs(a - b) / (0.5 * (a + b))
+    strides = [np.diff(p.strikes[p.feet == f]) for f in (0, 1)]
+    allstr = np.concatenate(strides)
+    allstr = allstr[allstr < 1.6 * 2 * typical]
+    row["stride_time_s"] = float(np.mean(allstr)) if len(allstr) else np.nan
+    return row
 
 
 def cadence(
@@ -156,17 +386,29 @@ def cadence(
     direction: Direction = "auto",
     min_step_s: float = 0.25,
     smooth_s: float = 0.2,
+    min_step_length: float = 0.25,
 ) -> pd.DataFrame:
-    """Cadence (steps per minute) and step times per person, from :func:`gait_events`.
+    """Cadence (steps per minute), step times and their diagnostics per person.
+
+    See :func:`gait_events` for how steps are found and for the parameters. A person who is
+    not walking across the picture (standing, squatting, walking toward or away from the
+    camera) gets NaN figures and a ``note`` saying why, and a :class:`GaitWarning` is issued.
 
     Returns
     -------
     DataFrame
-        Indexed by object_id: ``n_steps`` (heel strikes), ``cadence_spm`` (60 / mean step time),
-        ``step_time_s`` (mean time between consecutive heel strikes of either foot),
-        ``step_time_sd_s``, ``left_step_time_s`` / ``right_step_time_s`` (mean time from the
-        other foot's heel strike to this foot's), ``stride_time_s`` (mean time between heel
-        strikes of the same foot).
+        Indexed by object_id: ``n_steps`` (heel strikes), ``cadence_spm`` (60 / median step
+        time), ``step_time_s`` (median time between consecutive heel strikes),
+        ``step_time_sd_s``, ``step_time_cv`` (sd / mean: 0.02–0.05 is usual for steady
+        walking; above 0.2 the ``note`` says the steps are irregular), ``left_step_time_s`` / ``right_step_time_s`` (mean time from the other
+        foot's heel strike to this foot's), ``step_asymmetry_pct`` (100 |L − R| / mean(L, R),
+        independent of the names), ``stride_time_s`` (same foot to same foot), ``direction``
+        (``"left"``, ``"right"``, ``"in place"``, ``"toward or away from the camera"``),
+        ``frames_used`` (share of the person's frames with both ankles and hips),
+        ``side_agreement`` (share of stance frames where the estimator's left/right labels
+        agree with the feet followed by continuity: 1 = always, 0.5 = no better than chance)
+        and ``note`` (why a figure is NaN or doubtful; empty when all is well). Intervals
+        longer than 1.6 × the median step time (a missed step, a gap) are not counted.
 
     Examples
     --------
@@ -176,30 +418,18 @@ def cadence(
     >>> bool(abs(spm / syn.params["cadence_spm"] - 1) < 0.02)
     True
     """
-    ev = gait_events(kp, fps=fps, object_id=object_id, direction=direction,
-                     min_step_s=min_step_s, smooth_s=smooth_s)  # fmt: skip
-    ids = sorted(set(ev["object_id"])) if object_id is None else [object_id]
-    rows = {}
-    for oid in ids:
-        hs = ev[(ev["object_id"] == oid) & (ev["event"] == "heel_strike")]
-        t = hs["time"].to_numpy()
-        sides = hs["side"].to_numpy()
-        steps = np.diff(t)
-        row: dict[str, float] = {"n_steps": len(t)}
-        row["step_time_s"] = float(np.mean(steps)) if len(steps) else np.nan
-        row["cadence_spm"] = 60.0 / row["step_time_s"] if len(steps) else np.nan
-        row["step_time_sd_s"] = float(np.std(steps, ddof=1)) if len(steps) > 1 else np.nan
-        for side in ("left", "right"):
-            into = steps[(sides[1:] == side) & (sides[:-1] != side)]
-            row[f"{side}_step_time_s"] = float(np.mean(into)) if len(into) else np.nan
-        strides = [np.diff(t[sides == s]) for s in ("left", "right")]
-        allstr = np.concatenate(strides)
-        row["stride_time_s"] = float(np.mean(allstr)) if len(allstr) else np.nan
-        rows[oid] = row
-    cols = ["n_steps", "cadence_spm", "step_time_s", "step_time_sd_s", "left_step_time_s",
-            "right_step_time_s", "stride_time_s"]  # fmt: skip
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
+    _, people = _people(kp, fps, object_id, direction, min_step_s, smooth_s, min_step_length,
+                        0.3)  # fmt: skip
+    rows = {oid: _summary(p) for oid, p in people.items()}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=_COLUMNS)
     out.index.name = "object_id"
     out["n_steps"] = out["n_steps"].astype(np.int64)
-    out.attrs = dict(ev.attrs)
-    return out
+    for c in _COLUMNS:
+        if c not in ("n_steps", "direction", "note"):
+            out[c] = out[c].astype(np.float64)
+    out["direction"] = out["direction"].astype(str)
+    out["note"] = out["note"].astype(str)
+    for oid, p in people.items():
+        if p.note:
+            warnings.warn(f"cadence: object_id {oid}: {p.note}", GaitWarning, stacklevel=2)
+    return with_history(out, f"cadence(direction={direction!r})", like=kp)
