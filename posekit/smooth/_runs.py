@@ -19,7 +19,7 @@ import pandas as pd
 from posekit.schema import JOINTS, N_JOINTS
 from posekit.tidy import to_dense, with_history
 
-__all__ = ["SeriesView", "apply_runs", "find_runs", "odd_pad", "series_view"]
+__all__ = ["SeriesView", "apply_runs", "end_anchors", "find_runs", "odd_pad", "series_view"]
 
 
 @dataclass
@@ -178,15 +178,46 @@ def apply_runs(
     return out, len(lengths), n_short
 
 
-def odd_pad(a: np.ndarray, n: int) -> np.ndarray:
+def _repeated_median_start(a: np.ndarray) -> np.ndarray:
+    """Value at index 0 of Siegel's repeated-median line through each row of ``a`` (k, m)."""
+    m = a.shape[1]
+    t = np.arange(m, dtype=np.float64)
+    dt = t[None, :] - t[:, None]
+    np.fill_diagonal(dt, np.nan)
+    slopes = (a[:, None, :] - a[:, :, None]) / dt  # (k, m, m), NaN on the diagonal
+    slope = np.median(np.nanmedian(slopes, axis=2), axis=1)
+    return np.median(a - slope[:, None] * t, axis=1)
+
+
+def end_anchors(a: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Robust estimates of each row's first and last values, ``(k, 1)`` each.
+
+    Siegel's repeated-median straight line through the first (last) ``m`` values, evaluated
+    at the end: exact on straight lines, and an end value that is a spike (or a spike among
+    the first values, up to about a third of them) does not move it.
+    """
+    m = max(2, min(m, a.shape[1]))
+    return (
+        _repeated_median_start(a[:, :m])[:, None],
+        _repeated_median_start(a[:, : -m - 1 : -1])[:, None],
+    )
+
+
+def odd_pad(a: np.ndarray, n: int, m: int | None = None) -> np.ndarray:
     """Extend rows by ``n`` values each side by point reflection about the end values.
 
-    Odd extension (``2 * a[0] - a[k]``) keeps straight lines straight, so symmetric
-    normalised filters leave ramps and constants exactly unchanged up to the run ends.
-    Needs ``a.shape[1] > n``.
+    Odd extension (``2 * a0 - a[k]``) keeps straight lines straight, so symmetric normalised
+    filters leave ramps and constants exactly unchanged up to the run ends. With ``m`` the
+    reflection is about a robust estimate of the end value (:func:`end_anchors` over ``m``
+    values) instead of the end value itself, so the first and last frames get a real estimate
+    and a spike there is treated like one in the middle. Needs ``a.shape[1] > n``.
     """
     if n == 0:
         return a
-    left = 2.0 * a[:, :1] - a[:, n:0:-1]
-    right = 2.0 * a[:, -1:] - a[:, -2 : -n - 2 : -1]
+    if m is None:
+        first, last = a[:, :1], a[:, -1:]
+    else:
+        first, last = end_anchors(a, m)
+    left = 2.0 * first - a[:, n:0:-1]
+    right = 2.0 * last - a[:, -2 : -n - 2 : -1]
     return np.concatenate([left, a, right], axis=1)

@@ -4,10 +4,18 @@ Every filter smooths ``x`` and ``y`` of each (object_id, joint) along frames and
 (and ``time``) unchanged. Gaps are never bridged: each run of consecutive finite values is
 filtered on its own (frames missing from the table count as gaps), NaNs come back exactly where
 they were, and **runs shorter than the filter needs are returned unchanged** (the table's
-``attrs["history"]`` says how many). Edges of a run are handled by odd extension (point
-reflection about the end value), which keeps ramps and constants exact; Savitzky–Golay fits
-the edge polynomial instead (``mode="interp"``), Butterworth uses ``sosfiltfilt``'s own odd
-padding.
+``attrs["history"]`` says how many).
+
+Ends of a run: the window filters (median, moving average, Gaussian) extend each run by point
+reflection (odd extension) about a *robust estimate* of its end value — Siegel's
+repeated-median straight line through the run's first (last) ``2 * window − 1`` frames (the
+Gaussian: its kernel's ``2r + 1``; fewer if the run is shorter), evaluated at the end — rather
+than about the end value itself. Ramps and constants stay exact up to the
+ends, the first and last frames get a real estimate (not a copy of the input), and a spike on
+the first frame after a gap is treated as one in the middle of a run (removed by the median,
+spread over the window by the means). Savitzky–Golay fits the edge polynomial instead
+(``mode="interp"``), Butterworth uses ``sosfiltfilt``'s own odd padding after removing the
+end-to-end line.
 """
 
 from __future__ import annotations
@@ -76,7 +84,9 @@ def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     kp
         A keypoints table.
     window
-        Window length in frames, odd. Runs shorter than ``window`` stay unchanged.
+        Window length in frames, odd. Runs shorter than ``window`` stay unchanged. The first
+        and last ``window // 2`` frames of each run use the robust odd extension of the module
+        docstring.
 
     Returns
     -------
@@ -91,7 +101,7 @@ def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     h = w // 2
 
     def func(a: np.ndarray) -> np.ndarray:
-        return ndimage.uniform_filter1d(odd_pad(a, h), w, axis=1, mode="nearest")[
+        return ndimage.uniform_filter1d(odd_pad(a, h, 2 * w - 1), w, axis=1, mode="nearest")[
             :, h : h + a.shape[1]
         ]
 
@@ -111,7 +121,7 @@ def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     def func(a: np.ndarray) -> np.ndarray:
         if w == 1:
             return a
-        padded = odd_pad(a, h)
+        padded = odd_pad(a, h, 2 * w - 1)
         if w in (3, 5):
             return _small_median(padded, w)
         return ndimage.median_filter(padded, size=(1, w), mode="nearest")[:, h : h + a.shape[1]]
@@ -152,7 +162,7 @@ def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0)
     w = 2 * r + 1
 
     def func(a: np.ndarray) -> np.ndarray:
-        padded = odd_pad(a, r)
+        padded = odd_pad(a, r, w)
         sm = ndimage.gaussian_filter1d(
             padded, sigma_frames, axis=1, truncate=truncate, mode="nearest"
         )
