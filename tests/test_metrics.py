@@ -323,3 +323,36 @@ def test_dtw_properties(a, b):
     )
     assert metrics.dtw(a, a).distance == 0.0
     assert ab.distance <= np.abs(np.array(a)[:, None] - np.array(b)[None, :]).sum() + 1e-9
+
+
+# -- repetitions only when there are repetitions --------------------------------------------
+
+
+def test_no_repetitions_in_noise_or_a_still_pose():
+    rng = np.random.default_rng(11)
+    noisy = pd.Series(170 + rng.normal(0, 3, 600), name="left_knee")  # σ = 3° around 170°
+    found = metrics.count_repetitions(noisy, fps=30)
+    assert found.count == 0 and found.prominence == pytest.approx(20.0)
+    # a 16° wobble is not a repetition of an angle either; 30° ones are
+    t = 2 * np.pi * np.arange(600) / 30 / 2.5  # a 2.5 s period: 7 inner minima in 20 s
+    wobble = pd.Series(170 - 8 * np.cos(t), name="left_knee")
+    assert metrics.count_repetitions(wobble, fps=30).count == 0
+    big = metrics.count_repetitions(pd.Series(170 - 15 * np.cos(t), name="left_knee"), fps=30)
+    assert big.count == 7 and big.period_cv < 0.01 and big.amplitude_cv < 0.01 and big.note == ""
+    # coordinates: 5 % of the image height; unknown units: no floor, said in the note
+    y = pd.Series(300 + 10 * np.cos(t), name="y")
+    y.attrs = {"height": 720}
+    assert metrics.count_repetitions(y, fps=30).count == 0
+    bare = metrics.count_repetitions(np.asarray(300 + 10 * np.cos(t)), fps=30)
+    assert bare.count == 8 and "no absolute minimum" in bare.note  # minima of +cos
+    assert metrics.count_repetitions(np.asarray(300 + 10 * np.cos(t)), fps=30,
+                                     min_prominence=25).count == 0  # fmt: skip
+
+
+def test_repetitions_say_how_regular_they_are():
+    t = np.arange(0, 30, 1 / 30)
+    # peaks at irregular times: 2 s, 3 s, 7 s, 8 s, 15 s
+    x = 170 - 60 * sum(np.exp(-((t - c) ** 2) / 0.05) for c in (2, 3, 7, 8, 15))
+    found = metrics.count_repetitions(pd.Series(x, name="left_knee"), fps=30)
+    assert found.count == 5
+    assert found.period_cv > 0.5 and "irregular" in found.note

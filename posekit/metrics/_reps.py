@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -28,12 +28,29 @@ class Repetitions:
         The prominence threshold that was used.
     fps
         The frame rate that was used.
+    note
+        Why the count may be doubtful (empty when nothing is).
     """
 
     reps: pd.DataFrame
     prominence: float
     fps: float
     params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def period_cv(self) -> float:
+        """Coefficient of variation (sd / mean) of the time between consecutive peaks: about
+        0.1 or less for steady repetitions; NaN with fewer than 3."""
+        t = self.reps["peak_time"].to_numpy()
+        d = np.diff(t)
+        return float(np.std(d, ddof=1) / np.mean(d)) if len(d) > 1 else float("nan")
+
+    @property
+    def amplitude_cv(self) -> float:
+        """Coefficient of variation of the repetitions' prominences (NaN with fewer than 2)."""
+        p = self.reps["prominence"].to_numpy()
+        return float(np.std(p, ddof=1) / np.mean(p)) if len(p) > 1 else float("nan")
 
     @property
     def count(self) -> int:
@@ -51,7 +68,8 @@ class Repetitions:
 
     def __repr__(self) -> str:
         return (
-            f"Repetitions(count={self.count}, prominence={self.prominence:.4g}, fps={self.fps:g})"
+            f"Repetitions(count={self.count}, prominence={self.prominence:.4g}, fps={self.fps:g}, "
+            f"period_cv={self.period_cv:.2f}, amplitude_cv={self.amplitude_cv:.2f})"
         )
 
 
@@ -90,11 +108,38 @@ def _series_frames(series: Any) -> tuple[np.ndarray, np.ndarray | None]:
     return arr, None
 
 
+#: Default absolute minimum prominence: degrees for angles, a share of the image height for
+#: coordinates (pixels).
+MIN_PROMINENCE_DEG = 20.0
+MIN_PROMINENCE_HEIGHT_SHARE = 0.05
+
+
+def _is_angle(series: Any) -> bool:
+    from posekit.angles import DEFINITIONS
+
+    name = getattr(series, "name", None)
+    if name in {d.name for d in DEFINITIONS}:
+        return True
+    history = getattr(series, "attrs", {}).get("history", [])
+    return any("angle" in str(h) for h in history[-1:])
+
+
+def _default_min_prominence(series: Any) -> tuple[float, str]:
+    if _is_angle(series):
+        return MIN_PROMINENCE_DEG, f"{MIN_PROMINENCE_DEG:g} deg (an angle)"
+    height = getattr(series, "attrs", {}).get("height")
+    if getattr(series, "name", None) in ("x", "y") and height:
+        v = MIN_PROMINENCE_HEIGHT_SHARE * float(height)
+        return v, f"{v:g} px ({MIN_PROMINENCE_HEIGHT_SHARE:g} x image height)"
+    return 0.0, "none (units unknown: pass min_prominence)"
+
+
 def count_repetitions(
     series: Any,
     /,
     *,
     prominence: float | None = None,
+    min_prominence: float | Literal["auto"] = "auto",
     min_period_s: float = 0.6,
     fps: float | None = None,
     direction: Literal["min", "max"] = "min",
@@ -115,7 +160,13 @@ def count_repetitions(
     prominence
         How far (in the series' units) an extremum must stand out from its surroundings to
         count (``scipy.signal.find_peaks``). Default: ``rel_prominence`` × the series' range
-        (1st to 99th percentile).
+        (1st to 99th percentile), but never less than ``min_prominence``.
+    min_prominence
+        The absolute floor of the default prominence, in the series' units, so that noise or
+        a still pose does not make repetitions of its own small range. ``"auto"``: 20° for
+        an angle (a column of :mod:`posekit.angles`, by name or history), 5 % of the image
+        height for an ``x``/``y`` column with ``attrs["height"]``, else none (the result's
+        ``note`` says so). Ignored when ``prominence`` is given.
     min_period_s
         Two repetitions' peaks are at least this many seconds apart.
     fps
@@ -129,7 +180,9 @@ def count_repetitions(
     Returns
     -------
     Repetitions
-        ``.count`` and ``.reps`` (start/peak/end frame and time, duration, peak value).
+        ``.count`` and ``.reps`` (start/peak/end frame and time, duration, peak value), how
+        regular they are (``.period_cv``, ``.amplitude_cv``) and a ``.note`` when the count is
+        doubtful (irregular periods, no absolute floor).
 
     Examples
     --------
@@ -166,12 +219,23 @@ def count_repetitions(
     filled = fill_gaps(full)
     signal = -filled if direction == "min" else filled
     lo, hi = np.percentile(filled, [1, 99])
+    notes = []
     if prominence is None:
-        prominence = rel_prominence * float(hi - lo)
+        if min_prominence == "auto":
+            floor, floor_what = _default_min_prominence(series)
+            if floor == 0:
+                notes.append(f"no absolute minimum prominence: {floor_what}")
+        else:
+            floor, floor_what = float(min_prominence), f"{float(min_prominence):g}"
+            if not floor >= 0:
+                raise ValueError(f"min_prominence must be >= 0, got {min_prominence}")
+        prominence = max(rel_prominence * float(hi - lo), floor)
         if prominence <= 0:
             prominence = np.inf  # a flat series has no repetitions
     elif not prominence > 0:
         raise ValueError(f"prominence must be > 0, got {prominence}")
+    else:
+        floor_what = "not used (prominence given)"
     distance = max(1, round(min_period_s * rate))
     peaks, props = find_peaks(signal, prominence=prominence, distance=distance)
     if len(peaks):
@@ -194,9 +258,19 @@ def count_repetitions(
     reps["peak_value"] = filled[peaks]
     reps["prominence"] = props.get("prominences", np.array([]))
     reps.index.name = "rep"
-    return Repetitions(
+    out = Repetitions(
         reps=reps,
         prominence=float(prominence),
         fps=rate,
-        params={"direction": direction, "min_period_s": min_period_s, "rel_height": rel_height},
+        params={
+            "direction": direction,
+            "min_period_s": min_period_s,
+            "rel_height": rel_height,
+            "min_prominence": floor_what,
+        },
     )
+    if out.period_cv > 0.3:
+        notes.append(
+            f"irregular repetitions: the time between peaks varies by {100 * out.period_cv:.0f}%"
+        )
+    return replace(out, note="; ".join(notes))
