@@ -8,6 +8,7 @@ import html
 import os
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
@@ -225,6 +226,18 @@ def make_report(
     if fps:
 
         def reps() -> str:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pk.metrics.GaitWarning)
+                try:
+                    gait = pk.metrics.cadence(smoothed, fps=fps, object_id=main)
+                except ValueError:  # no ankles or hips: cannot be walking
+                    gait = None
+            if gait is not None and np.isfinite(gait["cadence_spm"].iloc[0]):
+                return html.escape(
+                    f"Not counted: object_id {main} is walking ({gait['n_steps'].iloc[0]} "
+                    f"steps, {gait['cadence_spm'].iloc[0]:.0f} steps/min); the knee bends at "
+                    "every step, which is not a repetition."
+                ).join(("<p>", "</p>"))
             knee = angles["left_knee"].xs(main, level="object_id")
             found = pk.metrics.count_repetitions(knee, fps=fps)
             fig = _figure((10, 3.5))

@@ -50,6 +50,14 @@ def test_report_on_the_squat_sample(tmp_path, capsys):
     assert "butterworth(" in html  # the history of what was applied
 
 
+def test_report_does_not_count_walking_as_repetitions(tmp_path):
+    out = tmp_path / "walk.html"
+    assert main(["report", str(SAMPLES / "synth_walk.json"), "-o", str(out)]) == 0
+    html = out.read_text()
+    reps = html[html.index("<h2>Repetitions") :]
+    assert "Not counted: object_id 0 is walking" in reps and "<tr>" not in reps.split("<h2>")[1]
+
+
 def test_report_over_video_and_failures_shown(tmp_path):
     clip = make_video(tmp_path / "v.mp4", 20, 320, 240, 10, "mpeg4")
     res = to_result(table(20, 2, fps=10.0, width=320, height=240))
