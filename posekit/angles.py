@@ -5,6 +5,12 @@ Three kinds of angle, all in degrees:
 ``joint``
     The inner angle at ``b`` between the segments ``b→a`` and ``b→c``, in [0, 180]; 180 is a
     straight limb. With ``convention="flexion"`` it is reported as 180 − inner (0 = straight).
+    With ``convention="signed"`` the elbows, shoulders, hips, knees and ``trunk_thigh`` are
+    signed flexion angles in (-180, 180] as Sports2D computes them: 0 = straight (neutral),
+    positive = flexion, negative = extension (hyperextension), the sign taken from the way
+    the person faces (see :func:`facing`). ``reference="trunk"`` measures the hips and
+    shoulders against the trunk midline (mid_hip–mid_shoulder) instead of the same-side
+    shoulder / hip, as Sports2D and most gait labs do.
 ``segment``
     The direction of the segment ``a→b`` against the image horizontal, in (-180, 180],
     counter-clockwise as a person looking at the picture sees it: pointing right is 0, up
@@ -38,6 +44,7 @@ __all__ = [
     "angle",
     "custom_angles",
     "describe",
+    "facing",
     "joint_angles",
     "segment_angles",
     "unwrap_degrees",
@@ -54,10 +61,48 @@ class AngleDef:
     kind: Kind
     points: tuple[str, ...]
     description: str
+    #: ``reference="trunk"``: the inner angle between ``p0 - p1`` and ``p3 - p2``
+    trunk_points: tuple[str, ...] | None = None
+    #: ``convention="signed"``: Sports2D's (points, offset, scale); 3 points ``a, b, c`` give
+    #: ``dir(a - b) - dir(c - b)``, 4 points ``a, b, c, d`` give ``dir(b - a) - dir(d - c)``,
+    #: with ``dir`` the image-coordinate direction (y down) after mirroring x so that the
+    #: person faces right; then ``(angle + offset) * scale`` wrapped to (-180, 180]
+    signed: tuple[tuple[str, ...], float, float] | None = None
+    #: the same for ``reference="trunk"``
+    signed_trunk: tuple[tuple[str, ...], float, float] | None = None
+    #: the inner angle of the neutral pose: 180 (a straight limb) or 0 (a shoulder, the arm
+    #: along the trunk); ``convention="flexion"`` is the distance from it
+    neutral: float = 180.0
 
 
-def _joint(name: str, a: str, b: str, c: str, what: str) -> AngleDef:
-    return AngleDef(name, "joint", (a, b, c), what)
+def _joint(name: str, a: str, b: str, c: str, what: str, **kw: object) -> AngleDef:
+    return AngleDef(name, "joint", (a, b, c), what, **kw)  # type: ignore[arg-type]
+
+
+def _limbs() -> dict[str, dict[str, object]]:
+    """Trunk-referenced and signed variants of the limb angles (Sports2D's definitions)."""
+    out: dict[str, dict[str, object]] = {}
+    for s in ("left", "right"):
+        sh, el, wr = f"{s}_shoulder", f"{s}_elbow", f"{s}_wrist"
+        hp, kn, an = f"{s}_hip", f"{s}_knee", f"{s}_ankle"
+        out[el] = {"signed": ((wr, el, sh), 180.0, -1.0)}
+        out[sh] = {
+            "neutral": 0.0,
+            "trunk_points": ("mid_hip", "mid_shoulder", sh, el),
+            "signed": ((el, sh, hp, sh), 0.0, -1.0),
+            "signed_trunk": ((el, sh, "mid_hip", "mid_shoulder"), 0.0, -1.0),
+        }
+        out[hp] = {
+            "trunk_points": ("mid_shoulder", "mid_hip", hp, kn),
+            "signed": ((kn, hp, hp, sh), 0.0, -1.0),
+            "signed_trunk": ((kn, hp, "mid_hip", "mid_shoulder"), 0.0, -1.0),
+        }
+        out[kn] = {"signed": ((an, kn, hp), -180.0, 1.0)}
+    out["trunk_thigh"] = {"signed": (("mid_knee", "mid_hip", "mid_hip", "mid_shoulder"), 0.0, -1.0)}
+    return out
+
+
+_V = _limbs()
 
 
 def _seg(name: str, a: str, b: str, what: str) -> AngleDef:
@@ -66,16 +111,16 @@ def _seg(name: str, a: str, b: str, what: str) -> AngleDef:
 
 #: Every built-in angle. Joint angles are inner angles at the middle point.
 DEFINITIONS: tuple[AngleDef, ...] = (
-    _joint("left_elbow", "left_shoulder", "left_elbow", "left_wrist", "shoulder–elbow–wrist"),
-    _joint("right_elbow", "right_shoulder", "right_elbow", "right_wrist", "shoulder–elbow–wrist"),
-    _joint("left_shoulder", "left_hip", "left_shoulder", "left_elbow", "hip–shoulder–elbow"),
-    _joint("right_shoulder", "right_hip", "right_shoulder", "right_elbow", "hip–shoulder–elbow"),
-    _joint("left_hip", "left_shoulder", "left_hip", "left_knee", "shoulder–hip–knee"),
-    _joint("right_hip", "right_shoulder", "right_hip", "right_knee", "shoulder–hip–knee"),
-    _joint("left_knee", "left_hip", "left_knee", "left_ankle", "hip–knee–ankle"),
-    _joint("right_knee", "right_hip", "right_knee", "right_ankle", "hip–knee–ankle"),
+    _joint("left_elbow", "left_shoulder", "left_elbow", "left_wrist", "shoulder–elbow–wrist", **_V["left_elbow"]),
+    _joint("right_elbow", "right_shoulder", "right_elbow", "right_wrist", "shoulder–elbow–wrist", **_V["right_elbow"]),
+    _joint("left_shoulder", "left_hip", "left_shoulder", "left_elbow", "hip–shoulder–elbow", **_V["left_shoulder"]),
+    _joint("right_shoulder", "right_hip", "right_shoulder", "right_elbow", "hip–shoulder–elbow", **_V["right_shoulder"]),
+    _joint("left_hip", "left_shoulder", "left_hip", "left_knee", "shoulder–hip–knee", **_V["left_hip"]),
+    _joint("right_hip", "right_shoulder", "right_hip", "right_knee", "shoulder–hip–knee", **_V["right_hip"]),
+    _joint("left_knee", "left_hip", "left_knee", "left_ankle", "hip–knee–ankle", **_V["left_knee"]),
+    _joint("right_knee", "right_hip", "right_knee", "right_ankle", "hip–knee–ankle", **_V["right_knee"]),
     _joint("neck", "nose", "mid_shoulder", "mid_hip", "nose–mid_shoulder–mid_hip; 180 = head in line with trunk"),
-    _joint("trunk_thigh", "mid_shoulder", "mid_hip", "mid_knee", "mid_shoulder–mid_hip–mid_knee; 180 = standing straight"),
+    _joint("trunk_thigh", "mid_shoulder", "mid_hip", "mid_knee", "mid_shoulder–mid_hip–mid_knee; 180 = standing straight", **_V["trunk_thigh"]),
     AngleDef("trunk_inclination", "inclination", ("mid_hip", "mid_shoulder"), "trunk (mid_hip→mid_shoulder) from the image vertical; 0 = upright"),
     _seg("left_upper_arm", "left_shoulder", "left_elbow", "shoulder→elbow"),
     _seg("right_upper_arm", "right_shoulder", "right_elbow", "shoulder→elbow"),
@@ -95,13 +140,24 @@ JOINT_ANGLES: tuple[str, ...] = tuple(d.name for d in DEFINITIONS if d.kind != "
 SEGMENT_ANGLES: tuple[str, ...] = tuple(d.name for d in DEFINITIONS if d.kind == "segment")
 
 
+def _signed_text(sig: tuple[tuple[str, ...], float, float] | None) -> str:
+    if sig is None:
+        return ""
+    pts, offset, scale = sig
+    return f"{' – '.join(pts)}; offset {offset:g}, scale {scale:g}"
+
+
 def describe() -> pd.DataFrame:
-    """The definitions table as a DataFrame (one row per angle: kind, points, description)."""
+    """The definitions table as a DataFrame (one row per angle: kind, points, description,
+    and the points of the ``reference="trunk"`` and ``convention="signed"`` variants)."""
     return pd.DataFrame(
         {
             "kind": [d.kind for d in DEFINITIONS],
             "points": [" – ".join(d.points) for d in DEFINITIONS],
             "description": [d.description for d in DEFINITIONS],
+            "trunk_points": [" – ".join(d.trunk_points or ()) for d in DEFINITIONS],
+            "signed": [_signed_text(d.signed) for d in DEFINITIONS],
+            "signed_trunk": [_signed_text(d.signed_trunk) for d in DEFINITIONS],
         },
         index=pd.Index([d.name for d in DEFINITIONS], name="angle"),
     )
@@ -113,13 +169,72 @@ def describe() -> pd.DataFrame:
 XY = tuple[np.ndarray, np.ndarray]
 
 
-def _inner(a: XY, b: XY, c: XY) -> np.ndarray:
-    ux, uy = a[0] - b[0], a[1] - b[1]
-    vx, vy = c[0] - b[0], c[1] - b[1]
+def _inner_vec(ux: np.ndarray, uy: np.ndarray, vx: np.ndarray, vy: np.ndarray) -> np.ndarray:
     # atan2(|u×v|, u·v) is accurate at 0 and 180 where acos of the cosine is not
     out = np.degrees(np.arctan2(np.abs(ux * vy - uy * vx), ux * vx + uy * vy))
     out[((ux == 0) & (uy == 0)) | ((vx == 0) & (vy == 0))] = np.nan
     return out
+
+
+def _inner(a: XY, b: XY, c: XY) -> np.ndarray:
+    return _inner_vec(a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1])
+
+
+def _inner4(a: XY, b: XY, c: XY, d: XY) -> np.ndarray:
+    """The inner angle between ``a - b`` and ``d - c``."""
+    return _inner_vec(a[0] - b[0], a[1] - b[1], d[0] - c[0], d[1] - c[1])
+
+
+def _signed(pts: Sequence[XY], offset: float, scale: float, face: np.ndarray) -> np.ndarray:
+    """Sports2D's signed angle (see :class:`AngleDef`); ``face`` is +1 / -1 / NaN per cell."""
+    p = [(x * face, y) for x, y in pts]  # mirror x so that everyone faces right
+    if len(p) == 3:
+        ux, uy, vx, vy = p[0][0] - p[1][0], p[0][1] - p[1][1], p[2][0] - p[1][0], p[2][1] - p[1][1]
+    else:
+        ux, uy, vx, vy = p[1][0] - p[0][0], p[1][1] - p[0][1], p[3][0] - p[2][0], p[3][1] - p[2][1]
+    ang = (np.degrees(np.arctan2(uy, ux) - np.arctan2(vy, vx)) + offset) * scale
+    ang = np.mod(ang + 180.0, 360.0) - 180.0
+    ang[ang == -180.0] = 180.0
+    ang[((ux == 0) & (uy == 0)) | ((vx == 0) & (vy == 0))] = np.nan
+    return ang
+
+
+def _facing(dense: DenseXY) -> np.ndarray:
+    """+1 (facing right in the picture), -1 (left) or NaN per (frame, object).
+
+    Where the nose is: the side of the ears' midpoint (else of the shoulders' midpoint) it is
+    on. Frames without a nose take the person's majority; a person never seen with a nose
+    gets NaN.
+    """
+    nose = dense.point_xy("nose")[0] if dense.has_joint[0] else None
+    if nose is None:
+        return np.full(dense.present.shape, np.nan)
+    ears = dense.point_xy("mid_ear")[0]
+    shoulders = dense.point_xy("mid_shoulder")[0]
+    lead = np.where(np.isfinite(ears), nose - ears, nose - shoulders)
+    face = np.sign(lead)
+    face[face == 0] = np.nan
+    with np.errstate(invalid="ignore"):
+        majority = np.sign(np.nansum(face, axis=0))  # (objects,)
+    majority[majority == 0] = np.nan
+    return np.where(np.isfinite(face), face, majority[None, :])
+
+
+def facing(kp: pd.DataFrame, /) -> pd.DataFrame:
+    """Which way each person faces in the picture, per frame: ``"right"``, ``"left"`` or NaN.
+
+    From the nose's side of the ears' midpoint (else of the shoulders' midpoint); frames
+    without a nose take the person's majority. This sets the sign of the ``signed`` joint
+    angles (Sports2D uses the feet, toe versus heel, which COCO keypoints do not have). It
+    means something only for a side view.
+    """
+    dense = dense_xy(kp, contiguous=False)
+    face = _facing(dense)
+    table = per_frame_table([face], ["facing"], dense.frames, dense.object_ids, dense.present,
+                            kp.attrs, "angles.facing()")  # fmt: skip
+    table["facing"] = np.where(table["facing"] > 0, "right",
+                               np.where(table["facing"] < 0, "left", None))  # fmt: skip
+    return table
 
 
 def _direction(a: XY, b: XY) -> np.ndarray:
@@ -159,7 +274,13 @@ def unwrap_degrees(values: np.ndarray, axis: int = 0) -> np.ndarray:
     return np.moveaxis(out, 0, axis)
 
 
-def _compute(dense: DenseXY, defs: Sequence[AngleDef], convention: str) -> list[np.ndarray]:
+def _compute(
+    dense: DenseXY,
+    defs: Sequence[AngleDef],
+    convention: str,
+    reference: str = "same_side",
+    face: np.ndarray | None = None,
+) -> list[np.ndarray]:
     cache: dict[str, XY] = {}
 
     def pt(name: str) -> XY:
@@ -170,9 +291,18 @@ def _compute(dense: DenseXY, defs: Sequence[AngleDef], convention: str) -> list[
     planes = []
     for d in defs:
         if d.kind == "joint":
-            v = _inner(pt(d.points[0]), pt(d.points[1]), pt(d.points[2]))
-            if convention == "flexion":
-                v = 180.0 - v
+            signed = d.signed_trunk if reference == "trunk" and d.signed_trunk else d.signed
+            if convention == "signed" and signed is not None:
+                assert face is not None
+                pts, offset, scale = signed
+                planes.append(_signed([pt(n) for n in pts], offset, scale, face))
+                continue
+            if reference == "trunk" and d.trunk_points is not None:
+                v = _inner4(*(pt(n) for n in d.trunk_points))
+            else:
+                v = _inner(pt(d.points[0]), pt(d.points[1]), pt(d.points[2]))
+            if convention in ("flexion", "signed"):
+                v = np.abs(d.neutral - v)
         elif d.kind == "segment":
             v = _direction(pt(d.points[0]), pt(d.points[1]))
         else:
@@ -194,12 +324,26 @@ def _resolve(names: Iterable[str] | str | None, default: tuple[str, ...]) -> lis
 
 
 def _table(
-    kp: pd.DataFrame, defs: Sequence[AngleDef], convention: str, unwrap: bool, step: str
+    kp: pd.DataFrame,
+    defs: Sequence[AngleDef],
+    convention: str,
+    unwrap: bool,
+    step: str,
+    reference: str = "same_side",
+    facing: str = "auto",
 ) -> pd.DataFrame:
     dense = dense_xy(kp, contiguous=False)
     for d in defs:
         dense.require(d.points, f"angle {d.name!r}")
-    planes = _compute(dense, defs, convention)
+        if reference == "trunk" and d.trunk_points is not None:
+            dense.require(d.trunk_points, f"angle {d.name!r}")
+    face = None
+    if convention == "signed":
+        if facing == "auto":
+            face = _facing(dense)
+        else:
+            face = np.full(dense.present.shape, 1.0 if facing == "right" else -1.0)
+    planes = _compute(dense, defs, convention, reference, face)
     if unwrap:
         planes = [unwrap_degrees(p, axis=0) for p in planes]
     return per_frame_table(
@@ -218,7 +362,9 @@ def joint_angles(
     /,
     *,
     names: Iterable[str] | str | None = None,
-    convention: Literal["inner", "flexion"] = "inner",
+    convention: Literal["inner", "flexion", "signed"] = "inner",
+    reference: Literal["same_side", "trunk"] = "same_side",
+    facing: Literal["auto", "right", "left"] = "auto",
     unwrap: bool = False,
 ) -> pd.DataFrame:
     """Joint angles (degrees) per frame and person.
@@ -233,7 +379,18 @@ def joint_angles(
         trunk_inclination).
     convention
         ``"inner"``: the inner angle in [0, 180], 180 = straight. ``"flexion"``: 180 − inner,
-        0 = straight. Applies to ``joint`` angles; inclinations are reported as they are.
+        0 = straight (shoulders: the inner angle, 0 = arm along the trunk). ``"signed"``: Sports2D's signed flexion in (-180, 180] for the elbows,
+        shoulders, hips, knees and ``trunk_thigh`` — 0 = straight, > 0 flexion, < 0
+        extension — with the sign from the way the person faces (``facing``); ``neck`` is
+        then ``180 − inner``. Applies to ``joint`` angles; inclinations are as they are.
+    reference
+        What the hips and shoulders are measured against: ``"same_side"`` (shoulder–hip–knee,
+        hip–shoulder–elbow) or ``"trunk"`` (the trunk midline mid_hip–mid_shoulder, as
+        Sports2D and most gait labs). On the same keypoints they differ by the angle between
+        the same-side shoulder–hip line and the midline (often 5–15° in 2D).
+    facing
+        For ``convention="signed"``: ``"auto"`` per frame from the nose (:func:`facing`),
+        or force ``"right"`` / ``"left"``.
     unwrap
         Remove ±360° jumps along time per person (only segment angles can have any).
 
@@ -251,11 +408,17 @@ def joint_angles(
     >>> round(float(ang["left_knee"].max()), 0) > 150
     True
     """
-    if convention not in ("inner", "flexion"):
-        raise ValueError(f"convention must be 'inner' or 'flexion', got {convention!r}")
+    if convention not in ("inner", "flexion", "signed"):
+        raise ValueError(f"convention must be 'inner', 'flexion' or 'signed', got {convention!r}")
+    if reference not in ("same_side", "trunk"):
+        raise ValueError(f"reference must be 'same_side' or 'trunk', got {reference!r}")
+    if facing not in ("auto", "right", "left"):
+        raise ValueError(f"facing must be 'auto', 'right' or 'left', got {facing!r}")
     defs = _resolve(names, JOINT_ANGLES)
-    step = f"joint_angles(convention={convention!r}, unwrap={unwrap})"
-    return _table(kp, defs, convention, unwrap, step)
+    extra = f", reference={reference!r}" if reference != "same_side" else ""
+    extra += f", facing={facing!r}" if convention == "signed" else ""
+    step = f"joint_angles(convention={convention!r}{extra}, unwrap={unwrap})"
+    return _table(kp, defs, convention, unwrap, step, reference, facing)
 
 
 def segment_angles(
