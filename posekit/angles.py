@@ -232,8 +232,7 @@ def facing(kp: pd.DataFrame, /) -> pd.DataFrame:
     face = _facing(dense)
     table = per_frame_table([face], ["facing"], dense.frames, dense.object_ids, dense.present,
                             kp.attrs, "angles.facing()")  # fmt: skip
-    table["facing"] = np.where(table["facing"] > 0, "right",
-                               np.where(table["facing"] < 0, "left", None))  # fmt: skip
+    table["facing"] = table["facing"].map({1.0: "right", -1.0: "left"})
     return table
 
 

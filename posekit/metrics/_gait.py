@@ -361,8 +361,9 @@ def _summary(p: _Person) -> dict[str, object]:
     row["step_time_s"] = float(np.median(st))
     row["cadence_spm"] = 60.0 / float(np.median(st))
     if len(st) > 1:
-        row["step_time_sd_s"] = float(np.std(st, ddof=1))
-        row["step_time_cv"] = float(row["step_time_sd_s"]) / float(np.mean(st))
+        sd = float(np.std(st, ddof=1))
+        row["step_time_sd_s"] = sd
+        row["step_time_cv"] = sd / float(np.mean(st))
     side_means = []
     for foot, name in enumerate(p.names):
         into = steps[ok & alternate & (p.feet[1:] == foot)]
