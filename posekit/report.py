@@ -243,7 +243,10 @@ def make_report(
             fig = _figure((10, 3.5))
             plot.repetitions(knee, found, ax=fig.subplots())
             table = found.reps
-            return _png(fig) + (_table(table) if len(table) else "<p>No repetition found.</p>")
+            note = f'<p class="note">{html.escape(found.note)}</p>' if found.note else ""
+            return (
+                _png(fig) + (_table(table) if len(table) else "<p>No repetition found.</p>") + note
+            )
 
         page.section("Repetitions (left knee angle)", reps)
 

@@ -356,3 +356,18 @@ def test_repetitions_say_how_regular_they_are():
     found = metrics.count_repetitions(pd.Series(x, name="left_knee"), fps=30)
     assert found.count == 5
     assert found.period_cv > 0.5 and "irregular" in found.note
+    assert found.amplitude_cv < 0.01 and "unequal" not in found.note
+    # one lunge: a small bend and a deep one (as Pose2Sim's S01 participant, 24 and 40 deg)
+    y = 170 - 25 * np.exp(-((t - 2) ** 2) / 0.1) - 45 * np.exp(-((t - 4) ** 2) / 0.1)
+    lunge = metrics.count_repetitions(pd.Series(y, name="left_knee"), fps=30)
+    assert lunge.count == 2 and "unequal size" in lunge.note
+
+
+def test_pose2sim_lunge_is_noted_as_unequal(samples_dir):
+    """docs/motion_analysis.md: Pose2Sim's S01 participant lunges once; the left knee's two
+    bends (24 and 40 deg) are counted and noted as unequal."""
+    kp = pk.load(samples_dir / "pose2sim_s01_cam01_raw.json").keypoints(min_score=0.2)
+    knee = angles.joint_angles(kp)["left_knee"].xs(0, level="object_id")
+    found = metrics.count_repetitions(knee, fps=60)
+    np.testing.assert_allclose(found.reps["prominence"], [24.5, 40.2], atol=1.0)
+    assert "unequal size" in found.note

@@ -182,7 +182,8 @@ def count_repetitions(
     Repetitions
         ``.count`` and ``.reps`` (start/peak/end frame and time, duration, peak value), how
         regular they are (``.period_cv``, ``.amplitude_cv``) and a ``.note`` when the count is
-        doubtful (irregular periods, no absolute floor).
+        doubtful: periods varying by more than 30 %, prominences by more than 25 %, or no
+        absolute floor.
 
     Examples
     --------
@@ -272,5 +273,10 @@ def count_repetitions(
     if out.period_cv > 0.3:
         notes.append(
             f"irregular repetitions: the time between peaks varies by {100 * out.period_cv:.0f}%"
+        )
+    if out.amplitude_cv > 0.25:
+        notes.append(
+            f"repetitions of unequal size: their prominences vary by {100 * out.amplitude_cv:.0f}%"
+            " (one movement with several bends, rather than repetitions?)"
         )
     return replace(out, note="; ".join(notes))
