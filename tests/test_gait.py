@@ -160,3 +160,18 @@ def test_one_person_without_ankles_does_not_sink_the_others():
         cad = metrics.cadence(kp)
     assert cad.loc[0, "cadence_spm"] == pytest.approx(syn.params["cadence_spm"], rel=0.02)
     assert np.isnan(cad.loc[1, "cadence_spm"])
+
+
+def test_back_view_of_a_real_trial_says_why(openpose_dir, tmp_path):
+    """Pose2Sim S01, cam03 (OpenPose BODY_25B, the participant seen from behind, lunging
+    once on a force plate): NaN cadence with the reason, not a bare NaN."""
+    import shutil
+
+    for f in sorted((openpose_dir / "cam03").glob("cam03*.json")):  # not the stray del_*.json
+        shutil.copy(f, tmp_path)
+    kp = pk.io.load_openpose(tmp_path, layout="BODY_25B", fps=60).keypoints(min_score=0.1)
+    kp = pk.clean.assign_tracks(kp)
+    with pytest.warns(metrics.GaitWarning, match="not walking across the picture"):
+        cad = metrics.cadence(kp)
+    assert np.isnan(cad["cadence_spm"]).all()
+    assert "the pelvis hardly travels" in cad.loc[0, "note"]
