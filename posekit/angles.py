@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from posekit._levels import per_clip
 from posekit._points import MIDPOINTS, POINTS, DenseXY, check_points, dense_xy, per_frame_table
 
 __all__ = [
@@ -356,6 +357,7 @@ def _table(
     )
 
 
+@per_clip
 def joint_angles(
     kp: pd.DataFrame,
     /,
@@ -420,6 +422,7 @@ def joint_angles(
     return _table(kp, defs, convention, unwrap, step, reference, facing)
 
 
+@per_clip
 def segment_angles(
     kp: pd.DataFrame, /, *, names: Iterable[str] | str | None = None, unwrap: bool = False
 ) -> pd.DataFrame:
@@ -434,6 +437,7 @@ def segment_angles(
     return _table(kp, defs, "inner", unwrap, f"segment_angles(unwrap={unwrap})")
 
 
+@per_clip
 def custom_angles(
     kp: pd.DataFrame,
     definitions: Mapping[str, Sequence[str]],
@@ -466,6 +470,7 @@ def custom_angles(
     return _table(kp, defs, convention, unwrap, f"custom_angles({dict(definitions)!r})")
 
 
+@per_clip
 def angle(
     kp: pd.DataFrame,
     /,

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.ndimage import convolve1d
 from scipy.signal import savgol_coeffs
 
+from posekit._levels import per_clip
 from posekit._points import (
     DenseXY,
     check_points,
@@ -93,6 +94,7 @@ def _derivative(
     raise ValueError(f"method must be 'central' or 'savgol', got {method!r}")
 
 
+@per_clip
 def torso_length(kp: pd.DataFrame, /) -> pd.Series:
     """Median torso length (px) per person: distance mid_shoulder–mid_hip over all frames."""
     dense = dense_xy(kp)
@@ -161,6 +163,7 @@ def _kin(
     return out
 
 
+@per_clip
 def velocity(
     kp: pd.DataFrame,
     /,
@@ -205,6 +208,7 @@ def velocity(
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@per_clip
 def acceleration(
     kp: pd.DataFrame,
     /,
@@ -223,6 +227,7 @@ def acceleration(
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@per_clip
 def jerk(
     kp: pd.DataFrame,
     /,
@@ -239,6 +244,7 @@ def jerk(
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@per_clip
 def speed(
     kp: pd.DataFrame,
     /,
@@ -260,6 +266,7 @@ def speed(
     return res
 
 
+@per_clip
 def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataFrame:
     """Frame-to-frame displacement ``dx``, ``dy`` = position[i] − position[i−1] (px per frame).
 
@@ -278,6 +285,7 @@ def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.Data
     return out
 
 
+@per_clip
 def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataFrame:
     """Distance travelled by each joint of each person: the sum of frame-to-frame step lengths.
 
@@ -304,6 +312,7 @@ def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataF
     return out
 
 
+@per_clip
 def angular_velocity(
     angles: pd.DataFrame | pd.Series,
     /,
@@ -341,6 +350,7 @@ def angular_velocity(
                            f"angular_velocity(method={method!r}, unwrap={unwrap})")  # fmt: skip
 
 
+@per_clip
 def trajectory(
     kp: pd.DataFrame,
     /,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import CubicSpline
 
+from posekit._levels import per_clip
 from posekit.tidy import DenseKeypoints, from_dense, to_dense, with_history
 
 __all__ = ["interpolate", "mask_low_confidence", "reindex_frames"]
@@ -22,6 +23,7 @@ def _value_columns(kp: pd.DataFrame) -> list[str]:
     return cols
 
 
+@per_clip
 def mask_low_confidence(kp: pd.DataFrame, /, *, threshold: float = 0.3) -> pd.DataFrame:
     """Set x and y to NaN where the keypoint's score is below ``threshold``.
 
@@ -70,6 +72,7 @@ def _full_dense(kp: pd.DataFrame, columns: list[str], start: int | None, stop: i
     return dense, frames, values, present
 
 
+@per_clip
 def reindex_frames(
     kp: pd.DataFrame, /, *, start: int | None = None, stop: int | None = None
 ) -> pd.DataFrame:
@@ -118,6 +121,7 @@ def _neighbours(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prev, nxt
 
 
+@per_clip
 def interpolate(
     kp: pd.DataFrame,
     /,

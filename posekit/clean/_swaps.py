@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from posekit._levels import per_clip
 from posekit.schema import JOINT_INDEX, JOINTS
 from posekit.smooth._runs import series_view
 
@@ -34,6 +35,7 @@ def _group_masks(by: str) -> np.ndarray:
     return np.array([[any(p in j for p in parts) for j in JOINTS] for parts in _GROUPS.values()])
 
 
+@per_clip
 def fix_left_right_swaps(
     kp: pd.DataFrame,
     /,

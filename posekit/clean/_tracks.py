@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from posekit._levels import per_clip
 from posekit.schema import JOINTS, N_JOINTS
 from posekit.tidy import _index, to_dense, with_history
 
@@ -82,6 +83,7 @@ class _Tracks:
         return ids
 
 
+@per_clip
 def assign_tracks(
     kp: pd.DataFrame,
     /,
@@ -266,6 +268,7 @@ def _relabel(kp: pd.DataFrame, dense, track_of: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({c: kp[c].to_numpy()[order] for c in kp.columns}, index=index)
 
 
+@per_clip
 def main_person(
     kp: pd.DataFrame,
     /,

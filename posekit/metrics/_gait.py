@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks, savgol_filter
 
+from posekit._levels import per_clip
 from posekit._points import dense_xy
 from posekit.metrics._common import fill_gaps
 from posekit.tidy import get_fps, with_history
@@ -280,6 +281,7 @@ def _people(
     return rate, people
 
 
+@per_clip
 def gait_events(
     kp: pd.DataFrame,
     /,
@@ -378,6 +380,7 @@ def _summary(p: _Person) -> dict[str, object]:
     return row
 
 
+@per_clip
 def cadence(
     kp: pd.DataFrame,
     /,

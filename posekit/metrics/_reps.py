@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks, peak_widths
 
+from posekit._levels import per_clip
 from posekit.metrics._common import fill_gaps
 
 __all__ = ["Repetitions", "count_repetitions"]
@@ -134,6 +135,7 @@ def _default_min_prominence(series: Any) -> tuple[float, str]:
     return 0.0, "none (units unknown: pass min_prominence)"
 
 
+@per_clip
 def count_repetitions(
     series: Any,
     /,

@@ -6,11 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from posekit._levels import per_clip
 from posekit.metrics._common import as_1d, resolve_fs
 
 __all__ = ["dimensionless_jerk", "ldlj", "sparc"]
 
 
+@per_clip
 def sparc(
     speed: Any,
     /,
@@ -72,6 +74,7 @@ def sparc(
     return float(-np.sum(np.sqrt(df**2 + np.diff(m_sel) ** 2)))
 
 
+@per_clip
 def dimensionless_jerk(speed: Any, /, fs: float | None = None) -> float:
     """Dimensionless jerk of a speed profile: −(T³ / v_peak²) ∫ (d²v/dt²)² dt.
 
@@ -91,6 +94,7 @@ def dimensionless_jerk(speed: Any, /, fs: float | None = None) -> float:
     return float(-(duration**3 / v_peak**2) * np.sum(jerk**2) * dt)
 
 
+@per_clip
 def ldlj(speed: Any, /, fs: float | None = None) -> float:
     """Log dimensionless jerk (LDLJ) of a speed profile; closer to 0 is smoother.
 

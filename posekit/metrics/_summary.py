@@ -8,12 +8,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from posekit._levels import per_clip
 from posekit._points import dense_frames
 from posekit.tidy import with_history
 
 __all__ = ["range_of_motion", "symmetry_index"]
 
 
+@per_clip
 def range_of_motion(angles: pd.DataFrame | pd.Series, /) -> pd.DataFrame:
     """Minimum, maximum and range of each angle for each person.
 
@@ -81,6 +83,7 @@ def _summarise(x: Any, how: str, what: str) -> Any:
         return float(np.nanmax(arr) - np.nanmin(arr))
 
 
+@per_clip
 def symmetry_index(left: Any, right: Any, /, *, summary: Summary = "mean") -> Any:
     """Robinson's symmetry index, SI = 2 (L − R) / (L + R) × 100 (%): 0 = symmetric.
 

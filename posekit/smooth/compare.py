@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
+from posekit._levels import per_clip
 from posekit.schema import JOINTS
 from posekit.smooth._runs import series_view
 from posekit.tidy import get_fps
@@ -106,6 +107,7 @@ def _hf_power(v: np.ndarray, fps: float, cutoff_hz: float) -> np.ndarray:
     return _per_joint(high, total)
 
 
+@per_clip
 def compare(
     raw: pd.DataFrame,
     smoothed: Mapping[str, pd.DataFrame],

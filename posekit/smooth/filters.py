@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, signal
 
+from posekit._levels import per_clip
 from posekit.smooth._runs import apply_runs, odd_pad, series_view
 from posekit.tidy import get_fps
 
@@ -76,6 +77,7 @@ def run_filter(
     return view.to_table(out, kp, step)
 
 
+@per_clip
 def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     """Centred moving average of x and y over ``window`` frames (odd).
 
@@ -110,6 +112,7 @@ def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     )
 
 
+@per_clip
 def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     """Centred running median of x and y over ``window`` frames (odd): removes spikes.
 
@@ -150,6 +153,7 @@ def _small_median(p: np.ndarray, w: int) -> np.ndarray:
     )
 
 
+@per_clip
 def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0) -> pd.DataFrame:
     """Gaussian smoothing of x and y with standard deviation ``sigma_frames`` (frames).
 
@@ -177,6 +181,7 @@ def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0)
     )
 
 
+@per_clip
 def savgol(kp: pd.DataFrame, /, *, window: int, polyorder: int = 2) -> pd.DataFrame:
     """Savitzky–Golay smoothing: a least-squares polynomial of ``polyorder`` per window.
 
@@ -239,6 +244,7 @@ def butter_runs(sos: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     return func
 
 
+@per_clip
 def butterworth(
     kp: pd.DataFrame,
     /,

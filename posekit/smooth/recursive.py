@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from posekit._levels import per_clip
 from posekit.smooth._runs import series_view
 from posekit.tidy import get_fps
 
@@ -59,6 +60,7 @@ def one_euro_array(
     return out
 
 
+@per_clip
 def one_euro(
     kp: pd.DataFrame,
     /,
@@ -202,6 +204,7 @@ def kalman_array(
     return np.where(keep, pos, np.nan).T.copy()
 
 
+@per_clip
 def kalman(
     kp: pd.DataFrame,
     /,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from posekit._levels import per_clip
 from posekit.smooth._runs import apply_runs, series_view
 from posekit.smooth.filters import butter_runs, butter_sos, sos_padlen
 from posekit.tidy import get_fps
@@ -25,6 +26,7 @@ def _series_matrix(data: pd.DataFrame | pd.Series | np.ndarray) -> np.ndarray:
     return arr[None, :]
 
 
+@per_clip
 def residual_analysis(
     data: pd.DataFrame | pd.Series | np.ndarray,
     /,
@@ -82,6 +84,7 @@ def residual_analysis(
     return pd.DataFrame({"cutoff_hz": cands, "residual": residuals})
 
 
+@per_clip
 def winter_cutoff(
     data: pd.DataFrame | pd.Series | np.ndarray,
     /,
