@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for IDEs and type check
         report,
         server,
         smooth,
+        study,
         summary,
         synth,
         tidy,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for IDEs and type check
         widgets,
     )
     from posekit.client import Client, callback_receiver
+    from posekit.study import load_study, read_table, write_table
 
 
 def __getattr__(name: str) -> Any:
@@ -75,4 +77,7 @@ def __getattr__(name: str) -> Any:
 _LAZY = {
     "Client": ("client", "Client"),
     "callback_receiver": ("client", "callback_receiver"),
+    "load_study": ("study", "load_study"),
+    "read_table": ("study", "read_table"),
+    "write_table": ("study", "write_table"),
 }

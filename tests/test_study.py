@@ -1,0 +1,247 @@
+"""Studies: keys from paths, the clip table, map on processes and on a real Dask LocalCluster,
+summaries, bad input, and Parquet/CSV storage that reads back with index and attrs."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import posekit as pk
+from posekit.study import StudyWarning
+
+FPS = {"t0": 30.0, "t1": 25.0}
+DURATION = 6.0
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A real scheduler and two worker processes on this machine."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("study")
+    for g, activity in (("a", "walk"), ("b", "squat")):
+        for s in range(2):
+            for t, trial in enumerate(FPS):
+                sim = pk.synth.generate(
+                    activity, duration_s=DURATION, fps=FPS[trial], n_people=1 + t, seed=10 * s + t,
+                    noise_px=1.0, dropout=0.02,
+                )  # fmt: skip
+                (root / f"{g}{s}").mkdir(exist_ok=True)
+                pk.save(sim.result, root / f"{g}{s}" / f"sess1_{trial}.json")
+    return root
+
+
+@pytest.fixture(scope="module")
+def study(study_dir):
+    return pk.load_study(str(study_dir / "{subject}/{session}_{trial}.json"))
+
+
+def n_people(kp: pd.DataFrame) -> int:
+    return kp.index.get_level_values("object_id").nunique()
+
+
+# -- module-level functions: they travel to worker processes by reference
+def n_rows(kp: pd.DataFrame) -> dict:
+    return {"rows": len(kp), "fps": kp.attrs["fps"]}
+
+
+def knee_rom(kp: pd.DataFrame) -> pd.DataFrame:
+    return pk.metrics.range_of_motion(pk.angles.joint_angles(kp, names=["left_knee"]))
+
+
+def fails_on_b1(kp: pd.DataFrame) -> dict:
+    if "b1" in kp.attrs["source"]:
+        raise RuntimeError("boom")
+    return {"rows": len(kp)}
+
+
+def dies_on_a0_t1(kp: pd.DataFrame) -> dict:
+    if kp.attrs["source"].endswith(os.path.join("a0", "sess1_t1.json")):
+        os._exit(3)  # a worker that dies mid-study
+    return {"rows": len(kp)}
+
+
+def test_keys_from_pattern(study, study_dir):
+    assert study.keys == ["subject", "session", "trial"]
+    assert len(study) == 8
+    assert study.paths.loc[("b1", "sess1", "t0")] == str(study_dir / "b1" / "sess1_t0.json")
+
+
+def test_clip_table(study):
+    clips = study.clips
+    assert list(clips.index.names) == ["subject", "session", "trial"]
+    assert clips.loc[("a0", "sess1", "t0"), "fps"] == 30.0
+    assert clips.loc[("a0", "sess1", "t1"), "fps"] == 25.0
+    assert clips.loc[("a0", "sess1", "t1"), "frames"] == 150
+    assert clips.loc[("b1", "sess1", "t1"), "people"] == 2
+    assert clips.loc[("b1", "sess1", "t0"), "width"] == 1280
+    assert clips["detection_rate"].between(0.9, 1.0).all()
+    assert clips["error"].isna().all()
+
+
+def test_keypoints_table_keeps_each_clips_fps(study):
+    kp = study.keypoints(workers=1)
+    assert list(kp.index.names) == ["subject", "session", "trial", "frame", "object_id", "joint"]
+    assert isinstance(kp.index.get_level_values("joint").dtype, pd.CategoricalDtype)
+    one = study.load(("b0", "sess1", "t1")).keypoints()
+    pd.testing.assert_frame_equal(kp.loc[("b0", "sess1", "t1")], one, check_like=False)
+    # fps is per clip: velocities of the 25 fps clip equal its own, not a 30 fps guess
+    v = pk.kinematics.velocity(kp)
+    np.testing.assert_allclose(
+        v.xs(("b0", "sess1", "t1"), level=[0, 1, 2])["vx"], pk.kinematics.velocity(one)["vx"]
+    )
+
+
+def test_map_same_on_every_backend(study, dask_client):
+    serial = study.map(knee_rom, workers=1)
+    pool = study.map(knee_rom, workers=2, batch_size=3)
+    dask = study.map(knee_rom, client=dask_client)
+    pd.testing.assert_frame_equal(serial, pool)
+    pd.testing.assert_frame_equal(serial, dask)
+    assert list(serial.index.names) == ["subject", "session", "trial", "object_id", "angle"]
+    rows = study.map(n_rows, workers=2)
+    assert rows.loc[("a1", "sess1", "t1"), "fps"] == 25.0
+    assert rows.attrs["errors"].empty
+
+
+def test_map_takes_lambdas(study):
+    out = study.map(lambda kp: n_people(kp), workers=2)  # cloudpickle carries it
+    assert out.loc[("b0", "sess1", "t1")] == 2.0
+
+
+def test_failed_clip_is_an_error_row(study, dask_client):
+    for kw in ({"workers": 1}, {"workers": 2}, {"client": dask_client}):
+        with pytest.warns(StudyWarning, match="2 of 8 clips failed"):
+            out = study.map(fails_on_b1, **kw)
+        assert len(out) == 8
+        bad = out["error"].dropna()
+        assert sorted(k[0] for k in bad.index) == ["b1", "b1"]
+        assert bad.str.contains("RuntimeError: boom").all()
+        assert out["rows"].notna().sum() == 6
+        assert "Traceback" in out.attrs["errors"]["traceback"].iloc[0]
+    with pytest.raises(RuntimeError, match="b1"):
+        study.map(fails_on_b1, workers=1, errors="raise")
+
+
+def test_dead_worker_is_reported_not_lost(study):
+    with pytest.warns(StudyWarning, match="1 of 8"):
+        out = study.map(dies_on_a0_t1, workers=2, batch_size=4)
+    assert out["rows"].notna().sum() == 7  # the dead worker's batch mates were retried
+    assert "WorkerDied" in out.loc[("a0", "sess1", "t1"), "error"]
+
+
+def test_summary(study, dask_client):
+    s = study.summary(workers=2)
+    assert list(s.index.names) == ["subject", "session", "trial", "object_id"]
+    assert len(s) == 12  # t1 clips have two people
+    walk = s.loc["a0"]
+    squat = s.loc["b0"]
+    # walkers step at synth's default 1.8 Hz -> 108 steps/min; squatters do not walk
+    assert walk["cadence_spm"].between(100, 116).all()
+    want = pk.synth.generate("squat", duration_s=DURATION, fps=30.0, seed=0).params["n_reps"]
+    assert squat["reps"].xs("t0", level="trial").iloc[0] == want
+    assert (s["detection_rate"] > 0.9).all()
+    assert s["left_knee_rom_deg"].notna().all()
+    pd.testing.assert_frame_equal(s, study.summary(client=dask_client))
+    # the same function on the whole study table gives the same rows
+    direct = pk.study.summarize(study.keypoints(workers=1))
+    pd.testing.assert_frame_equal(s, direct, check_like=True, check_dtype=False)
+
+
+def test_bad_input(tmp_path, study_dir, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="no file matches"):
+        pk.load_study(str(tmp_path / "{subject}/{trial}.json"))
+    (tmp_path / "s1").mkdir()
+    for name in ("x_1.json", "nounderscore.json"):
+        (tmp_path / "s1" / name).write_text("[]")
+    with pytest.raises(ValueError, match=r"nounderscore\.json"):
+        pk.load_study(str(tmp_path / "{subject}/{session}_{trial}.json"))
+    with pytest.raises(ValueError, match="two files for the same key"):
+        pk.load_study([tmp_path / "s1" / "x_1.json", tmp_path / "a" / "x_1.json"])
+    monkeypatch.setattr("posekit.study._run.CONNECT_TIMEOUT_S", 2.0)  # nothing listens on port 9
+    with pytest.raises(ConnectionError, match="cannot reach the Dask scheduler"):
+        pk.load_study([study_dir / "a0" / "sess1_t0.json"]).map(n_rows, client="tcp://127.0.0.1:9")
+    # a clip that fails to load stays in the clip table with its reason
+    (tmp_path / "s1" / "x_2.json").write_text("{not json")
+    st = pk.load_study(
+        {"good": study_dir / "a0" / "sess1_t0.json", "bad": tmp_path / "s1" / "x_2.json"}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the clip table reports, it does not warn
+        clips = st.clips
+    assert "PoseFormatError" in clips.loc["bad", "error"]
+    assert clips.loc["good", "fps"] == 30.0
+
+
+def test_mapping_and_list(study_dir):
+    st = pk.load_study(
+        {
+            ("a0", 0): study_dir / "a0" / "sess1_t0.json",
+            ("a0", 1): study_dir / "a0" / "sess1_t1.json",
+        },
+        names=["subject", "trial"],
+    )
+    assert st.keys == ["subject", "trial"]
+    assert st.clips["fps"].tolist() == [30.0, 25.0]
+    st = pk.load_study(sorted((study_dir / "b0").glob("*.json")))
+    assert list(st.paths.index) == ["sess1_t0", "sess1_t1"]
+
+
+def test_parquet_dataset_round_trip(study, tmp_path):
+    kp = study.keypoints(workers=1)
+    out = tmp_path / "kp.parquet.d"
+    pk.write_table(kp, out, partition_on=["subject", "trial"])
+    assert (out / "subject=a0" / "trial=t1").is_dir()
+    back = pk.read_table(out)
+    pd.testing.assert_frame_equal(back, kp.sort_index())
+    assert back.attrs["clips"].loc[("b1", "sess1", "t1"), "fps"] == 25.0
+    pd.testing.assert_frame_equal(
+        back.attrs["clips"][["fps", "frames"]],
+        kp.attrs["clips"][["fps", "frames"]],
+        check_dtype=False,
+    )
+    # one partition only, and analysis on what comes back
+    part = pk.read_table(out, filters=[("subject", "=", "b0")])
+    assert set(part.index.get_level_values("subject")) == {"b0"}
+    pd.testing.assert_frame_equal(
+        pk.angles.joint_angles(part), pk.angles.joint_angles(back).loc[["b0"]]
+    )
+    # plain readers see a normal hive dataset
+    import dask.dataframe as dd
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(out, format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == len(kp)
+    ddf = dd.read_parquet(out)
+    assert len(ddf) == len(kp)
+    assert set(ddf.columns) >= {"x", "y", "score", "frame", "joint", "subject", "trial"}
+    # rewriting replaces the dataset as a whole
+    pk.write_table(kp.loc[["a0"]], out, partition_on=["subject"])
+    assert set(pk.read_table(out).index.get_level_values("subject")) == {"a0"}
+
+
+def test_csv_round_trip(study, tmp_path):
+    kp = study.load(("a1", "sess1", "t1")).keypoints()
+    kp = pk.smooth.butterworth(kp, cutoff_hz=6)
+    pk.write_table(kp, tmp_path / "kp.csv")
+    back = pk.read_table(tmp_path / "kp.csv")
+    pd.testing.assert_frame_equal(back, kp)
+    assert back.attrs["fps"] == 25.0
+    assert back.index.get_level_values("joint").dtype == kp.index.get_level_values("joint").dtype
+    assert back.attrs["history"] == kp.attrs["history"]
+    assert pd.read_csv(tmp_path / "kp.csv", comment="#").shape[0] == len(kp)
