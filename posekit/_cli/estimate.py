@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from posekit._cli.study import add_run_options, batch_estimate, is_many
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -16,8 +18,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "`posekit models install`) and write the result as Kakao Pose API JSON."
         ),
     )
-    parser.add_argument("input", help="a video (mp4, mov, webm...) or an image (jpg, png, webp)")
-    parser.add_argument("-o", "--output", required=True, help="result JSON file")
+    parser.add_argument(
+        "input",
+        help="a video (mp4, mov, webm...) or an image (jpg, png, webp); or many videos: a folder, "
+        "a glob or a key pattern ('videos/{subject}_{trial}.mp4')",
+    )
+    parser.add_argument(
+        "-o", "--output", required=True, help="result JSON file (many videos: a folder)"
+    )
     parser.add_argument(
         "--no-smoothing", action="store_true", help="videos: keep the raw per-frame keypoints"
     )
@@ -32,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--indent", type=int, default=None, help="pretty-print the JSON")
     parser.add_argument("--models-dir", default=None, help="folder with the weights")
+    add_run_options(parser)
     parser.set_defaults(func=_run)
 
 
@@ -43,6 +52,8 @@ def _run(args: argparse.Namespace) -> int:
     from posekit.estimate import Estimator
     from posekit.video import VideoTruncatedError, is_still_image
 
+    if is_many(args.input):  # resumable batch: done videos are skipped
+        return batch_estimate(args)
     src, out = Path(args.input), Path(args.output)
     if not src.exists():
         raise FileNotFoundError(f"no such file: {src}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from posekit._cli.study import add_run_options, batch_report, is_many
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -14,7 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "HTML report (figures embedded as PNG, metrics as tables)."
         ),
     )
-    parser.add_argument("result", help="result JSON (Kakao Pose API format)")
+    parser.add_argument(
+        "result",
+        help="result JSON (Kakao Pose API format); or many: a folder, a glob or a key pattern "
+        "('results/{subject}_{trial}.json'), giving one page per clip and index.html",
+    )
     parser.add_argument(
         "--video", default=None, help="the result's video (skeletons drawn over it)"
     )
@@ -23,10 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--min-score", type=float, default=0.2, help="drop keypoints below this score"
     )
     parser.add_argument("--cutoff-hz", type=float, default=6.0, help="Butterworth cutoff")
+    add_run_options(parser)
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if is_many(args.result):
+        return batch_report(args)
     import matplotlib
 
     matplotlib.use("Agg")

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from posekit.study._batch import estimate_videos, study_report
 from posekit.study._parquet import read_table, write_table
 from posekit.study._paths import paths_from
 from posekit.study._run import (
@@ -41,8 +42,10 @@ __all__ = [
     "Study",
     "StudyWarning",
     "clip_info",
+    "estimate_videos",
     "load_study",
     "read_table",
+    "study_report",
     "summarize",
     "write_table",
 ]
@@ -237,6 +240,10 @@ class Study:
                 stacklevel=2,
             )
         return out
+
+    def report(self, out_dir: str | os.PathLike[str], /, **options: Any):
+        """One HTML page per clip and an index with the summary: :func:`study_report`."""
+        return study_report(self, out_dir, **options)
 
     def to_parquet(
         self,

@@ -139,7 +139,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     method = _start_method()
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["posekit.study._run", "posekit.tidy", "posekit.io"])
+        ctx.set_forkserver_preload(
+            ["posekit.study", "posekit.clean", "posekit.smooth", "posekit.angles",
+             "posekit.kinematics", "posekit.metrics", "scipy.signal"]
+        )  # fmt: skip
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
