@@ -97,8 +97,8 @@ def estimate_videos(
         One row per video: ``status`` (done / skipped), ``output``, ``frames``, ``people``,
         ``seconds``, and ``error`` for the videos that failed (listed, never fatal).
     """
-    from posekit.study import Study
     from posekit.study._paths import paths_from
+    from posekit.study._study import Study
 
     src = Path(source) if isinstance(source, str | os.PathLike) else None
     if src is not None and src.is_dir():

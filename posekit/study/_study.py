@@ -1,0 +1,289 @@
+"""The Study class and load_study (see the package docstring)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from posekit.study._parquet import write_table
+from posekit.study._paths import paths_from
+from posekit.study._run import (
+    Input,
+    auto_batch,
+    combine_outcomes,
+    default_workers,
+    read_clip,
+    run_dask,
+    run_local,
+    run_serial,
+)
+from posekit.study._summary import summarize
+
+
+class StudyWarning(UserWarning):
+    """Some clips of a study failed; the result says which and why (``attrs["errors"]``)."""
+
+
+def clip_info(result: Any) -> dict[str, Any]:
+    """The clip table's row for one result: fps, frames, duration, size, people, detection rate."""
+    from posekit.summary import summarize as info
+
+    s = info(result)
+    return {
+        "fps": s["fps"],
+        "frames": s["frames"],
+        "duration_s": s["duration_s"],
+        "width": s["width"],
+        "height": s["height"],
+        "people": len(s["people"]),
+        "detection_rate": s["detection_rate"],
+        "source": s["source"],
+        "kind": s["kind"],
+        "job_id": s["job_id"],
+    }
+
+
+@dataclass
+class Study:
+    """Clips by key. Build one with :func:`load_study`.
+
+    ``paths`` is a Series of file (or folder) paths indexed by the clip keys.
+    """
+
+    paths: pd.Series
+    reader: str | Callable[[str], Any] = "auto"
+    _clips: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def keys(self) -> list[str]:
+        """The names of the key levels (``["subject", "session", "trial"]``)."""
+        return [str(n) for n in self.paths.index.names]
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __repr__(self) -> str:
+        return f"Study({len(self)} clips, keys {self.keys})"
+
+    def load(self, key: Any):
+        """One clip's :class:`~posekit.PoseResult`."""
+        try:
+            path = self.paths.loc[key]
+        except KeyError:
+            raise KeyError(f"no clip {key!r} in the study (keys {self.keys})") from None
+        return read_clip(str(path), self.reader)
+
+    def select(self, mask_or_keys: Any) -> Study:
+        """A study of some of the clips (a boolean mask over ``paths`` or a list of keys)."""
+        paths = (
+            self.paths[mask_or_keys]
+            if not callable(mask_or_keys)
+            else self.paths[mask_or_keys(self.paths)]
+        )
+        clips = self._clips.loc[paths.index] if self._clips is not None else None
+        return Study(paths, self.reader, clips)
+
+    # -- the clip table -------------------------------------------------------------------
+    @property
+    def clips(self) -> pd.DataFrame:
+        """One row per clip: path, fps, frames, duration, size, people, detection rate, error.
+
+        Read once (in parallel, like :meth:`map`) and kept. A clip that cannot be read has NaN
+        figures and its reason in ``error``.
+        """
+        if self._clips is None:
+            self._clips = self.scan()
+        return self._clips
+
+    def scan(self, **map_options: Any) -> pd.DataFrame:
+        """Read every clip's metadata (see :attr:`clips`); ``map_options`` as for :meth:`map`."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StudyWarning)
+            info = self.map(clip_info, input="result", **map_options)
+        info = info.reindex(self.paths.index)
+        out = pd.concat([self.paths, info.drop(columns=["error"], errors="ignore")], axis=1)
+        out["error"] = info["error"] if "error" in info else None
+        self._clips = out
+        return out
+
+    # -- tables ---------------------------------------------------------------------------
+    def keypoints(self, *, min_score: float | None = None, **map_options: Any) -> pd.DataFrame:
+        """Every clip's keypoints as one table indexed ``(keys..., frame, object_id, joint)``.
+
+        This holds the whole study in memory; for large studies use :meth:`map` or
+        :meth:`summary`, which stream clips through the workers. Clips that fail to load are
+        left out and listed in ``attrs["errors"]`` (with a :class:`StudyWarning`).
+        """
+        out = self.map(_identity, min_score=min_score, **map_options)
+        errors = out.attrs.get("errors")
+        out.attrs = {"clips": self.clips, "history": [], "errors": errors}
+        return out
+
+    def summary(self, **options: Any) -> pd.DataFrame:
+        """:func:`summarize` of every clip: one row per clip and person, in parallel.
+
+        Options go to :func:`summarize` except ``workers``, ``client``, ``progress`` and
+        ``batch_size``, which go to :meth:`map`.
+        """
+        run = {
+            k: options.pop(k)
+            for k in ("workers", "client", "progress", "batch_size")
+            if k in options
+        }
+        func = _Partial(summarize, options)
+        return self.map(func, **run)
+
+    # -- running work ---------------------------------------------------------------------
+    def map(
+        self,
+        func: Callable[[Any], Any],
+        /,
+        *,
+        input: Input = "keypoints",
+        min_score: float | None = None,
+        workers: int | None = None,
+        client: Any = None,
+        batch_size: int | None = None,
+        progress: bool | None = None,
+        errors: str = "keep",
+    ) -> pd.DataFrame | pd.Series:
+        """Run ``func`` on every clip, in parallel; one failed clip never stops the study.
+
+        Parameters
+        ----------
+        func
+            Called with one clip: its keypoints table (``input="keypoints"``, with ``attrs``),
+            its :class:`~posekit.PoseResult` (``"result"``) or its path (``"path"``). Functions
+            defined in a notebook work too (sent with cloudpickle when it is installed).
+        workers
+            Local processes; default: one per CPU. ``workers=1`` runs in this process.
+        client
+            A ``distributed.Client`` (e.g. on a ``LocalCluster``) or a scheduler address
+            (``"tcp://10.0.0.5:8786"``): run on that Dask cluster instead. Clips are read on the
+            workers, so every worker must see the paths.
+        batch_size
+            Clips per task (default: enough tasks for 8 per worker, at most 16 clips each).
+        progress
+            A progress bar; default: when the output is a terminal or notebook.
+        errors
+            ``"keep"``: failed clips are listed in ``attrs["errors"]`` (key, error, traceback),
+            as ``error`` rows when ``func`` returns dicts, and a :class:`StudyWarning` says how
+            many; ``"raise"``: raise the first error (a ``RuntimeError`` naming the clip).
+
+        Returns
+        -------
+        DataFrame or Series
+            ``func``'s tables with the clip keys in front; dicts as one row per clip; numbers
+            as a Series by clip.
+        """
+        items = [(k, str(p)) for k, p in zip(self.paths.index, self.paths.to_numpy(), strict=True)]
+        desc = getattr(func, "__name__", type(func).__name__)
+        if client is not None:
+            n = _dask_workers(client)
+            size = batch_size or auto_batch(len(items), n)
+            outcomes = run_dask(
+                func, self.reader, items, input, min_score, progress, desc, client, size
+            )
+        else:
+            w = workers or default_workers()
+            size = batch_size or auto_batch(len(items), w)
+            if w == 1:
+                outcomes = run_serial(func, self.reader, items, input, min_score, progress, desc)
+            else:
+                outcomes = run_local(
+                    func, self.reader, items, input, min_score, progress, desc, w, size
+                )
+        collected = []
+        for key, ok, value in outcomes:
+            if not ok and errors == "raise":
+                raise RuntimeError(f"clip {key!r} ({self.paths.loc[key]}): {value['error']}")
+            collected.append((key, ok, value))
+        out = combine_outcomes(collected, self.paths.index)
+        n_bad = len(out.attrs["errors"])
+        if n_bad:
+            first = out.attrs["errors"].iloc[0]
+            warnings.warn(
+                f"{n_bad} of {len(items)} clips failed (first: {out.attrs['errors'].index[0]!r}: "
+                f"{first['error']}); see result.attrs['errors']",
+                StudyWarning,
+                stacklevel=2,
+            )
+        return out
+
+    def to_parquet(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        partition_on: Iterable[str] | None = None,
+        **map_options: Any,
+    ) -> None:
+        """Write every clip's keypoints as a partitioned Parquet dataset (see :func:`write_table`)."""
+        write_table(self.keypoints(**map_options), path, partition_on=partition_on)
+
+
+@dataclass
+class _Partial:
+    """A picklable ``func(x, **options)`` with a useful name for the progress bar."""
+
+    func: Callable[..., Any]
+    options: Mapping[str, Any]
+
+    @property
+    def __name__(self) -> str:
+        return self.func.__name__
+
+    def __call__(self, x: Any) -> Any:
+        return self.func(x, **self.options)
+
+
+def _identity(kp: pd.DataFrame) -> pd.DataFrame:
+    return kp
+
+
+def _dask_workers(client: Any) -> int:
+    info = getattr(client, "scheduler_info", None)
+    try:
+        return max(1, len(info()["workers"])) if info else 2
+    except Exception:
+        return 2
+
+
+def load_study(
+    source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | Mapping[Any, Any],
+    /,
+    *,
+    names: list[str] | None = None,
+    reader: str | Callable[[str], Any] = "auto",
+) -> Study:
+    """A study from a filename pattern, a list of paths or a ``{key: path}`` mapping.
+
+    Parameters
+    ----------
+    source
+        * a pattern with keys in braces: ``"data/{subject}/{session}_{trial}.json"`` (globbed;
+          each key matches within one path component);
+        * a plain glob (``"results/*.json"``, key ``clip`` = the file's stem), a file or folder;
+        * a list of paths (key ``clip`` = stem);
+        * a mapping ``{key: path}``; tuple keys give several levels, named by ``names``.
+    reader
+        ``"auto"`` (folders are OpenPose output, files Kakao JSON), ``"kakao"``, ``"openpose"``,
+        ``"coco"``, or a function ``path -> PoseResult``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The pattern matches nothing.
+    ValueError
+        A file name the pattern's keys cannot be parsed from (named), or two files for one key.
+
+    Notes
+    -----
+    Nothing is read here; :attr:`Study.clips` reads each clip's metadata (in parallel) when
+    first asked for.
+    """
+    return Study(paths_from(source, names=names), reader)
