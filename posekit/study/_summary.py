@@ -16,6 +16,9 @@ SUMMARY_ANGLES: tuple[str, ...] = (
     "left_elbow", "right_elbow", "left_shoulder", "right_shoulder",
 )  # fmt: skip
 
+#: Cadence and its diagnostics, from :func:`posekit.metrics.cadence`.
+GAIT_COLUMNS: tuple[str, ...] = ("n_steps", "cadence_spm", "step_time_cv", "step_asymmetry_pct")
+
 
 def _try(notes: list[str], what: str, fn, default=np.nan):
     try:
@@ -52,8 +55,9 @@ def summarize(
         ``frames`` (frames with the person), ``detection_rate`` (of the clip's frames),
         ``mean_score``, ``<angle>_rom_deg`` (range of motion) for each of ``angles``,
         ``knee_rom_symmetry_pct`` (Robinson's index of the left and right knee range of motion),
-        ``reps`` and ``rep_rate_per_min`` (of ``reps_angle``), ``n_steps``, ``cadence_spm`` and
-        ``step_time_sd_s`` (gait; NaN when no steps are found), ``sparc`` and ``ldlj`` of the
+        ``reps`` and ``rep_rate_per_min`` (of ``reps_angle``), ``n_steps``, ``cadence_spm``,
+        ``step_time_cv`` and ``step_asymmetry_pct`` (gait; NaN with the reason in ``notes``
+        when the person does not walk across the picture), ``sparc`` and ``ldlj`` of the
         speed of ``speed_point``, and ``notes``: why a figure is NaN.
     """
     from posekit import angles as pa
@@ -102,8 +106,12 @@ def summarize(
         base["reps"], base["rep_rate_per_min"] = reps, rate
     if fps:
         cad = _try(shared, "cadence", lambda: metrics.cadence(work), None)
-        for c in ("n_steps", "cadence_spm", "step_time_sd_s"):
-            base[c] = cad[c].reindex(base.index) if cad is not None else np.nan
+        for c in GAIT_COLUMNS:
+            base[c] = cad[c].reindex(base.index) if cad is not None and c in cad else np.nan
+        if cad is not None and "note" in cad:
+            for o, note in cad["note"].items():
+                if isinstance(note, str) and note and int(o) in notes:
+                    notes[int(o)].append(f"cadence: {note}")
         sp, lj = [], []
         for o in base.index:
             spd = _try(
