@@ -52,6 +52,25 @@ DEMO_VIDEOS: dict[str, DemoVideo] = {
         "94ff87cf978b8406e8aa36ab3c5362e72848994e87652f0dc7a33c315e8e0442",
         _P2S_ATTR,
     ),
+    # the same trial filmed from behind (OpenPose reference in tests/data, issue 11)
+    "pose2sim_s01_cam03": DemoVideo(
+        _P2S,
+        "Pose2Sim/Demo_SinglePerson/videos/cam03.mp4",
+        "b8b329f832f178f27ecb78d024d5026b96c6adb36c387bfe2c0af85eab8a11ca",
+        _P2S_ATTR,
+    ),
+    # a room with three people (cam01, cam02) or two (cam03, cam04) and a skeleton model
+    **{
+        f"pose2sim_multi_cam0{k}": DemoVideo(
+            _P2S, f"Pose2Sim/Demo_MultiPerson/videos/cam0{k}.mp4", sha, _P2S_ATTR
+        )
+        for k, sha in (
+            (1, "543cee6a4c2c2b52dc9eac9137ee63d14f1f84e706a9a7264769edcb11e5ea53"),
+            (2, "8895092a7cf26359205a427b7ac2f4a935c2e0bd36d9b7a5140cb33faa468a6b"),
+            (3, "d3daf48cdf9f5603868ddb99166ddaf9b12279e7ce968922926560d5fd3f0c99"),
+            (4, "1490149dc40e7301fa5ceae23862b044ba5c398a8b2a40df21ed894702728c09"),
+        )
+    },
 }
 
 
@@ -71,7 +90,10 @@ def fetch_demo_video(
     ----------
     name
         One of ``"sports2d_demo"`` (VP9, 1768×994, 30 fps, 230 frames, two people),
-        ``"pose2sim_s01_cam01"``, ``"pose2sim_s01_cam02"`` (H.264, 1080×1920, 60 fps, 100 frames).
+        ``"pose2sim_s01_cam01"``, ``"pose2sim_s01_cam02"`` (front views), ``"pose2sim_s01_cam03"``
+        (the same trial from behind; H.264, 1080×1920, 60 fps, 100 frames),
+        ``"pose2sim_multi_cam01"`` … ``"pose2sim_multi_cam04"`` (1088×1920, 60 fps, 100 frames;
+        three, three, two and two people).
     cache_dir
         Keep the videos here instead of the default cache folder.
     wheel

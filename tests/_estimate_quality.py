@@ -6,6 +6,7 @@ Shared by tests/test_estimate.py and bench/bench_estimate.py.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +76,18 @@ def sports2d_report(res: PoseResult, *, step: int = 1) -> Sports2DReport:
 
 
 # -- Pose2Sim S01 vs OpenPose -------------------------------------------------------------------
+def openpose_frames(folder: Path) -> list[Path]:
+    """The per-frame JSON files of a camera folder (``cam03.0042.json``), in frame order;
+    stray files that do not follow the folder's naming (cam03's ``del_000000_0.json``) are
+    not frames."""
+    frames = [p for p in folder.glob("*.json") if re.fullmatch(r".+\.\d+\.json", p.name)]
+    return sorted(frames, key=lambda p: int(p.name.rsplit(".", 2)[1]))
+
+
 def load_openpose(folder: Path) -> list[np.ndarray]:
     """Per frame, an (n_people, 17, 3) array of OpenPose BODY_25B joints 0-16 (COCO order)."""
     out = []
-    for path in sorted(folder.glob("*.json")):
+    for path in openpose_frames(folder):
         people = json.loads(path.read_text())["people"]
         arr = np.array([p["pose_keypoints_2d"] for p in people], dtype=float).reshape(
             len(people), -1, 3
@@ -137,6 +146,51 @@ def _matches(
         best = int(np.argmin(np.nanmedian(dists, axis=1)))
         on_participant = np.nanmedian(dists[best]) / _torso(ref) <= 1.0
         yield ref, (found[best, :, :2] if on_participant else None)
+
+
+#: COCO-17 index of each joint's left/right twin.
+_TWIN = np.array([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15])
+
+
+def mirrored_frames(res: PoseResult, openpose: list[np.ndarray]) -> int:
+    """Frames where our estimate of the participant is closer to OpenPose with its left and
+    right labels exchanged than as it is (over the joint pairs OpenPose scored > 0.5)."""
+    n = 0
+    for ref, ours in _matches(res, openpose):
+        if ours is None:
+            continue
+        good = (ref[:, 2] > 0.5) & (ref[_TWIN, 2] > 0.5) & (_TWIN != np.arange(17))
+        if not good.any():
+            continue
+        as_is = np.linalg.norm(ours - ref[:, :2], axis=1)[good].mean()
+        swapped = np.linalg.norm(ours[_TWIN] - ref[:, :2], axis=1)[good].mean()
+        n += int(swapped < as_is)
+    return n
+
+
+def score_agreement(res: PoseResult, openpose: list[np.ndarray]) -> dict[str, float]:
+    """How our keypoint scores agree with OpenPose's on the participant: ``unseen_kept`` share
+    of the points OpenPose does not see (score <= 0.1) that we score >= 0.5; ``seen_kept``
+    share of the points it sees (> 0.5) that we score >= 0.5; ``face_kept`` share of nose and
+    eyes we score >= 0.5."""
+    flat = flatten(res)
+    unseen, seen, face = [], [], []
+    for frame, people in enumerate(openpose):
+        found = flat.keypoints[flat.frame == frame]
+        if not len(found):
+            continue
+        ref = _participant(people)
+        good = ref[:, 2] > 0.5
+        d = [np.linalg.norm(k[:, :2] - ref[:, :2], axis=1)[good].mean() for k in found]
+        ours = found[int(np.argmin(d))]
+        unseen.extend(ours[ref[:, 2] <= 0.1, 2])
+        seen.extend(ours[good, 2])
+        face.extend(ours[:3, 2])
+    return {
+        "unseen_kept": float(np.mean(np.array(unseen) >= 0.5)) if unseen else float("nan"),
+        "seen_kept": float(np.mean(np.array(seen) >= 0.5)),
+        "face_kept": float(np.mean(np.array(face) >= 0.5)),
+    }
 
 
 def paired_openpose(res: PoseResult, openpose: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -18,9 +18,10 @@ from PIL import Image
 
 from posekit.errors import ImageError, KakaoLimitWarning
 from posekit.estimate._convention import Convention, to_coco
-from posekit.estimate._leftright import MIRROR, fix_left_right
+from posekit.estimate._leftright import MIRROR, fix_left_right, left_right_runs
 from posekit.estimate._pipeline import BLAZE_TO_COCO, FramePose, PosePipeline
 from posekit.estimate._prefetch import prefetch_images
+from posekit.estimate._scores import visible_scores
 from posekit.estimate._smooth import one_euro_track
 from posekit.result import PoseResult
 from posekit.schema import (
@@ -54,8 +55,9 @@ KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 
 
 #: One person in one frame while estimating: object_id, COCO xy (17, 2), joint scores (17,),
-#: person score, facing-away cue (see ``Pose39.facing_away``).
-_Found = tuple[int, np.ndarray, np.ndarray, float, float]
+#: person score, the model's readings (nose-depth cue, see ``Pose39.facing_away``; joints' z or
+#: None; joints in BlazePose placement).
+_Found = tuple[int, np.ndarray, np.ndarray, float, Any]
 
 
 class _Interrupted(Exception):
@@ -147,14 +149,43 @@ def _person(
     return person
 
 
-def _coco(fp: FramePose, convention: Convention) -> tuple[np.ndarray, np.ndarray, float, float]:
+def _coco(fp: FramePose, convention: Convention) -> tuple[np.ndarray, np.ndarray, float, Any]:
     """COCO-17 keypoints (placed by ``convention``, see :mod:`posekit.estimate._convention`),
-    joint scores, person score, and the facing cue for left/right."""
+    joint scores, person score, and the model's own readings: (the nose-depth cue of the
+    previous left/right rule, COCO joints' z in crop widths or None, the joints in BlazePose's
+    placement)."""
     pose = fp.pose
     idx = BLAZE_TO_COCO
     score = np.minimum(pose.visibility[idx], pose.presence[idx])
     xy = to_coco(pose.xy[idx]) if convention == "coco" else pose.xy[idx].copy()
-    return xy, score, float(pose.flag), pose.facing_away()
+    z = None if pose.z is None else pose.z[idx] / 256.0
+    # scores are judged on the model's own placement, whatever the convention
+    return xy, score, float(pose.flag), (pose.facing_away(), z, pose.xy[idx].copy())
+
+
+#: How left and right are decided along a track (see :mod:`posekit.estimate._leftright`):
+#: ``"track"`` continuity along the track, the longer reading wins (default); ``"nose-depth"``
+#: the previous rule (nose behind the shoulders = mirrored; flips back views), kept for
+#: comparison; ``"off"`` the model's labels as they are.
+LEFT_RIGHT_RULES = ("track", "nose-depth", "off")
+
+
+def _check_left_right(rule: str) -> str:
+    if rule not in LEFT_RIGHT_RULES:
+        raise ValueError(f"left_right must be one of {LEFT_RIGHT_RULES}, got {rule!r}")
+    return rule
+
+
+#: What a keypoint's score is: ``"visible"`` the model's visibility and presence with facing
+#: and hiding behind the body folded in (default, see :mod:`posekit.estimate._scores`);
+#: ``"model"`` the model's visibility and presence alone (the previous scores).
+SCORE_RULES = ("visible", "model")
+
+
+def _check_scores(rule: str) -> str:
+    if rule not in SCORE_RULES:
+        raise ValueError(f"scores must be one of {SCORE_RULES}, got {rule!r}")
+    return rule
 
 
 def _check_convention(convention: str) -> Convention:
@@ -219,7 +250,11 @@ class Estimator:
             )
         h, w = arr.shape[:2]
         pipe = self._pipeline(tiles=tiles, min_presence=min_presence)
-        people = [_person(*_coco(fp, convention)[:3], w, h, None) for fp in pipe(arr, video=False)]
+        people = []
+        for fp in pipe(arr, video=False):
+            xy, sc, ps, (_, z, raw) = _coco(fp, convention)
+            sc = visible_scores(raw[None], sc[None], None if z is None else z[None])[0]
+            people.append(_person(xy, sc, ps, w, h, None))
         res = PoseResult.from_image(people, source=source)
         res.extra.update(width=w, height=h)
         return res
@@ -238,9 +273,13 @@ class Estimator:
         min_track_frames: int = 5,
         convention: Convention = "coco",
         on_frame: Callable[[int, int], None] | None = None,
+        left_right: str = "track",
+        scores: str = "visible",
     ) -> PoseResult:
         """See :func:`estimate_video`."""
         convention = _check_convention(convention)
+        left_right = _check_left_right(left_right)
+        scores = _check_scores(scores)
         if max_frames is not None and max_frames < 1:
             raise ValueError(f"max_frames must be at least 1, got {max_frames}")
         path = Path(path)
@@ -289,6 +328,8 @@ class Estimator:
             stop_reason=stop_reason,
             max_frames=max_frames,
             min_track_frames=min_track_frames,
+            left_right=left_right,
+            scores=scores,
         )
         res.extra["timing"] = {
             "frames": len(frames),
@@ -319,10 +360,15 @@ def _video_result(
     stop_reason: str | None,
     max_frames: int | None,
     min_track_frames: int,
+    left_right: str = "track",
+    scores: str = "visible",
 ) -> PoseResult:
     w, h, fps = reader.width, reader.height, reader.fps
     frames = _drop_short_tracks(frames, min_track_frames)
-    frames = _per_track(frames, fps, smoothing=smoothing)
+    runs: list[dict[str, Any]] = []
+    frames = _per_track(
+        frames, fps, smoothing=smoothing, left_right=left_right, runs=runs, scores=scores
+    )
     annotations = [
         Annotation(
             frame_num=index,
@@ -354,7 +400,23 @@ def _video_result(
     )
     res = PoseResult.from_job(job, source=str(path))
     res.partial = stop_reason is not None
+    res.extra["left_right"] = _runs_table(runs, left_right)
     return res
+
+
+def _runs_table(runs: list[dict[str, Any]], rule: str) -> Any:
+    """The left/right decision per track and run of frames (``result.extra["left_right"]``):
+    a DataFrame, one row per run kept as the model read it or swapped back, with the jumps
+    that justify it (see :func:`posekit.estimate._leftright.left_right_runs`)."""
+    import pandas as pd
+
+    cols = [
+        "object_id", "first_frame", "last_frame", "frames", "mirrored",
+        "jump_in", "jump_out", "as_swapped_in", "as_swapped_out", "reason",
+    ]  # fmt: skip
+    table = pd.DataFrame(runs, columns=cols)
+    table.attrs["rule"] = rule
+    return table
 
 
 def _drop_short_tracks(
@@ -388,6 +450,9 @@ def _per_track(
     fps: float,
     *,
     smoothing: bool,
+    left_right: str = "track",
+    runs: list[dict[str, Any]] | None = None,
+    scores: str = "visible",
 ) -> list[tuple[int, list[_Found]]]:
     """Along each track: undo left/right mirroring (always), then the One Euro filter forward
     and backward (if ``smoothing``); see :mod:`posekit.estimate._leftright` and
@@ -397,14 +462,29 @@ def _per_track(
         for k, (oid, *_rest) in enumerate(people):
             where.setdefault(oid, []).append((f, k))
     out = [(index, list(people)) for index, people in frames]
-    for spots in where.values():
+    for oid, spots in where.items():
         xy = np.stack([frames[f][1][k][1] for f, k in spots])
         sc = np.stack([frames[f][1][k][2] for f, k in spots])
         nums = np.array([frames[f][0] for f, _ in spots])
-        away = np.array([frames[f][1][k][4] for f, k in spots])
-        swap = fix_left_right(xy, nums, facing_away=away)
+        away = np.array([frames[f][1][k][4][0] for f, k in spots])
+        zs = [frames[f][1][k][4][1] for f, k in spots]
+        z = None if any(v is None for v in zs) else np.stack(zs)
+        raw = np.stack([frames[f][1][k][4][2] for f, k in spots])
+        if left_right == "off":
+            swap = np.zeros(len(xy), dtype=bool)
+        elif left_right == "nose-depth":
+            swap = fix_left_right(xy, nums, facing_away=away, facing_weight=1.0)
+        else:
+            swap = fix_left_right(xy, nums)
+        if runs is not None:
+            runs.extend(left_right_runs(oid, xy, nums, swap))
         xy[swap] = xy[swap][:, MIRROR]
         sc[swap] = sc[swap][:, MIRROR]
+        raw[swap] = raw[swap][:, MIRROR]
+        if z is not None:  # a swapped frame is the model's depth-mirror: z changes sign
+            z[swap] = -z[swap][:, MIRROR]
+        if scores == "visible":
+            sc = visible_scores(raw, sc, z)
         if smoothing:
             xy = one_euro_track(xy, nums, fps)
         for j, (f, k) in enumerate(spots):
@@ -494,6 +574,7 @@ def estimate_video(
     convention: Convention = "coco",
     models_dir: str | os.PathLike[str] | None = None,
     num_threads: int = 2,
+    left_right: str = "track",
 ) -> PoseResult:
     """Track the poses of everyone in a video; the answer of a Kakao ``/pose/job``.
 
@@ -520,12 +601,19 @@ def estimate_video(
         OpenPose place the joints (Kakao's answers are COCO keypoints); ``"blazepose"``: where BlazePose places them.
     models_dir, num_threads
         Where the weights are, and threads per model.
+    left_right
+        How left and right are decided along each track: ``"track"`` (default) undoes runs
+        of frames the model mirrored, found as jumps of every joint to its twin's place (the
+        view does not matter); ``"nose-depth"`` the previous rule (flips people seen from
+        behind; for comparison); ``"off"`` the model's labels as they are.
 
     Returns
     -------
     PoseResult
         ``kind="video"`` with one annotation per frame, ``object_id`` tracks, ``categories``,
-        ``info`` and ``video`` (fps, frames, width, height). On Ctrl-C the frames done so far
+        ``info`` and ``video`` (fps, frames, width, height). ``result.extra["left_right"]``
+        is a table of the left/right decision per track and run of frames (where the labels
+        were swapped back, and the jumps that show why). On Ctrl-C the frames done so far
         come back with ``result.partial = True`` and ``info.description`` starting "PARTIAL".
 
     Raises
@@ -554,4 +642,5 @@ def estimate_video(
         detect_every=detect_every,
         min_presence=min_presence,
         convention=convention,
+        left_right=left_right,
     )

@@ -118,6 +118,7 @@ class Pose39:
     flag: float  # probability that the crop holds a person at all
     roi: Roi
     z: np.ndarray | None = None  # (39,) depth in crop pixels, smaller = nearer the camera
+    peak: np.ndarray | None = None  # (39,) best heatmap confidence near each point
 
     def facing_away(self) -> float:
         """How far the model puts the nose *behind* the shoulders, in crop widths, weighted by
@@ -194,8 +195,8 @@ _OFFSETS = np.arange(_KERNEL) - _KERNEL // 2
 
 
 def refine_from_heatmap(
-    xy: np.ndarray, heat: np.ndarray, *, min_confidence: float = 0.5
-) -> np.ndarray:
+    xy: np.ndarray, heat: np.ndarray, *, min_confidence: float = 0.5, peaks: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Landmarks (39, 2) in crop pixels refined by the model's 64×64 heatmaps.
 
     As mediapipe's ``RefineLandmarksFromHeatmapCalculator`` (kernel 7, min confidence 0.5):
@@ -218,6 +219,8 @@ def refine_from_heatmap(
     safe = np.where(total > 0, total, 1.0)
     out[use, 0] = ((conf.sum(1) * cols).sum(1) / safe / hw * INPUT)[use]
     out[use, 1] = ((conf.sum(2) * rows).sum(1) / safe / hh * INPUT)[use]
+    if peaks:  # also the window's best confidence per point (0 outside the heatmap)
+        return out, np.where(inside, conf.max((1, 2)), 0.0)
     return out
 
 
@@ -241,7 +244,8 @@ class Landmarker:
         self.calls = 0
 
     def _run(self, pixels: np.ndarray) -> tuple[np.ndarray, float]:
-        """Landmarks (39, 5) in crop pixels (heatmap-refined) and the presence probability."""
+        """Landmarks (39, 5) in crop pixels (heatmap-refined) and the presence probability;
+        the heatmap peak of each point is kept in ``self._peaks``."""
         t = time.perf_counter()
         self._net.set_tensor(self._input, pixels)
         self._net.invoke()
@@ -250,13 +254,15 @@ class Landmarker:
         heat = self._net.get_tensor(self._out_heatmap)[0] if self.refine else None
         self.seconds += time.perf_counter() - t
         self.calls += 1
+        self._peaks = None
         if heat is not None:
-            raw[:, :2] = refine_from_heatmap(raw[:, :2], heat)
+            raw[:, :2], self._peaks = refine_from_heatmap(raw[:, :2], heat, peaks=True)
         return raw, flag
 
     def __call__(self, image: Frame | Image.Image, roi: Roi) -> Pose39:
         pixels = crop(image, roi).astype(np.float32)[None] * np.float32(1 / 255)
         raw, flag = self._run(pixels)
+        peaks = self._peaks
         if self.mirror:
             # test-time augmentation: the mirrored crop, mirrored back, averaged in
             back, flag2 = self._run(np.ascontiguousarray(pixels[:, :, ::-1]))
@@ -276,4 +282,5 @@ class Landmarker:
             flag=flag,
             roi=roi,
             z=raw[:, 2].copy(),
+            peak=peaks,
         )
