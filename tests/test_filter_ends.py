@@ -92,3 +92,31 @@ def test_constants_and_ramps_stay_exact_with_robust_ends():
 def test_history_still_says_what_was_done():
     out = sm.median(make_table(np.arange(20.0)), window=5)
     assert out.attrs["history"][-1] == "smooth.median(window=5)"
+
+
+def test_bench_figures_in_the_docs():
+    """docs/smoothing.md's table of run-end errors (bench/bench_filter_ends.py), posekit rows."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "bench_filter_ends.py"
+    spec = importlib.util.spec_from_file_location("bench_filter_ends", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    x, truth, starts = bench._series(np.random.default_rng(0))
+    documented = {  # RMS frame 0, frame 1, mid-run
+        "median": (sm.median, {"window": 5}, (1.62, 1.40, 1.24), 2.5),
+        "moving_average": (sm.moving_average, {"window": 5}, (1.40, 1.17, 0.89), 21.1),
+        "gaussian": (sm.gaussian, {"sigma_frames": 1.0}, (1.44, 1.10, 1.08), 40.75),
+    }
+    spiked = x.copy()
+    spiked[starts[1:]] += 100.0
+    spiked[starts + bench.RUN - 1] -= 100.0
+    for name, (func, kw, rms_doc, spike_doc) in documented.items():
+        run = bench._posekit(lambda kp, f=func, k=kw: f(kp, **k))
+        err = run(x) - truth
+        rms = [np.sqrt(np.nanmean(err[starts + k] ** 2)) for k in (0, 1, bench.RUN // 2)]
+        np.testing.assert_allclose(rms, rms_doc, atol=0.01, err_msg=name)
+        sp = run(spiked) - truth
+        after, before = np.mean(sp[starts[1:]]), np.mean(sp[starts + bench.RUN - 1])
+        np.testing.assert_allclose([after, -before], spike_doc, atol=0.15, err_msg=name)
