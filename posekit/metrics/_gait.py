@@ -101,7 +101,9 @@ def _analyse(
         )
         return out
     idx = np.flatnonzero(usable)
-    lo, hi = idx[0], idx[-1] + 1
+    # steps need only the feet: a frame without hips (a dropout) does not hide a strike
+    feet = np.isfinite(la[:, 0]) & np.isfinite(ra[:, 0])
+    lo, hi = np.flatnonzero(feet)[[0, -1]] + (0, 1)
     # body scale: hip-to-ankle distance, the longer leg of each frame
     legs = [np.hypot(*(pts[f"{s}_ankle"] - pts[f"{s}_hip"]).T) for s in ("left", "right")]
     leg_f = np.fmax(*legs)
@@ -141,7 +143,7 @@ def _analyse(
         distance=max(1, round(min_step_s * rate)),
     )  # fmt: skip
     # a strike inside a long gap is a guess of the interpolation: drop it
-    near = np.convolve(usable[lo:hi].astype(float), np.ones(5), mode="same") > 0
+    near = np.convolve(feet[lo:hi].astype(float), np.ones(5), mode="same") > 0
     peaks = peaks[near[peaks]]
     if toward:
         out.note = (
