@@ -35,7 +35,9 @@ def _swap_labels_front_is_left(kp: pd.DataFrame) -> pd.DataFrame:
     x = kp["x"].unstack("joint")
     y = kp["y"].unstack("joint")
     mid = (x["left_hip"] + x["right_hip"]) / 2
-    sign = np.sign(mid.groupby(level="object_id").transform(lambda s: s.iloc[-1] - s.iloc[0]))
+    sign = np.sign(
+        mid.groupby(level="object_id").transform(lambda s: s.dropna().iloc[-1] - s.dropna().iloc[0])
+    )
     swap = ((x["left_ankle"] - x["right_ankle"]) * sign < 0).to_numpy()
     out = kp.copy()
     for a, b in [("left_ankle", "right_ankle"), ("left_knee", "right_knee")]:
