@@ -232,7 +232,8 @@ def make_report(
                     gait = pk.metrics.cadence(smoothed, fps=fps, object_id=main)
                 except ValueError:  # no ankles or hips: cannot be walking
                     gait = None
-            if gait is not None and np.isfinite(gait["cadence_spm"].iloc[0]):
+            # walking: steady steps (an irregular series of "steps" is a jump, a turn...)
+            if gait is not None and gait["step_time_cv"].iloc[0] <= 0.2:
                 return html.escape(
                     f"Not counted: object_id {main} is walking ({gait['n_steps'].iloc[0]} "
                     f"steps, {gait['cadence_spm'].iloc[0]:.0f} steps/min); the knee bends at "
