@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 OUT    ?= out
 
-.PHONY: demo test venv dev-deps models media browser-deps lint bench clean
+.PHONY: demo test venv dev-deps models media browser-deps lint notebooks bench clean
 
 $(VENV)/.core-installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "posekit needs Python >= 3.10"'
@@ -51,8 +51,13 @@ test: $(VENV)/.dev-installed models media browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check posekit tests bench scripts
+	$(VENV)/bin/ruff check posekit tests bench scripts notebooks
+	$(VENV)/bin/ruff format --check posekit tests bench scripts
 	$(VENV)/bin/mypy posekit
+
+# the .ipynb from their jupytext sources notebooks/*.py (cell ids and metadata kept)
+notebooks: $(VENV)/.dev-installed
+	$(VENV)/bin/jupytext --to ipynb --update notebooks/*.py
 
 bench: $(VENV)/.dev-installed models media
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

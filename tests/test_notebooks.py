@@ -1,5 +1,9 @@
 """Every notebook in notebooks/ runs top to bottom on the bundled samples (nbclient).
 
+The source of each notebook is its jupytext percent script beside it (``notebooks/NAME.py``,
+linted with the package); ``make notebooks`` writes the ``.ipynb`` from it, and a test checks that
+the committed ``.ipynb`` is what the script produces.
+
 The kernel is "python3", which must be the venv's own (``make test`` runs
 ``python -m ipykernel install --sys-prefix``); the test checks that it is.
 """
@@ -11,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jupytext
 import nbclient
 import nbformat
 import pytest
@@ -28,6 +33,22 @@ def test_notebooks_exist():
         "kinematics.ipynb",
         "repetitions_gait.ipynb",
     } <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_what_its_source_makes(path: Path):
+    source = path.with_suffix(".py")
+    assert source.is_file(), f"{path.name} has no jupytext source {source.name}"
+    made = jupytext.read(source)
+    committed = nbformat.read(path, as_version=4)
+    assert [(c.cell_type, c.source) for c in committed.cells] == [
+        (c.cell_type, c.source) for c in made.cells
+    ], f"{path.name} differs from {source.name}: run `make notebooks`"
+
+
+def test_every_notebook_source_has_its_notebook():
+    sources = {p.stem for p in (ROOT / "notebooks").glob("*.py")}
+    assert sources == {p.stem for p in NOTEBOOKS}
 
 
 def test_python3_kernel_is_this_venv():
@@ -50,7 +71,7 @@ def test_python3_kernel_is_this_venv():
 def test_notebook_runs(path: Path, tmp_path: Path):
     nb = nbformat.read(path, as_version=4)
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
-        f"{path.name} is stored with outputs; regenerate it with scripts/make_notebooks.py"
+        f"{path.name} is stored with outputs; regenerate it with `make notebooks`"
     )
     client = nbclient.NotebookClient(
         nb,
