@@ -47,7 +47,8 @@ browser-deps:
 demo: $(VENV)/.core-installed
 	$(VENV)/bin/posekit demo -o $(OUT)
 
-test: $(VENV)/.dev-installed models media browser-deps
+# lint first (seconds), then the suite with the docstring examples (doctests of posekit/)
+test: $(VENV)/.dev-installed models media browser-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed
