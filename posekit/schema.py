@@ -19,10 +19,17 @@ import numpy as np
 from msgspec import UNSET, UnsetType
 
 __all__ = [
+    "COCO_SIGMAS",
     "COCO_SKELETON",
     "JOINTS",
     "JOINT_INDEX",
+    "KAKAO_IMAGE_FORMATS",
+    "KAKAO_MAX_IMAGE_BYTES",
+    "KAKAO_MAX_LONG_SIDE",
+    "KAKAO_MAX_VIDEO_BYTES",
+    "KAKAO_MIN_SHORT_SIDE",
     "KAKAO_SKELETON",
+    "MIRROR",
     "N_JOINTS",
     "STATUSES",
     "Annotation",
@@ -75,6 +82,35 @@ COCO_SKELETON: tuple[tuple[int, int], ...] = (
 
 Status = Literal["waiting", "processing", "success", "failed", "not found"]
 STATUSES: tuple[str, ...] = ("waiting", "processing", "success", "failed", "not found")
+
+#: Joint index -> the index of its mirror partner (``left_eye`` <-> ``right_eye``; the nose is its
+#: own), for left/right swaps.
+MIRROR: np.ndarray = np.array(
+    [
+        JOINT_INDEX[j.replace("left", "#").replace("right", "left").replace("#", "right")]
+        for j in JOINTS
+    ]
+)
+MIRROR.setflags(write=False)
+
+#: Per-keypoint OKS constants of the COCO keypoint benchmark (cocoapi ``COCOeval``), COCO order.
+COCO_SIGMAS: np.ndarray = np.array(
+    [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062,
+     0.107, 0.107, 0.087, 0.087, 0.089, 0.089]
+)  # fmt: skip
+COCO_SIGMAS.setflags(write=False)
+
+# Kakao Pose API's documented input limits
+#: ``POST /pose``: the image formats accepted.
+KAKAO_IMAGE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "HEIC", "WEBP")
+#: ``POST /pose``: largest image file, bytes (2 MB).
+KAKAO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: ``POST /pose``: longest image side, pixels.
+KAKAO_MAX_LONG_SIDE = 2048
+#: ``POST /pose``: shortest image side, pixels.
+KAKAO_MIN_SHORT_SIDE = 320
+#: ``POST /pose/job``: largest video file, bytes (50 MB).
+KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 
 
 class Person(msgspec.Struct, gc=False):

@@ -17,6 +17,12 @@ import numpy as np
 
 from posekit.errors import InputLimitError
 from posekit.result import PoseResult
+from posekit.schema import (
+    KAKAO_MAX_IMAGE_BYTES,
+    KAKAO_MAX_LONG_SIDE,
+    KAKAO_MAX_VIDEO_BYTES,
+    KAKAO_MIN_SHORT_SIDE,
+)
 
 __all__ = [
     "MAX_IMAGE_BYTES",
@@ -35,10 +41,10 @@ __all__ = [
     "read_input",
 ]
 
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-MAX_LONG_SIDE = 2048
-MIN_SHORT_SIDE = 320
-MAX_VIDEO_BYTES = 50 * 1024 * 1024
+MAX_IMAGE_BYTES = KAKAO_MAX_IMAGE_BYTES
+MAX_LONG_SIDE = KAKAO_MAX_LONG_SIDE
+MIN_SHORT_SIDE = KAKAO_MIN_SHORT_SIDE
+MAX_VIDEO_BYTES = KAKAO_MAX_VIDEO_BYTES
 
 #: A file to upload: a path, its bytes, or a binary file object.
 FileInput = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes]]  # noqa: UP007
