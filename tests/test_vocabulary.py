@@ -1,0 +1,212 @@
+"""One name per concept in the public API: a parameter name outside the vocabulary fails.
+
+Walks every public function, class and method (``__all__`` of every public module) and checks
+each parameter name against :data:`VOCABULARY`. A name listed in :data:`SYNONYMS` is a second name
+for a concept that already has one and fails with the name to use. A name in neither is new: if
+it names a new concept, add it to :data:`VOCABULARY` (here is where it gets agreed); otherwise use
+the existing name.
+
+The agreed names: the sampling rate is ``fps``; a confidence threshold is ``min_score``; choosing
+people is ``object_id`` (``object_ids`` for several); a frequency says ``_hz``; a duration in
+seconds says ``_s`` and a length in frames ``_frames``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import posekit
+
+#: A second name for a concept that has one: the name to use instead.
+SYNONYMS: dict[str, str] = {
+    "fs": "fps",
+    "rate": "fps (frames) or rate_hz (a movement's rate)",
+    "sampling_rate": "fps",
+    "threshold": "min_score",
+    "score_threshold": "min_score",
+    "person": "object_id",
+    "people": "object_id / object_ids",
+    "track": "object_id",
+    "min_cutoff": "min_cutoff_hz",
+    "d_cutoff": "d_cutoff_hz",
+    "cutoff": "cutoff_hz",
+    "window": "window_frames (or window_s)",
+    "timeout": "timeout_s",
+    "poll": "poll_s",
+    "max_poll": "max_poll_s",
+    "backoff": "backoff_s",
+    "max_backoff": "max_backoff_s",
+    "max_retry_after": "max_retry_after_s",
+}
+
+#: Where a synonym is the right word after all (the data, not a choice), or is still to be
+#: renamed (with the issue that renames it). ``qualname(param)``.
+EXCEPTIONS: dict[str, str] = {
+    "PoseResult.__init__(people)": "Kakao's image answer is a list of people",
+    "PoseResult.from_image(people)": "Kakao's image answer is a list of people",
+    # still to be renamed, keeping the old keyword working
+    "sparc(fs)": "issue 12a: metrics take fps",
+    "ldlj(fs)": "issue 12a: metrics take fps",
+    "dimensionless_jerk(fs)": "issue 12a: metrics take fps",
+    "mask_low_confidence(threshold)": "issue 12b: clean takes min_score",
+    "one_euro(min_cutoff)": "issue 12a: smooth.one_euro takes min_cutoff_hz",
+    "one_euro(d_cutoff)": "issue 12a: smooth.one_euro takes d_cutoff_hz",
+    "median(window)": "issue 12a: smooth windows in frames say so",
+    "moving_average(window)": "issue 12a: smooth windows in frames say so",
+    "savgol(window)": "issue 12a: smooth windows in frames say so",
+    "dtw(window)": "issue 12a: metrics windows in frames say so",
+    "velocity(window)": "issue 15: kinematics windows in frames say so",
+    "speed(window)": "issue 15: kinematics windows in frames say so",
+    "acceleration(window)": "issue 15: kinematics windows in frames say so",
+    "jerk(window)": "issue 15: kinematics windows in frames say so",
+    "angular_velocity(window)": "issue 15: kinematics windows in frames say so",
+    "confidence(person)": "issue 16: views choose people with object_id",
+    "smoothing_comparison(person)": "issue 16: views choose people with object_id",
+    "angle_angle(people)": "issue 16: views choose people with object_id",
+    "render_video(people)": "issue 16: views choose people with object_id",
+    "skeleton(people)": "issue 16: views choose people with object_id",
+    "timeseries(people)": "issue 16: views choose people with object_id",
+    "trajectory(people)": "issue 16: views choose people with object_id",
+    "place(rate)": "issue 15: synth.scene.place takes rate_hz",
+    "Client.__init__(timeout)": "issue 17: client times say _s",
+    "Client.__init__(backoff)": "issue 17: client times say _s",
+    "Client.__init__(max_retry_after)": "issue 17: client times say _s",
+    "RetryPolicy.__init__(backoff)": "issue 17: client times say _s",
+    "RetryPolicy.__init__(max_backoff)": "issue 17: client times say _s",
+    "RetryPolicy.__init__(max_retry_after)": "issue 17: client times say _s",
+    "Client.analyze_video(timeout)": "issue 17: client times say _s",
+    "Client.analyze_video(poll)": "issue 17: client times say _s",
+    "Client.analyze_video(max_poll)": "issue 17: client times say _s",
+    "Client.analyze_videos(timeout)": "issue 17: client times say _s",
+    "Client.analyze_videos(poll)": "issue 17: client times say _s",
+    "Client.analyze_videos(max_poll)": "issue 17: client times say _s",
+    "Client.wait(timeout)": "issue 17: client times say _s",
+    "Client.wait(poll)": "issue 17: client times say _s",
+    "Client.wait(max_poll)": "issue 17: client times say _s",
+    "CallbackReceiver.wait(timeout)": "issue 17: client times say _s",
+    "CallbackReceiver.wait_delivery(timeout)": "issue 17: client times say _s",
+}
+
+#: Every parameter name of the public API, one concept each.
+VOCABULARY: frozenset[str] = frozenset({
+    "a", "activity", "addresses", "allow_private", "allow_private_urls", "amp_th", "angles",
+    "angles_csv", "ann_index", "api_key", "area", "args", "argv", "attempt", "attempts",
+    "attribution", "attrs", "ax", "axis", "b", "base_url", "bbox", "beta", "body", "by", "c",
+    "ca_file", "cache_dir", "cache_size", "callback", "callback_url", "candidates", "check",
+    "check_limits", "clock", "cmap", "code", "codec", "colorbar", "columns", "compare", "config",
+    "connect_timeout_s", "convention", "coord", "created", "crf", "cutoff_hz", "d1", "d2", "data",
+    "data_dir", "definitions", "dense", "description", "dest", "detect_every", "detected",
+    "detector", "df", "direction", "direction_deg", "distance", "download_timeout_s", "dropout",
+    "dropped", "duration", "duration_s", "env", "error", "estimator", "extra", "facing",
+    "faded_alpha", "far_side", "fc", "fields", "file", "file_path", "file_size", "filename",
+    "fill_gaps", "fit_range_hz", "fontsize", "force", "format", "fps", "frame", "frames",
+    "frames_read", "from_cache", "ground_y", "headers", "height", "height_px", "heights_px",
+    "hf_cutoff_hz", "host", "host_header", "id", "image", "in_view", "indent", "index", "info",
+    "ip", "job", "job_id", "joint", "joints", "keypoints", "keys", "kind", "kp", "kp_a", "kp_b",
+    "kwargs", "label", "labels", "landmark", "layout", "left", "legend", "like", "linewidth",
+    "log_level", "markersize", "max_attempts", "max_bytes", "max_columns", "max_distance",
+    "max_file_bytes", "max_frames", "max_gap_frames", "max_image_bytes", "max_image_requests",
+    "max_lag_frames", "max_missed_frames", "max_queue", "max_video_bytes", "max_workers",
+    "measurement_noise", "member", "message", "method", "methods", "metric", "metrics", "mime",
+    "min_keypoints", "min_period_s", "min_presence", "min_px", "min_score", "min_step_s",
+    "min_track_frames", "minutes", "missing_frames", "models_dir", "msg", "n_people", "name",
+    "names", "nbytes", "noise_px", "normalize", "num_threads", "obj_index", "object_id",
+    "object_ids", "objects", "obs", "older_than_s", "on_frame", "on_mismatch", "order",
+    "original_size", "out_path", "overrides", "padlevel", "params", "params_json", "partial",
+    "path", "person_height_px", "person_score", "phase0", "points", "policy",
+    "polyorder", "port", "ports", "pose", "pose_a", "pose_b", "predict", "prepare", "present",
+    "problems", "process_noise", "progress", "prominence", "public_url", "quality", "rate_hz",
+    "ratio", "raw", "read_timeout_s", "received_at", "refresh", "rel_height", "rel_prominence",
+    "reps", "resolver", "resp", "result", "result_json", "retention_s", "retries", "right", "rng",
+    "rngs", "root", "s", "scale_x", "scale_y", "scheme", "score", "seed", "sent_size", "series",
+    "series_a", "series_b", "session", "sha256", "sigma_frames", "sigmas", "size", "skeleton",
+    "smooth_s", "smoothed", "smoothing", "source", "spec", "speed", "speed_h_per_s", "src",
+    "start", "start_s", "state", "status", "step", "stop", "stream", "suffix", "summary", "t",
+    "table", "target", "threads", "tiles", "timeout_s", "total_timeout_s", "truncate", "truth",
+    "truth_csv", "unwrap", "updated", "url", "url_ports", "valid", "values", "video", "videos",
+    "view", "walk_path", "what", "wheel", "wide", "width", "worker_kind", "workers", "x", "x0",
+    "xy", "y",
+})  # fmt: skip
+
+
+def _public_modules() -> Iterator[Any]:
+    yield posekit
+    for info in pkgutil.walk_packages(posekit.__path__, "posekit."):
+        if any(part.startswith("_") for part in info.name.split(".")[1:]):
+            continue
+        yield importlib.import_module(info.name)
+
+
+def _public_callables() -> Iterator[Callable[..., Any]]:
+    seen: set[int] = set()
+    for module in _public_modules():
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name, None)
+            if obj is None or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if inspect.isfunction(obj):
+                yield obj
+            elif inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if attr.startswith("_") and attr != "__init__":
+                        continue
+                    if isinstance(member, classmethod | staticmethod):
+                        member = member.__func__
+                    if inspect.isfunction(member):
+                        yield member
+
+
+def _parameters() -> list[tuple[str, str]]:
+    out = []
+    for func in _public_callables():
+        try:
+            params = inspect.signature(func).parameters
+        except (TypeError, ValueError):  # pragma: no cover - builtins
+            continue
+        for p in params.values():
+            if p.name not in ("self", "cls") and not p.name.startswith("_"):
+                out.append((func.__qualname__, p.name))
+    return out
+
+
+PARAMETERS = _parameters()
+
+
+def test_the_api_is_walked():
+    names = {name for _, name in PARAMETERS}
+    assert {"fps", "min_score", "object_id", "kp"} <= names
+    assert len(PARAMETERS) > 300
+
+
+def test_no_synonyms():
+    found = {f"{q}({name})" for q, name in PARAMETERS if name in SYNONYMS}
+    bad = sorted(
+        f"{where}: say {SYNONYMS[where.rsplit('(', 1)[1][:-1]]}"
+        for where in found - set(EXCEPTIONS)
+    )
+    assert not bad, "a second name for a concept that has one:\n" + "\n".join(bad)
+
+
+def test_exceptions_are_still_needed():
+    found = {f"{q}({name})" for q, name in PARAMETERS}
+    gone = sorted(set(EXCEPTIONS) - found)
+    assert not gone, f"renamed or gone, take them off EXCEPTIONS: {gone}"
+
+
+def test_every_name_is_in_the_vocabulary():
+    new = sorted(
+        {
+            f"{q}({name})"
+            for q, name in PARAMETERS
+            if name not in VOCABULARY and name not in SYNONYMS
+        }
+    )
+    assert not new, (
+        "parameter names outside the vocabulary (tests/test_vocabulary.py): use the agreed name, "
+        "or add a new concept to VOCABULARY:\n" + "\n".join(new)
+    )
