@@ -244,7 +244,7 @@ def per_frame_table(
     object_ids: np.ndarray,
     present: np.ndarray,
     attrs: dict[str, Any],
-    step: str,
+    step: str | None = None,
 ) -> pd.DataFrame:
     """A (frame, object_id) table from one ``(F, O)`` plane per column, with ``time`` when fps
     is known; rows are the present cells, frame-major."""
@@ -255,6 +255,9 @@ def per_frame_table(
     fps = attrs.get("fps")
     if fps:
         out["time"] = frames[fi] / float(fps)
+    if step is None:  # the caller records the step (posekit._history.logs_history)
+        out.attrs = {**attrs, "history": list(attrs.get("history", []))}
+        return out
     out.attrs = attrs
     return with_history(out, step)
 

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.ndimage import convolve1d
 from scipy.signal import savgol_coeffs
 
+from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit._points import (
     DenseXY,
@@ -29,7 +30,7 @@ from posekit._points import (
     per_frame_table,
     to_long,
 )
-from posekit.tidy import JOINT_DTYPE, get_fps, with_history
+from posekit.tidy import JOINT_DTYPE, get_fps
 
 __all__ = [
     "acceleration",
@@ -138,7 +139,6 @@ def _kin(
     kp: pd.DataFrame,
     order: int,
     columns: tuple[str, str],
-    name: str,
     *,
     fps: float | None,
     method: Method,
@@ -156,13 +156,10 @@ def _kin(
     out.attrs["fps"] = rate
     suffix = {1: "/s", 2: "/s²", 3: "/s³"}[order]
     out.attrs["units"] = f"{unit}{suffix}"
-    opts = f"method={method!r}" + (
-        f", window={window}, polyorder={po}" if method == "savgol" else ""
-    )
-    out.attrs["history"].append(f"{name}({opts}, normalize={normalize!r})")
     return out
 
 
+@logs_history
 @per_clip
 def velocity(
     kp: pd.DataFrame,
@@ -204,10 +201,11 @@ def velocity(
     >>> list(vel.columns), vel.attrs["units"]
     (['vx', 'vy', 'time'], 'px/s')
     """
-    return _kin(kp, 1, ("vx", "vy"), "velocity", fps=fps, method=method, window=window,
+    return _kin(kp, 1, ("vx", "vy"), fps=fps, method=method, window=window,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@logs_history
 @per_clip
 def acceleration(
     kp: pd.DataFrame,
@@ -223,10 +221,11 @@ def acceleration(
 
     Options as :func:`velocity`.
     """
-    return _kin(kp, 2, ("ax", "ay"), "acceleration", fps=fps, method=method, window=window,
+    return _kin(kp, 2, ("ax", "ay"), fps=fps, method=method, window=window,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@logs_history
 @per_clip
 def jerk(
     kp: pd.DataFrame,
@@ -240,10 +239,11 @@ def jerk(
 ) -> pd.DataFrame:
     """Jerk, columns ``jx``, ``jy`` in px/s³ (central: central difference of the acceleration,
     a 5-frame stencil). Options as :func:`velocity`; savgol default window 7, polyorder 3."""
-    return _kin(kp, 3, ("jx", "jy"), "jerk", fps=fps, method=method, window=window,
+    return _kin(kp, 3, ("jx", "jy"), fps=fps, method=method, window=window,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@logs_history
 @per_clip
 def speed(
     kp: pd.DataFrame,
@@ -256,7 +256,7 @@ def speed(
     normalize: Normalize = None,
 ) -> pd.DataFrame:
     """Speed (magnitude of :func:`velocity`), column ``speed`` in px/s; same index as ``kp``."""
-    out = _kin(kp, 1, ("vx", "vy"), "speed", fps=fps, method=method,
+    out = _kin(kp, 1, ("vx", "vy"), fps=fps, method=method,
                              window=window, polyorder=polyorder, normalize=normalize)  # fmt: skip
     sp = np.hypot(out["vx"].to_numpy(), out["vy"].to_numpy())
     res = pd.DataFrame({"speed": sp}, index=out.index)
@@ -266,6 +266,7 @@ def speed(
     return res
 
 
+@logs_history
 @per_clip
 def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataFrame:
     """Frame-to-frame displacement ``dx``, ``dy`` = position[i] − position[i−1] (px per frame).
@@ -281,10 +282,10 @@ def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.Data
         steps.append(d)
     out = to_long(dense, steps, ("dx", "dy"), kp)
     out.attrs["units"] = f"{unit}/frame"
-    out.attrs["history"].append(f"displacement(normalize={normalize!r})")
     return out
 
 
+@logs_history
 @per_clip
 def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataFrame:
     """Distance travelled by each joint of each person: the sum of frame-to-frame step lengths.
@@ -307,11 +308,11 @@ def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataF
         names=["object_id", "joint"],
     )
     out = pd.DataFrame({"path_length": total.ravel(), "n_steps": n.ravel()}, index=index)
-    with_history(out, f"path_length(normalize={normalize!r})", like=kp)
     out.attrs["units"] = unit
     return out
 
 
+@logs_history
 @per_clip
 def angular_velocity(
     angles: pd.DataFrame | pd.Series,
@@ -346,10 +347,10 @@ def angular_velocity(
     po = polyorder if polyorder is not None else 2
     deriv = _derivative(vals, 1, 1.0 / rate, method, window, po)
     attrs = {**angles.attrs, "fps": rate, "units": "deg/s"}
-    return per_frame_table([deriv[..., i] for i in range(len(d.columns))], d.columns, d.frames, d.object_ids, d.present, attrs,
-                           f"angular_velocity(method={method!r}, unwrap={unwrap})")  # fmt: skip
+    return per_frame_table([deriv[..., i] for i in range(len(d.columns))], d.columns, d.frames, d.object_ids, d.present, attrs)  # fmt: skip
 
 
+@logs_history
 @per_clip
 def trajectory(
     kp: pd.DataFrame,
@@ -375,5 +376,4 @@ def trajectory(
                 f"object_id {object_id} not in the table; it has {dense.object_ids.tolist()}"
             )
         present = present & (np.arange(len(dense.object_ids)) == hit[0])[None, :]
-    return per_frame_table(planes, ["x", "y"], dense.frames, dense.object_ids, present, kp.attrs,
-                           f"trajectory(joint={joint!r}, object_id={object_id})")  # fmt: skip
+    return per_frame_table(planes, ["x", "y"], dense.frames, dense.object_ids, present, kp.attrs)
