@@ -1,5 +1,7 @@
-"""posekit: human pose estimation results (Kakao Pose API format) as tidy DataFrames,
-analyses and pictures in Jupyter."""
+"""posekit: human pose estimation results as tidy DataFrames, analyses and pictures.
+
+Results are in the Kakao Pose API format; the analyses and pictures are made for Jupyter.
+"""
 
 from __future__ import annotations
 

@@ -137,7 +137,7 @@ def _first_bad_length(objs: list[Person], attr: str, n: int) -> int:
 _EMPTY_ANN = _FastAnnotation(frame_num=0, objects=[])
 
 
-def flatten(result: PoseResult) -> Flat:
+def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each naming its path)
     """Collect every detection of ``result`` into arrays, validating values on the way.
 
     Raises

@@ -1,5 +1,6 @@
-"""Random access to video frames for the Player and the overlay export: seeking plus a small
-LRU cache, so that scrubbing a 1080p video back and forth stays interactive.
+"""Random access to video frames for the Player and the overlay export.
+
+Seeking plus a small LRU cache, so that scrubbing a 1080p video back and forth stays interactive.
 
 Sequential reads (``frame(i)`` after ``frame(i - 1)``) continue the open decoder; a jump
 backwards or far forwards seeks to the nearest earlier keyframe and decodes up to the frame.

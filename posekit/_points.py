@@ -246,8 +246,10 @@ def per_frame_table(
     attrs: dict[str, Any],
     step: str | None = None,
 ) -> pd.DataFrame:
-    """A (frame, object_id) table from one ``(F, O)`` plane per column, with ``time`` when fps
-    is known; rows are the present cells, frame-major."""
+    """A (frame, object_id) table from one ``(F, O)`` plane per column.
+
+    Rows are the present cells, frame-major; ``time`` is added when fps is known.
+    """
     fi, oi = np.nonzero(present)
     full = len(fi) == present.size
     data = {c: (p.reshape(-1) if full else p[fi, oi]) for c, p in zip(columns, planes, strict=True)}

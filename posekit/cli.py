@@ -19,6 +19,7 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``posekit`` argument parser, one subcommand per module of :mod:`posekit._cli`."""
     parser = argparse.ArgumentParser(
         prog="posekit",
         description="Human pose results (Kakao Pose API format): inspect, analyse, make.",
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``posekit`` command line; return the exit status (errors print one line)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -1,5 +1,7 @@
-"""Kinematics of keypoints: displacement, velocity, speed, acceleration, jerk, path length,
-angular velocity and trajectories.
+"""Kinematics of keypoints.
+
+Displacement, velocity, speed, acceleration, jerk, path length, angular velocity and
+trajectories.
 
 Derivatives are taken along time per (object_id, joint, coordinate) on a dense array whose frame
 axis holds every frame from the first to the last (frames absent from the table are NaN), so a
@@ -237,8 +239,11 @@ def jerk(
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
-    """Jerk, columns ``jx``, ``jy`` in px/s³ (central: central difference of the acceleration,
-    a 5-frame stencil). Options as :func:`velocity`; savgol default window 7, polyorder 3."""
+    """Jerk, columns ``jx``, ``jy`` in px/s³.
+
+    Central: the central difference of the acceleration, a 5-frame stencil. Options as
+    :func:`velocity`; savgol default window 7, polyorder 3.
+    """
     return _kin(kp, 3, ("jx", "jy"), fps=fps, method=method, window=window,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 

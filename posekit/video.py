@@ -197,8 +197,10 @@ class VideoReader:
             yield index, frame.to_ndarray(format="rgb24")
 
     def images(self) -> Iterator[tuple[int, Any]]:
-        """Like iteration, but yield ``(frame_index, PIL.Image.Image)`` RGB images (one
-        conversion less when the consumer works with Pillow)."""
+        """Like iteration, but yield ``(frame_index, PIL.Image.Image)`` RGB images.
+
+        One conversion less when the consumer works with Pillow.
+        """
         for index, frame in self._all_frames():
             yield index, frame.to_image()
 

@@ -22,7 +22,7 @@ from posekit.schema import N_JOINTS, Annotation, Person
 __all__ = ["load_coco"]
 
 
-def load_coco(
+def load_coco(  # noqa: C901 (results and annotation files, each checked with its path)
     source: str | os.PathLike[str] | dict[str, Any] | list[Any],
     *,
     fps: float | None = None,
