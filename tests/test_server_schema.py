@@ -17,6 +17,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+# imported here, before the server's threads start: schemathesis.openapi.from_dict imports it
+# lazily, and in a fresh checkout that compiles it while a server thread compiles too, which
+# CPython 3.11 can fail ("AST constructor recursion depth mismatch")
+from schemathesis.specs.openapi.schemas import OpenApiSchema  # noqa: F401
+
 from posekit.server import BackgroundServer, ServerConfig
 from tests._server import AUTH, FAST, KEY
 
