@@ -39,6 +39,7 @@ __all__ = [
     "Estimator",
     "ImageError",
     "KakaoLimitWarning",
+    "LostPersonWarning",
     "estimate_image",
     "estimate_video",
     "warmup",
@@ -58,6 +59,11 @@ KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 #: person score, the model's readings (nose-depth cue, see ``Pose39.facing_away``; joints' z or
 #: None; joints in BlazePose placement).
 _Found = tuple[int, np.ndarray, np.ndarray, float, Any]
+
+
+class LostPersonWarning(UserWarning):
+    """Someone was tracked, then lost inside the picture and not found again: they are
+    probably still there, without a pose (see ``result.extra["warnings"]``)."""
 
 
 class _Interrupted(Exception):
@@ -401,7 +407,47 @@ def _video_result(
     res = PoseResult.from_job(job, source=str(path))
     res.partial = stop_reason is not None
     res.extra["left_right"] = _runs_table(runs, left_right)
+    res.extra["warnings"] = _lost_people(frames, w, h)
+    for message in res.extra["warnings"]:
+        warnings.warn(f"{path.name}: {message}", LostPersonWarning, stacklevel=4)
     return res
+
+
+def _lost_people(
+    frames: list[tuple[int, list[Any]]], width: int, height: int, *, min_gap: int = 10
+) -> list[str]:
+    """Tracks that end (for good, or for more than ``min_gap`` frames) away from the
+    picture's edges before the clip ends: people who probably did not leave, but whom the
+    estimator stopped finding."""
+    if not frames:
+        return []
+    seen: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for index, people in frames:
+        for p in people:
+            seen.setdefault(p[0], []).append((index, p[1]))
+    last_frame = frames[-1][0]
+    margin = 0.03 * max(width, height)
+    out = []
+    for oid, spots in seen.items():
+        nums = np.array([i for i, _ in spots])
+        ends = [
+            k for k in range(len(nums)) if k == len(nums) - 1 or nums[k + 1] - nums[k] > min_gap
+        ]
+        for k in ends:
+            if last_frame - nums[k] <= min_gap:
+                continue
+            xy = spots[k][1]
+            x0, y0 = xy.min(0)
+            x1, y1 = xy.max(0)
+            if x0 < margin or y0 < margin or x1 > width - margin or y1 > height - margin:
+                continue  # at the edge: walked out of view
+            back = nums[k + 1] if k < len(nums) - 1 else None
+            again = f"found again at frame {back}" if back is not None else "not found again"
+            out.append(
+                f"person {oid} was lost at frame {nums[k]} inside the picture and {again}; "
+                "they are probably still there, without a pose"
+            )
+    return out
 
 
 def _runs_table(runs: list[dict[str, Any]], rule: str) -> Any:

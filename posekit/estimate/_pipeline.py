@@ -17,11 +17,12 @@ Per frame:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from posekit.estimate._detector import Detector, _iou
+from posekit.estimate._detector import Detector
 from posekit.estimate._landmarks import Frame, Landmarker, Pose39, Roi
 
 __all__ = ["BLAZE_TO_COCO", "FramePose", "PosePipeline", "tile_regions"]
@@ -46,6 +47,17 @@ def tile_regions(width: int, height: int, *, tiles: bool = True) -> list[tuple[i
     for s in starts:
         regions.append((int(s), 0, short, short) if width > height else (0, int(s), short, short))
     return regions
+
+
+def fine_regions(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """Squares of half the short side, overlapping by half, covering the frame: a person
+    ~100 px tall is ~25 px in the detector's input once the whole frame is shrunk to 224 px,
+    ~50 px in a tile of the short side, and ~100 px here."""
+    short = min(width, height)
+    side = max(short // 2, 1)
+    xs = np.linspace(0, width - side, max(int(np.ceil(2 * width / side)) - 1, 1)).round()
+    ys = np.linspace(0, height - side, max(int(np.ceil(2 * height / side)) - 1, 1)).round()
+    return [(int(x), int(y), side, side) for y in ys for x in xs]
 
 
 @dataclass
@@ -99,6 +111,27 @@ def _shared(a: Pose39, b: Pose39) -> float:
     return float(close.mean())
 
 
+def _same_placement(points: np.ndarray, pose: Pose39, tol: float = 0.25) -> bool:
+    """True when a detection's hip centre and scale point (2, 2) are where ``pose``'s
+    auxiliary points 33/34 are (within ``tol`` of their distance): the detection would crop
+    the same person again. (Overlapping crops are not enough: the crops of two people side by
+    side, or of one close behind another, overlap by much more than a third.)"""
+    aux = pose.xy[33:35]
+    scale = max(float(np.linalg.norm(aux[1] - aux[0])), 1.0)
+    return bool(np.linalg.norm(points - aux, axis=1).max() < tol * scale)
+
+
+def _spread(pose: Pose39, least: float = 0.5, upright: float = 1.5) -> bool:
+    """True when a small body found by the fine scan looks like a standing person: the
+    diagonal of the 33 landmarks' box is at least ``least`` of the crop's side (people
+    measured 0.9-1.1 of it; poses hallucinated on a post 0.3-0.4) and the box is at least
+    ``upright`` times taller than wide (a bystander 4.7; poses hallucinated on ceiling
+    cameras and lamps 0.6-0.8; Pose2Sim Demo_MultiPerson and S01)."""
+    box = pose.box(_BODY)
+    w, h = box[2] - box[0], box[3] - box[1]
+    return bool(np.hypot(w, h) >= least * pose.roi.size and h >= upright * w)
+
+
 def _face_on_torso(a: Pose39 | np.ndarray, b: Pose39) -> bool:
     """True when most of ``a``'s face (its landmarks 0-10, or given points) lies on ``b``'s
     torso (shoulders-hips quadrilateral): a head cannot be seen there, so ``a`` is a body
@@ -132,6 +165,12 @@ class PosePipeline:
         Keypoint-box IoU above which two poses are the same person.
     max_lost_frames
         A lost track can be picked up again (same ``object_id``) for this many frames.
+    scan_every
+        Every this many frames (0: never), the detector also scans the frame in finer tiles
+        (:func:`fine_regions`), for people too small for the whole frame and its big tiles.
+    apart
+        Two overlapping poses sharing fewer than this share of their landmarks (within a
+        tenth of the body's size) are two people, however much their boxes overlap.
     search, search_frames, search_presence
         For this many frames after losing someone, look for them with rotated crops around
         their last place (accepting a crop whose presence reaches ``search_presence`` and
@@ -153,7 +192,11 @@ class PosePipeline:
         search_frames: int = 12,
         search_presence: float = 0.8,
         two_pass: bool = False,
+        apart: float = 0.0,
+        scan_every: int = 10,
     ) -> None:
+        self.apart = apart
+        self.scan_every = scan_every
         self.search = search
         self.two_pass = two_pass
         self.search_frames = search_frames
@@ -308,17 +351,28 @@ class PosePipeline:
         # 2. detect (whole frame + tiles), skip people already followed
         if self._frame % self.detect_every == 0 or not candidates:
             regions = tile_regions(width, height, tiles=self.tiles)
-            for det in self.detector(image, regions):
+            found: list[tuple[Any, float | None]] = [
+                (det, None) for det in self.detector(image, regions)
+            ]
+            if self.tiles and self.scan_every and self._frame % self.scan_every == 0:
+                # a hit only the fine scan makes is small: it must convince more (a pose is
+                # easily hallucinated on a small dark object) and hold when re-cropped
+                found += [
+                    (det, self.search_presence)
+                    for det in self.detector(image, fine_regions(width, height))
+                ]
+            for det, first in found:
                 roi = Roi.from_points(det.keypoints[0], det.keypoints[1])
-                known = [p.roi.box() for p, _ in candidates]
-                if known and _iou(roi.box(), np.array(known)).max() > 0.3:
+                if any(_same_placement(det.keypoints[:2], p) for p, _ in candidates):
                     continue
                 # a detected face on a tracked person's torso would only give a ghost
                 face = (det.box[:2] + det.box[2:]) / 2
                 if any(_face_on_torso(face, p) for p, oid in candidates if oid is not None):
                     continue
                 # refine: place the crop again from the landmarks themselves
-                pose = self._confirmed(image, roi)
+                pose = self._confirmed(image, roi, first=first)
+                if pose is not None and first is not None and not _spread(pose):
+                    pose = None  # a pose hallucinated on a small object (a post, a lamp)
                 if pose is not None:
                     candidates.append((pose, None))
 
@@ -336,10 +390,15 @@ class PosePipeline:
             box = pose.box(_BODY)
             # a fresh pose that lies mostly inside a kept one is a part of that person seen
             # again (a detector hit on the legs, say), not a second person
+            # - unless the two bodies share (almost) no landmark: one person standing
+            # close behind another (Pose2Sim Demo_MultiPerson) overlaps the other's box
+            # just as much
             inside_max = 0.8 if oid is not None else 0.5
             if any(
-                iou > self.nms_iou or inside > inside_max
-                for iou, inside in (_overlap(box, b) for b in boxes)
+                (iou > self.nms_iou or inside > inside_max) and _shared(pose, k) >= self.apart
+                for (iou, inside), (k, _) in zip(
+                    (_overlap(box, b) for b in boxes), kept, strict=True
+                )
             ):
                 continue
             # a pose sharing several landmarks with a kept one is that person again, however
