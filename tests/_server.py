@@ -75,8 +75,9 @@ def wait_job(base: str, job_id: str, timeout_s: float = 60.0, every_s: float = 0
 class ServerProcess:
     """``posekit serve`` in a subprocess on an ephemeral loopback port."""
 
-    def __init__(self, data_dir: Path, *args: str, env: dict | None = None) -> None:
+    def __init__(self, data_dir: Path, *args: str, env: dict | None = None, preexec=None) -> None:
         self.data_dir = data_dir
+        self.preexec = preexec
         self.args = args
         self.env = {**os.environ, "POSEKIT_SERVER_KEYS": KEY, **(env or {})}
         self.proc: subprocess.Popen | None = None
@@ -87,7 +88,13 @@ class ServerProcess:
         cmd = [sys.executable, "-m", "posekit.cli", "serve", "--port", "0",
                "--data-dir", str(self.data_dir), "--log-level", "info", *self.args]  # fmt: skip
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            cmd,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=self.preexec,
         )
         found = threading.Event()
 
@@ -228,3 +235,85 @@ class CrashOnMarker:
             if f.read(5) == b"CRASH":
                 os._exit(3)  # as a segfault in native code would
         return self.inner.estimate_video(path, smoothing=smoothing)
+
+
+class DripServer:
+    """A hostile web server on 127.0.0.1: it answers every connection by dripping bytes.
+
+    ``stage="body"``: full headers promising ``length`` bytes, then one body byte every
+    ``every_s``; ``stage="headers"``: the status line and headers one byte at a time;
+    ``stage="silent"``: accepts and reads, never answers (a receiver that hangs). Counts the
+    connections it got in ``hits``.
+    """
+
+    def __init__(self, stage: str = "body", every_s: float = 0.5, length: int = 1_000_000) -> None:
+        import socket
+
+        self.stage, self.every_s, self.length = stage, every_s, length
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.hits = 0
+        self._stop = threading.Event()
+        self._conns: list = []
+
+    def _serve(self, conn) -> None:
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {self.length}\r\n\r\n"
+        ).encode()
+        try:
+            conn.settimeout(0.2)
+            try:
+                conn.recv(65536)
+            except OSError:
+                pass
+            if self.stage == "body":
+                conn.sendall(head)
+                drip = b"\x00"
+            elif self.stage == "headers":
+                drip = None
+            else:
+                drip = b""
+            i = 0
+            while not self._stop.wait(self.every_s):
+                if self.stage == "headers":
+                    conn.sendall(head[i : i + 1])
+                    i = min(i + 1, len(head) - 5)  # never finish the headers
+                elif drip:
+                    conn.sendall(drip)
+                else:
+                    try:
+                        if conn.recv(65536) == b"":
+                            pass
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.hits += 1
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            t.start()
+            self._conns.append(t)
+
+    def __enter__(self) -> DripServer:
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for t in self._conns:
+            t.join(5)
+        self.sock.close()

@@ -393,5 +393,5 @@ def test_openapi_document_is_served(srv: BackgroundServer) -> None:
 def test_unknown_paths_and_methods_answer_in_kakao_shape(srv: BackgroundServer) -> None:
     r = requests.get(f"{srv.url}/nothing", headers=AUTH)
     assert r.status_code == 404 and set(r.json()) == {"code", "msg"}
-    r = requests.delete(f"{srv.url}/pose/job/abc", headers=AUTH)
+    r = requests.put(f"{srv.url}/pose/job/abc", headers=AUTH)
     assert r.status_code == 405 and set(r.json()) == {"code", "msg"}

@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from posekit import __version__
 from posekit.schema import ErrorBody, JobSubmitted
 from posekit.server.config import ServerConfig
+from posekit.server.frontend import BodyDeadline, SlowClientError
 from posekit.server.jobs import JobRunner
 from posekit.server.netguard import FetchError, UnsafeURLError, check_url, fetch_to_file
 from posekit.server.openapi import openapi_document
@@ -108,6 +109,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     )
     app.state.config = config
     app.state.runner = runner
+    app.add_middleware(
+        BodyDeadline, idle_s=config.body_timeout_s, min_rate_bytes_s=config.min_upload_rate_bytes_s
+    )
     document = openapi_document(config)
     app.openapi = lambda: document  # type: ignore[method-assign]
 
@@ -123,6 +127,10 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         return _error(-2, "invalid parameter", 400)
+
+    @app.exception_handler(SlowClientError)
+    async def _slow(request: Request, exc: SlowClientError) -> Response:
+        return _error(-2, str(exc), 408, {"Connection": "close"})
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, exc: ClientDisconnect) -> Response:
@@ -155,11 +163,25 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         raise error
 
     async def check_outbound(url: str, name: str) -> str:
+        # On the URL checks' own pool (name resolution can be slow), within a deadline.
+        limit = config.connect_timeout_s * 2
         try:
-            await asyncio.to_thread(check_url, url, policy=runner.policy)
+            await asyncio.wait_for(
+                asyncio.wrap_future(runner.checks.submit(check_url, url, policy=runner.policy)),
+                limit,
+            )
         except UnsafeURLError as exc:
             raise ApiError(-2, f"{name}: {exc}") from None
+        except asyncio.TimeoutError:
+            raise ApiError(
+                -2, f"{name}: its host name was not resolved within {limit:g} s"
+            ) from None
         return url
+
+    def owner_of(request: Request) -> str:
+        """Who submitted a job: a digest of the key (never the key)."""
+        key = request.headers.get("authorization", "").partition(" ")[2].strip()
+        return hashlib.sha256(b"posekit-owner:" + key.encode()).hexdigest()[:32]
 
     def headers_of(request: Request) -> dict[str, str]:
         return {k.lower(): v for k, v in request.headers.items()}
@@ -171,14 +193,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             authorize(request)
         except ApiError as exc:
             await refuse(request, exc)
+        busy = ApiError(-10, "too many image requests; retry later", 429, {"Retry-After": "1"})
         if runner.images_in_flight >= config.max_image_requests:
-            await refuse(
-                request,
-                ApiError(-10, "too many image requests; retry later", 429, {"Retry-After": "1"}),
-            )
-        runner.images_in_flight += 1
+            await refuse(request, busy)
         path = runner.store.input_path(f"image-{uuid.uuid4()}")
+        counted = False
         try:
+            # The upload is not counted: slow uploads are cut off by the front end's body
+            # deadlines, and must not keep others' images out.
             form = await read_form(
                 headers_of(request),
                 request.stream(),
@@ -187,15 +209,21 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 what="the image",
             )
             url = _one_source(form, "image_url")
+            if runner.images_in_flight >= config.max_image_requests:
+                raise busy
+            runner.images_in_flight += 1
+            counted = True
             if url:
                 await check_outbound(url, "image_url")
                 try:
-                    await asyncio.to_thread(
-                        fetch_to_file,
-                        url,
-                        path,
-                        max_bytes=config.max_image_bytes,
-                        policy=runner.policy,
+                    await asyncio.wrap_future(
+                        runner.fetches.submit(
+                            fetch_to_file,
+                            url,
+                            path,
+                            max_bytes=config.max_image_bytes,
+                            policy=runner.policy,
+                        )
                     )
                 except (FetchError, UnsafeURLError) as exc:
                     raise ApiError(-2, f"Failed to get image: {exc}") from None
@@ -208,7 +236,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                 raise ApiError(-1, "internal error") from None
             return Response(body, media_type=_JSON)
         finally:
-            runner.images_in_flight -= 1
+            if counted:
+                runner.images_in_flight -= 1
             path.unlink(missing_ok=True)
 
     @app.post("/pose/job", include_in_schema=False)
@@ -241,7 +270,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             smoothing = _parse_bool(form.fields.get("smoothing", "true"), "smoothing")
             # inputs/<job_id>/<the client's file name>: the estimator's description names it
             name = f"{job_id}/{safe_name(form.filename or url, 'video.mp4')}"
-            params: dict = {"input": name, "smoothing": smoothing}
+            params: dict = {"input": name, "smoothing": smoothing, "owner": owner_of(request)}
             if url:
                 params["video_url"] = await check_outbound(url, "video_url")
             callback = form.fields.get("callback_url", "").strip()
@@ -275,6 +304,24 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             return Response(
                 msgspec.json.encode({"job_id": job_id, "status": "not found"}), media_type=_JSON
             )
+        return Response(runner.answer(job), media_type=_JSON)
+
+    @app.delete("/pose/job/{job_id}", include_in_schema=False)
+    async def pose_job_cancel(request: Request, job_id: str) -> Response:
+        """Cancel a job (a posekit extension): it ends ``failed``, "Cancelled by the client".
+
+        Only the key that submitted the job may cancel it; a job that ended is left as is.
+        """
+        authorize(request)
+        job = runner.store.get(job_id)
+        if job is None or runner.expired(job) or job.params.get("owner") != owner_of(request):
+            body = msgspec.json.encode({"job_id": job_id, "status": "not found"})
+            return Response(body, media_type=_JSON)
+        runner.cancel(job_id)
+        job = runner.store.get(job_id)
+        assert job is not None
+        if job.status == "success":
+            return FileResponse(runner.store.result_path(job.id), media_type=_JSON)
         return Response(runner.answer(job), media_type=_JSON)
 
     return app

@@ -8,7 +8,7 @@ import secrets
 import time
 import types
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -80,7 +80,32 @@ class ServerConfig:
         Ports those URLs may use; ``None`` allows any (Kakao: 80 and 443).
     connect_timeout_s, read_timeout_s, download_timeout_s
         Timeouts of every outbound request (Kakao advises 5 s connect, 15 s read);
-        ``download_timeout_s`` bounds a whole download.
+        ``download_timeout_s`` bounds a whole download, whatever the origin does (enforced
+        inside the read).
+    min_download_rate_bytes_s
+        A download slower than this on average (after its first ``read_timeout_s`` seconds)
+        is stopped.
+    callback_timeout_s, callback_attempts, callback_backoff_s
+        A callback call ends within ``callback_timeout_s``; a failed one (no answer, or not
+        2xx) is tried again after ``callback_backoff_s`` seconds, doubling each time, up to
+        ``callback_attempts`` calls in all, also across restarts.
+    url_check_threads, image_fetch_threads, video_download_threads, callback_threads
+        Sizes of the thread pools of outbound work (name resolution, ``image_url`` downloads,
+        ``video_url`` downloads, callbacks); each kind has its own, so one kind of slow peer
+        cannot hold up the others.
+    max_job_s
+        Wall-clock seconds a video job may take (download excluded); then it fails.
+    max_video_frames, max_video_pixels
+        A video with more frames, or more pixels in all (frames x width x height), fails
+        as bad input before estimation starts.
+    max_image_pixels
+        Largest image (width x height) decoded; larger ones are refused as bad input (code -2)
+        before decoding.
+    header_timeout_s, body_timeout_s, min_upload_rate_bytes_s, max_connections
+        The HTTP front end: seconds for a client to send a request's headers, the longest
+        silence while it sends a body, the slowest upload accepted (on average, after
+        ``body_timeout_s``), and connections held at most (beyond it, the oldest idle one is
+        closed).
     clock
         Seconds since the epoch; injectable so tests can age jobs.
     """
@@ -100,6 +125,22 @@ class ServerConfig:
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 15.0
     download_timeout_s: float = 120.0
+    min_download_rate_bytes_s: float = 16 * 1024
+    callback_timeout_s: float = 30.0
+    callback_attempts: int = 5
+    callback_backoff_s: float = 5.0
+    url_check_threads: int = 4
+    image_fetch_threads: int = 8
+    video_download_threads: int = 2
+    callback_threads: int = 4
+    max_job_s: float = 900.0
+    max_video_frames: int = 18_000  # 10 min at 30 fps
+    max_video_pixels: int = 18_000 * 1920 * 1080
+    max_image_pixels: int = 2048 * 2048
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 15.0
+    min_upload_rate_bytes_s: float = 16 * 1024
+    max_connections: int = 2048
     clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
@@ -109,7 +150,21 @@ class ServerConfig:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if self.worker_kind not in ("process", "thread"):
             raise ValueError(f"worker_kind must be 'process' or 'thread', got {self.worker_kind!r}")
-        for name in ("max_image_bytes", "max_video_bytes", "max_queue", "max_image_requests"):
+        for name in (
+            "max_image_bytes",
+            "max_video_bytes",
+            "max_queue",
+            "max_image_requests",
+            "callback_attempts",
+            "url_check_threads",
+            "image_fetch_threads",
+            "video_download_threads",
+            "callback_threads",
+            "max_video_frames",
+            "max_video_pixels",
+            "max_image_pixels",
+            "max_connections",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
@@ -122,7 +177,8 @@ class ServerConfig:
         ``POSEKIT_SERVER_WORKERS``, ``POSEKIT_SERVER_WORKER_KIND``,
         ``POSEKIT_SERVER_ALLOW_PRIVATE_URLS`` (1/true), ``POSEKIT_SERVER_URL_PORTS``
         (``80,443`` or ``any``), ``POSEKIT_SERVER_MAX_IMAGE_BYTES``,
-        ``POSEKIT_SERVER_MAX_VIDEO_BYTES``, ``POSEKIT_SERVER_MAX_QUEUE``.
+        ``POSEKIT_SERVER_MAX_VIDEO_BYTES``, ``POSEKIT_SERVER_MAX_QUEUE``, and every other number
+        by its upper-case field name (``POSEKIT_SERVER_MAX_JOB_S``, ...).
         """
         env = dict(os.environ if env is None else env)
         kw: dict[str, Any] = {}
@@ -148,14 +204,16 @@ class ServerConfig:
             kw["allow_private_urls"] = v.strip().lower() in ("1", "true", "yes", "on")
         if (v := get("URL_PORTS")) is not None:
             kw["url_ports"] = parse_ports(v)
-        for name in ("WORKERS", "MAX_IMAGE_BYTES", "MAX_VIDEO_BYTES", "MAX_QUEUE"):
-            if (v := get(name)) is not None:
-                try:
-                    kw[name.lower()] = int(v)
-                except ValueError:
-                    raise ValueError(
-                        f"POSEKIT_SERVER_{name} must be an integer, got {v!r}"
-                    ) from None
+        for f in fields(cls):  # every number: POSEKIT_SERVER_<FIELD NAME>
+            if f.type not in ("int", "float") or (v := get(f.name.upper())) is None:
+                continue
+            try:
+                kw[f.name] = int(v) if f.type == "int" else float(v)
+            except ValueError:
+                kind = "an integer" if f.type == "int" else "a number"
+                raise ValueError(
+                    f"POSEKIT_SERVER_{f.name.upper()} must be {kind}, got {v!r}"
+                ) from None
         kw.update(overrides)
         return cls(**kw)
 

@@ -9,14 +9,19 @@ client cannot (server-side request forgery). Every outbound request here:
   configuration allows private addresses (metadata addresses are refused always);
 * then connects to the address that was checked (host name kept for ``Host`` and TLS), so a
   DNS answer that changes between check and connect (rebinding) cannot redirect it;
-* follows no redirects, and has a connect timeout, a read timeout and an overall deadline;
+* follows no redirects, and has a connect timeout, a read timeout, an overall deadline and a
+  minimum rate, enforced *inside* the read: a watchdog thread shuts the socket down the moment a
+  transfer is past its deadline or below its rate, so a peer dripping one byte at a time (in the
+  headers, the TLS handshake or the body) cannot stretch it;
 * bounds the bytes it downloads.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,12 +30,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
+import urllib3.connection
 
 __all__ = [
     "METADATA_ADDRESSES",
     "CheckedURL",
     "FetchError",
     "TooLargeError",
+    "Transfer",
     "UnsafeURLError",
     "UrlPolicy",
     "address_problem",
@@ -38,6 +45,8 @@ __all__ = [
     "fetch_to_file",
     "post_json",
 ]
+
+log = logging.getLogger("posekit.server")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -71,6 +80,8 @@ class UrlPolicy:
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 15.0
     total_timeout_s: float = 120.0
+    min_rate_bytes_s: float = 16 * 1024  # after the first read_timeout_s seconds, on average
+    callback_timeout_s: float = 30.0
     ca_file: str | None = None  # trust these CA certificates instead of the system's
 
 
@@ -200,10 +211,168 @@ def check_url(
     return CheckedURL(url, scheme, host, port, target, host_header, tuple(addresses))
 
 
+class Transfer:
+    """The clock of one outbound request: a deadline and a minimum rate that cannot be stretched.
+
+    The sockets a transfer opens are registered with it; a watchdog thread checks every
+    active transfer a few times a second and shuts its sockets down when it is past its
+    deadline, below its minimum rate, or cancelled (:meth:`abort`). A read blocked on such a
+    socket returns at once, whatever the peer does.
+
+    Parameters
+    ----------
+    total_s
+        Wall-clock seconds for the whole transfer: connecting, TLS, headers and body.
+    min_rate_bytes_s
+        From ``grace_s`` seconds after the body started (:meth:`body_started`), at least this
+        many bytes per second on average (0: no minimum).
+    """
+
+    def __init__(
+        self, what: str, *, total_s: float, min_rate_bytes_s: float = 0.0, grace_s: float = 15.0
+    ) -> None:
+        self.what = what
+        self.total_s = total_s
+        self.min_rate = min_rate_bytes_s
+        self.grace_s = grace_s
+        self.start = time.monotonic()
+        self.deadline = self.start + total_s
+        self.nbytes = 0
+        self.body_start: float | None = None
+        self.reason: str | None = None
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def attach(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            if self.reason is not None:  # already over: do not let it start
+                _shut(sock)
+
+    def body_started(self) -> None:
+        self.body_start = time.monotonic()
+
+    def add(self, n: int) -> None:
+        self.nbytes += n
+
+    def overdue(self, now: float) -> str | None:
+        """Why this transfer must stop now, or None."""
+        if now > self.deadline:
+            return f"{self.what} took more than {self.total_s:g} s"
+        if self.body_start is None or self.min_rate <= 0:
+            return None
+        elapsed = now - self.body_start
+        if elapsed > self.grace_s:
+            if self.nbytes < self.min_rate * (elapsed - self.grace_s):
+                rate = self.nbytes / elapsed
+                return (
+                    f"{self.what} was too slow ({rate:.0f} bytes/s, "
+                    f"at least {self.min_rate:.0f} bytes/s needed)"
+                )
+        return None
+
+    def abort(self, reason: str) -> None:
+        """Stop the transfer now (from any thread)."""
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason
+            for sock in self._socks:
+                _shut(sock)
+
+    def check(self) -> None:
+        """Raise :class:`FetchError` if the transfer was stopped or is overdue."""
+        if self.reason is None:
+            reason = self.overdue(time.monotonic())
+            if reason is not None:
+                self.abort(reason)
+        if self.reason is not None:
+            raise FetchError(self.reason)
+
+    def __enter__(self) -> Transfer:
+        _WATCHDOG.add(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _WATCHDOG.discard(self)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the raw socket, also under TLS
+    except OSError:
+        pass
+
+
+class _Watchdog:
+    """One daemon thread that stops overdue transfers (started on first use)."""
+
+    TICK_S = 0.2
+
+    def __init__(self) -> None:
+        self._active: set[Transfer] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, t: Transfer) -> None:
+        with self._lock:
+            self._active.add(t)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="posekit-outbound-watchdog", daemon=True
+                )
+                self._thread.start()
+
+    def discard(self, t: Transfer) -> None:
+        with self._lock:
+            self._active.discard(t)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK_S)
+            now = time.monotonic()
+            with self._lock:
+                active = list(self._active)
+            for t in active:
+                reason = t.overdue(now)
+                if reason is not None and t.reason is None:
+                    log.info("stopping an outbound transfer: %s", reason)
+                    t.abort(reason)
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _connection_classes(transfer: Transfer) -> tuple[type, type]:
+    """urllib3 connection classes whose sockets are registered with ``transfer``."""
+
+    class Conn(urllib3.connection.HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            transfer.check()
+            sock = super()._new_conn()
+            transfer.attach(sock)
+            return sock
+
+    class TLSConn(urllib3.connection.HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            transfer.check()
+            sock = super()._new_conn()
+            transfer.attach(sock)
+            return sock
+
+    return Conn, TLSConn
+
+
 def _request(
-    checked: CheckedURL, method: str, policy: UrlPolicy, *, body: bytes | None, headers: dict
+    checked: CheckedURL,
+    method: str,
+    policy: UrlPolicy,
+    transfer: Transfer,
+    *,
+    body: bytes | None,
+    headers: dict,
 ) -> Any:
     timeout = urllib3.Timeout(connect=policy.connect_timeout_s, read=policy.read_timeout_s)
+    conn_cls, tls_cls = _connection_classes(transfer)
     last: Exception | None = None
     for ip in checked.addresses:  # all checked; try each until one connects
         if checked.scheme == "https":
@@ -218,10 +387,12 @@ def _request(
                 cert_reqs="CERT_REQUIRED",
                 ca_certs=policy.ca_file,
             )
+            pool.ConnectionCls = tls_cls
         else:
             pool = urllib3.HTTPConnectionPool(
                 ip, checked.port, timeout=timeout, retries=False, maxsize=1
             )
+            pool.ConnectionCls = conn_cls
         try:
             resp = pool.urlopen(
                 method,
@@ -236,6 +407,7 @@ def _request(
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             last = exc
             pool.close()
+            transfer.check()  # past the deadline: that is the reason, not the address
             continue
         if 300 <= resp.status < 400:
             resp.release_conn()
@@ -254,8 +426,14 @@ def fetch_to_file(
     max_bytes: int,
     policy: UrlPolicy = UrlPolicy(),
     resolver: Resolver | None = None,
+    transfer: Transfer | None = None,
 ) -> int:
     """Download ``url`` into ``dest`` (bounded, no redirects); return the number of bytes.
+
+    The whole download (connection, headers, body) ends within ``policy.total_timeout_s``
+    and keeps ``policy.min_rate_bytes_s`` on average after its first ``read_timeout_s``
+    seconds; pass a :class:`Transfer` to set other bounds or to :meth:`~Transfer.abort` it
+    from another thread.
 
     Raises
     ------
@@ -265,39 +443,65 @@ def fetch_to_file(
         The answer is larger than ``max_bytes`` (checked against Content-Length up front, and
         while reading).
     FetchError
-        Connection failure, timeout, redirect, or an HTTP status other than 2xx.
+        Connection failure, timeout, too slow, cancelled, redirect, or an HTTP status other
+        than 2xx.
     """
     checked = check_url(url, policy=policy, resolver=resolver)
-    deadline = time.monotonic() + policy.total_timeout_s
-    resp, pool = _request(
-        checked, "GET", policy, body=None, headers={"Accept-Encoding": "identity"}
-    )
+    if transfer is None:
+        transfer = Transfer(
+            "the download",
+            total_s=policy.total_timeout_s,
+            min_rate_bytes_s=policy.min_rate_bytes_s,
+            grace_s=policy.read_timeout_s,
+        )
     dest = Path(dest)
     n = 0
-    try:
-        if not 200 <= resp.status < 300:
-            raise FetchError(f"{checked.url} answered HTTP {resp.status}")
-        length = resp.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) > max_bytes:
-            raise TooLargeError(f"{checked.url} is {int(length)} bytes, more than {max_bytes}")
-        with open(dest, "wb") as f:
-            for chunk in resp.stream(_CHUNK, decode_content=False):
-                n += len(chunk)
-                if n > max_bytes:
-                    raise TooLargeError(f"{checked.url} is more than {max_bytes} bytes")
-                if time.monotonic() > deadline:
-                    raise FetchError(
-                        f"{checked.url} took more than {policy.total_timeout_s:g} s to download"
-                    )
-                f.write(chunk)
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        dest.unlink(missing_ok=True)
-        if isinstance(exc, FetchError):
-            raise
-        raise FetchError(f"download of {checked.url} failed: {exc}") from None
-    finally:
-        resp.release_conn()
-        pool.close()
+    with transfer:
+        try:
+            resp, pool = _request(
+                checked,
+                "GET",
+                policy,
+                transfer,
+                body=None,
+                headers={"Accept-Encoding": "identity"},
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if transfer.reason is not None:
+                raise FetchError(f"{checked.url}: {transfer.reason}") from None
+            if isinstance(exc, FetchError):
+                raise
+            raise FetchError(f"cannot reach {checked.url}: {exc}") from None
+        try:
+            if not 200 <= resp.status < 300:
+                raise FetchError(f"{checked.url} answered HTTP {resp.status}")
+            length = resp.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > max_bytes:
+                raise TooLargeError(f"{checked.url} is {int(length)} bytes, more than {max_bytes}")
+            transfer.body_started()
+            with open(dest, "wb") as f:
+                while True:
+                    chunk = resp.read1(_CHUNK, decode_content=False)  # what has arrived
+                    transfer.check()
+                    if not chunk:
+                        break
+                    n += len(chunk)
+                    transfer.add(len(chunk))
+                    if n > max_bytes:
+                        raise TooLargeError(f"{checked.url} is more than {max_bytes} bytes")
+                    f.write(chunk)
+            if length is not None and length.isdigit() and n < int(length):
+                raise FetchError(f"{checked.url} ended after {n} of {length} bytes")
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            dest.unlink(missing_ok=True)
+            if transfer.reason is not None:
+                raise FetchError(f"{checked.url}: {transfer.reason}") from None
+            if isinstance(exc, FetchError):
+                raise
+            raise FetchError(f"download of {checked.url} failed: {exc}") from None
+        finally:
+            resp.release_conn()
+            pool.close()
     return n
 
 
@@ -307,17 +511,37 @@ def post_json(
     *,
     policy: UrlPolicy = UrlPolicy(),
     resolver: Resolver | None = None,
+    transfer: Transfer | None = None,
 ) -> int:
-    """POST ``body`` (JSON bytes) to ``url`` once, no redirects, no retries; return the status."""
+    """POST ``body`` (JSON bytes) to ``url`` once, no redirects, no retries; return the status.
+
+    The call (connection, sending, the answer's headers) ends within
+    ``policy.callback_timeout_s``.
+    """
     checked = check_url(url, policy=policy, resolver=resolver)
-    resp, pool = _request(
-        checked, "POST", policy, body=body, headers={"Content-Type": "application/json"}
-    )
-    try:
-        resp.read(_CHUNK, decode_content=False)  # a little of the answer; it does not matter
-        return int(resp.status)
-    except (urllib3.exceptions.HTTPError, OSError):
-        return int(resp.status)
-    finally:
-        resp.release_conn()
-        pool.close()
+    if transfer is None:
+        transfer = Transfer("the callback", total_s=policy.callback_timeout_s)
+    with transfer:
+        try:
+            resp, pool = _request(
+                checked,
+                "POST",
+                policy,
+                transfer,
+                body=body,
+                headers={"Content-Type": "application/json"},
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if transfer.reason is not None:
+                raise FetchError(f"{checked.url}: {transfer.reason}") from None
+            if isinstance(exc, FetchError):
+                raise
+            raise FetchError(f"cannot reach {checked.url}: {exc}") from None
+        try:
+            resp.read1(_CHUNK, decode_content=False)  # a little of the answer; it does not matter
+            return int(resp.status)
+        except (urllib3.exceptions.HTTPError, OSError):
+            return int(resp.status)
+        finally:
+            resp.release_conn()
+            pool.close()

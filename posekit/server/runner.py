@@ -12,6 +12,22 @@ from posekit.server.config import ServerConfig
 __all__ = ["BackgroundServer", "serve"]
 
 
+def uvicorn_options(config: ServerConfig) -> dict[str, Any]:
+    """uvicorn settings that resist slow and half-open clients (see
+    :mod:`posekit.server.frontend`)."""
+    from posekit.server.frontend import protocol_class, raise_fd_limit
+
+    fds = raise_fd_limit()
+    max_connections = max(16, min(config.max_connections, fds - 128))
+    return {
+        "http": protocol_class(
+            header_timeout_s=config.header_timeout_s, max_connections=max_connections
+        ),
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 16 * 1024,  # request line and headers at most
+    }
+
+
 def serve(
     config: ServerConfig, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
 ) -> None:
@@ -20,7 +36,14 @@ def serve(
 
     from posekit.server.app import create_app
 
-    uvicorn.run(create_app(config), host=host, port=port, log_level=log_level, access_log=True)
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=True,
+        **uvicorn_options(config),
+    )
 
 
 class BackgroundServer:
@@ -49,7 +72,14 @@ class BackgroundServer:
         self.config = config
         self.app = create_app(config)
         self._server = uvicorn.Server(
-            uvicorn.Config(self.app, host=host, port=port, log_level=log_level, access_log=False)
+            uvicorn.Config(
+                self.app,
+                host=host,
+                port=port,
+                log_level=log_level,
+                access_log=False,
+                **uvicorn_options(config),
+            )
         )
         self._thread: threading.Thread | None = None
         self.host = host

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     params      TEXT NOT NULL,
     description TEXT,
     attempts    INTEGER NOT NULL DEFAULT 0,
-    callback    TEXT NOT NULL DEFAULT 'none'
+    callback    TEXT NOT NULL DEFAULT 'none',
+    callback_tries INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_status_created ON jobs (status, created);
 """
@@ -44,7 +45,8 @@ class Job:
     params: dict[str, Any]
     description: str | None
     attempts: int
-    callback: str  # none | pending | attempted
+    callback: str  # none | pending | delivered | undeliverable
+    callback_tries: int = 0
 
 
 class JobStore:
@@ -62,6 +64,11 @@ class JobStore:
         self._lock = threading.Lock()  # one writer at a time
         with self._conn() as con:
             con.executescript(_SCHEMA)
+            cols = {r["name"] for r in con.execute("PRAGMA table_info(jobs)")}
+            if "callback_tries" not in cols:  # a database from before callbacks were retried
+                con.execute("ALTER TABLE jobs ADD COLUMN callback_tries INTEGER NOT NULL DEFAULT 0")
+            # 'attempted' (older servers): the call may never have gone out; send it again
+            con.execute("UPDATE jobs SET callback='pending' WHERE callback='attempted'")
 
     def _conn(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -88,6 +95,7 @@ class JobStore:
             description=row["description"],
             attempts=row["attempts"],
             callback=row["callback"],
+            callback_tries=row["callback_tries"],
         )
 
     # -- paths ---------------------------------------------------------------------------------
@@ -118,28 +126,60 @@ class JobStore:
             == 1
         )
 
-    def succeed(self, job_id: str, result_json: bytes | None = None) -> None:
-        """Mark success; ``result_json`` (when given) is written atomically first."""
+    def succeed(self, job_id: str, result_json: bytes | None = None) -> bool:
+        """Mark success; ``result_json`` (when given) is written atomically first. False (and
+        nothing changed) if the job had already ended (cancelled)."""
         if result_json is not None:
             atomic_write(self.result_path(job_id), result_json)
-        self._write(
-            "UPDATE jobs SET status='success', updated=? WHERE id=?", (self.clock(), job_id)
+        return (
+            self._write(
+                "UPDATE jobs SET status='success', updated=? "
+                "WHERE id=? AND status IN ('waiting', 'processing')",
+                (self.clock(), job_id),
+            )
+            == 1
         )
 
-    def fail(self, job_id: str, description: str) -> None:
-        self._write(
-            "UPDATE jobs SET status='failed', updated=?, description=? WHERE id=?",
-            (self.clock(), description, job_id),
+    def fail(self, job_id: str, description: str) -> bool:
+        """Mark failed with ``description``; False if the job had already ended."""
+        return (
+            self._write(
+                "UPDATE jobs SET status='failed', updated=?, description=? "
+                "WHERE id=? AND status IN ('waiting', 'processing')",
+                (self.clock(), description, job_id),
+            )
+            == 1
         )
 
     def mark_callback(self, job_id: str, state: str) -> bool:
-        """pending -> ``state``; False if the callback was not pending (at most once)."""
+        """pending -> ``state``; False if the callback was not pending."""
         return (
             self._write(
                 "UPDATE jobs SET callback=? WHERE id=? AND callback='pending'", (state, job_id)
             )
             == 1
         )
+
+    def callback_tried(self, job_id: str) -> int:
+        """Count one more callback call; return how many were made."""
+        self._write("UPDATE jobs SET callback_tries=callback_tries+1 WHERE id=?", (job_id,))
+        job = self.get(job_id)
+        return job.callback_tries if job is not None else 0
+
+    def cancel(self, job_id: str, description: str) -> bool:
+        """waiting or processing -> failed with ``description``; False if it had ended."""
+        return (
+            self._write(
+                "UPDATE jobs SET status='failed', updated=?, description=? "
+                "WHERE id=? AND status IN ('waiting', 'processing')",
+                (self.clock(), description, job_id),
+            )
+            == 1
+        )
+
+    def ids(self, status: str) -> list[str]:
+        rows = self._conn().execute("SELECT id FROM jobs WHERE status=?", (status,)).fetchall()
+        return [r["id"] for r in rows]
 
     def requeue_interrupted(self, *, max_attempts: int) -> list[str]:
         """After a restart: jobs left ``processing`` go back to ``waiting`` (or fail after

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from posekit.server.frontend import SlowClientError
+
 __all__ = ["FIELDS_MAX_BYTES", "ApiError", "Form", "read_form"]
 
 #: Bytes a body may carry beyond the file: the form fields and the multipart framing.
@@ -208,6 +210,8 @@ async def _read_multipart(
                     raise ValueError("body too large")
                 parser.write(chunk)
             parser.finalize()
+        except SlowClientError:
+            raise
         except Exception as exc:
             if not errors:
                 errors.append(ApiError(-2, f"invalid multipart body: {exc}"))

@@ -5,20 +5,28 @@ holds the HTTP side's GIL nor takes the server down if it crashes; each process 
 estimator (and its models) once, at start. Workers write a video result file themselves, so only
 a small summary crosses the process boundary. ``workers`` processes serve video jobs and one
 more serves ``POST /pose``, so images never wait behind long videos.
+
+Limits are checked in the worker, before any decoding: a video's frames and frames x pixels
+(from its header), an image's width x height; a video job is interrupted at its wall-clock
+limit, or when cancelled, by a signal to its worker process (``SIGALRM``, ``SIGUSR1``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import multiprocessing
 import os
 import pickle
+import re
 import signal
 import sys
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +37,52 @@ from posekit.io import atomic_write
 from posekit.schema import JobResult, default_category, default_info
 from posekit.server.config import ServerConfig, estimator_spec, resolve_estimator
 
-__all__ = ["EstimatorError", "EstimatorPool", "encode_job_result"]
+__all__ = [
+    "EstimatorError",
+    "EstimatorPool",
+    "JobInterrupted",
+    "JobLimits",
+    "encode_job_result",
+    "public_message",
+]
 
 log = logging.getLogger("posekit.server")
 
 _ESTIMATOR: Any = None
+_CURRENT_JOB: str | None = None  # the video job this worker process is running
+_CANCEL_DIR: str | None = None
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """What one job may cost (see :class:`~posekit.server.ServerConfig`)."""
+
+    max_job_s: float = 900.0
+    max_video_frames: int = 18_000
+    max_video_pixels: int = 18_000 * 1920 * 1080
+    max_image_pixels: int = 2048 * 2048
+
+
+class JobInterrupted(BaseException):
+    """Raised in a worker at a job's time limit or when it is cancelled (a BaseException, so
+    that an estimator's ``except Exception`` does not swallow it)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+_ABS_PATH = re.compile(r"(?<![\w:/.~-])(?:/[^\s'\"/]+)+/([^\s'\"/]*)")
+
+
+def public_message(text: str) -> str:
+    """``text`` without the server's folders: absolute paths become their last part."""
+    return _ABS_PATH.sub(r"\1", text)
 
 
 class EstimatorError(Exception):
-    """The estimator refused the input (``bad_input``) or broke (``internal``)."""
+    """The estimator refused the input (``bad_input``), broke (``internal``), could not
+    write (``io``), or the job was stopped (``cancelled``, ``bad_input`` for the time limit)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -73,11 +118,32 @@ def _load(spec: Any) -> Any:
     return est
 
 
-def _init_worker(spec: Any, parent_pid: int) -> None:
-    global _ESTIMATOR
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise JobInterrupted("bad_input", "the job took longer than the server's time limit")
+
+
+def _on_cancel(signum: int, frame: Any) -> None:
+    job = _CURRENT_JOB
+    if job is not None and _CANCEL_DIR is not None and os.path.exists(f"{_CANCEL_DIR}/{job}"):
+        raise JobInterrupted("cancelled", "cancelled")
+
+
+def _init_worker(spec: Any, parent_pid: int, cancel_dir: str, max_image_pixels: int) -> None:
+    global _ESTIMATOR, _CANCEL_DIR
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGUSR1, _on_cancel)
+    _CANCEL_DIR = cancel_dir
+    _set_pillow_limit(max_image_pixels)
     _ESTIMATOR = _load(spec)
+
+
+def _set_pillow_limit(max_pixels: int) -> None:
+    # Pillow warns between its limit and twice it, and raises beyond: make it raise at ours.
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = max_pixels // 2
 
 
 def _ping(est: Any) -> tuple:
@@ -102,31 +168,99 @@ def encode_job_result(result: Any, job_id: str) -> bytes:
 
 
 def _classify(exc: BaseException) -> tuple[str, str]:
+    import errno
+
+    from PIL import Image
+
     from posekit.models import ModelChecksumError, ModelsMissingError
 
+    if isinstance(exc, JobInterrupted):
+        return exc.kind, str(exc)
     if isinstance(exc, ModelsMissingError | ModelChecksumError):  # the server's problem
         return "internal", f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, Image.DecompressionBombError):
+        return "bad_input", f"the image is too large to decode ({public_message(str(exc))})"
     if isinstance(exc, ValueError | PoseKitError | FileNotFoundError):
-        return "bad_input", str(exc) or type(exc).__name__
+        return "bad_input", public_message(str(exc) or type(exc).__name__)
+    if isinstance(exc, OSError) and exc.errno in (
+        errno.ENOSPC,
+        errno.EROFS,
+        errno.EDQUOT,
+        errno.EFBIG,
+    ):
+        return "io", f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, MemoryError):
+        return "bad_input", "the input needs more memory than the server has"
     return "internal", f"{type(exc).__name__}: {exc}"
 
 
-def _run_video(est: Any, job_id: str, src: str, smoothing: bool, dest: str) -> tuple:
+def _check_video(src: str, limits: JobLimits) -> None:
+    """Refuse a video over the frame or pixel budget, from its header (nothing decoded)."""
+    from posekit.video import VideoReader
+
     try:
-        result = (_ESTIMATOR if est is None else est).estimate_video(
-            src, smoothing=smoothing, progress=False
+        with VideoReader(src, threads=False) as v:
+            n, w, h = v.n_frames, v.width, v.height
+    except Exception:
+        return  # not PyAV's: the estimator decides (and refuses) it
+    if n > limits.max_video_frames:
+        raise ValueError(
+            f"the video has {n} frames, more than the limit of {limits.max_video_frames}"
         )
-        body = encode_job_result(result, job_id)
+    if n * w * h > limits.max_video_pixels:
+        raise ValueError(
+            f"the video has {n} frames of {w}x{h} pixels, more than the limit of "
+            f"{limits.max_video_pixels} pixels in all"
+        )
+
+
+def _check_image(src: str, limits: JobLimits) -> None:
+    """Refuse an image larger than the pixel limit, from its header (nothing decoded)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(src) as im:
+            w, h = im.size
+    except Image.DecompressionBombError as exc:
+        raise ValueError(f"the image is too large to decode ({exc})") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        return  # not Pillow's: the estimator decides (and refuses) it
+    if w * h > limits.max_image_pixels:
+        raise ValueError(
+            f"the image is {w}x{h} pixels, more than the limit of {limits.max_image_pixels}"
+        )
+
+
+def _run_video(
+    est: Any, job_id: str, src: str, smoothing: bool, dest: str, limits: JobLimits
+) -> tuple:
+    global _CURRENT_JOB
+    in_process = est is None  # a worker process: signals can interrupt the job
+    try:
+        if in_process:
+            _CURRENT_JOB = job_id
+            signal.setitimer(signal.ITIMER_REAL, limits.max_job_s)
+        try:
+            _check_video(src, limits)
+            result = (_ESTIMATOR if est is None else est).estimate_video(
+                src, smoothing=smoothing, progress=False
+            )
+            body = encode_job_result(result, job_id)
+        finally:
+            if in_process:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                _CURRENT_JOB = None
         atomic_write(dest, body)
         return ("ok", len(body))
-    except Exception as exc:
+    except (Exception, JobInterrupted) as exc:
         if _classify(exc)[0] == "internal":
             log.exception("estimate_video failed on job %s", job_id)
         return ("error", *_classify(exc))
 
 
-def _run_image(est: Any, src: str) -> tuple:
+def _run_image(est: Any, src: str, limits: JobLimits) -> tuple:
     try:
+        _check_image(src, limits)
         result = (_ESTIMATOR if est is None else est).estimate_image(src)
         people = getattr(result, "people", None)
         if people is None:
@@ -141,13 +275,17 @@ def _run_image(est: Any, src: str) -> tuple:
 class EstimatorPool:
     """``workers`` slots for video jobs plus one for images, in processes or threads."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, limits: JobLimits | None = None) -> None:
         self.kind = config.worker_kind
         self.size = config.workers + 1
+        self.limits = limits or JobLimits()
+        self.cancel_dir = Path(config.data_dir) / "cancel"
+        self.cancel_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
         self.spec = estimator_spec(config.estimator)
         # In threads the estimator object is passed along; processes keep their own global.
         self._est: Any = None
-        if self.kind == "thread":
+        if self.kind == "thread":  # (Pillow's limit is left alone: it is this process's)
             self._est = _load(self.spec)  # fails at start on a bad estimator
         else:
             resolve_estimator(self.spec)  # same, before any process starts
@@ -167,7 +305,7 @@ class EstimatorPool:
             self.size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.spec, os.getpid()),
+            initargs=(self.spec, os.getpid(), str(self.cancel_dir), self.limits.max_image_pixels),
         )
 
     async def _call(self, fn: Any, *args: Any) -> Any:
@@ -188,11 +326,41 @@ class EstimatorPool:
 
     async def video(self, job_id: str, src: Path, smoothing: bool, dest: Path) -> int:
         """Estimate the video at ``src`` and write the job result to ``dest``; return its size."""
-        return int(await self._call(_run_video, job_id, str(src), smoothing, str(dest)))
+        marker = self.cancel_dir / job_id
+        try:
+            return int(
+                await self._call(_run_video, job_id, str(src), smoothing, str(dest), self.limits)
+            )
+        finally:
+            marker.unlink(missing_ok=True)
 
     async def image(self, src: Path) -> bytes:
         """Estimate the image at ``src``; return the ``POST /pose`` answer as JSON bytes."""
-        return bytes(await self._call(_run_image, str(src)))
+        return bytes(await self._call(_run_image, str(src), self.limits))
+
+    def _processes(self) -> list:
+        return list((getattr(self._executor, "_processes", None) or {}).values())
+
+    def cancel(self, job_id: str) -> None:
+        """Interrupt ``job_id`` if a worker process runs it (threads cannot be interrupted:
+        their result is dropped when they end)."""
+        if self.kind != "process":
+            return
+        (self.cancel_dir / job_id).touch()
+        for p in self._processes():  # only the one running job_id acts on it
+            with contextlib.suppress(OSError, ValueError):
+                if p.pid is not None:
+                    os.kill(p.pid, signal.SIGUSR1)
+
+    def restart(self) -> None:
+        """Stop every worker now and start new ones (a worker that ignored its limit)."""
+        with self._lock:
+            old, self._executor = self._executor, self._new_executor()
+        procs = list((getattr(old, "_processes", None) or {}).values())
+        old.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.kill()
 
     def shutdown(self) -> None:
         """Stop now: running estimations are abandoned (their jobs resume at the next start)."""

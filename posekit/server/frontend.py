@@ -1,0 +1,177 @@
+"""The HTTP front end's defences against slow and half-open clients.
+
+uvicorn alone waits forever for a request's headers and body, keeps every connection it
+accepts, and logs each broken one. Here:
+
+* :func:`protocol_class` — uvicorn's h11 protocol with a deadline for a request's headers
+  (from the first byte of the connection, or the end of the previous answer), and a cap on the
+  connections held: beyond it the oldest *idle* one (no request being answered) is closed, so
+  half-open connections cannot keep real clients out.
+* :class:`BodyDeadline` — an ASGI middleware that bounds the silence while a body arrives and
+  asks for a minimum average rate; a slow upload is answered 408 and its connection closed.
+* :class:`RateLimitedLog` — connections closed for these reasons are counted and logged once a
+  minute, never one line (or traceback) per connection.
+
+For exposure to the internet, put the server behind a reverse proxy as well (``docs/server.md``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+__all__ = ["BodyDeadline", "RateLimitedLog", "SlowClientError", "protocol_class", "raise_fd_limit"]
+
+log = logging.getLogger("posekit.server")
+
+
+class RateLimitedLog:
+    """Counts events by kind and logs the counts at most once every ``every_s`` seconds."""
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self.every_s = every_s
+        self.counts: dict[str, int] = {}
+        self.totals: dict[str, int] = {}
+        self._last = 0.0
+
+    def count(self, kind: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        self.totals[kind] = self.totals.get(kind, 0) + 1
+        now = time.monotonic()
+        if now - self._last >= self.every_s:
+            self._last = now
+            what = ", ".join(f"{n} {k}" for k, n in sorted(self.counts.items()))
+            log.warning("connections closed since the last report: %s", what)
+            self.counts.clear()
+
+
+DROPS = RateLimitedLog()
+
+
+class SlowClientError(Exception):
+    """A request body arrived too slowly (answered 408, connection closed)."""
+
+
+def protocol_class(*, header_timeout_s: float, max_connections: int) -> type:
+    """uvicorn's h11 protocol with a header deadline and a connection cap (see the module)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    born: dict[Any, float] = {}  # open connections of this server, oldest first
+
+    class GuardedH11Protocol(H11Protocol):  # type: ignore[misc]
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def _idle(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(header_timeout_s, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_late(self) -> None:
+            self._header_timer = None
+            if self._idle() and not self.transport.is_closing():
+                DROPS.count("without a request within the header deadline")
+                self.transport.abort()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            born[self] = time.monotonic()
+            self._arm()
+            if len(born) > max_connections:
+                victim = next((c for c in born if c is not self and c._idle()), None)
+                if victim is None:  # every connection is being answered: refuse this one
+                    victim = self
+                DROPS.count("over the connection limit")
+                born.pop(victim, None)  # (its connection_lost comes later)
+                victim._disarm()
+                victim.transport.abort()
+
+        def data_received(self, data: bytes) -> None:
+            if self._idle():
+                self._arm()  # a new request starts: its headers have a deadline
+            super().data_received(data)
+            if not self._idle():
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()  # the next request's headers (keep-alive) have one too
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            born.pop(self, None)
+            super().connection_lost(exc)
+
+    GuardedH11Protocol.born = born  # type: ignore[attr-defined]  # for tests
+    return GuardedH11Protocol
+
+
+class BodyDeadline:
+    """ASGI middleware: a request body must keep coming (``idle_s``) at ``min_rate_bytes_s``
+    on average after its first ``idle_s`` seconds."""
+
+    def __init__(self, app: Any, *, idle_s: float, min_rate_bytes_s: float) -> None:
+        self.app = app
+        self.idle_s = idle_s
+        self.min_rate = min_rate_bytes_s
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.monotonic()
+        state = {"n": 0, "done": False}
+
+        async def guarded() -> dict:
+            if state["done"]:  # the body is in: later calls wait for a disconnect, unbounded
+                return await receive()  # type: ignore[no-any-return]
+            try:
+                message = await asyncio.wait_for(receive(), self.idle_s)
+            except asyncio.TimeoutError:
+                DROPS.count("for a stalled request body")
+                raise SlowClientError(
+                    f"the request body stalled for more than {self.idle_s:g} s"
+                ) from None
+            if message["type"] == "http.request":
+                state["n"] += len(message.get("body", b""))
+                state["done"] = not message.get("more_body", False)
+                elapsed = time.monotonic() - start
+                if (
+                    not state["done"]
+                    and self.min_rate > 0
+                    and elapsed > self.idle_s
+                    and state["n"] < self.min_rate * (elapsed - self.idle_s)
+                ):
+                    DROPS.count("for a too slow request body")
+                    raise SlowClientError(
+                        f"the request body arrived too slowly (at least "
+                        f"{self.min_rate:.0f} bytes/s needed)"
+                    )
+            return message  # type: ignore[no-any-return]
+
+        await self.app(scope, guarded, send)
+
+
+def raise_fd_limit(want: int = 65536) -> int:
+    """Raise this process's open-file limit towards ``want`` (up to the hard limit); return
+    the soft limit now in force."""
+    import resource  # Unix only
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return int(soft)
