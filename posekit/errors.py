@@ -148,6 +148,10 @@ class APITimeoutError(APIConnectionError, TimeoutError):
     """The server did not connect or answer within the client's timeout."""
 
 
+class AnswerTooLargeError(PoseAPIError):
+    """The server's answer is larger than the client accepts (``Client(max_answer_bytes=...)``)."""
+
+
 # -- files, downloads, media and the local estimator -------------------------------------------
 class DownloadError(PoseKitError):
     """``pip download`` could not obtain a wheel from the package registry."""

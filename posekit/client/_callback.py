@@ -36,7 +36,10 @@ class _Head(msgspec.Struct):
 
 def parse_callback(body: bytes) -> PoseResult:
     """The :class:`PoseResult` of a callback body (a job answer); raises like :func:`load`."""
-    return load(body)
+    try:
+        return load(body)
+    except (RecursionError, OverflowError, MemoryError, TypeError) as exc:
+        raise PoseFormatError(f"callback body cannot be read: {type(exc).__name__}", "$") from None
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class CallbackReceiver:
         try:
             head = msgspec.json.decode(body, type=_Head)
             job_id, status = head.job_id, head.status
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             job_id = status = None
         if status == "success" and self.cache_dir is not None and job_id and _safe_name(job_id):
             atomic_write(self.cache_dir / f"{job_id}.json", body)

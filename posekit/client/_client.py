@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 import requests
 
-from posekit.client._http import RetryPolicy, Safety, send
+from posekit.client._http import RetryPolicy, Safety, mount_deadlines, send
 from posekit.client._inputs import (
     MAX_VIDEO_BYTES,
     FileInput,
@@ -26,6 +26,7 @@ from posekit.client._inputs import (
 from posekit.client._jobs import JobInfo, check_job_id
 from posekit.client._videos import VideoOutcome, run_batch, run_video
 from posekit.errors import (
+    APITimeoutError,
     InputLimitError,
     JobNotReadyError,
     JobTimeoutError,
@@ -66,6 +67,13 @@ class Client:
         ``https://cv-api.kakaobrain.com``.
     timeout
         ``(connect, read)`` seconds; Kakao advises 5 and 15.
+    deadline
+        Seconds a whole call may take (connection, upload, answer, retries and their waits),
+        whatever the server does: a server dripping its answer is cut off (None: no limit).
+        :meth:`wait` also stops each poll at its own ``timeout``.
+    max_answer_bytes
+        Largest answer read, in bytes (None: no limit); a larger one raises
+        :class:`~posekit.errors.AnswerTooLargeError` without being held in memory.
     retries, backoff, max_retry_after
         Retry policy (:class:`~posekit.client.RetryPolicy`): retries after the first attempt,
         first delay in seconds (doubling, jittered), longest ``Retry-After`` honoured. What is
@@ -91,6 +99,8 @@ class Client:
         base_url: str | None = None,
         *,
         timeout: float | tuple[float, float] = (5.0, 15.0),
+        deadline: float | None = 300.0,
+        max_answer_bytes: int | None = 512 * 1024 * 1024,
         retries: int = 3,
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
@@ -109,11 +119,18 @@ class Client:
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_answer_bytes = max_answer_bytes
         self.retry = RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.check_limits = check_limits
         self.session = session if session is not None else requests.Session()
         self._owns_session = session is None
+        if not mount_deadlines(self.session):
+            log.warning(
+                "the session has its own HTTP adapters: the client's deadline is checked "
+                "between reads only, not inside them"
+            )
         self._headers = {"Authorization": f"KakaoAK {api_key}"}
 
     def __repr__(self) -> str:
@@ -138,10 +155,23 @@ class Client:
             err = PoseFormatError(f"{exc} (answer of {where})")
             err.path = exc.path
             raise err from None
+        except (RecursionError, OverflowError, MemoryError, ValueError, TypeError) as exc:
+            raise PoseFormatError(
+                f"the answer of {where} cannot be read: {type(exc).__name__}: {exc}", "$"
+            ) from None
         res.source = where
         return res
 
-    def _send(self, method: str, path: str, safety: Safety, **kwargs: Any) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        safety: Safety,
+        *,
+        deadline_s: float | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        limits = [d for d in (self.deadline, deadline_s) if d is not None]
         return send(
             self.session,
             method,
@@ -150,6 +180,8 @@ class Client:
             policy=self.retry,
             timeout=self.timeout,
             headers=self._headers,
+            deadline_s=min(limits) if limits else None,
+            max_bytes=self.max_answer_bytes,
             **kwargs,
         )
 
@@ -270,7 +302,7 @@ class Client:
             resp = self._send("POST", "/pose/job", "once", data=form, files=files)
         try:
             job_id = _submitted_decoder.decode(resp.content).job_id
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             raise PoseFormatError(
                 f"POST {self.base_url}/pose/job answered {resp.content[:100]!r}, expected "
                 f'{{"job_id": "<uuid>"}} ({exc})',
@@ -288,11 +320,14 @@ class Client:
             return None
         try:
             return load(path)
-        except PoseFormatError as exc:
+        except Exception as exc:  # any damage: forget it, the server is asked again
             log.warning("ignoring unreadable cached result %s: %s", path, exc)
+            path.unlink(missing_ok=True)
             return None
 
-    def job(self, job_id: str, /, *, refresh: bool = False) -> JobInfo:
+    def job(
+        self, job_id: str, /, *, refresh: bool = False, _deadline_s: float | None = None
+    ) -> JobInfo:
         """The state of a video job (``GET /pose/job/{job_id}``), from the cache when there.
 
         Parameters
@@ -310,12 +345,12 @@ class Client:
             res = self.cached(job_id)
             if res is not None:
                 return JobInfo(job_id, "success", from_cache=True, _result=res)
-        resp = self._send("GET", f"/pose/job/{job_id}", "idempotent")
+        resp = self._send("GET", f"/pose/job/{job_id}", "idempotent", deadline_s=_deadline_s)
         data = resp.content
         where = f"GET {self.base_url}/pose/job/{job_id}"
         try:
             st = _status_decoder.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             raise PoseFormatError(f"{where} answered {data[:100]!r}: {exc}", path="$") from None
         if st.status not in STATUSES:
             raise PoseFormatError(
@@ -325,8 +360,13 @@ class Client:
             return JobInfo(job_id, st.status, description=st.description)
         path = self._cache_path(job_id)
         if path is not None:
-            atomic_write(path, data)  # keep it before anything else can go wrong
-        res = self._parse(data, where)
+            atomic_write(path, data)  # keep it before anything else can go wrong (a crash)
+        try:
+            res = self._parse(data, where)
+        except PoseFormatError:
+            if path is not None:  # a bad answer is not kept: the next call asks again
+                path.unlink(missing_ok=True)
+            raise
         return JobInfo(job_id, "success", _result=res)
 
     def wait(
@@ -374,8 +414,24 @@ class Client:
             leave=False,
         )
         try:
+            status = None  # the last status seen
             while True:
-                info = self.job(job_id)
+                left = None if timeout is None else timeout - (time.monotonic() - start)
+                try:
+                    if left is not None and left <= 0:
+                        raise APITimeoutError("no time left")
+                    info = self.job(job_id, _deadline_s=left)
+                except APITimeoutError as exc:
+                    if timeout is not None and time.monotonic() - start >= timeout - 0.05:
+                        raise JobTimeoutError(
+                            f"job {job_id}: still {status or 'unknown'} after {timeout:g} s "
+                            f"({exc}); it goes on on the server: resume with "
+                            f"client.wait({job_id!r})",
+                            job_id=job_id,
+                            status=status,
+                        ) from None
+                    raise
+                status = info.status
                 bar.set_postfix_str(info.status, refresh=True)
                 if info.done:
                     return info.result

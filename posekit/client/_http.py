@@ -8,6 +8,10 @@ Which failures are retried depends on what a repeat could do to the server (``Sa
 * ``"once"`` (``POST /pose/job``, a video upload that creates a job): only failures to connect
   (nothing was sent) and 429 (the request was refused, not accepted). Any other answer, a reset
   or a read timeout after the body went out is final: a second upload could start a second job.
+
+Every call has a total deadline (retries and waits included) that a server dripping its answer
+cannot stretch: the sockets of the call are registered with a :class:`posekit._deadline.Transfer`
+and shut down when it expires. Answers are read up to a maximum size.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +27,14 @@ from typing import Any, Literal
 
 import msgspec
 import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 
+from posekit._deadline import DeadlineError, Transfer
 from posekit.errors import (
+    AnswerTooLargeError,
     APIConnectionError,
     APITimeoutError,
     AuthError,
@@ -39,7 +49,14 @@ from posekit.errors import (
 )
 from posekit.schema import ErrorBody
 
-__all__ = ["KAKAO_ERRORS", "RetryPolicy", "Safety", "error_from_response", "send"]
+__all__ = [
+    "KAKAO_ERRORS",
+    "DeadlineAdapter",
+    "RetryPolicy",
+    "Safety",
+    "error_from_response",
+    "send",
+]
 
 log = logging.getLogger("posekit.client")
 
@@ -128,7 +145,7 @@ def error_from_response(resp: requests.Response) -> PoseAPIError:
     try:
         err = _error_decoder.decode(body)
         code, msg = err.code, err.msg
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         head = body[:200].decode("utf-8", "replace").strip()
         reason = resp.reason or "error"
         msg = f"{reason}; body: {head!r}" if head else f"{reason} (empty body)"
@@ -158,6 +175,95 @@ def _nothing_sent(exc: requests.RequestException) -> bool:
     return False
 
 
+_current = threading.local()  # the Transfer of the call this thread is making
+
+
+def _attach(sock: Any) -> None:
+    transfer = getattr(_current, "transfer", None)
+    if transfer is not None and sock is not None:
+        transfer.attach(sock)
+
+
+class _Conn(urllib3.connection.HTTPConnection):
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        _attach(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # a kept-alive connection, reused
+        _attach(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _TLSConn(urllib3.connection.HTTPSConnection):
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        _attach(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _attach(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _Pool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _Conn
+
+
+class _TLSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _TLSConn
+
+
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """A ``requests`` adapter whose sockets obey the deadline of the call being made."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+
+
+def mount_deadlines(session: requests.Session) -> bool:
+    """Give ``session`` deadline adapters where it has plain ones; True if both schemes have."""
+    ok = True
+    for prefix in ("https://", "http://"):
+        current = session.get_adapter(prefix + "example.org")
+        if isinstance(current, DeadlineAdapter):
+            continue
+        if type(current) is requests.adapters.HTTPAdapter:
+            session.mount(prefix, DeadlineAdapter(max_retries=current.max_retries))
+        else:  # the user's own adapter: leave it (deadlines then hold between reads only)
+            ok = False
+    return ok
+
+
+def _read_body(resp: requests.Response, max_bytes: int | None, transfer: Transfer) -> None:
+    """Read the answer into ``resp`` (its ``content``), at most ``max_bytes``."""
+    length = resp.headers.get("Content-Length", "")
+    if max_bytes is not None and length.isdigit() and int(length) > max_bytes:
+        resp.close()
+        raise AnswerTooLargeError(
+            f"the answer is {int(length)} bytes, more than the client accepts "
+            f"({max_bytes}; Client(max_answer_bytes=...))",
+            status=resp.status_code,
+        )
+    transfer.body_started()
+    parts: list[bytes] = []
+    n = 0
+    for chunk in resp.iter_content(64 * 1024):
+        n += len(chunk)
+        if max_bytes is not None and n > max_bytes:
+            resp.close()
+            raise AnswerTooLargeError(
+                f"the answer is more than {max_bytes} bytes, more than the client accepts "
+                "(Client(max_answer_bytes=...))",
+                status=resp.status_code,
+            )
+        parts.append(chunk)
+    transfer.check()
+    resp._content = b"".join(parts)
+    resp._content_consumed = True
+
+
 def send(
     session: requests.Session,
     method: str,
@@ -167,26 +273,57 @@ def send(
     policy: RetryPolicy,
     timeout: float | tuple[float, float],
     sleep: Callable[[float], Any] = time.sleep,
+    deadline_s: float | None = None,
+    max_bytes: int | None = None,
     **kwargs: Any,
 ) -> requests.Response:
     """One API call with the retries ``safety`` allows; returns a 2xx answer or raises.
+
+    ``deadline_s`` bounds the whole call, retries and waits included, whatever the server
+    does; ``max_bytes`` the answer's size.
 
     Raises
     ------
     PoseAPIError
         The typed error of the last answer (:class:`AuthError`, :class:`QuotaExceededError`...).
     APIConnectionError, APITimeoutError
-        No answer came (after the allowed retries).
+        No answer came (after the allowed retries), or not within ``deadline_s``.
+    AnswerTooLargeError
+        The answer is larger than ``max_bytes``.
     """
     attempt = 0
+    end = None if deadline_s is None else time.monotonic() + deadline_s
     while True:
+        left = None if end is None else end - time.monotonic()
+        if left is not None and left <= 0:
+            raise APITimeoutError(
+                f"no answer within the call's deadline of {deadline_s:g} s", method=method, url=url
+            )
+        transfer = Transfer(f"{method} {url}", total_s=left if left is not None else 1e9)
+        _current.transfer = transfer
         try:
-            resp = session.request(method, url, timeout=timeout, **kwargs)
+            with transfer:
+                resp = session.request(method, url, timeout=timeout, stream=True, **kwargs)
+                try:
+                    _read_body(resp, max_bytes, transfer)
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                    resp.close()
+                    if transfer.reason is not None:
+                        raise DeadlineError(transfer.reason) from exc
+                    raise requests.exceptions.ChunkedEncodingError(exc) from exc
         except (
             requests.ConnectionError,
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,  # answer cut off mid-body
+            DeadlineError,
         ) as exc:
+            if transfer.reason is not None or isinstance(exc, DeadlineError):
+                raise APITimeoutError(
+                    f"no complete answer within the call's deadline of {deadline_s:g} s"
+                    + _once_note(safety, exc),
+                    method=method,
+                    url=url,
+                ) from None
             may_retry = safety == "idempotent" or _nothing_sent(exc)
             if not may_retry or attempt >= policy.retries:
                 raise _connection_error(exc, method, url, safety) from exc
@@ -211,8 +348,26 @@ def send(
                 wait,
             )
             resp.close()
+        finally:
+            _current.transfer = None
+        if end is not None and time.monotonic() + wait > end:
+            raise APITimeoutError(
+                f"no answer within the call's deadline of {deadline_s:g} s (a retry would "
+                "come after it)",
+                method=method,
+                url=url,
+            )
         sleep(wait)
         attempt += 1
+
+
+def _once_note(safety: Safety, exc: BaseException) -> str:
+    if safety == "once" and not (isinstance(exc, requests.RequestException) and _nothing_sent(exc)):
+        return (
+            "; the upload may have reached the server and started a job, so it was not sent "
+            "again: check before resubmitting"
+        )
+    return ""
 
 
 def _connection_error(

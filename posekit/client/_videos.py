@@ -144,6 +144,10 @@ def run_batch(
 
     outcomes = [VideoOutcome(source=describe(v)) for v in videos]
     stop = threading.Event()
+    # A video listed twice is analysed once: the later items share the first one's outcome.
+    first: dict[Any, int] = {}
+    same_as = [first.setdefault(_identity(v), i) for i, v in enumerate(videos)]
+    todo = [i for i, j in enumerate(same_as) if i == j]
 
     def run(i: int) -> None:
         item = outcomes[i]
@@ -168,7 +172,7 @@ def run_batch(
             item.error = exc
 
     pool = ThreadPoolExecutor(max_workers=max(1, max_workers))
-    futures = [pool.submit(run, i) for i in range(len(videos))]
+    futures = [pool.submit(run, i) for i in todo]
     bar = tqdm(
         total=len(futures),
         desc="videos",
@@ -184,9 +188,30 @@ def run_batch(
     finally:
         bar.close()
         pool.shutdown(wait=True, cancel_futures=True)
+    for i, j in enumerate(same_as):
+        if i != j:
+            outcomes[i].job_id = outcomes[j].job_id
+            outcomes[i].result = outcomes[j].result
+            outcomes[i].error = outcomes[j].error
     for item in outcomes:
         if item.result is None and item.error is None:
             item.error = JobNotReadyError(
                 f"{item.source}: not finished (interrupted)", job_id=item.job_id
             )
     return outcomes
+
+
+def _identity(video: Any) -> Any:
+    """What makes two batch items the same video: the file, the URL, the bytes."""
+    import os
+
+    if isinstance(video, str) and video.lower().startswith(("http://", "https://")):
+        return ("url", video)
+    if isinstance(video, str | os.PathLike):
+        try:
+            return ("file", os.path.realpath(video))
+        except (OSError, ValueError):
+            return ("file", str(video))
+    if isinstance(video, bytes | bytearray | memoryview):
+        return ("bytes", hashlib.sha256(video).hexdigest())
+    return ("object", id(video))

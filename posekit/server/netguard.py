@@ -21,8 +21,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 import urllib3.connection
+
+from posekit._deadline import Transfer
 
 __all__ = [
     "METADATA_ADDRESSES",
@@ -209,137 +209,6 @@ def check_url(
     bracketed = f"[{host}]" if ":" in host else host
     host_header = bracketed if port == default_port else f"{bracketed}:{port}"
     return CheckedURL(url, scheme, host, port, target, host_header, tuple(addresses))
-
-
-class Transfer:
-    """The clock of one outbound request: a deadline and a minimum rate that cannot be stretched.
-
-    The sockets a transfer opens are registered with it; a watchdog thread checks every
-    active transfer a few times a second and shuts its sockets down when it is past its
-    deadline, below its minimum rate, or cancelled (:meth:`abort`). A read blocked on such a
-    socket returns at once, whatever the peer does.
-
-    Parameters
-    ----------
-    total_s
-        Wall-clock seconds for the whole transfer: connecting, TLS, headers and body.
-    min_rate_bytes_s
-        From ``grace_s`` seconds after the body started (:meth:`body_started`), at least this
-        many bytes per second on average (0: no minimum).
-    """
-
-    def __init__(
-        self, what: str, *, total_s: float, min_rate_bytes_s: float = 0.0, grace_s: float = 15.0
-    ) -> None:
-        self.what = what
-        self.total_s = total_s
-        self.min_rate = min_rate_bytes_s
-        self.grace_s = grace_s
-        self.start = time.monotonic()
-        self.deadline = self.start + total_s
-        self.nbytes = 0
-        self.body_start: float | None = None
-        self.reason: str | None = None
-        self._socks: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def attach(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._socks.append(sock)
-            if self.reason is not None:  # already over: do not let it start
-                _shut(sock)
-
-    def body_started(self) -> None:
-        self.body_start = time.monotonic()
-
-    def add(self, n: int) -> None:
-        self.nbytes += n
-
-    def overdue(self, now: float) -> str | None:
-        """Why this transfer must stop now, or None."""
-        if now > self.deadline:
-            return f"{self.what} took more than {self.total_s:g} s"
-        if self.body_start is None or self.min_rate <= 0:
-            return None
-        elapsed = now - self.body_start
-        if elapsed > self.grace_s:
-            if self.nbytes < self.min_rate * (elapsed - self.grace_s):
-                rate = self.nbytes / elapsed
-                return (
-                    f"{self.what} was too slow ({rate:.0f} bytes/s, "
-                    f"at least {self.min_rate:.0f} bytes/s needed)"
-                )
-        return None
-
-    def abort(self, reason: str) -> None:
-        """Stop the transfer now (from any thread)."""
-        with self._lock:
-            if self.reason is None:
-                self.reason = reason
-            for sock in self._socks:
-                _shut(sock)
-
-    def check(self) -> None:
-        """Raise :class:`FetchError` if the transfer was stopped or is overdue."""
-        if self.reason is None:
-            reason = self.overdue(time.monotonic())
-            if reason is not None:
-                self.abort(reason)
-        if self.reason is not None:
-            raise FetchError(self.reason)
-
-    def __enter__(self) -> Transfer:
-        _WATCHDOG.add(self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _WATCHDOG.discard(self)
-
-
-def _shut(sock: socket.socket) -> None:
-    try:
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the raw socket, also under TLS
-    except OSError:
-        pass
-
-
-class _Watchdog:
-    """One daemon thread that stops overdue transfers (started on first use)."""
-
-    TICK_S = 0.2
-
-    def __init__(self) -> None:
-        self._active: set[Transfer] = set()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def add(self, t: Transfer) -> None:
-        with self._lock:
-            self._active.add(t)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="posekit-outbound-watchdog", daemon=True
-                )
-                self._thread.start()
-
-    def discard(self, t: Transfer) -> None:
-        with self._lock:
-            self._active.discard(t)
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(self.TICK_S)
-            now = time.monotonic()
-            with self._lock:
-                active = list(self._active)
-            for t in active:
-                reason = t.overdue(now)
-                if reason is not None and t.reason is None:
-                    log.info("stopping an outbound transfer: %s", reason)
-                    t.abort(reason)
-
-
-_WATCHDOG = _Watchdog()
 
 
 def _connection_classes(transfer: Transfer) -> tuple[type, type]:
