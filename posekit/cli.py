@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (PoseKitError, FileNotFoundError, ValueError) as exc:
+    except (PoseKitError, OSError, ValueError) as exc:  # OSError: a full or read-only disk
         print(f"posekit {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

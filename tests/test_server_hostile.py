@@ -413,3 +413,41 @@ def test_logging_has_no_traceback_per_dropped_connection(tmp_path, caplog) -> No
         time.sleep(1.0)
         assert requests.get(f"{srv.url}/pose/job/x", headers=AUTH, timeout=5).ok
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_smaller_points(tmp_path, clip) -> None:
+    import os
+    import stat
+
+    from posekit.server.config import load_keys
+    from posekit.server.netguard import UnsafeURLError, check_url
+    from posekit.server.workers import public_message
+
+    keys = tmp_path / "keys.txt"
+    keys.write_text("# a comment\nabc#def\n  spaced-key  \n\n")
+    assert load_keys(keys) == ["abc#def", "spaced-key"]  # '#' inside a key is the key's
+
+    cfg = config(tmp_path, keys=())
+    cfg.data_dir.mkdir(parents=True)
+    (cfg.data_dir / "api_key").write_text("")
+    os.chmod(cfg.data_dir / "api_key", 0o644)
+    assert cfg.ensure_keys() == cfg.data_dir / "api_key"
+    assert stat.S_IMODE(os.stat(cfg.data_dir / "api_key").st_mode) == 0o600
+
+    for bad in (
+        "http://example.org/a\nINFO: fake line",
+        "http://example.org/a b",
+        "http://e\r.org/",
+    ):
+        with pytest.raises(UnsafeURLError, match="control characters"):
+            check_url(bad)
+
+    assert public_message("cannot open /srv/data/inputs/abc/clip.mp4: bad") == (
+        "cannot open clip.mp4: bad"
+    )
+    assert public_message("GET http://host/a/b.mp4 failed") == "GET http://host/a/b.mp4 failed"
+    with BackgroundServer(config(tmp_path)) as srv:
+        job = submit(srv.url, files={"file": ("clip.mp4", b"not a video at all")})
+        body = wait_job(srv.url, job)
+    assert body["status"] == "failed" and str(tmp_path) not in body["description"]
+    assert "/" not in body["description"], body

@@ -4,6 +4,7 @@ to a new video file with PyAV."""
 from __future__ import annotations
 
 import os
+import secrets
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,50 +180,66 @@ def render_video(
             people_mask = np.isin(ov.object_ids, np.asarray(list(people)))
         name = _pick_codec(codec)
         out_path = Path(out_path)
+        if out_path.is_dir():
+            raise ValueError(f"render_video: {out_path} is a folder; give a file name (.mp4)")
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix or '.mp4'}")
+        # a temporary name of this run's own: two runs to the same output never share it
+        tag = f"{os.getpid()}-{secrets.token_hex(3)}"
+        tmp = out_path.with_name(f".{out_path.stem}.{tag}.partial{out_path.suffix or '.mp4'}")
         done = 0
-        interrupted = False
-        with av.open(str(tmp), "w") as out:
-            # the video's own rate keeps its timing (frames are matched by number)
-            rate = _rate(src.fps if src is not None else table_fps)
-            stream = out.add_stream(name, rate=rate)
-            stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
-            stream.thread_type = "AUTO"
-            if name in ("libx264", "h264"):
-                stream.options = {"preset": "veryfast", "crf": str(int(crf))}
-            else:
-                stream.bit_rate = int(out_w * out_h * float(rate) * 0.15)
-            frames = (
-                src.frames(start, stop, width=out_w, height=out_h)
-                if src is not None
-                else ((i, None) for i in range(start, stop))
-            )
-            canvas = blank(out_w, out_h)
-            bar = tqdm(total=stop - start, disable=not progress, unit="frame", desc="render")
-            try:
-                for i, rgb in frames:
-                    # frames() hands out fresh arrays (not cached): draw on them directly
-                    img = canvas.copy() if rgb is None else np.ascontiguousarray(rgb)
-                    if trail > 0:
-                        ov.draw_trail(img, i, trail, trail_joints, scale=scale, people=people_mask)
-                    ov.draw(img, i, scale=scale, people=people_mask, labels=labels)
-                    if stamp:
-                        ov.stamp(img, i, table_fps)
-                    frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-                    for packet in stream.encode(frame):
-                        out.mux(packet)
-                    done += 1
-                    bar.update()
-            except KeyboardInterrupt:  # keep what was finished: a playable, shorter video
-                interrupted = True
-            finally:
-                bar.close()
-                for packet in stream.encode():
-                    out.mux(packet)
+        interrupted = failed = False
+        try:  # a full or read-only disk, a bad frame: leave no partial file behind
+            with av.open(str(tmp), "w") as out:
+                # the video's own rate keeps its timing (frames are matched by number)
+                rate = _rate(src.fps if src is not None else table_fps)
+                stream = out.add_stream(name, rate=rate)
+                stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
+                stream.thread_type = "AUTO"
+                if name in ("libx264", "h264"):
+                    stream.options = {"preset": "veryfast", "crf": str(int(crf))}
+                else:
+                    stream.bit_rate = int(out_w * out_h * float(rate) * 0.15)
+                frames = (
+                    src.frames(start, stop, width=out_w, height=out_h)
+                    if src is not None
+                    else ((i, None) for i in range(start, stop))
+                )
+                canvas = blank(out_w, out_h)
+                bar = tqdm(total=stop - start, disable=not progress, unit="frame", desc="render")
+                try:
+                    for i, rgb in frames:
+                        # frames() hands out fresh arrays (not cached): draw on them directly
+                        img = canvas.copy() if rgb is None else np.ascontiguousarray(rgb)
+                        if trail > 0:
+                            ov.draw_trail(
+                                img, i, trail, trail_joints, scale=scale, people=people_mask
+                            )
+                        ov.draw(img, i, scale=scale, people=people_mask, labels=labels)
+                        if stamp:
+                            ov.stamp(img, i, table_fps)
+                        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                        for packet in stream.encode(frame):
+                            out.mux(packet)
+                        done += 1
+                        bar.update()
+                except KeyboardInterrupt:  # keep what was finished: a playable, shorter video
+                    interrupted = True
+                except BaseException:
+                    failed = True
+                    raise
+                finally:
+                    bar.close()
+                    if not failed:
+                        for packet in stream.encode():
+                            out.mux(packet)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         if done == 0:
             tmp.unlink(missing_ok=True)
             raise ValueError(f"render_video: no frame could be decoded from {video}")
+        if not tmp.is_file():  # FFmpeg logs write errors instead of raising them
+            raise OSError(f"render_video: could not write {out_path} (is the disk full?)")
         os.replace(tmp, out_path)
         if not interrupted and done < stop - start:
             msg = (

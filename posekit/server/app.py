@@ -28,7 +28,7 @@ from posekit.server.jobs import JobRunner
 from posekit.server.netguard import FetchError, UnsafeURLError, check_url, fetch_to_file
 from posekit.server.openapi import openapi_document
 from posekit.server.uploads import ApiError, Form, read_form
-from posekit.server.workers import EstimatorError
+from posekit.server.workers import EstimatorError, public_message
 
 __all__ = ["create_app"]
 
@@ -134,12 +134,12 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, exc: ClientDisconnect) -> Response:
-        log.info("client went away during %s %s", request.method, request.url.path)
+        log.info("client went away during %s %r", request.method, request.url.path)
         return _error(-2, "the request body was cut off", 400)
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception) -> Response:
-        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.error("internal error on %s %r", request.method, request.url.path, exc_info=exc)
         return _error(-1, "internal error", 400)  # Kakao answers -1 with HTTP 400
 
     # -- helpers ---------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                         )
                     )
                 except (FetchError, UnsafeURLError) as exc:
-                    raise ApiError(-2, f"Failed to get image: {exc}") from None
+                    raise ApiError(-2, public_message(f"Failed to get image: {exc}")) from None
             assert runner.pool is not None
             try:
                 body = await runner.pool.image(path)

@@ -229,6 +229,7 @@ class ServerConfig:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(16)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a file that was there keeps its mode otherwise
         with os.fdopen(fd, "w") as f:
             f.write(key + "\n")
         self.keys = (key,)
@@ -249,15 +250,16 @@ def parse_ports(text: str) -> tuple[int, ...] | None:
 
 
 def load_keys(path: str | os.PathLike[str]) -> list[str]:
-    """Read API keys from a file: one per line; blank lines and ``#`` comments ignored."""
+    """Read API keys from a file: one per line; blank lines and lines starting with ``#``
+    ignored (a ``#`` inside a key is part of it)."""
     try:
         text = Path(path).read_text()
     except FileNotFoundError:
         raise FileNotFoundError(f"no such keys file: {path}") from None
     keys = []
     for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
+        line = line.strip()
+        if line and not line.startswith("#"):
             keys.append(line)
     return keys
 

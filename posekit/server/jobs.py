@@ -25,7 +25,7 @@ from posekit.server.netguard import (
     post_json,
 )
 from posekit.server.store import Job, JobStore
-from posekit.server.workers import EstimatorError, EstimatorPool, JobLimits
+from posekit.server.workers import EstimatorError, EstimatorPool, JobLimits, public_message
 
 __all__ = ["JobRunner"]
 
@@ -246,7 +246,7 @@ class JobRunner:
         self.queue.put_nowait(job_id)
 
     def _end(self, job_id: str, description: str) -> None:
-        if self.store.fail(job_id, description):
+        if self.store.fail(job_id, public_message(description)):
             self._finish(job_id)
 
     async def _consume(self) -> None:

@@ -56,6 +56,9 @@ METADATA_ADDRESSES = frozenset(
     for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+#: Not public, whatever the ``ipaddress`` module of this Python says: IETF protocol
+#: assignments (192.0.0.0/24), local-use NAT64 (RFC 8215) and IPv4-compatible IPv6 (::/96).
+_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "64:ff9b:1::/48", "::/96"))
 _CHUNK = 64 * 1024
 
 
@@ -105,7 +108,7 @@ def _embedded_v4(ip: IPAddress) -> ipaddress.IPv4Address | None:
         return ip.ipv4_mapped
     if ip.sixtofour is not None:
         return ip.sixtofour
-    if ip in _NAT64:
+    if ip in _NAT64 or ip in _NOT_PUBLIC[1] or (ip in _NOT_PUBLIC[2] and int(ip) > 1):
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip.teredo is not None:
         return ip.teredo[1]
@@ -141,7 +144,9 @@ def address_problem(ip: str | IPAddress, *, allow_private: bool = False) -> str 
         return f"{addr} is a link-local address"
     if check.is_private:
         return f"{addr} is a private address"
-    if not check.is_global:
+    if not check.is_global or any(
+        a.version == n.version and a in n for a in (addr, check) for n in _NOT_PUBLIC
+    ):
         return f"{addr} is not a public address"
     return None
 
@@ -171,6 +176,8 @@ def check_url(
         raise UnsafeURLError("the URL is empty")
     if len(url) > 4096:
         raise UnsafeURLError("the URL is longer than 4096 characters")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url.strip()):
+        raise UnsafeURLError("the URL holds spaces or control characters (encode them)")
     try:
         parts = urlsplit(url.strip())
         port = parts.port
