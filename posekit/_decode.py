@@ -136,6 +136,12 @@ def _first_bad_length(objs: list[Person], attr: str, n: int) -> int:
 
 _EMPTY_ANN = _FastAnnotation(frame_num=0, objects=[])
 
+#: Largest frame number accepted (about 3.8 days at 30 fps): tables and interpolation size
+#: arrays by it, so a result claiming frame 10**9 must be refused, not allocated.
+MAX_FRAME_NUM = 10_000_000
+#: Largest object id (in absolute value): ids stay exact in every table and key computed.
+MAX_OBJECT_ID = 2**31 - 1
+
 
 def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each naming its path)
     """Collect every detection of ``result`` into arrays, validating values on the way.
@@ -163,6 +169,12 @@ def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each
         anns = result.annotations()  # typed structs: exact error paths
     is_image = result.kind == "image"
     counts = np.fromiter((len(a.objects) for a in anns), dtype=np.int64, count=len(anns))
+    for a_i, ann in enumerate(anns):  # before any array is sized by them
+        if not 0 <= ann.frame_num <= MAX_FRAME_NUM:
+            bound = "expected >= 0" if ann.frame_num < 0 else f"expected at most {MAX_FRAME_NUM}"
+            raise PoseFormatError(
+                f"frame_num is {ann.frame_num}, {bound}", path=f"$.annotations[{a_i}].frame_num"
+            )
     frame_nums = np.fromiter((a.frame_num for a in anns), dtype=np.int64, count=len(anns))
     objs = [o for a in anns for o in a.objects]
     n = len(objs)
@@ -175,12 +187,6 @@ def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each
             return f"$[{int(obj_index[i])}]"
         return f"$.annotations[{int(ann_index[i])}].objects[{int(obj_index[i])}]"
 
-    if len(anns) and frame_nums.min() < 0:
-        a = int(np.argmax(frame_nums < 0))
-        raise PoseFormatError(
-            f"frame_num is {int(frame_nums[a])}, expected >= 0",
-            path=f"$.annotations[{a}].frame_num",
-        )
     try:
         if kp_fast is not None:
             kp = kp_fast
@@ -225,6 +231,12 @@ def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each
     else:
         has_id = np.fromiter((o.object_id is not msgspec.UNSET for o in objs), dtype=bool, count=n)
         if has_id.all():
+            for i, o in enumerate(objs):
+                if not -MAX_OBJECT_ID <= o.object_id <= MAX_OBJECT_ID:
+                    raise PoseFormatError(
+                        f"is {o.object_id}, expected -{MAX_OBJECT_ID} to {MAX_OBJECT_ID}",
+                        path=where(i) + ".object_id",
+                    )
             object_id = np.fromiter((o.object_id for o in objs), dtype=np.int64, count=n)
         elif not has_id.any():
             object_id = obj_index.copy()  # untracked: order in the list

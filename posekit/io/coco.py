@@ -16,12 +16,14 @@ import numpy as np
 
 from posekit.errors import PoseFormatError
 from posekit.io._build import make_person, video_result
+from posekit.io._errors import only_posekit_errors
 from posekit.result import PoseResult
 from posekit.schema import N_JOINTS, Annotation, Person
 
 __all__ = ["load_coco"]
 
 
+@only_posekit_errors("COCO keypoints")
 def load_coco(  # noqa: C901 (results and annotation files, each checked with its path)
     source: str | os.PathLike[str] | dict[str, Any] | list[Any],
     *,

@@ -19,6 +19,7 @@ from posekit._decode import (
     flatten,
 )
 from posekit.errors import PoseFormatError
+from posekit.io._errors import only_posekit_errors
 from posekit.result import PoseResult
 from posekit.schema import JobResult, Person
 
@@ -73,6 +74,7 @@ def _convert(source: Any, type_: Any) -> Any:
         return msgspec.convert(_plain(source), type_)
 
 
+@only_posekit_errors("Kakao pose JSON")
 def load(source: str | os.PathLike[str] | bytes | dict[str, Any] | list[Any]) -> PoseResult:
     """Load a Kakao Pose API result: image answer (list of people) or video job answer.
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from posekit.errors import PoseFormatError
 from posekit.io._build import make_person, video_result
+from posekit.io._errors import only_posekit_errors
 from posekit.result import PoseResult
 from posekit.schema import Annotation
 
@@ -67,6 +68,7 @@ def _guess_layout(people: list[np.ndarray]) -> str:
     return "BODY_25" if np.median(ratios) < 0.25 else "BODY_25B"
 
 
+@only_posekit_errors("OpenPose JSON")
 def load_openpose(
     source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
