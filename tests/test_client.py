@@ -793,10 +793,16 @@ def test_batch_keeps_every_result_when_one_fails(client, kakao_server, video_pat
     assert outcomes[4].source == f"<{len(video_bytes)} bytes>"
 
 
-def test_batch_in_parallel(client, kakao_server, video_path):
-    outcomes = client.analyze_videos([video_path] * 4, max_workers=4, **FAST)
+def test_batch_in_parallel(client, kakao_server, video_path, tmp_path):
+    copies = []
+    for i in range(4):  # four different files (a video listed twice is uploaded once)
+        copies.append(tmp_path / f"v{i}.mp4")
+        copies[-1].write_bytes(video_path.read_bytes() + bytes(i))
+    outcomes = client.analyze_videos(copies, max_workers=4, **FAST)
     assert all(o.ok for o in outcomes)
     assert len({o.job_id for o in outcomes}) == 4
+    twice = client.analyze_videos([video_path, video_path], max_workers=2, **FAST)
+    assert twice[0].ok and twice[0].job_id == twice[1].job_id
 
 
 # -- CLI ---------------------------------------------------------------------------------------

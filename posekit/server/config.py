@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import secrets
 import time
 import types
@@ -250,16 +251,19 @@ def parse_ports(text: str) -> tuple[int, ...] | None:
 
 
 def load_keys(path: str | os.PathLike[str]) -> list[str]:
-    """Read API keys from a file: one per line; blank lines and lines starting with ``#``
-    ignored (a ``#`` inside a key is part of it)."""
+    """Read API keys from a file: one per line; blank lines and ``#`` comments ignored.
+
+    A comment starts at a ``#`` that begins the line or follows a space; a ``#`` inside a key
+    (``abc#def``) is part of the key.
+    """
     try:
         text = Path(path).read_text()
     except FileNotFoundError:
         raise FileNotFoundError(f"no such keys file: {path}") from None
     keys = []
     for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
+        line = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
+        if line:
             keys.append(line)
     return keys
 
