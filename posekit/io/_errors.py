@@ -1,5 +1,8 @@
-"""Loaders raise posekit errors only: whatever a file holds, a caller catches ``PoseFormatError``
-(or a job status error), never a ``KeyError`` or ``RecursionError`` from deep inside."""
+"""Loaders raise posekit errors only.
+
+Whatever a file holds, a caller catches ``PoseFormatError`` (or a job status error), never a
+``KeyError`` or ``RecursionError`` from deep inside.
+"""
 
 from __future__ import annotations
 

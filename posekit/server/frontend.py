@@ -56,63 +56,18 @@ class SlowClientError(Exception):
 
 def protocol_class(*, header_timeout_s: float, max_connections: int) -> type:
     """uvicorn's h11 protocol with a header deadline and a connection cap (see the module)."""
-    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from posekit.server._h11guard import GuardedH11Protocol
 
-    born: dict[Any, float] = {}  # open connections of this server, oldest first
-
-    class GuardedH11Protocol(H11Protocol):  # type: ignore[misc]
-        _header_timer: asyncio.TimerHandle | None = None
-
-        def _idle(self) -> bool:
-            return self.cycle is None or self.cycle.response_complete
-
-        def _arm(self) -> None:
-            if self._header_timer is None:
-                self._header_timer = self.loop.call_later(header_timeout_s, self._headers_late)
-
-        def _disarm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _headers_late(self) -> None:
-            self._header_timer = None
-            if self._idle() and not self.transport.is_closing():
-                DROPS.count("without a request within the header deadline")
-                self.transport.abort()
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            born[self] = time.monotonic()
-            self._arm()
-            if len(born) > max_connections:
-                victim = next((c for c in born if c is not self and c._idle()), None)
-                if victim is None:  # every connection is being answered: refuse this one
-                    victim = self
-                DROPS.count("over the connection limit")
-                born.pop(victim, None)  # (its connection_lost comes later)
-                victim._disarm()
-                victim.transport.abort()
-
-        def data_received(self, data: bytes) -> None:
-            if self._idle():
-                self._arm()  # a new request starts: its headers have a deadline
-            super().data_received(data)
-            if not self._idle():
-                self._disarm()
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing():
-                self._arm()  # the next request's headers (keep-alive) have one too
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            born.pop(self, None)
-            super().connection_lost(exc)
-
-    GuardedH11Protocol.born = born  # type: ignore[attr-defined]  # for tests
-    return GuardedH11Protocol
+    return type(
+        "GuardedH11Protocol",
+        (GuardedH11Protocol,),
+        {
+            "header_timeout_s": header_timeout_s,
+            "max_connections": max_connections,
+            "born": {},  # open connections of this server, oldest first
+            "drops": DROPS,
+        },
+    )
 
 
 class BodyDeadline:

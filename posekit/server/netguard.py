@@ -164,6 +164,15 @@ def _resolve(host: str, port: int) -> list[str]:
     return seen
 
 
+def _check_text(url: object) -> None:
+    if not isinstance(url, str) or not url.strip():
+        raise UnsafeURLError("the URL is empty")
+    if len(url) > 4096:
+        raise UnsafeURLError("the URL is longer than 4096 characters")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url.strip()):
+        raise UnsafeURLError("the URL holds spaces or control characters (encode them)")
+
+
 def check_url(
     url: str, *, policy: UrlPolicy = UrlPolicy(), resolver: Resolver | None = None
 ) -> CheckedURL:
@@ -172,12 +181,7 @@ def check_url(
     ``resolver(host, port) -> [address, ...]`` defaults to ``socket.getaddrinfo``; tests pass
     their own to check names that resolve to refused addresses without any DNS traffic.
     """
-    if not isinstance(url, str) or not url.strip():
-        raise UnsafeURLError("the URL is empty")
-    if len(url) > 4096:
-        raise UnsafeURLError("the URL is longer than 4096 characters")
-    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url.strip()):
-        raise UnsafeURLError("the URL holds spaces or control characters (encode them)")
+    _check_text(url)
     try:
         parts = urlsplit(url.strip())
         port = parts.port
