@@ -23,10 +23,10 @@ from unittest import mock
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from _estimate_quality import (  # noqa: E402
+from posekit.estimate import Estimator, _api
+from posekit.estimate._convention import to_coco
+from posekit.estimate._pipeline import PosePipeline
+from posekit.estimate._quality import (
     blazepose_pairs,
     fit_offsets,
     load_openpose,
@@ -34,12 +34,10 @@ from _estimate_quality import (  # noqa: E402
     openpose_report,
     sports2d_report,
 )
+from posekit.media import fetch_demo_video
+from posekit.video import VideoReader
 
-from posekit.estimate import Estimator, _api  # noqa: E402
-from posekit.estimate._convention import to_coco  # noqa: E402
-from posekit.estimate._pipeline import PosePipeline  # noqa: E402
-from posekit.media import fetch_demo_video  # noqa: E402
-from posekit.video import VideoReader  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OPENPOSE = ROOT / "tests" / "data" / "pose2sim_s01_openpose"
 

@@ -20,22 +20,20 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from _estimate_quality import load_openpose, openpose_report, sports2d_report  # noqa: E402
-
-from posekit import models  # noqa: E402
-from posekit.estimate import Estimator  # noqa: E402
-from posekit.media import fetch_demo_video  # noqa: E402
-from posekit.result import PoseResult  # noqa: E402
-from posekit.schema import (  # noqa: E402
+from posekit import models
+from posekit.estimate import Estimator
+from posekit.estimate._quality import load_openpose, openpose_report, sports2d_report
+from posekit.media import fetch_demo_video
+from posekit.result import PoseResult
+from posekit.schema import (
     Annotation,
     JobResult,
     Person,
     VideoInfo,
     default_category,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 OPENPOSE = ROOT / "tests" / "data" / "pose2sim_s01_openpose"
 

@@ -12,26 +12,23 @@ tracked (in >= 80% of frames) and the most poses in one frame, vs the people in 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from _estimate_quality import (  # noqa: E402
+from posekit.estimate import Estimator, _api
+from posekit.estimate._quality import (
     load_openpose,
     mirrored_frames,
     openpose_report,
     score_agreement,
 )
+from posekit.io import flatten
+from posekit.media import fetch_demo_video
 
-from posekit.estimate import Estimator, _api  # noqa: E402
-from posekit.io import flatten  # noqa: E402
-from posekit.media import fetch_demo_video  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 _DATA = ROOT / "tests" / "data" / "pose2sim_s01_openpose"
 OPENPOSE = _DATA if _DATA.is_dir() else ROOT.parent / "shared" / "data" / "pose2sim_s01_openpose"

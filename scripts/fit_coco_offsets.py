@@ -16,19 +16,16 @@ Reads ``tests/data`` (test data), so it is a development script, not part of pos
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from _estimate_quality import blazepose_pairs, fit_offsets, median_rel  # noqa: E402
-
-from posekit.estimate import Estimator  # noqa: E402
-from posekit.estimate._convention import (  # noqa: E402
+from posekit.estimate import Estimator
+from posekit.estimate._convention import (
     COCO_ALONG_AXIS,
     to_coco,
 )
+from posekit.estimate._quality import blazepose_pairs, fit_offsets, median_rel
+
+ROOT = Path(__file__).resolve().parents[1]
 
 OPENPOSE = ROOT / "tests" / "data" / "pose2sim_s01_openpose"
 CAMS = ("cam01", "cam02")

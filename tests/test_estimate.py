@@ -43,15 +43,7 @@ from posekit.estimate._detector import ssd_anchors, weighted_nms
 from posekit.estimate._landmarks import Roi
 from posekit.estimate._leftright import MIRROR, fix_left_right
 from posekit.estimate._pipeline import tile_regions
-from posekit.estimate._smooth import one_euro_track
-from posekit.io import flatten
-from posekit.media import fetch_demo_video
-from posekit.result import PoseResult
-from posekit.schema import default_category
-from posekit.video import VideoError, VideoReader, VideoTruncatedError
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _estimate_quality import (
+from posekit.estimate._quality import (
     blazepose_pairs,
     fit_offsets,
     load_openpose,
@@ -61,6 +53,12 @@ from _estimate_quality import (
     score_agreement,
     sports2d_report,
 )
+from posekit.estimate._smooth import one_euro_track
+from posekit.io import flatten
+from posekit.media import fetch_demo_video
+from posekit.result import PoseResult
+from posekit.schema import default_category
+from posekit.video import VideoError, VideoReader, VideoTruncatedError
 
 
 # -- fixtures: one run per clip per session -----------------------------------------------------

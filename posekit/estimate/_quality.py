@@ -1,6 +1,8 @@
 """Quality measures of the offline estimator on the real demo videos (issue 6's bar).
 
-Shared by tests/test_estimate.py and bench/bench_estimate.py.
+Development measures, not part of the API: shared by ``tests/test_estimate.py``, the benches
+(``bench/bench_estimate*.py``) and ``scripts/fit_coco_offsets.py``, which import it from here
+(it used to live in ``tests/`` and was reached through ``sys.path``).
 """
 
 from __future__ import annotations
