@@ -10,16 +10,9 @@ import numpy as np
 import pandas as pd
 
 from posekit._points import dense_xy, frame_index
-from posekit.schema import JOINT_INDEX, N_JOINTS
+from posekit.schema import COCO_SIGMAS, JOINT_INDEX, N_JOINTS
 
 __all__ = ["COCO_SIGMAS", "DTWResult", "cosine_similarity", "dtw", "oks"]
-
-#: Per-keypoint OKS constants of the COCO keypoint benchmark (cocoapi ``COCOeval``), COCO order.
-COCO_SIGMAS: np.ndarray = np.array(
-    [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062,
-     0.107, 0.107, 0.087, 0.087, 0.089, 0.089]
-)  # fmt: skip
-COCO_SIGMAS.setflags(write=False)
 
 
 def _poses(x: Any, what: str) -> tuple[np.ndarray, pd.MultiIndex | None]:
