@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit._points import MIDPOINTS, POINTS, DenseXY, check_points, dense_xy, per_frame_table
 
@@ -221,6 +222,7 @@ def _facing(dense: DenseXY) -> np.ndarray:
     return np.where(np.isfinite(face), face, majority[None, :])
 
 
+@logs_history
 def facing(kp: pd.DataFrame, /) -> pd.DataFrame:
     """Which way each person faces in the picture, per frame: ``"right"``, ``"left"`` or NaN.
 
@@ -232,7 +234,7 @@ def facing(kp: pd.DataFrame, /) -> pd.DataFrame:
     dense = dense_xy(kp, contiguous=False)
     face = _facing(dense)
     table = per_frame_table([face], ["facing"], dense.frames, dense.object_ids, dense.present,
-                            kp.attrs, "angles.facing()")  # fmt: skip
+                            kp.attrs)  # fmt: skip
     table["facing"] = table["facing"].map({1.0: "right", -1.0: "left"})
     return table
 
@@ -328,7 +330,6 @@ def _table(
     defs: Sequence[AngleDef],
     convention: str,
     unwrap: bool,
-    step: str,
     reference: str = "same_side",
     facing: str = "auto",
 ) -> pd.DataFrame:
@@ -353,10 +354,10 @@ def _table(
         dense.object_ids,
         dense.present,
         kp.attrs,
-        step,
     )
 
 
+@logs_history
 @per_clip
 def joint_angles(
     kp: pd.DataFrame,
@@ -416,12 +417,10 @@ def joint_angles(
     if facing not in ("auto", "right", "left"):
         raise ValueError(f"facing must be 'auto', 'right' or 'left', got {facing!r}")
     defs = _resolve(names, JOINT_ANGLES)
-    extra = f", reference={reference!r}" if reference != "same_side" else ""
-    extra += f", facing={facing!r}" if convention == "signed" else ""
-    step = f"joint_angles(convention={convention!r}{extra}, unwrap={unwrap})"
-    return _table(kp, defs, convention, unwrap, step, reference, facing)
+    return _table(kp, defs, convention, unwrap, reference, facing)
 
 
+@logs_history
 @per_clip
 def segment_angles(
     kp: pd.DataFrame, /, *, names: Iterable[str] | str | None = None, unwrap: bool = False
@@ -434,9 +433,10 @@ def segment_angles(
     :func:`joint_angles`.
     """
     defs = _resolve(names, SEGMENT_ANGLES)
-    return _table(kp, defs, "inner", unwrap, f"segment_angles(unwrap={unwrap})")
+    return _table(kp, defs, "inner", unwrap)
 
 
+@logs_history
 @per_clip
 def custom_angles(
     kp: pd.DataFrame,
@@ -457,6 +457,10 @@ def custom_angles(
     >>> list(ang.columns)
     ['arm_trunk', 'time']
     """
+    return _table(kp, _user_defs(definitions), convention, unwrap)
+
+
+def _user_defs(definitions: Mapping[str, Sequence[str]]) -> list[AngleDef]:
     if not isinstance(definitions, Mapping) or not definitions:
         raise ValueError("definitions must be a non-empty mapping name -> (a, b[, c])")
     defs = []
@@ -467,9 +471,10 @@ def custom_angles(
         check_points(pts)
         kind: Kind = "joint" if len(pts) == 3 else "segment"
         defs.append(AngleDef(str(name), kind, pts, "user-defined"))
-    return _table(kp, defs, convention, unwrap, f"custom_angles({dict(definitions)!r})")
+    return defs
 
 
+@logs_history
 @per_clip
 def angle(
     kp: pd.DataFrame,
@@ -487,7 +492,7 @@ def angle(
     """
     pts = (a, b) if c is None else (a, b, c)
     name = "-".join(pts)
-    table = custom_angles(kp, {name: pts}, convention=convention, unwrap=unwrap)
+    table = _table(kp, _user_defs({name: pts}), convention, unwrap)
     out = table[name]
     out.attrs = dict(table.attrs)
     return out

@@ -84,7 +84,8 @@ def test_layout_attrs_and_time():
     assert list(out.columns) == [*angles.JOINT_ANGLES, "time"]
     np.testing.assert_allclose(out["time"].to_numpy(), np.repeat([3, 4, 5, 9], 2) / 20.0)
     assert out.attrs["fps"] == 20.0 and out.attrs["width"] == 640
-    assert out.attrs["history"][-1].startswith("joint_angles(")
+    assert out.attrs["history"][-1].startswith("angles.joint_angles(")
+    assert "convention='inner'" in out.attrs["history"][-1]
     assert kp.attrs.get("history") == []  # input untouched
     # an upright person: straight knees, straight trunk, upright trunk
     assert out["left_knee"].iloc[0] == pytest.approx(180.0, abs=1e-12)
