@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks, savgol_filter
 
+from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit._points import dense_xy
 from posekit.metrics._common import fill_gaps
-from posekit.tidy import get_fps, with_history
+from posekit.tidy import get_fps
 
 __all__ = ["GaitWarning", "cadence", "gait_events"]
 
@@ -283,6 +284,7 @@ def _people(
     return rate, people
 
 
+@logs_history
 @per_clip
 def gait_events(
     kp: pd.DataFrame,
@@ -342,7 +344,7 @@ def gait_events(
     rows = [(oid, *e) for oid, p in people.items() for e in p.events]
     out = pd.DataFrame(rows, columns=["object_id", "side", "event", "frame", "time"])
     out = out.sort_values(["object_id", "time"], kind="stable").reset_index(drop=True)
-    return with_history(out, f"gait_events(direction={direction!r})", like=kp)
+    return out
 
 
 _COLUMNS = ["n_steps", "cadence_spm", "step_time_s", "step_time_sd_s", "step_time_cv",
@@ -382,6 +384,7 @@ def _summary(p: _Person) -> dict[str, object]:
     return row
 
 
+@logs_history
 @per_clip
 def cadence(
     kp: pd.DataFrame,
@@ -438,4 +441,4 @@ def cadence(
     for oid, p in people.items():
         if p.note:
             warnings.warn(f"cadence: object_id {oid}: {p.note}", GaitWarning, stacklevel=2)
-    return with_history(out, f"cadence(direction={direction!r})", like=kp)
+    return out

@@ -8,13 +8,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit._points import dense_frames
-from posekit.tidy import with_history
 
 __all__ = ["range_of_motion", "symmetry_index"]
 
 
+@logs_history
 @per_clip
 def range_of_motion(angles: pd.DataFrame | pd.Series, /) -> pd.DataFrame:
     """Minimum, maximum and range of each angle for each person.
@@ -58,7 +59,7 @@ def range_of_motion(angles: pd.DataFrame | pd.Series, /) -> pd.DataFrame:
         index=index,
     )
     out.loc[~some.ravel(), ["argmin_frame", "argmax_frame"]] = pd.NA
-    return with_history(out, "range_of_motion()", like=angles)
+    return out
 
 
 Summary = Literal["mean", "median", "max", "range", "none"]
