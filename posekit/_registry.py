@@ -18,7 +18,26 @@ from pathlib import Path
 
 from posekit.errors import ChecksumError, DownloadError
 
-__all__ = ["ChecksumError", "DownloadError", "cache_root", "extract_members", "sha256_of"]
+__all__ = [
+    "ChecksumError",
+    "DownloadError",
+    "cache_root",
+    "data_root",
+    "extract_members",
+    "sha256_of",
+]
+
+
+def data_root() -> Path:
+    """posekit's user data folder (what it keeps; the cache can be rebuilt).
+
+    ``$POSEKIT_DATA``, else ``$XDG_DATA_HOME/posekit``, else ``~/.local/share/posekit``.
+    """
+    env = os.environ.get("POSEKIT_DATA")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "posekit"
 
 
 def cache_root() -> Path:

@@ -395,3 +395,12 @@ def test_unknown_paths_and_methods_answer_in_kakao_shape(srv: BackgroundServer) 
     assert r.status_code == 404 and set(r.json()) == {"code", "msg"}
     r = requests.put(f"{srv.url}/pose/job/abc", headers=AUTH)
     assert r.status_code == 405 and set(r.json()) == {"code", "msg"}
+
+
+def test_default_data_dir_is_a_user_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("POSEKIT_DATA", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert ServerConfig().data_dir == tmp_path / "xdg" / "posekit" / "server"
+    monkeypatch.setenv("POSEKIT_DATA", str(tmp_path / "pk"))
+    assert ServerConfig().data_dir == tmp_path / "pk" / "server"
+    assert not ServerConfig().data_dir.is_relative_to(Path.cwd())

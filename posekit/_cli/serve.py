@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--data-dir",
         type=Path,
-        help="folder for the job database, uploads and results (./posekit-server-data)",
+        help="folder for the job database, uploads and results "
+        "(default: ~/.local/share/posekit/server, or $POSEKIT_DATA/server)",
     )
     p.add_argument(
         "--workers", type=int, help="video jobs estimated at once (default: half the cores)"

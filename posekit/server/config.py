@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from posekit._registry import data_root
+
 __all__ = [
     "DEFAULT_ESTIMATOR",
     "Estimator",
@@ -53,7 +55,9 @@ class ServerConfig:
     Parameters
     ----------
     data_dir
-        Folder for the job database (``jobs.sqlite3``), uploaded inputs and results.
+        Folder for the job database (``jobs.sqlite3``), uploaded inputs and results. Default:
+        ``server`` in posekit's user data folder (``$POSEKIT_DATA``, else
+        ``$XDG_DATA_HOME/posekit``, else ``~/.local/share/posekit``), never the current folder.
     keys
         Accepted REST API keys (``Authorization: KakaoAK <key>``). Empty: a key is generated,
         written to ``<data_dir>/api_key`` (mode 0600) and its path logged (never the key).
@@ -111,7 +115,7 @@ class ServerConfig:
         Seconds since the epoch; injectable so tests can age jobs.
     """
 
-    data_dir: Path = field(default_factory=lambda: Path("posekit-server-data"))
+    data_dir: Path = field(default_factory=lambda: data_root() / "server")
     keys: tuple[str, ...] = ()
     estimator: Any = DEFAULT_ESTIMATOR
     workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
