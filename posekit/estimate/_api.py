@@ -25,6 +25,11 @@ from posekit.estimate._scores import visible_scores
 from posekit.estimate._smooth import one_euro_track
 from posekit.result import PoseResult
 from posekit.schema import (
+    KAKAO_IMAGE_FORMATS,
+    KAKAO_MAX_IMAGE_BYTES,
+    KAKAO_MAX_LONG_SIDE,
+    KAKAO_MAX_VIDEO_BYTES,
+    KAKAO_MIN_SHORT_SIDE,
     Annotation,
     JobResult,
     Person,
@@ -46,13 +51,6 @@ __all__ = [
 ]
 
 ImageInput = str | os.PathLike[str] | bytes | np.ndarray | Image.Image
-
-#: Kakao's documented limits for ``POST /pose``.
-KAKAO_IMAGE_FORMATS = ("JPEG", "PNG", "HEIC", "WEBP")
-KAKAO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
-KAKAO_MAX_LONG_SIDE = 2048
-KAKAO_MIN_SHORT_SIDE = 320
-KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 
 
 #: One person in one frame while estimating: object_id, COCO xy (17, 2), joint scores (17,),

@@ -28,10 +28,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MIRROR", "fix_left_right", "left_right_runs", "mirror_moves"]
+from posekit.schema import MIRROR
 
-#: COCO-17 index of each joint's mirror twin.
-MIRROR = np.array([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15])
+__all__ = ["MIRROR", "fix_left_right", "left_right_runs", "mirror_moves"]
 
 
 def _size(xy: np.ndarray) -> np.ndarray:

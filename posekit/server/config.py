@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from posekit._registry import data_root
+from posekit.schema import KAKAO_MAX_IMAGE_BYTES, KAKAO_MAX_VIDEO_BYTES
 
 __all__ = [
     "DEFAULT_ESTIMATOR",
@@ -26,7 +27,6 @@ __all__ = [
 #: Where the server's estimator comes from unless configured otherwise.
 DEFAULT_ESTIMATOR = "posekit.estimate"
 
-MB = 1024 * 1024
 DAY_S = 86400.0
 
 
@@ -120,8 +120,8 @@ class ServerConfig:
     estimator: Any = DEFAULT_ESTIMATOR
     workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
     worker_kind: Literal["process", "thread"] = "process"
-    max_image_bytes: int = 2 * MB
-    max_video_bytes: int = 50 * MB
+    max_image_bytes: int = KAKAO_MAX_IMAGE_BYTES
+    max_video_bytes: int = KAKAO_MAX_VIDEO_BYTES
     max_queue: int = 100
     max_image_requests: int = 16
     retention_s: float = 7 * DAY_S
