@@ -245,3 +245,32 @@ def test_csv_round_trip(study, tmp_path):
     assert back.index.get_level_values("joint").dtype == kp.index.get_level_values("joint").dtype
     assert back.attrs["history"] == kp.attrs["history"]
     assert pd.read_csv(tmp_path / "kp.csv", comment="#").shape[0] == len(kp)
+
+
+def openpose_60fps(path: str):
+    return pk.io.load_openpose(path, fps=60, layout="BODY_25B")
+
+
+def test_real_openpose_cameras_as_a_study(openpose_dir):
+    """Pose2Sim S01's OpenPose folders (real detections, untracked) as a study of cameras."""
+    st = pk.load_study(str(openpose_dir / "{camera}"), reader=openpose_60fps)
+    st = st.select(st.paths.index.str.startswith("cam"))
+    assert list(st.paths.index) == ["cam01", "cam02", "cam03"]
+    with pytest.warns(StudyWarning, match="1 of 3 clips failed"):
+        kp = st.keypoints(workers=2)
+    # cam03's stray del_*.json files give frame 0 twice: an error row, the study goes on
+    assert list(kp.attrs["errors"].index) == ["cam03"]
+    assert "frame_num 0 appears twice" in kp.attrs["errors"].loc["cam03", "error"]
+    assert "frame_num 0 appears twice" in st.clips.loc["cam03", "error"]
+    assert st.clips.loc[["cam01", "cam02"], "fps"].tolist() == [60.0, 60.0]
+
+    def pipeline(k):
+        k = pk.clean.main_person(pk.clean.assign_tracks(pk.clean.mask_low_confidence(k)))
+        return pk.angles.joint_angles(pk.smooth.butterworth(pk.clean.interpolate(k), cutoff_hz=6))
+
+    got = pipeline(kp)
+    for cam in ("cam01", "cam02"):
+        pd.testing.assert_frame_equal(got.loc[cam], pipeline(st.load(cam).keypoints()))
+    # the participant's knee moves through a real range on both cameras
+    rom = pk.metrics.range_of_motion(got)["range"].xs("left_knee", level="angle")
+    assert (rom > 20).all(), rom
