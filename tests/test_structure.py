@@ -40,9 +40,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
         "PoseResult.keypoints()/objects()/to_numpy()/from_keypoints() call posekit.tidy, "
         "and tidy.to_result builds a PoseResult"
     ),
-    frozenset({"posekit.smooth.filters", "posekit.smooth.winter"}): (
-        "filters.butterworth(cutoff_hz='auto') calls winter_cutoff, which filters with butter_runs"
-    ),
 }
 
 

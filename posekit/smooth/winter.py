@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from posekit._levels import per_clip
+from posekit.smooth._butter import butter_runs, butter_sos, sos_padlen
 from posekit.smooth._runs import apply_runs, series_view
-from posekit.smooth.filters import butter_runs, butter_sos, sos_padlen
 from posekit.tidy import get_fps
 
 __all__ = ["residual_analysis", "winter_cutoff"]
