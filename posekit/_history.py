@@ -47,7 +47,8 @@ def _show(value: Any) -> str:
 
 def note_history(table: pd.DataFrame | pd.Series, note: str) -> None:
     """Add ``note`` (what the function found) to the history line of the decorated call."""
-    table.attrs[_NOTE] = note
+    earlier = table.attrs.get(_NOTE)
+    table.attrs[_NOTE] = f"{earlier}; {note}" if earlier else note
 
 
 def logs_history(func: Callable[P, R]) -> Callable[P, R]:

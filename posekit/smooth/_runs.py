@@ -43,7 +43,9 @@ class SeriesView:
         d = self.data if data is None else data
         return d.reshape(len(self.object_ids), N_JOINTS, len(self.columns), -1)
 
-    def to_table(self, data: np.ndarray, like: pd.DataFrame, step: str) -> pd.DataFrame:
+    def to_table(
+        self, data: np.ndarray, like: pd.DataFrame, step: str | None = None
+    ) -> pd.DataFrame:
         """A copy of ``like`` with the view's columns replaced by ``data`` (same index)."""
         n = self.n_frames
         flat = np.ascontiguousarray(data).reshape(-1)
@@ -57,6 +59,9 @@ class SeriesView:
             else:
                 cols[name] = flat.take(self.base + self.columns.index(name) * n)
         out = pd.DataFrame(cols, index=like.index, copy=False)
+        if step is None:  # the caller records the step (posekit._history.logs_history)
+            out.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
+            return out
         return with_history(out, step, like=like)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, signal
 
+from posekit._history import logs_history, note_history
 from posekit._levels import per_clip
 from posekit.smooth._butter import butter_runs, butter_sos, sos_padlen
 from posekit.smooth._runs import apply_runs, odd_pad, series_view
@@ -51,14 +52,14 @@ def run_filter(
     func: Callable[[np.ndarray], np.ndarray],
     *,
     min_len: int,
-    step: str,
+    name: str,
     need: str,
 ) -> pd.DataFrame:
     """Apply ``func`` to every run of ``x``/``y`` of at least ``min_len`` frames.
 
-    ``need`` names what sets ``min_len`` (for error messages), e.g. ``"window=31"``.
+    ``name`` (``"smooth.median"``) and ``need``, what sets ``min_len`` (``"window=31"``), are
+    for error messages; the caller's :func:`~posekit._history.logs_history` records the call.
     """
-    name = step.split("(")[0]
     view = series_view(kp)
     if not np.isfinite(view.data).any():
         raise ValueError(f"{name}: the table has no finite x/y values (all NaN)")
@@ -74,11 +75,13 @@ def run_filter(
             f"table has none (longest gaps-free stretch is shorter); interpolate gaps first "
             f"or use a shorter window"
         )
+    table = view.to_table(out, kp)
     if n_short:
-        step += f" [{n_short} runs shorter than {min_len} frames left unsmoothed]"
-    return view.to_table(out, kp, step)
+        note_history(table, f"{n_short} runs shorter than {min_len} frames left unsmoothed")
+    return table
 
 
+@logs_history
 @per_clip
 def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     """Centred moving average of x and y over ``window`` frames (odd).
@@ -109,11 +112,10 @@ def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
             :, h : h + a.shape[1]
         ]
 
-    return run_filter(
-        kp, func, min_len=w, step=f"smooth.moving_average(window={w})", need=f"window={w}"
-    )
+    return run_filter(kp, func, min_len=w, name="smooth.moving_average", need=f"window={w}")
 
 
+@logs_history
 @per_clip
 def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
     """Centred running median of x and y over ``window`` frames (odd): removes spikes.
@@ -131,7 +133,7 @@ def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
             return _small_median(padded, w)
         return ndimage.median_filter(padded, size=(1, w), mode="nearest")[:, h : h + a.shape[1]]
 
-    return run_filter(kp, func, min_len=w, step=f"smooth.median(window={w})", need=f"window={w}")
+    return run_filter(kp, func, min_len=w, name="smooth.median", need=f"window={w}")
 
 
 def _med3(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -155,6 +157,7 @@ def _small_median(p: np.ndarray, w: int) -> np.ndarray:
     )
 
 
+@logs_history
 @per_clip
 def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0) -> pd.DataFrame:
     """Gaussian smoothing of x and y with standard deviation ``sigma_frames`` (frames).
@@ -178,11 +181,12 @@ def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0)
         kp,
         func,
         min_len=w,
-        step=f"smooth.gaussian(sigma_frames={sigma_frames}, truncate={truncate})",
+        name="smooth.gaussian",
         need=f"sigma_frames={sigma_frames} (kernel of {w} frames)",
     )
 
 
+@logs_history
 @per_clip
 def savgol(kp: pd.DataFrame, /, *, window: int, polyorder: int = 2) -> pd.DataFrame:
     """Savitzky–Golay smoothing: a least-squares polynomial of ``polyorder`` per window.
@@ -204,11 +208,12 @@ def savgol(kp: pd.DataFrame, /, *, window: int, polyorder: int = 2) -> pd.DataFr
         kp,
         func,
         min_len=w,
-        step=f"smooth.savgol(window={w}, polyorder={polyorder})",
+        name="smooth.savgol",
         need=f"window={w}",
     )
 
 
+@logs_history
 @per_clip
 def butterworth(
     kp: pd.DataFrame,
@@ -261,16 +266,13 @@ def butterworth(
                 f"butterworth: cutoff_hz must be a number or 'auto', got {cutoff_hz!r}"
             )
         cutoff = winter_cutoff(kp, fps=rate, order=order)
-        label = f"'auto' -> {cutoff:.3g}"
     else:
         cutoff = float(cutoff_hz)
-        label = f"{cutoff:g}"
     sos = butter_sos(cutoff, order, rate)
     padlen = sos_padlen(sos)
-    return run_filter(
-        kp,
-        butter_runs(sos),
-        min_len=padlen + 1,
-        step=f"smooth.butterworth(cutoff_hz={label}, order={order}, fps={rate:g})",
-        need=f"order={order}",
+    out = run_filter(
+        kp, butter_runs(sos), min_len=padlen + 1, name="smooth.butterworth", need=f"order={order}"
     )
+    if isinstance(cutoff_hz, str):
+        note_history(out, f"cutoff_hz 'auto' -> {cutoff:.3g} Hz")
+    return out

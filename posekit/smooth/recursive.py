@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit.smooth._runs import series_view
 from posekit.tidy import get_fps
@@ -60,6 +61,7 @@ def one_euro_array(
     return out
 
 
+@logs_history
 @per_clip
 def one_euro(
     kp: pd.DataFrame,
@@ -106,10 +108,7 @@ def one_euro(
     view = series_view(kp)
     _nonempty(view.data, "one_euro")
     out = one_euro_array(view.data, fps=rate, min_cutoff=min_cutoff, beta=beta, d_cutoff=d_cutoff)
-    step = (
-        f"smooth.one_euro(min_cutoff={min_cutoff}, beta={beta}, d_cutoff={d_cutoff}, fps={rate:g})"
-    )
-    return view.to_table(out, kp, step)
+    return view.to_table(out, kp)
 
 
 def kalman_array(
@@ -204,6 +203,7 @@ def kalman_array(
     return np.where(keep, pos, np.nan).T.copy()
 
 
+@logs_history
 @per_clip
 def kalman(
     kp: pd.DataFrame,
@@ -263,8 +263,4 @@ def kalman(
         max_gap_frames=max_gap_frames,
         fill_gaps=fill_gaps,
     )
-    step = (
-        f"smooth.kalman(process_noise={process_noise}, measurement_noise={measurement_noise}, "
-        f"fps={rate:g}, max_gap_frames={max_gap_frames}, fill_gaps={fill_gaps})"
-    )
-    return view.to_table(out, kp, step)
+    return view.to_table(out, kp)
