@@ -43,6 +43,7 @@ __all__ = [
     "default_category",
     "default_info",
     "kakao_bbox",
+    "video_job",
 ]
 
 #: The 17 COCO keypoint names, in the API's order.
@@ -205,6 +206,55 @@ def default_info(description: str = "Human pose estimation result from posekit")
         url="https://github.com/posekit/posekit",
         version=__version__,
         year=today.year,
+    )
+
+
+def video_job(
+    annotations: list[Annotation],
+    *,
+    fps: float | None,
+    frames: int,
+    width: int | None,
+    height: int | None,
+    description: str = "Human pose estimation result from posekit",
+    job_id: str | UnsetType = UNSET,
+    info: Info | None = None,
+) -> JobResult:
+    """A successful video job answer as posekit writes it.
+
+    Kakao's category (:func:`default_category`), posekit's ``info`` (:func:`default_info` with
+    ``description``, unless ``info`` is given) and the ``video`` block; without ``fps`` there is
+    no ``video`` block (an import that carries no frame rate).
+
+    Parameters
+    ----------
+    annotations
+        One :class:`Annotation` per frame with people.
+    fps, frames, width, height
+        The ``video`` block: frame rate, frames in the video, frame size in pixels (0 when
+        unknown).
+    description, job_id, info
+        The ``info`` block's description (or the whole block) and the job id, if any.
+
+    Examples
+    --------
+    >>> job = video_job([], fps=30.0, frames=0, width=640, height=480, job_id="j1")
+    >>> job.status, job.video.fps, job.categories[0].name
+    ('success', 30.0, 'person')
+    """
+    return JobResult(
+        status="success",
+        job_id=job_id,
+        annotations=annotations,
+        categories=[default_category()],
+        info=info if info is not None else default_info(description),
+        video=(
+            VideoInfo(
+                fps=float(fps), frames=int(frames), width=int(width or 0), height=int(height or 0)
+            )
+            if fps
+            else UNSET
+        ),
     )
 
 

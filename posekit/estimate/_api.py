@@ -31,12 +31,9 @@ from posekit.schema import (
     KAKAO_MAX_VIDEO_BYTES,
     KAKAO_MIN_SHORT_SIDE,
     Annotation,
-    JobResult,
     Person,
-    VideoInfo,
-    default_category,
-    default_info,
     kakao_bbox,
+    video_job,
 )
 from posekit.video import VideoError, VideoReader, VideoTruncatedError, is_still_image
 
@@ -394,13 +391,14 @@ def _video_result(
     elif max_frames is not None and len(frames) < n_video:
         description += f"; first {len(frames)} of {n_video} frames (max_frames)"
         n_video = len(frames)
-    job = JobResult(
-        status="success",
+    job = video_job(
+        annotations,
+        fps=fps,
+        frames=n_video,
+        width=w,
+        height=h,
+        description=description,
         job_id=str(uuid.uuid4()),
-        annotations=annotations,
-        categories=[default_category()],
-        info=default_info(description),
-        video=VideoInfo(fps=fps, frames=n_video, width=w, height=h),
     )
     res = PoseResult.from_job(job, source=str(path))
     res.partial = stop_reason is not None

@@ -11,12 +11,9 @@ from posekit.result import PoseResult
 from posekit.schema import (
     N_JOINTS,
     Annotation,
-    JobResult,
     Person,
-    VideoInfo,
-    default_category,
-    default_info,
     kakao_bbox,
+    video_job,
 )
 
 __all__ = ["make_person", "video_result"]
@@ -65,18 +62,8 @@ def video_result(
     source: str,
     description: str,
 ) -> PoseResult:
-    job = JobResult(
-        status="success",
-        annotations=annotations,
-        categories=[default_category()],
-        info=default_info(description),
-        video=(
-            VideoInfo(
-                fps=float(fps), frames=n_frames, width=int(width or 0), height=int(height or 0)
-            )
-            if fps
-            else msgspec.UNSET
-        ),
+    job = video_job(
+        annotations, fps=fps, frames=n_frames, width=width, height=height, description=description
     )
     # built directly (not from_job): without fps there is no video block, which load() refuses
     return PoseResult(

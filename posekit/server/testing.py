@@ -27,12 +27,10 @@ import numpy as np
 from posekit.result import PoseResult
 from posekit.schema import (
     Annotation,
-    JobResult,
     Person,
-    VideoInfo,
-    default_category,
     default_info,
     kakao_bbox,
+    video_job,
 )
 
 __all__ = ["FixedEstimator", "SynthEstimator", "fake_estimator", "fixed_estimator", "image_size"]
@@ -152,12 +150,13 @@ class FixedEstimator:
         fps, n, w, h = _video_meta(path)
         _delay()
         kp = _standing(w, h)
-        job = JobResult(
-            status="success",
-            annotations=[Annotation(frame_num=i, objects=[_person(kp, 0)]) for i in range(n)],
-            categories=[default_category()],
-            info=default_info("Fixed pose from posekit.server.testing"),
-            video=VideoInfo(fps=fps, frames=n, width=w, height=h),
+        job = video_job(
+            [Annotation(frame_num=i, objects=[_person(kp, 0)]) for i in range(n)],
+            fps=fps,
+            frames=n,
+            width=w,
+            height=h,
+            description="Fixed pose from posekit.server.testing",
         )
         return PoseResult.from_job(job, source=str(path))
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.result import PoseResult
-from posekit.schema import JobResult, VideoInfo, default_category, default_info
+from posekit.schema import default_info, video_job
 from posekit.synth.observe import build_annotations, observe
 from posekit.synth.scene import place
 from posekit.tidy import DenseKeypoints, from_dense
@@ -263,13 +263,14 @@ def generate(
         date_created=_DATE,
         year=int(_DATE[:4]),
     )
-    job = JobResult(
-        status="success",
+    job = video_job(
+        build_annotations(obs, object_ids),
+        fps=fps,
+        frames=n_frames,
+        width=width,
+        height=height,
         job_id=job_id,
-        annotations=build_annotations(obs, object_ids),
-        categories=[default_category()],
         info=info_block,
-        video=VideoInfo(fps=float(fps), frames=n_frames, width=width, height=height),
     )
     result = PoseResult.from_job(job, source=source)
 
