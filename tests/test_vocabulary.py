@@ -97,9 +97,9 @@ EXCEPTIONS: dict[str, str] = {
 #: Every parameter name of the public API, one concept each.
 VOCABULARY: frozenset[str] = frozenset({
     "a", "activity", "addresses", "allow_private", "allow_private_urls", "amp_th", "angles",
-    "angles_csv", "ann_index", "api_key", "app", "area", "args", "argv", "attempt", "attempts",
-    "attribution", "attrs", "ax", "axis", "b", "base_url", "batch_size", "bbox", "beta", "body",
-    "body_timeout_s", "by", "c", "ca_file", "cache_dir", "cache_size", "callback",
+    "angles_csv", "ann_index", "annotations", "api_key", "app", "area", "args", "argv", "attempt",
+    "attempts", "attribution", "attrs", "ax", "axis", "b", "base_url", "batch_size", "bbox",
+    "beta", "body", "body_timeout_s", "by", "c", "ca_file", "cache_dir", "cache_size", "callback",
     "callback_attempts", "callback_backoff_s", "callback_threads", "callback_timeout_s",
     "callback_tries", "callback_url", "candidates", "check", "check_limits", "client", "clock",
     "cmap", "code", "codec", "colorbar", "columns", "compare", "config", "connect_timeout_s",
