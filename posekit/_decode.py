@@ -136,9 +136,10 @@ def _first_bad_length(objs: list[Person], attr: str, n: int) -> int:
 
 _EMPTY_ANN = _FastAnnotation(frame_num=0, objects=[])
 
-#: Largest frame number accepted (about 3.8 days at 30 fps): tables and interpolation size
-#: arrays by it, so a result claiming frame 10**9 must be refused, not allocated.
-MAX_FRAME_NUM = 10_000_000
+#: Largest frame number accepted (9 hours at 30 fps): dense tables and interpolation size
+#: arrays by it (about 400 bytes a frame), so a result claiming frame 10**8 is refused, not
+#: allocated (38 GiB).
+MAX_FRAME_NUM = 1_000_000
 #: Largest object id (in absolute value): ids stay exact in every table and key computed.
 MAX_OBJECT_ID = 2**31 - 1
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import posekit as pk
 from posekit.errors import PoseKitError
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(1200), pytest.mark.slow]
 
 N_CASES = int(os.environ.get("POSEKIT_FUZZ_CASES", "10000"))
 FUZZ = settings(
@@ -144,7 +144,7 @@ coco = (
             ),
         }
     )
-    | junk.filter(lambda d: not isinstance(d, str))  # a string is a path, not a document
+    | junk.map(lambda d: [d] if isinstance(d, str) else d)  # a string is a path, not a document
 )
 
 
