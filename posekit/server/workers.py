@@ -236,9 +236,13 @@ def _run_video(
 ) -> tuple:
     global _CURRENT_JOB
     in_process = est is None  # a worker process: signals can interrupt the job
+    pid_file = f"{_CANCEL_DIR}/{job_id}.pid"
     try:
         if in_process:
             _CURRENT_JOB = job_id
+            with open(pid_file, "w") as f:  # where a cancel sends its signal
+                f.write(str(os.getpid()))
+            _on_cancel(0, None)  # cancelled before it started
             signal.setitimer(signal.ITIMER_REAL, limits.max_job_s)
         try:
             _check_video(src, limits)
@@ -250,6 +254,8 @@ def _run_video(
             if in_process:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 _CURRENT_JOB = None
+                with contextlib.suppress(OSError):
+                    os.unlink(pid_file)
         atomic_write(dest, body)
         return ("ok", len(body))
     except (Exception, JobInterrupted) as exc:
@@ -346,11 +352,12 @@ class EstimatorPool:
         their result is dropped when they end)."""
         if self.kind != "process":
             return
-        (self.cancel_dir / job_id).touch()
-        for p in self._processes():  # only the one running job_id acts on it
-            with contextlib.suppress(OSError, ValueError):
-                if p.pid is not None:
-                    os.kill(p.pid, signal.SIGUSR1)
+        (self.cancel_dir / job_id).touch()  # seen by the worker when (or before) it starts
+        pids = {p.pid for p in self._processes()}
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((self.cancel_dir / f"{job_id}.pid").read_text())
+            if pid in pids:  # one of ours; it acts only if it still runs job_id
+                os.kill(pid, signal.SIGUSR1)
 
     def restart(self) -> None:
         """Stop every worker now and start new ones (a worker that ignored its limit)."""
