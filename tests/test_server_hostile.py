@@ -192,15 +192,15 @@ def test_slow_receivers_do_not_hold_up_other_callbacks_and_failures_are_retried(
         ]
         t0 = time.monotonic()
         job = submit(srv.url, files={"file": data}, data={"callback_url": flaky.url})
-        flaky.wait(3, timeout_s=8)  # 500, 503, then 200: three calls
+        flaky.wait(3, timeout_s=20)  # 500, 503, then 200: three calls
         time.sleep(0.5)
         assert len(flaky.posts) == 3
         gaps = [b[0] - a[0] for a, b in zip(flaky.posts, flaky.posts[1:], strict=False)]
-        assert gaps[1] > gaps[0] * 1.3  # backing off
-        assert time.monotonic() - t0 < 8
+        assert gaps[0] >= 0.2 and gaps[1] >= 0.4  # backing off: 0.2 s, then 0.4 s
+        assert time.monotonic() - t0 < 20  # not held up by the four receivers that hang
         store = JobStore(cfg.data_dir, clock=time.time)
         assert store.get(job).callback == "delivered"
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 40
         while any(store.get(j).callback == "pending" for j in hung):
             assert time.monotonic() < deadline
             time.sleep(0.1)
