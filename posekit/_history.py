@@ -4,7 +4,9 @@ Each decorated function appends one line to its result's ``attrs["history"]``: t
 function, then every bound argument but the data itself (defaults included), as
 ``kinematics.velocity(fps=None, method='central', window=5, polyorder=None, normalize=None)``.
 A function can add what it found (``"12 swaps repaired"``) with :func:`note_history`; the line
-then ends with ``": 12 swaps repaired"``. The input table is never changed.
+then ends with ``": 12 swaps repaired"``. The notes go through a context variable, not the
+tables, so nothing extra rides in ``attrs`` (a per-clip function called once per clip of a study
+adds one note per clip). The input table is never changed.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["logs_history", "note_history"]
+__all__ = ["carry_attrs", "logs_history", "note_history"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_NOTE = "_history_note"
+#: Notes of the decorated call in progress (None outside one).
+_NOTES: ContextVar[list[str] | None] = ContextVar("posekit_history_notes", default=None)
 
 
 def _label(func: Callable[..., Any]) -> str:
@@ -45,10 +49,24 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def note_history(table: pd.DataFrame | pd.Series, note: str) -> None:
-    """Add ``note`` (what the function found) to the history line of the decorated call."""
-    earlier = table.attrs.get(_NOTE)
-    table.attrs[_NOTE] = f"{earlier}; {note}" if earlier else note
+def carry_attrs(table: pd.DataFrame | pd.Series, like: pd.DataFrame | pd.Series) -> Any:
+    """Give ``table`` the ``attrs`` of ``like`` (shared values, its own history list).
+
+    pandas deep-copies ``attrs`` when a table is sliced or copied; tables a study keeps in
+    ``attrs`` would then be copies, which ``pd.concat`` cannot compare.
+    """
+    table.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
+    return table
+
+
+def note_history(note: str) -> None:
+    """Add ``note`` (what the function found) to the history line of the decorated call.
+
+    Outside a call decorated with :func:`logs_history` it does nothing.
+    """
+    notes = _NOTES.get()
+    if notes is not None:
+        notes.append(note)
 
 
 def logs_history(func: Callable[P, R]) -> Callable[P, R]:
@@ -72,7 +90,12 @@ def logs_history(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def logged(*args: P.args, **kwargs: P.kwargs) -> R:
-        out = func(*args, **kwargs)
+        token = _NOTES.set([])
+        try:
+            out = func(*args, **kwargs)
+            notes = _NOTES.get() or []
+        finally:
+            _NOTES.reset(token)
         if not isinstance(out, pd.DataFrame | pd.Series):
             return out
         bound = signature.bind(*args, **kwargs)
@@ -89,9 +112,8 @@ def logs_history(func: Callable[P, R]) -> Callable[P, R]:
             else:
                 options.append(f"{name}={_show(value)}")
         step = f"{_label(func)}({', '.join(options)})"
-        note = out.attrs.pop(_NOTE, None)
-        if note:
-            step += f": {note}"
+        if notes:
+            step += f": {'; '.join(notes)}"
         base = dict(out.attrs)
         if isinstance(data, pd.DataFrame | pd.Series):
             base = {**data.attrs, **base}

@@ -9,38 +9,16 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from posekit._history import carry_attrs, logs_history, note_history
 from posekit._levels import per_clip
-from posekit.schema import JOINTS, N_JOINTS
-from posekit.tidy import _index, to_dense, with_history
+from posekit.schema import COCO_SIGMAS, JOINTS, N_JOINTS
+from posekit.tidy import _index, to_dense
 
 __all__ = ["assign_tracks", "main_person"]
 
 _BIG = 1e9
-# COCO keypoint sigmas (as posekit.metrics.COCO_SIGMAS), doubled: OKS uses k = 2 sigma
-_K2 = (
-    2
-    * np.array(
-        [
-            0.026,
-            0.025,
-            0.025,
-            0.035,
-            0.035,
-            0.079,
-            0.079,
-            0.072,
-            0.072,
-            0.062,
-            0.062,
-            0.107,
-            0.107,
-            0.087,
-            0.087,
-            0.089,
-            0.089,
-        ]
-    )
-) ** 2
+# OKS uses k = 2 sigma (COCO's per-keypoint sigmas); k squared
+_K2 = (2 * COCO_SIGMAS) ** 2
 
 
 def _size(pose: np.ndarray) -> np.ndarray:
@@ -83,6 +61,7 @@ class _Tracks:
         return ids
 
 
+@logs_history
 @per_clip
 def assign_tracks(
     kp: pd.DataFrame,
@@ -228,15 +207,13 @@ def assign_tracks(
         track_of = np.where(track_of >= 0, new_id[np.maximum(track_of, 0)], -1)
     out = _relabel(kp, dense, track_of)
     n_drop = int((dense.present & ~usable).sum())
-    step = (
-        f"clean.assign_tracks(max_distance={max_distance}, max_missed_frames={max_missed_frames}, "
-        f"metric={metric!r}, predict={predict!r}): {tr.n - n_short} tracks"
-    )
+    note = f"{tr.n - n_short} tracks"
     if n_short:
-        step += f", {n_short} tracks shorter than {min_track_frames} frames dropped"
+        note += f", {n_short} tracks shorter than {min_track_frames} frames dropped"
     if n_drop:
-        step += f", {n_drop} detections without {min_keypoints} valid keypoints dropped"
-    return with_history(out, step, like=kp)
+        note += f", {n_drop} detections without {min_keypoints} valid keypoints dropped"
+    note_history(note)
+    return carry_attrs(out, kp)
 
 
 def _relabel(kp: pd.DataFrame, dense, track_of: np.ndarray) -> pd.DataFrame:
@@ -268,6 +245,7 @@ def _relabel(kp: pd.DataFrame, dense, track_of: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({c: kp[c].to_numpy()[order] for c in kp.columns}, index=index)
 
 
+@logs_history
 @per_clip
 def main_person(
     kp: pd.DataFrame,
@@ -328,4 +306,5 @@ def main_person(
     best = int(dense.object_ids[int(np.argmax(score))])
     ids = kp.index.get_level_values("object_id")
     out = kp[ids == best].copy()
-    return with_history(out, f"clean.main_person(by={by!r}): object_id {best}", like=kp)
+    note_history(f"object_id {best}")
+    return carry_attrs(out, kp)

@@ -77,7 +77,7 @@ def run_filter(
         )
     table = view.to_table(out, kp)
     if n_short:
-        note_history(table, f"{n_short} runs shorter than {min_len} frames left unsmoothed")
+        note_history(f"{n_short} runs shorter than {min_len} frames left unsmoothed")
     return table
 
 
@@ -274,5 +274,5 @@ def butterworth(
         kp, butter_runs(sos), min_len=padlen + 1, name="smooth.butterworth", need=f"order={order}"
     )
     if isinstance(cutoff_hz, str):
-        note_history(out, f"cutoff_hz 'auto' -> {cutoff:.3g} Hz")
+        note_history(f"cutoff_hz 'auto' -> {cutoff:.3g} Hz")
     return out
