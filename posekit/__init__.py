@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for IDEs and type check
         cli,
         client,
         estimate,
+        interop,
         kinematics,
         media,
         metrics,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for IDEs and type check
         summary,
         synth,
         tidy,
+        units,
         video,
         widgets,
     )

@@ -347,13 +347,14 @@ def _table(
     planes = _compute(dense, defs, convention, reference, face)
     if unwrap:
         planes = [unwrap_degrees(p, axis=0) for p in planes]
+    units = {**{d.name: "deg" for d in defs}, "time": "s"}
     return per_frame_table(
         planes,
         [d.name for d in defs],
         dense.frames,
         dense.object_ids,
         dense.present,
-        kp.attrs,
+        {**kp.attrs, "units": units},
     )
 
 

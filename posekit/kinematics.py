@@ -33,6 +33,7 @@ from posekit._points import (
     to_long,
 )
 from posekit.tidy import JOINT_DTYPE, get_fps
+from posekit.units import length_unit
 
 __all__ = [
     "acceleration",
@@ -129,7 +130,7 @@ def _prepare(kp: pd.DataFrame, fps: float | None, normalize: Normalize, need_fps
     rate = get_fps(kp, fps) if need_fps else None
     dense = dense_xy(kp, contiguous=True)
     coords = [dense.x, dense.y]
-    unit = "px"
+    unit = length_unit(kp)
     if normalize == "torso":
         scale = _torso(dense)[None, :, None]
         coords = [c / scale for c in coords]
@@ -157,7 +158,7 @@ def _kin(
         out["time"] = kp.index.get_level_values("frame").to_numpy(np.float64) / rate
     out.attrs["fps"] = rate
     suffix = {1: "/s", 2: "/s²", 3: "/s³"}[order]
-    out.attrs["units"] = f"{unit}{suffix}"
+    out.attrs["units"] = {**dict.fromkeys(columns, f"{unit}{suffix}"), "time": "s"}
     return out
 
 
@@ -173,7 +174,8 @@ def velocity(
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
-    """Velocity of every keypoint, columns ``vx``, ``vy`` in px/s (or torso lengths/s).
+    """Velocity of every keypoint, columns ``vx``, ``vy`` in px/s (m/s on a table in metres,
+    torso lengths/s when normalised).
 
     Parameters
     ----------
@@ -186,7 +188,7 @@ def velocity(
         ``window`` frames with a polynomial of ``polyorder`` (default 2), which also smooths.
     normalize
         ``"torso"``: divide by each person's median torso length (mid_shoulder–mid_hip).
-        ``attrs["units"]`` says which.
+        ``attrs["units"]`` gives each column's unit.
 
     Returns
     -------
@@ -200,7 +202,7 @@ def velocity(
     >>> import posekit as pk
     >>> kp = pk.synth.generate("walk", duration_s=4, fps=30).result.keypoints()
     >>> vel = pk.kinematics.velocity(kp)
-    >>> list(vel.columns), vel.attrs["units"]
+    >>> list(vel.columns), vel.attrs["units"]["vx"]
     (['vx', 'vy', 'time'], 'px/s')
     """
     return _kin(kp, 1, ("vx", "vy"), fps=fps, method=method, window=window,
@@ -267,7 +269,7 @@ def speed(
     res = pd.DataFrame({"speed": sp}, index=out.index)
     if "time" in out.columns:
         res["time"] = out["time"].to_numpy()
-    res.attrs = out.attrs
+    res.attrs = {**out.attrs, "units": {"speed": out.attrs["units"]["vx"], "time": "s"}}
     return res
 
 
@@ -286,7 +288,7 @@ def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.Data
         d[1:] = c[1:] - c[:-1]
         steps.append(d)
     out = to_long(dense, steps, ("dx", "dy"), kp)
-    out.attrs["units"] = f"{unit}/frame"
+    out.attrs["units"] = {"dx": f"{unit}/frame", "dy": f"{unit}/frame", "time": "s"}
     return out
 
 
@@ -296,7 +298,8 @@ def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataF
     """Distance travelled by each joint of each person: the sum of frame-to-frame step lengths.
 
     Steps with a missing end are skipped (not bridged). Returns a table indexed by
-    (object_id, joint) with columns ``path_length`` (px, or torso lengths) and ``n_steps``.
+    (object_id, joint) with columns ``path_length`` (px, m on a table in metres, or torso
+    lengths) and ``n_steps``.
     """
     dense, (x, y), _, unit = _prepare(kp, None, normalize, need_fps=False)
     length = np.hypot(x[1:] - x[:-1], y[1:] - y[:-1])  # (F-1, O, 17)
@@ -313,7 +316,7 @@ def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataF
         names=["object_id", "joint"],
     )
     out = pd.DataFrame({"path_length": total.ravel(), "n_steps": n.ravel()}, index=index)
-    out.attrs["units"] = unit
+    out.attrs["units"] = {"path_length": unit, "n_steps": "1"}
     return out
 
 
@@ -351,7 +354,7 @@ def angular_velocity(
     vals = unwrap_degrees(d.values, axis=0) if unwrap else d.values
     po = polyorder if polyorder is not None else 2
     deriv = _derivative(vals, 1, 1.0 / rate, method, window, po)
-    attrs = {**angles.attrs, "fps": rate, "units": "deg/s"}
+    attrs = {**angles.attrs, "fps": rate, "units": {**dict.fromkeys(d.columns, "deg/s"), "time": "s"}}
     return per_frame_table([deriv[..., i] for i in range(len(d.columns))], d.columns, d.frames, d.object_ids, d.present, attrs)  # fmt: skip
 
 
@@ -381,4 +384,6 @@ def trajectory(
                 f"object_id {object_id} not in the table; it has {dense.object_ids.tolist()}"
             )
         present = present & (np.arange(len(dense.object_ids)) == hit[0])[None, :]
-    return per_frame_table(planes, ["x", "y"], dense.frames, dense.object_ids, present, kp.attrs)
+    unit = length_unit(kp)
+    attrs = {**kp.attrs, "units": {"x": unit, "y": unit, "time": "s"}}
+    return per_frame_table(planes, ["x", "y"], dense.frames, dense.object_ids, present, attrs)

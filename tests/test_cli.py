@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from posekit.cli import main
+from posekit.interop.table import read_table
 
 
 def test_info(samples_dir, capsys):
@@ -30,10 +31,16 @@ def test_info_json_on_openpose_folder(openpose_dir, capsys):
 def test_tidy_writes_table(samples_dir, tmp_path, suffix, capsys):
     out = tmp_path / f"kp{suffix}"
     assert main(["tidy", str(samples_dir / "kakao_video_first2.json"), "-o", str(out)]) == 0
-    df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    # plain readers see the flat table (the CSV's first line is a "# posekit: {...}" comment)
+    df = pd.read_csv(out, comment="#") if suffix == ".csv" else pd.read_parquet(out)
     assert list(df.columns) == ["frame", "object_id", "joint", "x", "y", "score", "time"]
     assert len(df) == 34
     assert "wrote 34 rows" in capsys.readouterr().out
+    # and posekit reads back the index, the joint categorical and the metadata
+    back = read_table(out)
+    assert list(back.index.names) == ["frame", "object_id", "joint"]
+    assert back.index.get_level_values("joint").dtype.ordered
+    assert back.attrs["fps"] > 0 and back.attrs["width"] > 0 and back.attrs["history"] == []
 
 
 def test_tidy_objects_and_min_score(samples_dir, tmp_path):
@@ -42,7 +49,7 @@ def test_tidy_objects_and_min_score(samples_dir, tmp_path):
         main(["tidy", str(samples_dir / "kakao_video_first2.json"), "--objects", "-o", str(out)])
         == 0
     )
-    assert len(pd.read_csv(out)) == 2
+    assert len(pd.read_csv(out, comment="#")) == 2
     out = tmp_path / "kp.csv"
     assert (
         main(
@@ -57,7 +64,7 @@ def test_tidy_objects_and_min_score(samples_dir, tmp_path):
         )
         == 0
     )
-    assert pd.read_csv(out)["x"].isna().sum() == 2 * 14
+    assert read_table(out)["x"].isna().sum() == 2 * 14
 
 
 def test_errors_are_one_line_with_exit_code(tmp_path, capsys):

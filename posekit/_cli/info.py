@@ -25,29 +25,14 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _tidy(args: argparse.Namespace) -> int:
-    import io
-
-    from posekit.io import atomic_write
+    from posekit.interop.table import write_table
 
     res = _load(args.result)
     table = res.objects() if args.objects else res.keypoints(min_score=args.min_score)
     out = Path(args.output)
-    suffix = out.suffix.lower()
-    buf = io.BytesIO()
-    if suffix == ".csv":
-        table.reset_index().to_csv(buf, index=False)
-    elif suffix == ".parquet":
-        try:
-            flat = table.reset_index()
-            flat.attrs = {}
-            flat.to_parquet(buf, index=False)
-        except ImportError as exc:
-            raise ValueError(
-                f"writing parquet needs pyarrow: pip install 'posekit[parquet]' ({exc})"
-            ) from None
-    else:
-        raise ValueError(f"unknown output type {suffix!r}: use .csv or .parquet")
-    atomic_write(out, buf.getvalue())
+    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise ValueError(f"unknown output type {out.suffix!r}: use .csv or .parquet")
+    write_table(table, out)  # index, joint categorical and attrs (fps, size, history) kept
     print(f"wrote {len(table)} rows to {out}")
     return 0
 

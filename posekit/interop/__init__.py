@@ -1,0 +1,241 @@
+"""Interop: read what researchers bring, write what their next tool needs.
+
+One module per format, each checked against that format's own library in the test suite:
+
+============  ==========================  ====  =====  =====================================
+format        files                       read  write  module
+============  ==========================  ====  =====  =====================================
+kakao         ``.json`` (Kakao Pose API)  yes   yes    :mod:`posekit.io`
+openpose      folder of ``*.json``        yes   –      :mod:`posekit.io`
+coco          ``.json`` results/annots.   yes   yes    :mod:`posekit.interop.coco`
+csv/parquet   posekit tables              yes   yes    :mod:`posekit.interop.table`
+movement      ``.nc`` (xarray Dataset)    yes   yes    :mod:`posekit.interop.movement`
+nwb           ``.nwb`` with ndx-pose      yes   yes    :mod:`posekit.interop.nwb`
+trc / mot     OpenSim ``.trc`` / ``.mot``  yes   yes    :mod:`posekit.interop.opensim`
+dlc           DeepLabCut ``.h5``/``.csv``  yes   yes    :mod:`posekit.interop.dlc`
+sleap         ``.slp``, analysis ``.h5``  yes   –      :mod:`posekit.interop.sleap`
+============  ==========================  ====  =====  =====================================
+
+:func:`read` and :func:`write` pick the format by extension (or ``format=``); the format
+modules' own functions take the options that only they have.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from posekit.errors import PoseFormatError
+from posekit.interop.coco import to_coco, write_coco
+from posekit.interop.dlc import read_dlc, to_dlc_frame, write_dlc
+from posekit.interop.movement import from_movement, read_movement, to_movement, write_movement
+from posekit.interop.nwb import read_nwb, write_nwb
+from posekit.interop.opensim import read_mot, read_trc, write_mot, write_trc
+from posekit.interop.sleap import read_sleap
+from posekit.interop.table import read_table, write_table
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "detect_format",
+    "from_movement",
+    "read",
+    "read_dlc",
+    "read_mot",
+    "read_movement",
+    "read_nwb",
+    "read_sleap",
+    "read_table",
+    "read_trc",
+    "to_coco",
+    "to_dlc_frame",
+    "to_movement",
+    "write",
+    "write_coco",
+    "write_dlc",
+    "write_mot",
+    "write_movement",
+    "write_nwb",
+    "write_table",
+    "write_trc",
+]
+
+Format = Literal[
+    "kakao", "openpose", "coco", "coco-annotations", "csv", "parquet", "movement", "nwb",
+    "trc", "mot", "dlc", "sleap",
+]  # fmt: skip
+
+#: Format name -> (can read, can write, what it holds).
+FORMATS: dict[str, tuple[bool, bool, str]] = {
+    "kakao": (True, True, "keypoints"),
+    "openpose": (True, False, "keypoints"),
+    "coco": (True, True, "keypoints"),
+    "coco-annotations": (True, True, "keypoints"),
+    "csv": (True, True, "table"),
+    "parquet": (True, True, "table"),
+    "movement": (True, True, "keypoints"),
+    "nwb": (True, True, "keypoints"),
+    "trc": (True, True, "keypoints"),
+    "mot": (True, True, "angles"),
+    "dlc": (True, True, "keypoints"),
+    "sleap": (True, False, "keypoints"),
+}
+
+_BY_SUFFIX = {
+    ".parquet": "parquet", ".pq": "parquet", ".nc": "movement", ".nwb": "nwb", ".trc": "trc",
+    ".mot": "mot", ".sto": "mot", ".slp": "sleap",
+}  # fmt: skip
+
+
+def _sniff_json(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(4096).lstrip()
+    if (
+        head[:1] == b"{"
+        and (b'"images"' in head or b'"categories"' in head)
+        and b'"status"' not in head
+    ):
+        return "coco-annotations"
+    if head[:1] == b"[" and b'"image_id"' in head:
+        return "coco"
+    return "kakao"
+
+
+def _sniff_h5(path: Path) -> str:
+    try:
+        import h5py
+    except ImportError:
+        return "dlc"
+    try:
+        with h5py.File(path, "r") as f:
+            keys = set(f.keys())
+    except OSError as exc:
+        raise PoseFormatError(f"{path}: not an HDF5 file ({exc})") from None
+    return "sleap" if "tracks" in keys or "node_names" in keys else "dlc"
+
+
+def detect_format(path: str | os.PathLike[str], *, for_writing: bool = False) -> str:
+    """The format of ``path`` from its extension (and, reading, its first bytes)."""
+    p = Path(path)
+    if not for_writing and p.is_dir():
+        return "openpose"
+    suffix = p.suffix.lower()
+    if suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[suffix]
+    if suffix == ".json":
+        return "kakao" if for_writing or not p.exists() else _sniff_json(p)
+    if suffix == ".csv":
+        if not for_writing and p.exists():
+            with open(p, encoding="utf-8", errors="replace") as f:
+                if f.readline().startswith("scorer,"):
+                    return "dlc"
+        return "csv"
+    if suffix in (".h5", ".hdf5"):
+        return "dlc" if for_writing or not p.exists() else _sniff_h5(p)
+    raise ValueError(
+        f"cannot tell the format of {p.name!r} from its extension; pass format=... "
+        f"(one of {', '.join(FORMATS)})"
+    )
+
+
+def read(
+    path: str | os.PathLike[str],
+    /,
+    *,
+    format: Format | None = None,
+    fps: float | None = None,
+    min_score: float | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Read any supported file as a posekit table (keypoints; angles for ``.mot``).
+
+    Parameters
+    ----------
+    path
+        File (or OpenPose folder).
+    format
+        Overrides the guess from the extension.
+    fps
+        Frame rate for formats that carry none (OpenPose, DeepLabCut, SLEAP, COCO).
+    min_score
+        Kakao, OpenPose and COCO inputs: points with a lower score get NaN coordinates.
+    options
+        Passed to the format's reader (``mapping=``, ``layout=``, ``units=``...).
+    """
+    fmt: Any = format or detect_format(path)
+    if fmt not in FORMATS or not FORMATS[fmt][0]:
+        raise ValueError(f"posekit cannot read format {fmt!r}")
+    if fmt in ("kakao", "openpose", "coco", "coco-annotations"):
+        from posekit import io
+
+        if fmt == "kakao":
+            res = io.load(path)
+            if fps:
+                raise ValueError("a Kakao result carries its own fps; do not pass fps=")
+        elif fmt == "openpose":
+            res = io.load_openpose(path, fps=fps, **options)
+        else:
+            res = io.load_coco(path, fps=fps, **options)
+        return res.keypoints(min_score=min_score)
+    if min_score is not None:
+        raise ValueError(f"min_score applies to Kakao, OpenPose and COCO inputs, not {fmt}")
+    if fmt in ("csv", "parquet"):
+        return read_table(path, format=fmt)
+    if fmt == "movement":
+        return read_movement(path, **options)
+    if fmt == "nwb":
+        return read_nwb(path, **options)
+    if fmt == "trc":
+        return read_trc(path, fps=fps, **options)
+    if fmt == "mot":
+        return read_mot(path, fps=fps, **options)
+    if fmt == "dlc":
+        return read_dlc(path, fps=fps, **options)
+    return read_sleap(path, fps=fps, **options)
+
+
+def write(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    format: Format | None = None,
+    **options: Any,
+) -> Path:
+    """Write a posekit table in the format ``path``'s extension (or ``format``) names.
+
+    A keypoints table can be written in any writable format; ``.mot`` takes an angles table
+    (:func:`posekit.angles.joint_angles`); ``csv``/``parquet`` take any table. ``options`` go to
+    the format's writer (``object_id=`` for TRC/MOT, ``layout=`` for DeepLabCut...).
+    """
+    fmt: Any = format or detect_format(path, for_writing=True)
+    if fmt not in FORMATS or not FORMATS[fmt][1]:
+        raise ValueError(f"posekit cannot write format {fmt!r}; it writes "
+                         f"{[k for k, v in FORMATS.items() if v[1]]}")  # fmt: skip
+    path = Path(path)
+    if fmt == "kakao":
+        from posekit.tidy import to_result
+        from posekit.units import length_unit
+
+        if length_unit(table) != "px":
+            raise ValueError("Kakao results are in pixels; this table is in " + length_unit(table))
+        to_result(table, **options).save(path)
+        return path
+    if fmt in ("coco", "coco-annotations"):
+        if fmt == "coco-annotations":
+            return write_coco(table, path, kind="annotations", **options)
+        return write_coco(table, path, kind="results", **options)
+    if fmt in ("csv", "parquet"):
+        return write_table(table, path, format=fmt)
+    if fmt == "movement":
+        return write_movement(table, path)
+    if fmt == "nwb":
+        return write_nwb(table, path, **options)
+    if fmt == "trc":
+        return write_trc(table, path, **options)
+    if fmt == "mot":
+        return write_mot(table, path, **options)
+    return write_dlc(table, path, **options)

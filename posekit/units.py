@@ -1,0 +1,260 @@
+"""Units of table columns, and the pixel-to-metre scale.
+
+Every table says the unit of each column in ``attrs["units"]``, a dict ``{column: unit}``
+(``"px"``, ``"m"``, ``"s"``, ``"deg"``, ``"px/s"``, ``"m/s²"``, ``"1"`` for a plain number).
+:func:`column_unit` is the one place functions and plots read it (older tables held a single
+string for every value column; it is still understood).
+
+A **scale** turns pixels into metres: :func:`to_metres` multiplies ``x`` and ``y`` by a number of
+metres per pixel found from a known length — the person's height, a segment's length, or two
+image points a known distance apart — and records it in ``attrs["scale"]``. Kinematics on the
+result are in m, m/s, m/s². The scale holds in the plane of the person, seen square-on; it
+cannot undo perspective (a person walking toward the camera grows) or lens distortion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "STATURE_SHARE",
+    "column_unit",
+    "length_unit",
+    "scale_from_height",
+    "scale_from_points",
+    "scale_from_segment",
+    "to_metres",
+]
+
+#: Share of stature from the eyes to the ankles (lateral malleolus): 0.936 − 0.039, the segment
+#: proportions of Drillis & Contini (1966), as in Winter, *Biomechanics and Motor Control of Human
+#: Movement*, fig. 4.1.
+STATURE_SHARE = 0.936 - 0.039
+
+_DEFAULT = {"x": "px", "y": "px", "score": "1", "time": "s"}
+
+
+def column_unit(df: pd.DataFrame | pd.Series, column: str | None = None) -> str | None:
+    """The unit of ``column`` of ``df`` (of the Series itself when ``column`` is None).
+
+    Reads ``attrs["units"]``: a dict per column, or (older tables) one string for every value
+    column except ``time``. Keypoint tables without units are in pixels. None when unknown.
+    """
+    units = df.attrs.get("units")
+    name = column if column is not None else getattr(df, "name", None)
+    if isinstance(units, dict):
+        if name in units:
+            return str(units[name])
+    elif isinstance(units, str) and name != "time":
+        return units
+    if name == "time":
+        return "s"
+    if isinstance(df, pd.DataFrame) and name in ("x", "y") and "score" in df.columns:
+        return "px"
+    return None
+
+
+def length_unit(kp: pd.DataFrame) -> str:
+    """The length unit of a keypoints table's ``x``/``y``: ``"px"`` unless scaled."""
+    return column_unit(kp, "x") or "px"
+
+
+def _chain_lengths(kp: pd.DataFrame, object_id: int | None) -> tuple[np.ndarray, int]:
+    from posekit._points import dense_xy
+
+    dense = dense_xy(kp)
+    ids = dense.object_ids.tolist()
+    if object_id is None:
+        if len(ids) != 1:
+            raise ValueError(f"the table holds {len(ids)} people {ids}: pass object_id=...")
+        k = 0
+    elif object_id in ids:
+        k = ids.index(object_id)
+    else:
+        raise ValueError(f"object_id {object_id} not in the table; it has {ids}")
+
+    def xy(name: str) -> np.ndarray:
+        x, y = dense.point_xy(name)
+        return np.stack([x[:, k], y[:, k]], axis=-1)
+
+    def dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.hypot(*(a - b).T)
+
+    eyes = (xy("left_eye") + xy("right_eye")) / 2
+    sh = xy("mid_shoulder")
+    hip = xy("mid_hip")
+    legs = []
+    for side in ("left", "right"):
+        legs.append(
+            dist(xy(f"{side}_hip"), xy(f"{side}_knee"))
+            + dist(xy(f"{side}_knee"), xy(f"{side}_ankle"))
+        )
+    leg = np.fmax(legs[0], legs[1])  # the longer leg: the other is often foreshortened
+    return dist(eyes, sh) + dist(sh, hip) + leg, ids[k]
+
+
+def scale_from_height(
+    kp: pd.DataFrame, /, height_m: float, *, object_id: int | None = None, percentile: float = 90
+) -> dict[str, Any]:
+    """Metres per pixel from a person's height (stature).
+
+    The person's eye-to-ankle length in pixels is the chain eyes → mid-shoulder → mid-hip →
+    knee → ankle (the longer leg), taken at the ``percentile`` over frames (a 2D picture only
+    ever shortens a segment, so a high percentile finds the frames where the body is square-on);
+    it is :data:`STATURE_SHARE` of the stature.
+
+    Returns
+    -------
+    dict
+        ``m_per_px``, ``method`` and what it was computed from; pass it to :func:`to_metres`.
+    """
+    if not height_m > 0:
+        raise ValueError(f"height_m must be a positive length in metres, got {height_m}")
+    chain, oid = _chain_lengths(kp, object_id)
+    ok = chain[np.isfinite(chain)]
+    if len(ok) == 0:
+        raise ValueError(
+            f"object_id {oid} has no frame with eyes, shoulders, hips, a knee and an ankle: "
+            "cannot measure the height in pixels"
+        )
+    px = float(np.percentile(ok, percentile)) / STATURE_SHARE
+    return {
+        "m_per_px": float(height_m) / px,
+        "method": "height",
+        "height_m": float(height_m),
+        "height_px": px,
+        "object_id": int(oid),
+        "frames_used": len(ok),
+    }
+
+
+def scale_from_segment(
+    kp: pd.DataFrame,
+    /,
+    a: str,
+    b: str,
+    length_m: float,
+    *,
+    object_id: int | None = None,
+    percentile: float = 90,
+) -> dict[str, Any]:
+    """Metres per pixel from a body segment of known length between points ``a`` and ``b``.
+
+    ``a``/``b`` are joint names or midpoints (``mid_hip``...). The pixel length is the
+    ``percentile`` over frames (projection only shortens a segment).
+    """
+    from posekit._points import check_points, dense_xy
+
+    if not length_m > 0:
+        raise ValueError(f"length_m must be a positive length in metres, got {length_m}")
+    check_points([a, b])
+    dense = dense_xy(kp)
+    ids = dense.object_ids.tolist()
+    if object_id is None and len(ids) != 1:
+        raise ValueError(f"the table holds {len(ids)} people {ids}: pass object_id=...")
+    if object_id is not None and object_id not in ids:
+        raise ValueError(f"object_id {object_id} not in the table; it has {ids}")
+    k = 0 if object_id is None else ids.index(object_id)
+    ax, ay = dense.point_xy(a)
+    bx, by = dense.point_xy(b)
+    d = np.hypot(ax[:, k] - bx[:, k], ay[:, k] - by[:, k])
+    d = d[np.isfinite(d)]
+    if len(d) == 0 or not np.percentile(d, percentile) > 0:
+        raise ValueError(f"no frame has both {a!r} and {b!r} for object_id {ids[k]}")
+    px = float(np.percentile(d, percentile))
+    return {
+        "m_per_px": float(length_m) / px,
+        "method": "segment",
+        "segment": [a, b],
+        "length_m": float(length_m),
+        "length_px": px,
+        "object_id": int(ids[k]),
+        "frames_used": len(d),
+    }
+
+
+def scale_from_points(
+    p1: Sequence[float], p2: Sequence[float], distance_m: float
+) -> dict[str, Any]:
+    """Metres per pixel from two image points ``(x, y)`` a known distance apart (e.g. floor marks)."""
+    d = float(np.hypot(p1[0] - p2[0], p1[1] - p2[1]))
+    if not d > 0 or not distance_m > 0:
+        raise ValueError("the two points must differ and distance_m must be positive")
+    return {
+        "m_per_px": float(distance_m) / d,
+        "method": "points",
+        "points": [list(map(float, p1)), list(map(float, p2))],
+        "distance_m": float(distance_m),
+        "distance_px": d,
+    }
+
+
+def to_metres(
+    kp: pd.DataFrame,
+    /,
+    scale: float | dict[str, Any] | None = None,
+    *,
+    height_m: float | None = None,
+    object_id: int | None = None,
+) -> pd.DataFrame:
+    """A keypoints table with ``x``, ``y`` in metres.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table in pixels.
+    scale
+        Metres per pixel, or a dict from :func:`scale_from_height`, :func:`scale_from_segment`
+        or :func:`scale_from_points`.
+    height_m
+        Instead of ``scale``: the person's height (see :func:`scale_from_height`).
+    object_id
+        The person whose height is given, when the table holds several.
+
+    Returns
+    -------
+    DataFrame
+        The same table with ``x``, ``y`` multiplied by ``m_per_px`` (image axes kept: y points
+        down), ``attrs["units"]`` saying ``m`` and ``attrs["scale"]`` how the scale was found.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.load("data/samples/synth_walk.json").keypoints()
+    >>> m = pk.units.to_metres(kp, height_m=1.75, object_id=0)
+    >>> m.attrs["units"]["x"], round(m.attrs["scale"]["m_per_px"], 4) > 0
+    ('m', True)
+    """
+    from posekit.tidy import with_history
+
+    if length_unit(kp) != "px":
+        raise ValueError(f"the table is already in {length_unit(kp)!r}, not pixels")
+    if (scale is None) == (height_m is None):
+        raise ValueError(
+            "pass either scale=... (metres per pixel, or a scale dict) or height_m=..."
+        )
+    if height_m is not None:
+        info = scale_from_height(kp, height_m, object_id=object_id)
+    elif isinstance(scale, dict):
+        info = dict(scale)
+    else:
+        info = {"m_per_px": float(scale), "method": "given"}  # type: ignore[arg-type]
+    s = float(info["m_per_px"])
+    if not np.isfinite(s) or s <= 0:
+        raise ValueError(f"metres per pixel must be a positive number, got {s}")
+    out = kp.copy()
+    out["x"] = kp["x"] * s
+    out["y"] = kp["y"] * s
+    with_history(out, f"units.to_metres(m_per_px={s:.6g}, method={info.get('method')!r})", like=kp)
+    units = out.attrs.get("units")
+    units = dict(units) if isinstance(units, dict) else {}
+    units.update({"x": "m", "y": "m"})
+    for c in out.columns:
+        units.setdefault(c, _DEFAULT.get(c, ""))
+    out.attrs["units"] = {c: u for c, u in units.items() if u}
+    out.attrs["scale"] = info
+    return out
