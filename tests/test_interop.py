@@ -561,3 +561,19 @@ def test_cli_convert(samples_dir, tmp_path, capsys):
     assert "cannot tell the format" in capsys.readouterr().err
     assert main(["convert", str(tmp_path / "a.mot"), str(tmp_path / "b.trc")]) == 1
     assert "needs keypoints" in capsys.readouterr().err
+
+
+def test_openpose_folder_through_every_writable_format(openpose_dir, tmp_path):
+    # the real Pose2Sim S01 OpenPose output (untracked people, two or three per frame): every format that
+    # holds several people gives the same table back, NaN where OpenPose found nothing
+    kp = interop.read(openpose_dir / "cam01", fps=60, min_score=0.1)
+    assert kp["x"].isna().sum() > 0 and kp.index.get_level_values("object_id").nunique() >= 2
+    for name in ("op.parquet", "op.csv", "op.nc", "op.nwb", "op.h5"):
+        path = interop.write(kp, tmp_path / name)
+        back = interop.read(path, fps=60 if name == "op.h5" else None)
+        _same(back, kp, cols=["x", "y", "score", "time"])
+    for oid in (0, 1):
+        path = interop.write(kp, tmp_path / f"op{oid}.trc", object_id=oid)
+        one = kp.xs(oid, level="object_id", drop_level=False)
+        back = interop.read(path).rename(index={0: oid}, level="object_id")
+        _same(back.loc[one.index], one, cols=["x", "y", "time"])
