@@ -40,7 +40,6 @@ if TYPE_CHECKING:  # what the lazy attributes below are, for IDEs and type check
         cli,
         client,
         estimate,
-        interop,
         kinematics,
         media,
         metrics,

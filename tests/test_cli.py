@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from posekit.cli import main
-from posekit.interop.table import read_table
+from posekit.io.table import read_table
 
 
 def test_info(samples_dir, capsys):

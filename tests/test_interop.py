@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 import posekit as pk
-from posekit import interop
 from posekit.errors import PoseFormatError
-from posekit.interop._common import arrays_from_table
+from posekit.io._arrays import OPENSIM_MARKERS, arrays_from_table
 from posekit.schema import COCO_SKELETON, JOINTS
 
 COLS = ["x", "y", "score"]
@@ -55,8 +54,8 @@ def test_real_inputs_have_missing_points(walkers, one):
 def test_table_round_trip_keeps_index_dtypes_and_attrs(walkers, tmp_path, suffix):
     kp = pk.smooth.butterworth(walkers, cutoff_hz=6)  # a history to keep
     kp = kp.assign(filled=kp["x"].isna())  # a bool column, as gap filling adds
-    path = interop.write_table(kp, tmp_path / f"kp{suffix}")
-    back = interop.read_table(path)
+    path = pk.io.write_table(kp, tmp_path / f"kp{suffix}")
+    back = pk.io.read_table(path)
     pd.testing.assert_frame_equal(back, kp, check_exact=True)
     assert back.attrs == kp.attrs and back.attrs["fps"] and back.attrs["history"]
     joint = back.index.get_level_values("joint")
@@ -64,15 +63,15 @@ def test_table_round_trip_keeps_index_dtypes_and_attrs(walkers, tmp_path, suffix
     assert back["filled"].dtype == bool
     # other tables too: objects, angles
     for table in (pk.load(walkers.attrs["source"]).objects(), pk.angles.joint_angles(walkers)):
-        p = interop.write_table(table, tmp_path / f"t{suffix}")
-        pd.testing.assert_frame_equal(interop.read_table(p), table, check_exact=True)
-        assert interop.read_table(p).attrs == table.attrs
+        p = pk.io.write_table(table, tmp_path / f"t{suffix}")
+        pd.testing.assert_frame_equal(pk.io.read_table(p), table, check_exact=True)
+        assert pk.io.read_table(p).attrs == table.attrs
 
 
 def test_plain_csv_reads_with_its_index_columns(walkers, tmp_path):
     path = tmp_path / "plain.csv"
     walkers.reset_index().to_csv(path, index=False)
-    back = interop.read_table(path)
+    back = pk.io.read_table(path)
     assert list(back.index.names) == ["frame", "object_id", "joint"]
     assert back.index.get_level_values("joint").dtype.ordered
     _same(back, walkers, rtol=1e-15)
@@ -82,11 +81,11 @@ def test_table_bad_input(tmp_path):
     bad = tmp_path / "x.parquet"
     bad.write_text("not parquet")
     with pytest.raises(PoseFormatError, match=r"x\.parquet"):
-        interop.read_table(bad)
+        pk.io.read_table(bad)
     csv = tmp_path / "j.csv"
     csv.write_text("frame,object_id,joint,x,y\n0,0,snout,1,2\n")
     with pytest.raises(PoseFormatError, match="snout"):
-        interop.read_table(csv)
+        pk.io.read_table(csv)
 
 
 # -- movement --------------------------------------------------------------------------------
@@ -96,7 +95,7 @@ def test_movement_validates_and_its_kinematics_equal_posekits(walkers):
     from movement.kinematics import compute_path_length, compute_speed, compute_velocity
     from movement.validators.datasets import ValidPosesInputs
 
-    ds = pk.interop.to_movement(walkers)
+    ds = pk.io.to_movement(walkers)
     ValidPosesInputs.validate(ds)  # raises if a variable or dimension is missing
     assert ds.attrs["ds_type"] == "poses" and ds.attrs["fps"] == walkers.attrs["fps"]
     assert list(ds.keypoints.values) == list(JOINTS)
@@ -127,11 +126,11 @@ def test_movement_validates_and_its_kinematics_equal_posekits(walkers):
 
 
 def test_movement_round_trips(walkers, tmp_path):
-    back = pk.interop.from_movement(pk.interop.to_movement(walkers))
+    back = pk.io.from_movement(pk.io.to_movement(walkers))
     _same(back, walkers)
     assert back.attrs["width"] == walkers.attrs["width"]
-    path = pk.interop.write_movement(walkers, tmp_path / "walk.nc")
-    back = pk.interop.read_movement(path)
+    path = pk.io.write_movement(walkers, tmp_path / "walk.nc")
+    back = pk.io.read_movement(path)
     _same(back, walkers, cols=[*COLS, "time"])
     assert back.attrs["history"][:-1] == walkers.attrs["history"]
 
@@ -148,7 +147,7 @@ def test_movement_made_dataset_reads(walkers):
         fps=walkers.attrs["fps"],
         source_software="test",
     )
-    _same(pk.interop.from_movement(ds), walkers)
+    _same(pk.io.from_movement(ds), walkers)
 
 
 # -- NWB ---------------------------------------------------------------------------------------
@@ -157,7 +156,7 @@ def test_movement_made_dataset_reads(walkers):
 def test_nwb_validates_and_round_trips(walkers, tmp_path):
     import pynwb
 
-    path = pk.interop.write_nwb(walkers, tmp_path / "walk.nwb")
+    path = pk.io.write_nwb(walkers, tmp_path / "walk.nwb")
     assert pynwb.validate(path=str(path)) == []
     with pynwb.NWBHDF5IO(str(path), "r") as f:
         nwb = f.read()
@@ -167,7 +166,7 @@ def test_nwb_validates_and_round_trips(walkers, tmp_path):
         series = pes[0].pose_estimation_series["left_knee"]
         assert series.unit == "pixels" and series.rate == walkers.attrs["fps"]
         assert pes[0].skeleton.nodes[:].tolist() == list(JOINTS)
-    back = pk.interop.read_nwb(path)
+    back = pk.io.read_nwb(path)
     _same(back, walkers, cols=[*COLS, "time"])
     assert (back.attrs["width"], back.attrs["height"]) == (
         walkers.attrs["width"],
@@ -179,7 +178,7 @@ def test_nwb_with_movement(walkers, tmp_path):
     import pynwb
     from movement.io import load_poses, save_poses
 
-    path = pk.interop.write_nwb(walkers, tmp_path / "walk.nwb")
+    path = pk.io.write_nwb(walkers, tmp_path / "walk.nwb")
     ds = load_poses.from_nwb_file(path, pose_estimation_key="PoseEstimation_id_1")
     ours = arrays_from_table(walkers)
     np.testing.assert_array_equal(
@@ -191,11 +190,11 @@ def test_nwb_with_movement(walkers, tmp_path):
     # a file movement writes (one per individual) opens in posekit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        files = save_poses.to_nwb_file(pk.interop.to_movement(walkers))
+        files = save_poses.to_nwb_file(pk.io.to_movement(walkers))
     other = tmp_path / "movement.nwb"
     with pynwb.NWBHDF5IO(str(other), "w") as f:
         f.write(files[0])
-    back = pk.interop.read_nwb(other)
+    back = pk.io.read_nwb(other)
     assert back.attrs["fps"] == walkers.attrs["fps"]
     first = walkers.xs(0, level="object_id", drop_level=False)
     _same(back.loc[first.index], first, cols=["x", "y"])
@@ -206,18 +205,18 @@ def test_nwb_with_movement(walkers, tmp_path):
 
 def test_trc_opens_in_opensim_with_the_same_values(one, tmp_path):
     opensim = pytest.importorskip("opensim")
-    path = pk.interop.write_trc(one, tmp_path / "s01.trc")
+    path = pk.io.write_trc(one, tmp_path / "s01.trc")
     table = opensim.TimeSeriesTableVec3(str(path))
     assert table.getTableMetaDataAsString("Units") == "px"
     assert float(table.getTableMetaDataAsString("DataRate")) == one.attrs["fps"]
-    assert list(table.getColumnLabels()) == list(interop._common.OPENSIM_MARKERS)
+    assert list(table.getColumnLabels()) == list(OPENSIM_MARKERS)
     flat = table.flatten()  # keep the SWIG object alive while numpy reads its matrix
     xyz = flat.getMatrix().to_numpy().reshape(table.getNumRows(), 17, 3)
     a = arrays_from_table(one)
     np.testing.assert_array_equal(xyz[..., :2], a.xy[:, 0])  # NaN where missing, never 0
     assert np.isnan(xyz[..., 0]).sum() == np.isnan(a.xy[:, 0, :, 0]).sum() > 0
     np.testing.assert_allclose(np.array(table.getIndependentColumn()), a.time)
-    back = pk.interop.read_trc(path)
+    back = pk.io.read_trc(path)
     _same(back, one, cols=["x", "y", "time"])
     assert back.attrs["units"]["x"] == "px"
 
@@ -225,14 +224,14 @@ def test_trc_opens_in_opensim_with_the_same_values(one, tmp_path):
 def test_trc_in_metres_is_y_up_and_reads_back(one, tmp_path):
     opensim = pytest.importorskip("opensim")
     m = pk.units.to_metres(one, 0.002)
-    path = pk.interop.write_trc(m, tmp_path / "s01_m.trc")
+    path = pk.io.write_trc(m, tmp_path / "s01_m.trc")
     table = opensim.TimeSeriesTableVec3(str(path))
     assert table.getTableMetaDataAsString("Units") == "m"
     flat = table.flatten()  # keep the SWIG object alive while numpy reads its matrix
     xyz = flat.getMatrix().to_numpy().reshape(table.getNumRows(), 17, 3)
     a = arrays_from_table(m)
     np.testing.assert_allclose(xyz[..., 1], -a.xy[:, 0, :, 1])  # OpenSim's Y points up
-    back = pk.interop.read_trc(path)
+    back = pk.io.read_trc(path)
     _same(back, m, cols=["x", "y"], rtol=1e-15)
     assert back.attrs["units"]["x"] == "m"
     # the same file in millimetres reads in metres
@@ -248,14 +247,14 @@ def test_trc_in_metres_is_y_up_and_reads_back(one, tmp_path):
         for r in mm[6:]
     ]
     (tmp_path / "mm.trc").write_text("\n".join(line for r in rows for line in r) + "\n")
-    _same(pk.interop.read_trc(tmp_path / "mm.trc"), m, cols=["x", "y"], rtol=1e-12)
+    _same(pk.io.read_trc(tmp_path / "mm.trc"), m, cols=["x", "y"], rtol=1e-12)
 
 
 def test_trc_as_sports2d_writes_it(one, tmp_path):
     # Sports2D's make_trc_with_trc_data: Units says m even for its _px.trc, rows indexed from 0,
     # no blank line; marker names as its OpenSim model
     a = arrays_from_table(one)
-    names = interop._common.OPENSIM_MARKERS
+    names = OPENSIM_MARKERS
     lines = [
         "PathFileType\t4\t(X/Y/Z)\tdemo_px.trc",
         "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
@@ -270,7 +269,7 @@ def test_trc_as_sports2d_writes_it(one, tmp_path):
         )
     path = tmp_path / "demo_px.trc"
     path.write_text("\n".join(lines) + "\n")
-    back = pk.interop.read_trc(path, units="px")
+    back = pk.io.read_trc(path, units="px")
     _same(back, one, cols=["x", "y"])
 
 
@@ -278,26 +277,26 @@ def test_trc_bad_input(one, tmp_path):
     wrong = tmp_path / "wrong.trc"
     wrong.write_text(json.dumps({"people": []}))
     with pytest.raises(PoseFormatError, match=r"wrong\.trc.*PathFileType"):
-        pk.interop.read_trc(wrong)
-    good = pk.interop.write_trc(one, tmp_path / "g.trc").read_text()
+        pk.io.read_trc(wrong)
+    good = pk.io.write_trc(one, tmp_path / "g.trc").read_text()
     (tmp_path / "in.trc").write_text(good.replace("\tpx\t", "\tin\t", 1))
     with pytest.raises(PoseFormatError, match="Units is 'in'"):
-        pk.interop.read_trc(tmp_path / "in.trc")
+        pk.io.read_trc(tmp_path / "in.trc")
     two = pd.concat([one, one.rename(index={one.index.get_level_values(1)[0]: 99}, level=1)])
     two.attrs = one.attrs
     with pytest.raises(ValueError, match="object_id"):
-        pk.interop.write_trc(two, tmp_path / "two.trc")
+        pk.io.write_trc(two, tmp_path / "two.trc")
     text = good.split("\n")
     text[3] = "Frame#\tTime\t" + "\t\t\t".join(f"m{i}" for i in range(17)) + "\t\t\t"
     (tmp_path / "animal.trc").write_text("\n".join(text))
     with pytest.raises(PoseFormatError, match=r"animal.trc: none of the markers .*mapping="):
-        pk.interop.read_trc(tmp_path / "animal.trc")
+        pk.io.read_trc(tmp_path / "animal.trc")
 
 
 def test_mot_opens_in_opensim_with_the_same_values(one, tmp_path):
     opensim = pytest.importorskip("opensim")
     ang = pk.angles.joint_angles(one)
-    path = pk.interop.write_mot(ang, tmp_path / "s01.mot")
+    path = pk.io.write_mot(ang, tmp_path / "s01.mot")
     table = opensim.TimeSeriesTable(str(path))
     assert table.getTableMetaDataAsString("inDegrees") == "yes"
     cols = [c for c in ang.columns if c != "time"]
@@ -307,7 +306,7 @@ def test_mot_opens_in_opensim_with_the_same_values(one, tmp_path):
         range(ang.index.get_level_values(0).min(), ang.index.get_level_values(0).max() + 1)
     )
     np.testing.assert_array_equal(got, full[cols].to_numpy())
-    back = pk.interop.read_mot(path)
+    back = pk.io.read_mot(path)
     _same(back.reset_index(drop=True), ang.reset_index(drop=True), cols=cols)
     assert back.attrs["fps"] == ang.attrs["fps"] and back.attrs["units"]["left_knee"] == "deg"
 
@@ -321,7 +320,7 @@ def test_dlc_files_open_in_movement_and_back(walkers, one, tmp_path, suffix):
 
     for kp, n in ((one, 1), (walkers, 2)):
         fps = kp.attrs["fps"]
-        path = pk.interop.write_dlc(kp, tmp_path / f"p{n}{suffix}")
+        path = pk.io.write_dlc(kp, tmp_path / f"p{n}{suffix}")
         ds = load_poses.from_dlc_file(path, fps=fps)
         assert ds.sizes["individuals"] == n and list(ds.keypoints.values) == list(JOINTS)
         a = arrays_from_table(kp)
@@ -330,50 +329,50 @@ def test_dlc_files_open_in_movement_and_back(walkers, one, tmp_path, suffix):
             ds.position.transpose("time", "individuals", "keypoints", "space").values[start:],
             a.xy, rtol=1e-15,
         )  # fmt: skip
-        back = pk.interop.read_dlc(path, fps=fps)
+        back = pk.io.read_dlc(path, fps=fps)
         _same(back, kp, cols=[*COLS, "time"], rtol=1e-15)
         # and what movement writes (DeepLabCut's own layout), posekit reads
         theirs = tmp_path / f"m{n}{suffix}"
-        save_poses.to_dlc_file(pk.interop.to_movement(kp), theirs, split_individuals=False)
-        _same(pk.interop.read_dlc(theirs, fps=fps), kp, rtol=1e-15)
+        save_poses.to_dlc_file(pk.io.to_movement(kp), theirs, split_individuals=False)
+        _same(pk.io.read_dlc(theirs, fps=fps), kp, rtol=1e-15)
 
 
 def test_dlc_bodypart_mapping(walkers, tmp_path):
     from movement.io import save_poses
 
-    ds = pk.interop.to_movement(walkers)
+    ds = pk.io.to_movement(walkers)
     ds = ds.assign_coords(keypoints=[f"bp{i}" for i in range(17)])
     path = tmp_path / "animal.h5"
     save_poses.to_dlc_file(ds, path, split_individuals=False)
     with pytest.raises(PoseFormatError, match=r"none of the bodyparts .*bp0.*mapping="):
-        pk.interop.read_dlc(path)
+        pk.io.read_dlc(path)
     mapping = {f"bp{i}": j for i, j in enumerate(JOINTS)}
-    _same(pk.interop.read_dlc(path, mapping=mapping), walkers, rtol=1e-15)
+    _same(pk.io.read_dlc(path, mapping=mapping), walkers, rtol=1e-15)
     part = {k: v for k, v in mapping.items() if v != "nose"}
     with pytest.warns(UserWarning, match=r"no keypoint for COCO joint\(s\) \['nose'\]"):
-        got = pk.interop.read_dlc(path, mapping=part)
+        got = pk.io.read_dlc(path, mapping=part)
     assert got.xs("nose", level="joint")["x"].isna().all()
     assert got.attrs["extra_keypoints"] == ["bp0"]
     with pytest.raises(ValueError, match="not COCO joint names"):
-        pk.interop.read_dlc(path, mapping={"bp0": "snout"})
+        pk.io.read_dlc(path, mapping={"bp0": "snout"})
 
 
 def test_dlc_bad_input(walkers, tmp_path):
     with pytest.raises(ValueError, match=r"single-animal .* has 2"):
-        pk.interop.write_dlc(walkers, tmp_path / "x.h5", layout="single")
+        pk.io.write_dlc(walkers, tmp_path / "x.h5", layout="single")
     not_dlc = tmp_path / "kp.csv"
-    interop.write_table(walkers, not_dlc)
+    pk.io.write_table(walkers, not_dlc)
     with pytest.raises(PoseFormatError, match=r"kp\.csv.*not a DeepLabCut CSV"):
-        pk.interop.read_dlc(not_dlc)
+        pk.io.read_dlc(not_dlc)
     h5 = tmp_path / "empty.h5"
     h5.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 64)
     with pytest.raises(PoseFormatError, match=r"empty\.h5"):
-        pk.interop.read_dlc(h5)
-    path = pk.interop.write_dlc(walkers, tmp_path / "multi.h5")
-    one = pk.interop.read_dlc(path, individual="id_1")
+        pk.io.read_dlc(h5)
+    path = pk.io.write_dlc(walkers, tmp_path / "multi.h5")
+    one = pk.io.read_dlc(path, individual="id_1")
     assert one.index.get_level_values("object_id").unique().tolist() == [1]
     with pytest.raises(ValueError, match="no individual 'id_7'"):
-        pk.interop.read_dlc(path, individual="id_7")
+        pk.io.read_dlc(path, individual="id_7")
 
 
 # -- SLEAP -----------------------------------------------------------------------------------
@@ -414,7 +413,7 @@ def test_sleap_files_written_by_sleap_io(walkers, tmp_path):
     h5 = tmp_path / "walk.analysis.h5"
     sio.save_analysis_h5(labels, str(h5))
     for path in (slp, h5):
-        back = interop.read(path, fps=walkers.attrs["fps"])
+        back = pk.io.read(path, fps=walkers.attrs["fps"])
         _same(back, walkers, cols=["x", "y", "time"], atol=1e-4)  # SLEAP stores float32
         score = back["score"].to_numpy()
         ok = np.isfinite(back["x"].to_numpy())
@@ -426,7 +425,7 @@ def test_sleap_bad_input(tmp_path):
     bad = tmp_path / "x.slp"
     bad.write_text("no")
     with pytest.raises(PoseFormatError, match=r"x\.slp"):
-        pk.interop.read_sleap(bad)
+        pk.io.read_sleap(bad)
 
 
 # -- COCO --------------------------------------------------------------------------------------
@@ -436,7 +435,7 @@ def test_coco_files_evaluate_in_pycocotools(walkers, tmp_path):
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
-    gt = pk.interop.write_coco(walkers, tmp_path / "gt.json", kind="annotations")
+    gt = pk.io.write_coco(walkers, tmp_path / "gt.json", kind="annotations")
     rng = np.random.default_rng(0)
     noisy = walkers.assign(
         x=walkers["x"] + rng.normal(0, 6, len(walkers)),
@@ -446,7 +445,7 @@ def test_coco_files_evaluate_in_pycocotools(walkers, tmp_path):
     with contextlib.redirect_stdout(io.StringIO()):
         coco = COCO(str(gt))
         for name, table in (("same", walkers), ("noisy", noisy)):
-            dt = pk.interop.write_coco(table, tmp_path / f"{name}.json")
+            dt = pk.io.write_coco(table, tmp_path / f"{name}.json")
             ev = COCOeval(coco, coco.loadRes(str(dt)), "keypoints")
             ev.evaluate()
             ev.accumulate()
@@ -472,7 +471,7 @@ def test_coco_files_evaluate_in_pycocotools(walkers, tmp_path):
 
 
 def test_coco_round_trip_through_load_coco(one, tmp_path):
-    gt = pk.interop.write_coco(one, tmp_path / "gt.json", kind="annotations")
+    gt = pk.io.write_coco(one, tmp_path / "gt.json", kind="annotations")
     doc = json.loads(gt.read_text())
     assert doc["categories"][0]["keypoints"] == list(JOINTS)
     res = pk.io.load_coco(gt, fps=one.attrs["fps"])
@@ -531,9 +530,9 @@ def test_scale_from_segment_and_points(one):
 )
 def test_read_write_pick_format_by_extension(one, tmp_path, name):
     fmt = "dlc" if name == "kp_dlc.csv" else None
-    path = interop.write(one, tmp_path / name, format=fmt)
+    path = pk.io.write(one, tmp_path / name, format=fmt)
     fps = one.attrs["fps"] if name in ("kp.h5", "kp_dlc.csv") else None  # DeepLabCut has none
-    back = interop.read(path, fps=fps)
+    back = pk.io.read(path, fps=fps)
     if name == "kp.json":  # Kakao JSON: NaN is written as score 0
         ok = back["score"] > 0
         back = back.assign(x=back["x"].where(ok), y=back["y"].where(ok))
@@ -549,14 +548,14 @@ def test_cli_convert(samples_dir, tmp_path, capsys):
     assert "(kakao) ->" in capsys.readouterr().out
     assert main(["convert", str(tmp_path / "a.nwb"), str(tmp_path / "a.trc"), "--object-id", "0",
                  "--height-m", "1.75"]) == 0  # fmt: skip
-    trc = pk.interop.read_trc(tmp_path / "a.trc")
+    trc = pk.io.read_trc(tmp_path / "a.trc")
     assert trc.attrs["units"]["x"] == "m"
     assert (
         main(["convert", str(tmp_path / "a.nwb"), str(tmp_path / "a.mot"), "--object-id", "0"]) == 0
     )
-    assert "left_knee" in pk.interop.read_mot(tmp_path / "a.mot").columns
+    assert "left_knee" in pk.io.read_mot(tmp_path / "a.mot").columns
     assert main(["convert", str(tmp_path / "a.trc"), str(tmp_path / "a.csv"), "--to", "dlc"]) == 0
-    assert pk.interop.read_dlc(tmp_path / "a.csv", fps=60).attrs["scorer"] == "posekit"
+    assert pk.io.read_dlc(tmp_path / "a.csv", fps=60).attrs["scorer"] == "posekit"
     assert main(["convert", str(src), str(tmp_path / "a.xyz")]) == 1
     assert "cannot tell the format" in capsys.readouterr().err
     assert main(["convert", str(tmp_path / "a.mot"), str(tmp_path / "b.trc")]) == 1
@@ -566,14 +565,14 @@ def test_cli_convert(samples_dir, tmp_path, capsys):
 def test_openpose_folder_through_every_writable_format(openpose_dir, tmp_path):
     # the real Pose2Sim S01 OpenPose output (untracked people, two or three per frame): every format that
     # holds several people gives the same table back, NaN where OpenPose found nothing
-    kp = interop.read(openpose_dir / "cam01", fps=60, min_score=0.1)
+    kp = pk.io.read(openpose_dir / "cam01", fps=60, min_score=0.1)
     assert kp["x"].isna().sum() > 0 and kp.index.get_level_values("object_id").nunique() >= 2
     for name in ("op.parquet", "op.csv", "op.nc", "op.nwb", "op.h5"):
-        path = interop.write(kp, tmp_path / name)
-        back = interop.read(path, fps=60 if name == "op.h5" else None)
+        path = pk.io.write(kp, tmp_path / name)
+        back = pk.io.read(path, fps=60 if name == "op.h5" else None)
         _same(back, kp, cols=["x", "y", "score", "time"])
     for oid in (0, 1):
-        path = interop.write(kp, tmp_path / f"op{oid}.trc", object_id=oid)
+        path = pk.io.write(kp, tmp_path / f"op{oid}.trc", object_id=oid)
         one = kp.xs(oid, level="object_id", drop_level=False)
-        back = interop.read(path).rename(index={0: oid}, level="object_id")
+        back = pk.io.read(path).rename(index={0: oid}, level="object_id")
         _same(back.loc[one.index], one, cols=["x", "y", "time"])

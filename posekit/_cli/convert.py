@@ -7,27 +7,25 @@ from typing import Any
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from posekit import interop
+    from posekit import io
     from posekit.units import length_unit, to_metres
 
-    src: Any = args.from_format or interop.detect_format(args.input)
-    dst: Any = args.to_format or interop.detect_format(args.output, for_writing=True)
+    src: Any = args.from_format or io.detect_format(args.input)
+    dst: Any = args.to_format or io.detect_format(args.output, for_writing=True)
     read_opts = {}
     if args.layout:
         if src != "openpose":
             raise ValueError(f"--layout applies to OpenPose folders, not {src}")
         read_opts["layout"] = args.layout
-    table = interop.read(
-        args.input, format=src, fps=args.fps, min_score=args.min_score, **read_opts
-    )
+    table = io.read(args.input, format=src, fps=args.fps, min_score=args.min_score, **read_opts)
     if args.fps and src in ("kakao",):
         raise ValueError("a Kakao result carries its own fps")
-    held = interop.FORMATS[src][2]
+    held = io.FORMATS[src][2]
     if args.scale is not None or args.height_m is not None:
         if held != "keypoints":
             raise ValueError(f"--scale/--height-m apply to keypoints, and {src} holds {held}")
         table = to_metres(table, args.scale, height_m=args.height_m, object_id=args.object_id)
-    wants = interop.FORMATS[dst][2]
+    wants = io.FORMATS[dst][2]
     if wants == "angles" and held == "keypoints":
         from posekit.angles import joint_angles
 
@@ -37,7 +35,7 @@ def _convert(args: argparse.Namespace) -> int:
     opts = {}
     if args.object_id is not None and dst in ("trc", "mot"):
         opts["object_id"] = args.object_id
-    out = interop.write(table, args.output, format=dst, **opts)
+    out = io.write(table, args.output, format=dst, **opts)
     unit = length_unit(table) if "x" in table.columns else None
     print(
         f"{args.input} ({src}) -> {out} ({dst}): {len(table)} rows" + (f", {unit}" if unit else "")
@@ -46,7 +44,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from posekit.interop import FORMATS
+    from posekit.io import FORMATS
 
     readable = [k for k, v in FORMATS.items() if v[0]]
     writable = [k for k, v in FORMATS.items() if v[1]]

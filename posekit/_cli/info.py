@@ -25,7 +25,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _tidy(args: argparse.Namespace) -> int:
-    from posekit.interop.table import write_table
+    from posekit.io.table import write_table
 
     res = _load(args.result)
     table = res.objects() if args.objects else res.keypoints(min_score=args.min_score)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.interop._common import PathLike, check_file, need
+from posekit.io._arrays import PathLike, check_file, need
 
 __all__ = ["read_table", "write_table"]
 
@@ -124,12 +124,12 @@ def write_table(
     --------
     >>> import posekit as pk, tempfile, os
     >>> kp = pk.load("data/samples/synth_squat.json").keypoints()
-    >>> path = pk.interop.write_table(kp, os.path.join(tempfile.mkdtemp(), "kp.csv"))
-    >>> back = pk.interop.read_table(path)
+    >>> path = pk.io.write_table(kp, os.path.join(tempfile.mkdtemp(), "kp.csv"))
+    >>> back = pk.io.read_table(path)
     >>> back.attrs["fps"] == kp.attrs["fps"], back.index.get_level_values("joint").dtype.ordered
     (True, True)
     """
-    from posekit.io import atomic_write
+    from posekit._files import atomic_write
 
     path = Path(path)
     fmt = _format(path, format)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.interop._common import (
+from posekit.io._arrays import (
     PathLike,
     check_file,
     coco_index,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.interop._common import (
+from posekit.io._arrays import (
     PathLike,
     arrays_from_table,
     check_file,
@@ -43,11 +43,11 @@ def to_movement(kp: pd.DataFrame, /) -> Any:
     Examples
     --------
     >>> import posekit as pk
-    >>> ds = pk.interop.to_movement(pk.load("data/samples/synth_squat.json").keypoints())
+    >>> ds = pk.io.to_movement(pk.load("data/samples/synth_squat.json").keypoints())
     >>> dict(ds.position.sizes)
     {'time': 300, 'space': 2, 'keypoints': 17, 'individuals': 1}
     """
-    from posekit.interop.table import _jsonable
+    from posekit.io.table import _jsonable
 
     xr = need("xarray", "a movement dataset")
     a = arrays_from_table(kp)
@@ -132,7 +132,7 @@ def from_movement(
             meta = json.loads(ds.attrs["posekit"])
         except json.JSONDecodeError:
             meta = {}
-    history = [*meta.pop("history", []), "interop.from_movement()"]
+    history = [*meta.pop("history", []), "io.from_movement()"]
     units = meta.pop("units", None)
     out = table_from_arrays(
         frames,
@@ -144,7 +144,7 @@ def from_movement(
         width=meta.pop("width", None),
         height=meta.pop("height", None),
         source=meta.pop("source", None) or ds.attrs.get("source_file") or where,
-        step="interop.from_movement()",
+        step="io.from_movement()",
         units=units if isinstance(units, dict) else None,
         extra_attrs={
             **{k: v for k, v in meta.items() if k not in ("fps", "job_id", "kind")},

@@ -1,23 +1,7 @@
-"""Interop: read what researchers bring, write what their next tool needs.
+"""Any format by its file's extension: :func:`read`, :func:`write`, :func:`detect_format`.
 
-One module per format, each checked against that format's own library in the test suite:
-
-============  ==========================  ====  =====  =====================================
-format        files                       read  write  module
-============  ==========================  ====  =====  =====================================
-kakao         ``.json`` (Kakao Pose API)  yes   yes    :mod:`posekit.io`
-openpose      folder of ``*.json``        yes   –      :mod:`posekit.io`
-coco          ``.json`` results/annots.   yes   yes    :mod:`posekit.interop.coco`
-csv/parquet   posekit tables              yes   yes    :mod:`posekit.interop.table`
-movement      ``.nc`` (xarray Dataset)    yes   yes    :mod:`posekit.interop.movement`
-nwb           ``.nwb`` with ndx-pose      yes   yes    :mod:`posekit.interop.nwb`
-trc / mot     OpenSim ``.trc`` / ``.mot``  yes   yes    :mod:`posekit.interop.opensim`
-dlc           DeepLabCut ``.h5``/``.csv``  yes   yes    :mod:`posekit.interop.dlc`
-sleap         ``.slp``, analysis ``.h5``  yes   –      :mod:`posekit.interop.sleap`
-============  ==========================  ====  =====  =====================================
-
-:func:`read` and :func:`write` pick the format by extension (or ``format=``); the format
-modules' own functions take the options that only they have.
+The format modules' own functions (``read_trc``, ``write_nwb``...) take the options only they
+have; these two pass ``**options`` on.
 """
 
 from __future__ import annotations
@@ -29,39 +13,17 @@ from typing import Any, Literal
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.interop.coco import to_coco, write_coco
-from posekit.interop.dlc import read_dlc, to_dlc_frame, write_dlc
-from posekit.interop.movement import from_movement, read_movement, to_movement, write_movement
-from posekit.interop.nwb import read_nwb, write_nwb
-from posekit.interop.opensim import read_mot, read_trc, write_mot, write_trc
-from posekit.interop.sleap import read_sleap
-from posekit.interop.table import read_table, write_table
+from posekit.io.coco import load_coco, write_coco
+from posekit.io.dlc import read_dlc, write_dlc
+from posekit.io.kakao import load
+from posekit.io.movement import read_movement, write_movement
+from posekit.io.nwb import read_nwb, write_nwb
+from posekit.io.openpose import load_openpose
+from posekit.io.opensim import read_mot, read_trc, write_mot, write_trc
+from posekit.io.sleap import read_sleap
+from posekit.io.table import read_table, write_table
 
-__all__ = [
-    "FORMATS",
-    "Format",
-    "detect_format",
-    "from_movement",
-    "read",
-    "read_dlc",
-    "read_mot",
-    "read_movement",
-    "read_nwb",
-    "read_sleap",
-    "read_table",
-    "read_trc",
-    "to_coco",
-    "to_dlc_frame",
-    "to_movement",
-    "write",
-    "write_coco",
-    "write_dlc",
-    "write_mot",
-    "write_movement",
-    "write_nwb",
-    "write_table",
-    "write_trc",
-]
+__all__ = ["FORMATS", "Format", "detect_format", "read", "write"]
 
 Format = Literal[
     "kakao", "openpose", "coco", "coco-annotations", "csv", "parquet", "movement", "nwb",
@@ -169,16 +131,14 @@ def read(
     if fmt not in FORMATS or not FORMATS[fmt][0]:
         raise ValueError(f"posekit cannot read format {fmt!r}")
     if fmt in ("kakao", "openpose", "coco", "coco-annotations"):
-        from posekit import io
-
         if fmt == "kakao":
-            res = io.load(path)
+            res = load(path)
             if fps:
                 raise ValueError("a Kakao result carries its own fps; do not pass fps=")
         elif fmt == "openpose":
-            res = io.load_openpose(path, fps=fps, **options)
+            res = load_openpose(path, fps=fps, **options)
         else:
-            res = io.load_coco(path, fps=fps, **options)
+            res = load_coco(path, fps=fps, **options)
         return res.keypoints(min_score=min_score)
     if min_score is not None:
         raise ValueError(f"min_score applies to Kakao, OpenPose and COCO inputs, not {fmt}")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.interop._common import (
+from posekit.io._arrays import (
     OPENSIM_MARKERS,
     PathLike,
     arrays_from_table,
@@ -81,7 +81,7 @@ def write_trc(
         The file written. Pixels keep the picture's axes (``Y`` down); metres are written with
         ``Y`` up (``Y = −y``); ``Z`` is 0. NaN stays ``NaN``.
     """
-    from posekit.io import atomic_write
+    from posekit._files import atomic_write
     from posekit.tidy import get_fps
 
     fps = get_fps(kp)
@@ -243,7 +243,7 @@ def write_mot(
     object_id
         The person to write; needed when the table holds several.
     """
-    from posekit.io import atomic_write
+    from posekit._files import atomic_write
     from posekit.tidy import get_fps
 
     table = angles.to_frame() if isinstance(angles, pd.Series) else angles

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.interop._common import (
+from posekit.io._arrays import (
     PathLike,
     arrays_from_table,
     check_file,
