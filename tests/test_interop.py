@@ -576,3 +576,18 @@ def test_openpose_folder_through_every_writable_format(openpose_dir, tmp_path):
         one = kp.xs(oid, level="object_id", drop_level=False)
         back = pk.io.read(path).rename(index={0: oid}, level="object_id")
         _same(back.loc[one.index], one, cols=["x", "y", "time"])
+
+
+@pytest.mark.parametrize("name", ["e.nwb", "e.trc", "e.h5", "e.mot"])
+def test_empty_table_is_refused_not_written(one, tmp_path, name):
+    empty = one.iloc[:0]
+    table = pk.angles.joint_angles(empty) if name.endswith(".mot") else empty
+    with pytest.raises(ValueError, match="no rows: nothing to write"):
+        pk.io.write(table, tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("name", ["e.csv", "e.parquet", "e.nc"])
+def test_empty_table_round_trips(one, tmp_path, name):
+    back = pk.io.read(pk.io.write(one.iloc[:0], tmp_path / name))
+    assert len(back) == 0 and list(back.index.names) == ["frame", "object_id", "joint"]

@@ -305,9 +305,17 @@ def unique_ids(names: Sequence[Any]) -> np.ndarray:
     return np.asarray(ids, dtype=np.int64)
 
 
+def not_empty(kp: pd.DataFrame, where: str) -> None:
+    """A clear error instead of an empty file nobody can read back."""
+    if len(kp) == 0:
+        raise ValueError(f"the table has no rows: nothing to write to {where}")
+
+
 def one_person(arrays: PoseArrays, object_id: int | None, *, where: str) -> int:
     """Index of the person to write to a single-person format."""
     ids = arrays.object_ids.tolist()
+    if not ids:
+        raise ValueError(f"the table has no rows: nothing to write to {where}")
     if object_id is None:
         if len(ids) != 1:
             raise ValueError(

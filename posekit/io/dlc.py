@@ -21,6 +21,7 @@ from posekit.io._arrays import (
     check_file,
     coco_index,
     need,
+    not_empty,
     table_from_arrays,
     unique_ids,
 )
@@ -43,6 +44,7 @@ def to_dlc_frame(
     ``layout="auto"``: single-animal columns for one person, multi-animal (individuals
     ``id_<object_id>``) for several.
     """
+    not_empty(kp, "a DeepLabCut file")
     a = arrays_from_table(kp)
     n_o = len(a.object_ids)
     if layout == "auto":

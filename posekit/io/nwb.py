@@ -26,6 +26,7 @@ from posekit.io._arrays import (
     check_file,
     coco_index,
     need,
+    not_empty,
     table_from_arrays,
 )
 from posekit.schema import COCO_SKELETON, JOINTS, N_JOINTS
@@ -62,6 +63,7 @@ def write_nwb(
     unit = length_unit(kp)
     if unit not in _UNITS:
         raise ValueError(f"cannot write positions in {unit!r} to NWB (px or m)")
+    not_empty(kp, "an NWB file")
     a = arrays_from_table(kp)
     nwb = pynwb.NWBFile(
         session_description=session_description,

@@ -31,6 +31,7 @@ from posekit.io._arrays import (
     arrays_from_table,
     check_file,
     coco_index,
+    not_empty,
     one_person,
     table_from_arrays,
 )
@@ -247,6 +248,7 @@ def write_mot(
     from posekit.tidy import get_fps
 
     table = angles.to_frame() if isinstance(angles, pd.Series) else angles
+    not_empty(table, "a MOT file")
     fps = get_fps(table)
     if list(table.index.names) != ["frame", "object_id"]:
         raise ValueError(
