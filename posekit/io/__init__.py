@@ -24,19 +24,46 @@ and :func:`make_person` (a Kakao ``Person`` from a ``(17, 3)`` array).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from posekit._decode import Flat, check_job, flatten
 from posekit._files import atomic_write
 from posekit.io._build import make_person
 from posekit.io._formats import FORMATS, Format, detect_format, read, write
-from posekit.io.coco import load_coco, to_coco, write_coco
-from posekit.io.dlc import read_dlc, to_dlc_frame, write_dlc
+from posekit.io.coco import load_coco
 from posekit.io.kakao import load, save
-from posekit.io.movement import from_movement, read_movement, to_movement, write_movement
-from posekit.io.nwb import read_nwb, write_nwb
 from posekit.io.openpose import OPENPOSE_TO_COCO, load_openpose
-from posekit.io.opensim import read_mot, read_trc, write_mot, write_trc
-from posekit.io.sleap import read_sleap
-from posekit.io.table import read_table, write_table
+
+if TYPE_CHECKING:
+    from posekit.io.coco import to_coco, write_coco
+    from posekit.io.dlc import read_dlc, to_dlc_frame, write_dlc
+    from posekit.io.movement import from_movement, read_movement, to_movement, write_movement
+    from posekit.io.nwb import read_nwb, write_nwb
+    from posekit.io.opensim import read_mot, read_trc, write_mot, write_trc
+    from posekit.io.sleap import read_sleap
+    from posekit.io.table import read_table, write_table
+
+#: Names served from their format module on first use, so that ``import posekit`` loads neither
+#: pandas nor the format modules.
+_LAZY = {
+    "to_coco": "coco", "write_coco": "coco",
+    "read_dlc": "dlc", "to_dlc_frame": "dlc", "write_dlc": "dlc",
+    "from_movement": "movement", "read_movement": "movement", "to_movement": "movement",
+    "write_movement": "movement",
+    "read_nwb": "nwb", "write_nwb": "nwb",
+    "read_mot": "opensim", "read_trc": "opensim", "write_mot": "opensim", "write_trc": "opensim",
+    "read_sleap": "sleap",
+    "read_table": "table", "write_table": "table",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"posekit.io.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'posekit.io' has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",

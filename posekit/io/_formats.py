@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from posekit.errors import PoseFormatError
-from posekit.io.coco import load_coco, write_coco
-from posekit.io.dlc import read_dlc, write_dlc
-from posekit.io.kakao import load
-from posekit.io.movement import read_movement, write_movement
-from posekit.io.nwb import read_nwb, write_nwb
-from posekit.io.openpose import load_openpose
-from posekit.io.opensim import read_mot, read_trc, write_mot, write_trc
-from posekit.io.sleap import read_sleap
-from posekit.io.table import read_table, write_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMATS", "Format", "detect_format", "read", "write"]
 
@@ -127,6 +119,19 @@ def read(
     options
         Passed to the format's reader (``mapping=``, ``layout=``, ``units=``...).
     """
+    # the format modules (and pandas) load on first use: `import posekit` stays light
+
+    # the format modules (and pandas) load on first use: `import posekit` stays light
+    from posekit.io.coco import load_coco
+    from posekit.io.dlc import read_dlc
+    from posekit.io.kakao import load
+    from posekit.io.movement import read_movement
+    from posekit.io.nwb import read_nwb
+    from posekit.io.openpose import load_openpose
+    from posekit.io.opensim import read_mot, read_trc
+    from posekit.io.sleap import read_sleap
+    from posekit.io.table import read_table
+
     fmt: Any = format or detect_format(path)
     if fmt not in FORMATS or not FORMATS[fmt][0]:
         raise ValueError(f"posekit cannot read format {fmt!r}")
@@ -171,6 +176,14 @@ def write(
     (:func:`posekit.angles.joint_angles`); ``csv``/``parquet`` take any table. ``options`` go to
     the format's writer (``object_id=`` for TRC/MOT, ``layout=`` for DeepLabCut...).
     """
+
+    from posekit.io.coco import write_coco
+    from posekit.io.dlc import write_dlc
+    from posekit.io.movement import write_movement
+    from posekit.io.nwb import write_nwb
+    from posekit.io.opensim import write_mot, write_trc
+    from posekit.io.table import write_table
+
     fmt: Any = format or detect_format(path, for_writing=True)
     if fmt not in FORMATS or not FORMATS[fmt][1]:
         raise ValueError(f"posekit cannot write format {fmt!r}; it writes "

@@ -16,17 +16,20 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.io._arrays import PathLike, arrays_from_table
 from posekit.io._build import make_person, video_result
 from posekit.io._errors import only_posekit_errors
 from posekit.result import PoseResult
 from posekit.schema import COCO_SKELETON, JOINTS, N_JOINTS, Annotation, Person
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from posekit.io._arrays import PathLike
 
 __all__ = ["load_coco", "to_coco", "write_coco"]
 
@@ -157,6 +160,7 @@ def to_coco(
     min_score
         Points with a lower score count as missing (written ``0, 0, 0``).
     """
+    from posekit.io._arrays import arrays_from_table
     from posekit.units import length_unit
 
     if length_unit(kp) != "px":
