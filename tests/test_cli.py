@@ -31,7 +31,7 @@ def test_info_json_on_openpose_folder(openpose_dir, capsys):
 def test_tidy_writes_table(samples_dir, tmp_path, suffix, capsys):
     out = tmp_path / f"kp{suffix}"
     assert main(["tidy", str(samples_dir / "kakao_video_first2.json"), "-o", str(out)]) == 0
-    # plain readers see the flat table (the CSV's first line is a "# posekit: {...}" comment)
+    # plain readers see the flat table (the CSV's first line is a "# posekit {...}" comment)
     df = pd.read_csv(out, comment="#") if suffix == ".csv" else pd.read_parquet(out)
     assert list(df.columns) == ["frame", "object_id", "joint", "x", "y", "score", "time"]
     assert len(df) == 34

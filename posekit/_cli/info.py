@@ -30,7 +30,7 @@ def _tidy(args: argparse.Namespace) -> int:
     res = _load(args.result)
     table = res.objects() if args.objects else res.keypoints(min_score=args.min_score)
     out = Path(args.output)
-    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+    if out.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"unknown output type {out.suffix!r}: use .csv or .parquet")
     write_table(table, out)  # index, joint categorical and attrs (fps, size, history) kept
     print(f"wrote {len(table)} rows to {out}")

@@ -39,7 +39,7 @@ FORMATS: dict[str, tuple[bool, bool, str]] = {
 }
 
 _BY_SUFFIX = {
-    ".parquet": "parquet", ".pq": "parquet", ".nc": "movement", ".nwb": "nwb", ".trc": "trc",
+    ".parquet": "parquet", ".nc": "movement", ".nwb": "nwb", ".trc": "trc",
     ".mot": "mot", ".sto": "mot", ".slp": "sleap",
 }  # fmt: skip
 
@@ -148,7 +148,7 @@ def read(
     if min_score is not None:
         raise ValueError(f"min_score applies to Kakao, OpenPose and COCO inputs, not {fmt}")
     if fmt in ("csv", "parquet"):
-        return read_table(path, format=fmt)
+        return read_table(path)
     if fmt == "movement":
         return read_movement(path, **options)
     if fmt == "nwb":
@@ -202,7 +202,7 @@ def write(
             return write_coco(table, path, kind="annotations", **options)
         return write_coco(table, path, kind="results", **options)
     if fmt in ("csv", "parquet"):
-        return write_table(table, path, format=fmt)
+        return write_table(table, path)
     if fmt == "movement":
         return write_movement(table, path)
     if fmt == "nwb":

@@ -1,211 +1,253 @@
-"""posekit tables as Parquet or CSV files that read back whole: index, dtypes, ``attrs``.
+"""Tables on disk that read back as they were: partitioned Parquet datasets, Parquet files, CSV.
 
-Any posekit table (keypoints, objects, angles, kinematics) is written with its index as
-columns, and its ``attrs`` (fps, width, height, source, history, units, scale...) as JSON:
-in the Parquet schema metadata (key ``posekit``), or in a first CSV line
-``# posekit: {...}``. Reading restores the index, the ordered ``joint`` categorical, ``object_id``
-and ``frame`` as int64, and ``attrs``. A CSV or Parquet file from elsewhere (no posekit metadata)
-reads too when it has the index columns.
+One implementation for every posekit table on disk (``pk.io``, ``pk.write_table``, studies,
+``posekit tidy``). A dataset is a folder of hive partitions (``subject=s1/trial=t2/part-0.parquet``) that
+pyarrow, ``dask.dataframe``, DuckDB and polars read as they read any other. posekit adds what
+plain readers would lose, in the Parquet schema metadata and in ``_posekit.json`` at the root
+(readers skip files starting with ``_``): the index levels and their dtypes, the ``attrs``
+(fps, size, history ...) and the clip table with every clip's metadata. A CSV file keeps the
+same as its first line, ``# posekit {json}``, which ``pandas.read_csv(comment="#")`` skips.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.io._arrays import PathLike, check_file, need
 
-__all__ = ["read_table", "write_table"]
+_META_KEY = b"posekit"
+_SIDECAR = "_posekit.json"
 
-_KEY = b"posekit"
-_CSV_PREFIX = "# posekit: "
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, str | int | float | bool) or v is None:
+        return v
+    return repr(v)
+
+
+def _frame_meta(df: pd.DataFrame) -> dict[str, Any]:
+    attrs = {k: v for k, v in df.attrs.items() if k not in ("clips", "errors")}
+    meta: dict[str, Any] = {
+        "version": 1,
+        "index": [str(n) for n in df.index.names],
+        "dtypes": {
+            str(n): str(df.index.get_level_values(i).dtype) for i, n in enumerate(df.index.names)
+        },
+        "columns": [str(c) for c in df.columns],
+        "attrs": _jsonable(attrs),
+    }
+    clips = df.attrs.get("clips")
+    if isinstance(clips, pd.DataFrame):
+        c = clips.reset_index()
+        meta["clips"] = {
+            "index": [str(n) for n in clips.index.names],
+            "records": _jsonable(c.astype(object).where(c.notna(), None).to_dict(orient="records")),
+        }
+    return meta
+
+
 _INDEX_LEVELS = ("frame", "object_id", "joint")
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if obj is None or isinstance(obj, str | int | float | bool):
-        return obj
-    return str(obj)
+def _plain(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """A table posekit did not write: ``frame``/``object_id``/``joint`` columns become the index."""
+    index = [c for c in _INDEX_LEVELS if c in df.columns]
+    if not index:
+        return df
+    meta = {"index": index, "dtypes": {"frame": "int64", "object_id": "int64"}, "attrs": {}}
+    out = _restore(df, meta, where)
+    out.attrs["source"] = where
+    return out
 
 
-def _meta(df: pd.DataFrame) -> dict[str, Any]:
-    names = [n for n in df.index.names if n is not None]
-    return {
-        "version": 1,
-        "index": names,
-        "attrs": _jsonable(dict(df.attrs)),
-        "dtypes": {str(c): str(t) for c, t in df.dtypes.items()},
-    }
-
-
-def _flat(df: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"expected a DataFrame, got {type(df).__name__}")
-    has_index = any(n is not None for n in df.index.names)
-    flat = df.reset_index() if has_index else df.copy()
-    flat.attrs = {}
-    return flat
-
-
-def _restore(flat: pd.DataFrame, meta: dict[str, Any] | None, where: str) -> pd.DataFrame:
+def _restore(df: pd.DataFrame, meta: dict[str, Any], where: str = "<table>") -> pd.DataFrame:
     from posekit.tidy import JOINT_DTYPE
 
-    if meta is not None:
-        index = list(meta.get("index") or [])
-        attrs = dict(meta.get("attrs") or {})
-    else:
-        index = [c for c in _INDEX_LEVELS if c in flat.columns]
-        attrs = {"source": where, "history": []}
-    missing = [c for c in index if c not in flat.columns]
-    if missing:
-        raise PoseFormatError(f"{where}: index column(s) {missing} not in the file")
-    for c in ("frame", "object_id"):
-        if c in flat.columns:
-            if flat[c].isna().any():
-                raise PoseFormatError(f"{where}: column {c!r} has empty values")
-            flat[c] = flat[c].astype(np.int64)
-    if "joint" in flat.columns:
-        names = flat["joint"].astype(str)
-        unknown = sorted(set(names) - set(JOINT_DTYPE.categories))
+    index = meta["index"]
+    missing = [n for n in index if n not in df.columns]
+    if missing and not meta.get("clips"):
+        raise PoseFormatError(f"{where}: index column(s) {missing} are not in the file")
+    if "joint" in index and "joint" in df.columns:
+        unknown = sorted(set(df["joint"].astype(str)) - set(JOINT_DTYPE.categories))
         if unknown:
             raise PoseFormatError(
                 f"{where}: column 'joint' has names {unknown[:5]} that are not COCO-17 joints"
             )
-        flat["joint"] = pd.Categorical(names, dtype=JOINT_DTYPE)
-    if "filled" in flat.columns and flat["filled"].dtype != bool:
-        flat["filled"] = flat["filled"].astype(str).str.lower().isin(["true", "1", "1.0"])
-    out = flat.set_index(index) if index else flat
-    out.attrs = attrs
-    out.attrs.setdefault("history", [])
-    return out
+    for name in ("frame", "object_id"):
+        if name in index and name in df.columns and df[name].isna().any():
+            raise PoseFormatError(f"{where}: column {name!r} has empty values")
+    for name in index:
+        if name not in df.columns:
+            continue
+        dtype = meta["dtypes"].get(name, "object")
+        col = df[name]
+        if name == "joint":
+            df[name] = pd.Categorical(col.astype(str), dtype=JOINT_DTYPE)
+        elif isinstance(col.dtype, pd.CategoricalDtype):  # hive partition values
+            df[name] = col.astype(str).astype(dtype if dtype != "category" else object)
+        elif str(col.dtype) != dtype:
+            try:
+                df[name] = col.astype(dtype)
+            except (TypeError, ValueError):
+                pass
+    df = df.set_index([n for n in index if n in df.columns])
+    cols = [c for c in meta.get("columns", []) if c in df.columns]
+    df = df[cols + [c for c in df.columns if c not in cols]]
+    attrs = dict(meta.get("attrs", {}))
+    attrs.setdefault("history", [])
+    if "clips" in meta:
+        c = pd.DataFrame.from_records(meta["clips"]["records"])
+        key_levels = meta["clips"]["index"]
+        for name in key_levels:  # keys as the table's index levels have them
+            if name in df.index.names:
+                dt = df.index.get_level_values(name).dtype
+                try:
+                    c[name] = c[name].astype(dt)
+                except (TypeError, ValueError):
+                    pass
+        attrs["clips"] = c.set_index(key_levels)
+    df.attrs = attrs
+    return df.sort_index() if not df.index.is_monotonic_increasing else df
 
 
 def write_table(
-    df: pd.DataFrame,
-    path: PathLike,
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
     /,
     *,
-    format: Literal["auto", "parquet", "csv"] = "auto",
+    partition_on: Iterable[str] | None = None,
 ) -> Path:
-    """Write a posekit table to Parquet or CSV, keeping its index, dtypes and ``attrs``.
+    """Write a posekit table so that :func:`read_table` gives it back with index and ``attrs``.
 
     Parameters
     ----------
-    df
-        Any posekit table (keypoints, objects, angles, kinematics...).
     path
-        Output file; ``.parquet``/``.pq`` or ``.csv`` (written atomically).
-    format
-        ``"auto"`` picks by extension.
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Examples
-    --------
-    >>> import posekit as pk, tempfile, os
-    >>> kp = pk.load("data/samples/synth_squat.json").keypoints()
-    >>> path = pk.io.write_table(kp, os.path.join(tempfile.mkdtemp(), "kp.csv"))
-    >>> back = pk.io.read_table(path)
-    >>> back.attrs["fps"] == kp.attrs["fps"], back.index.get_level_values("joint").dtype.ordered
-    (True, True)
+        ``*.csv`` (one CSV file), ``*.parquet`` without ``partition_on`` (one file), otherwise a
+        Parquet dataset folder, replaced atomically as a whole.
+    partition_on
+        Index levels (or columns) to partition the dataset on (hive: ``subject=s1/...``);
+        default for a study table: its clip keys.
     """
     from posekit._files import atomic_write
+    from posekit._levels import leading_levels
 
     path = Path(path)
-    fmt = _format(path, format)
-    flat = _flat(df)
-    meta = _meta(df)
-    buf = io.BytesIO()
-    if fmt == "parquet":
-        pa = need("pyarrow", "Parquet")
-        need("pyarrow.parquet", "Parquet")
-        table = pa.Table.from_pandas(flat, preserve_index=False)
-        schema_meta = dict(table.schema.metadata or {})
-        schema_meta[_KEY] = json.dumps(meta).encode()
-        table = table.replace_schema_metadata(schema_meta)
-        import pyarrow.parquet as pq
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"expected a DataFrame, got {type(table).__name__}")
+    if path.suffix not in (".csv", ".parquet") and partition_on is None and path.suffix:
+        raise ValueError(f"cannot tell the table format of {path.name!r}: use .csv or .parquet")
+    meta = _frame_meta(table)
+    flat = table.reset_index()
+    flat.attrs = {}  # kept in posekit's own metadata, not pandas' (which cannot hold the clip table)
+    if "joint" in flat.columns:
+        flat["joint"] = flat["joint"].astype(str)
+    if path.suffix == ".csv":
+        head = "# posekit " + json.dumps(meta, separators=(",", ":")) + "\n"
+        return atomic_write(path, head + flat.to_csv(index=False))
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-        pq.write_table(table, buf)
-    else:
-        text = io.StringIO()
-        text.write(_CSV_PREFIX + json.dumps(meta) + "\n")
-        flat.to_csv(text, index=False, lineterminator="\n")
-        buf.write(text.getvalue().encode())
-    return atomic_write(path, buf.getvalue())
+    if partition_on is None:
+        n = leading_levels(table)
+        partition_on = list(table.index.names[:n]) if n and path.suffix != ".parquet" else []
+    parts = [str(p) for p in partition_on]
+    arrow = pa.Table.from_pandas(flat, preserve_index=False)
+    arrow = arrow.replace_schema_metadata(
+        {**(arrow.schema.metadata or {}), _META_KEY: json.dumps(meta).encode()}
+    )
+    if not parts and path.suffix == ".parquet":
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            pq.write_table(arrow, tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        pq.write_to_dataset(arrow, tmp_dir, partition_cols=parts or None)
+        (tmp_dir / _SIDECAR).write_text(json.dumps(meta))
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            os.replace(path, old)
+            os.replace(tmp_dir, path)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp_dir, path)
+    finally:
+        if tmp_dir.exists():
+            shutil.rmtree(tmp_dir)
+    return path
 
 
 def read_table(
-    path: PathLike, /, *, format: Literal["auto", "parquet", "csv"] = "auto"
+    path: str | os.PathLike[str], /, *, filters: Any = None, columns: list[str] | None = None
 ) -> pd.DataFrame:
-    """Read a table written by :func:`write_table` (or a plain CSV/Parquet with index columns).
+    """Read what :func:`write_table` (or ``posekit tidy``) wrote: index, dtypes and ``attrs`` back.
 
-    Returns
-    -------
-    DataFrame
-        With the index, the ordered ``joint`` categorical and ``attrs`` as written. Files without
-        posekit metadata get ``frame``/``object_id``/``joint`` (those present) as index.
+    ``filters`` (pyarrow's, e.g. ``[("subject", "=", "s1")]``) reads only some partitions.
+    Files posekit did not write are read as plain tables.
     """
-    path = check_file(path, "table")
-    fmt = _format(path, format)
+    path = Path(path)
     where = str(path)
-    if fmt == "parquet":
-        need("pyarrow", "Parquet")
-        import pyarrow.parquet as pq
-
+    if not path.exists():
+        raise FileNotFoundError(f"no such table: {path}")
+    if path.suffix == ".csv":
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            first = fh.readline()
         try:
-            table = pq.read_table(path)
-        except Exception as exc:  # pyarrow raises its own ArrowInvalid for non-Parquet bytes
-            raise PoseFormatError(f"{where}: not a Parquet file ({exc})") from None
-        raw = (table.schema.metadata or {}).get(_KEY)
-        meta = json.loads(raw) if raw else None
-        flat = table.to_pandas()
-        flat.attrs = {}
-        return _restore(flat, meta, where)
-    with open(path, encoding="utf-8") as f:
-        first = f.readline()
-    meta = None
-    skip = 0
-    if first.startswith(_CSV_PREFIX):
-        try:
-            meta = json.loads(first[len(_CSV_PREFIX) :])
+            meta = (
+                json.loads(first[len("# posekit ") :]) if first.startswith("# posekit ") else None
+            )
         except json.JSONDecodeError as exc:
             raise PoseFormatError(f"{where}: line 1: broken posekit metadata ({exc})") from None
-        skip = 1
+        try:
+            df = pd.read_csv(path, comment=None, skiprows=1 if meta else 0)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise PoseFormatError(f"{where}: not a CSV table ({exc})") from None
+        return _restore(df, meta, where) if meta else _plain(df, where)
     try:
-        flat = pd.read_csv(path, skiprows=skip)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise PoseFormatError(f"{where}: not a CSV table ({exc})") from None
-    return _restore(flat, meta, where)
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ImportError(
+            f"reading Parquet needs pyarrow: pip install 'posekit[parquet]' ({exc})"
+        ) from None
 
-
-def _format(path: Path, format: str) -> str:
-    if format != "auto":
-        if format not in ("parquet", "csv"):
-            raise ValueError(f"format must be 'auto', 'parquet' or 'csv', got {format!r}")
-        return format
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix == ".csv":
-        return "csv"
-    raise ValueError(f"cannot tell the table format of {os.fspath(path)!r}: use .parquet or .csv")
+    meta = None
+    sidecar = path / _SIDECAR
+    if path.is_dir() and sidecar.exists():
+        meta = json.loads(sidecar.read_text())
+    want = (
+        None
+        if columns is None
+        else list(dict.fromkeys([*(meta["index"] if meta else []), *columns]))
+    )
+    try:
+        table = pq.read_table(path, filters=filters, columns=want, partitioning="hive")
+    except Exception as exc:  # pyarrow's ArrowInvalid and OSError for files that are not Parquet
+        raise PoseFormatError(f"{where}: not a Parquet file or dataset ({exc})") from None
+    if meta is None and table.schema.metadata and _META_KEY in table.schema.metadata:
+        meta = json.loads(table.schema.metadata[_META_KEY])
+    df = table.to_pandas()
+    df.attrs = {}
+    return _restore(df, meta, where) if meta else _plain(df, where)
