@@ -355,7 +355,10 @@ def test_units_read_from_the_table_never_invented():
     kp = table(20, 1)
     spd = pk.kinematics.speed(kp)
     ax = pp.timeseries(spd, columns="speed", joints="left_wrist")
-    assert ax.get_ylabel() == f"left_wrist speed ({spd.attrs['units']})"
+    assert spd.attrs["units"]["speed"] == "px/s"  # one unit per column (posekit.units)
+    assert ax.get_ylabel() == "left_wrist speed (px/s)"
+    m = pk.kinematics.speed(pk.units.to_metres(kp, 0.01))
+    assert pp.timeseries(m, columns="speed", joints="left_wrist").get_ylabel().endswith("(m/s)")
     norm = pk.kinematics.speed(kp, normalize="torso")
     assert "px" not in pp.timeseries(norm, columns="speed", joints="left_wrist").get_ylabel()
     other = pd.DataFrame({"mystery": [1.0, 2.0]}, index=pd.Index([0, 1], name="frame"))

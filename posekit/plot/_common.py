@@ -166,7 +166,7 @@ def column_unit(attrs: dict, column: str, *, keypoints: bool = False) -> str | N
     units = attrs.get("units")
     if isinstance(units, dict):
         if column in units:
-            return str(units[column]) or None
+            return str(units[column]).replace("deg", "°") or None
     elif isinstance(units, str) and units and column not in ("score", "time"):
         return units.replace("deg", "°")
     if column == "time":
