@@ -174,8 +174,9 @@ def velocity(
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
-    """Velocity of every keypoint, columns ``vx``, ``vy`` in px/s (m/s on a table in metres,
-    torso lengths/s when normalised).
+    """Velocity of every keypoint, columns ``vx``, ``vy`` in px/s.
+
+    m/s on a table in metres (:func:`posekit.units.to_metres`), torso lengths/s when normalised.
 
     Parameters
     ----------
@@ -354,7 +355,11 @@ def angular_velocity(
     vals = unwrap_degrees(d.values, axis=0) if unwrap else d.values
     po = polyorder if polyorder is not None else 2
     deriv = _derivative(vals, 1, 1.0 / rate, method, window, po)
-    attrs = {**angles.attrs, "fps": rate, "units": {**dict.fromkeys(d.columns, "deg/s"), "time": "s"}}
+    attrs = {
+        **angles.attrs,
+        "fps": rate,
+        "units": {**dict.fromkeys(d.columns, "deg/s"), "time": "s"},
+    }
     return per_frame_table([deriv[..., i] for i in range(len(d.columns))], d.columns, d.frames, d.object_ids, d.present, attrs)  # fmt: skip
 
 

@@ -176,7 +176,6 @@ def write(
     (:func:`posekit.angles.joint_angles`); ``csv``/``parquet`` take any table. ``options`` go to
     the format's writer (``object_id=`` for TRC/MOT, ``layout=`` for DeepLabCut...).
     """
-
     from posekit.io.coco import write_coco
     from posekit.io.dlc import write_dlc
     from posekit.io.movement import write_movement

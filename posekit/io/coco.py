@@ -242,8 +242,10 @@ def write_coco(
     kind: Literal["results", "annotations"] = "results",
     min_score: float | None = None,
 ) -> Path:
-    """Write COCO keypoints JSON (see :func:`to_coco`); pycocotools reads it (``COCO``,
-    ``COCO.loadRes``, ``COCOeval(..., "keypoints")``)."""
+    """Write COCO keypoints JSON (see :func:`to_coco`).
+
+    pycocotools reads it (``COCO``, ``COCO.loadRes``, ``COCOeval(..., "keypoints")``).
+    """
     from posekit._files import atomic_write
 
     doc = to_coco(kp, objects, kind=kind, min_score=min_score)

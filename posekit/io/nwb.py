@@ -159,6 +159,29 @@ def read_nwb(path: PathLike, /, *, mapping: dict[str, str] | None = None) -> pd.
         io.close()
 
 
+def _series(s: Any, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, float | None]:
+    """One PoseEstimationSeries: (x, y in px or m, confidence, times, unit, rate or None)."""
+    data = np.asarray(s.data[:], dtype=np.float64)
+    if data.ndim != 2 or data.shape[1] < 2:
+        raise PoseFormatError(f"{where}: data has shape {data.shape}, expected (frames, 2 or 3)")
+    known = _FROM_UNITS.get(str(s.unit).lower())
+    if known is None:
+        raise PoseFormatError(f"{where}: unit {s.unit!r} is not pixels or metres")
+    unit, factor = known
+    rate = None
+    if s.timestamps is not None:
+        t = np.asarray(s.timestamps[:], dtype=np.float64)
+    else:
+        rate = float(s.rate)
+        t = float(s.starting_time or 0.0) + np.arange(len(data)) / rate
+    conf = (
+        np.asarray(s.confidence[:], dtype=np.float64)
+        if s.confidence is not None
+        else np.full(len(data), np.nan)
+    )
+    return data[:, :2] * factor, conf, t, unit, rate
+
+
 def _table(pes: list[Any], mapping: dict[str, str] | None, where: str) -> pd.DataFrame:
     people: list[tuple[int, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]] = []
     fps: float | None = None
@@ -176,32 +199,14 @@ def _table(pes: list[Any], mapping: dict[str, str] | None, where: str) -> pd.Dat
         cols: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         times: np.ndarray | None = None
         for k, name in enumerate(names):
-            s = series[name]
-            data = np.asarray(s.data[:], dtype=np.float64)
-            if data.ndim != 2 or data.shape[1] < 2:
-                raise PoseFormatError(f"{where}: {pe.name}/{name} data has shape {data.shape}")
-            known = _FROM_UNITS.get(str(s.unit).lower())
-            if known is None:
-                raise PoseFormatError(
-                    f"{where}: {pe.name}/{name} unit {s.unit!r} is not pixels or metres"
-                )
-            u, factor = known
+            data, conf, t, u, rate = _series(series[name], f"{where}: {pe.name}/{name}")
             if unit is not None and u != unit:
                 raise PoseFormatError(f"{where}: series mix {unit} and {u}")
             unit = u
-            if s.timestamps is not None:
-                t = np.asarray(s.timestamps[:], dtype=np.float64)
-            else:
-                t = float(s.starting_time or 0.0) + np.arange(len(data)) / float(s.rate)
-                fps = fps or float(s.rate)
+            fps = fps or rate
             times = t if times is None else times
-            conf = (
-                np.asarray(s.confidence[:], dtype=np.float64)
-                if s.confidence is not None
-                else np.full(len(data), np.nan)
-            )
             if index[k] >= 0:
-                cols[int(index[k])] = (data[:, :2] * factor, conf)
+                cols[int(index[k])] = (data, conf)
         if times is None:
             raise PoseFormatError(f"{where}: {pe.name} holds no series")
         m = re.search(r"(\d+)$", pe.name)

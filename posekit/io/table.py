@@ -77,12 +77,12 @@ def _plain(df: pd.DataFrame, where: str) -> pd.DataFrame:
     return out
 
 
-def _restore(df: pd.DataFrame, meta: dict[str, Any], where: str = "<table>") -> pd.DataFrame:
+def _check_index(df: pd.DataFrame, index: list[str], where: str, *, clips: bool) -> None:
+    """Errors that name the file: missing index columns, unknown joints, empty ids."""
     from posekit.tidy import JOINT_DTYPE
 
-    index = meta["index"]
     missing = [n for n in index if n not in df.columns]
-    if missing and not meta.get("clips"):
+    if missing and not clips:
         raise PoseFormatError(f"{where}: index column(s) {missing} are not in the file")
     if "joint" in index and "joint" in df.columns:
         unknown = sorted(set(df["joint"].astype(str)) - set(JOINT_DTYPE.categories))
@@ -93,6 +93,13 @@ def _restore(df: pd.DataFrame, meta: dict[str, Any], where: str = "<table>") -> 
     for name in ("frame", "object_id"):
         if name in index and name in df.columns and df[name].isna().any():
             raise PoseFormatError(f"{where}: column {name!r} has empty values")
+
+
+def _restore(df: pd.DataFrame, meta: dict[str, Any], where: str = "<table>") -> pd.DataFrame:
+    from posekit.tidy import JOINT_DTYPE
+
+    index = meta["index"]
+    _check_index(df, index, where, clips="clips" in meta)
     for name in index:
         if name not in df.columns:
             continue

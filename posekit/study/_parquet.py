@@ -1,5 +1,7 @@
-"""Studies on disk: the table writer and reader live in :mod:`posekit.io.table` (one
-implementation for every posekit table); re-exported here for the study code."""
+"""Studies on disk: the writer and reader of :mod:`posekit.io.table`, re-exported.
+
+One implementation for every posekit table lives there.
+"""
 
 from __future__ import annotations
 
