@@ -143,6 +143,12 @@ VOCABULARY: frozenset[str] = frozenset({
     "unwrap", "updated", "url", "url_check_threads", "url_ports", "valid", "values", "video",
     "video_download_threads", "videos", "view", "walk_path", "want", "what", "wheel", "wide",
     "width", "worker_kind", "workers", "x", "x0", "xy", "y",
+    # issue 14, interop and metres: other tools' names (mapping: {their name: COCO joint}; ds:
+    # an xarray Dataset; individual: DeepLabCut's; scorer, markers: DeepLabCut's and OpenSim's
+    # column names; NWB's own session fields), lengths in metres with _m, the units a file says
+    "column", "distance_m", "ds", "for_writing", "height_m", "identifier", "individual",
+    "length_m", "mapping", "markers", "p1", "p2", "percentile", "scale", "scorer",
+    "session_description", "session_start_time", "units", "where",
 })  # fmt: skip
 
 
