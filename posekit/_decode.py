@@ -38,6 +38,7 @@ class _FastPerson(msgspec.Struct, gc=False):
     keypoints: msgspec.Raw
     score: float
     object_id: int | msgspec.UnsetType = msgspec.UNSET
+    filled: list[str] | msgspec.UnsetType = msgspec.UNSET
 
 
 class _FastAnnotation(msgspec.Struct, gc=False):
@@ -125,6 +126,7 @@ class Flat:
     score: np.ndarray  # (n,) float64
     ann_index: np.ndarray  # (n,) position of the annotation in the list
     obj_index: np.ndarray  # (n,) position of the object in its annotation
+    filled: np.ndarray | None = None  # (n, 17) bool: filled points; None when there are none
 
 
 def _first_bad_length(objs: list[Person], attr: str, n: int) -> int:
@@ -262,6 +264,7 @@ def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each
                 f"object_id {int(object_id[i])} appears twice in frame {int(frame[i])}",
                 path=where(i) + ".object_id",
             )
+    filled = _filled_marks(objs, where)
     flat = Flat(
         frame=frame,
         object_id=object_id,
@@ -271,9 +274,29 @@ def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each
         score=score,
         ann_index=ann_index,
         obj_index=obj_index,
+        filled=filled,
     )
     result._flat = flat
     return flat
+
+
+def _filled_marks(objs: list[Any], where: Any) -> np.ndarray | None:
+    """``(n, 17)`` bool from each person's ``filled`` joint names; None when none has any."""
+    from posekit.schema import JOINT_INDEX
+
+    marked = [(i, o.filled) for i, o in enumerate(objs) if o.filled]
+    if not marked:
+        return None
+    out = np.zeros((len(objs), N_JOINTS), dtype=bool)
+    for i, names in marked:
+        for k, name in enumerate(names):
+            j = JOINT_INDEX.get(name)
+            if j is None:
+                raise PoseFormatError(
+                    f"is {name!r}, expected a COCO joint name", path=f"{where(i)}.filled[{k}]"
+                )
+            out[i, j] = True
+    return out
 
 
 def check_job(job: JobResult | _FastJob) -> None:

@@ -198,11 +198,20 @@ class PoseResult:
         return f"PoseResult({', '.join(bits)})"
 
     # -- tables --------------------------------------------------------------------------------
-    def keypoints(self, *, min_score: float | None = None) -> pd.DataFrame:
-        """The tidy ``keypoints`` table (see :func:`posekit.tidy.keypoints`)."""
+    def keypoints(
+        self,
+        *,
+        min_score: float | None = None,
+        undetected: Literal["nan", "keep"] = "nan",
+    ) -> pd.DataFrame:
+        """The tidy ``keypoints`` table (see :func:`posekit.tidy.keypoints`).
+
+        Points with score 0 (not detected) have NaN x and y unless ``undetected="keep"``;
+        filled points have score NaN and ``filled`` True.
+        """
         from posekit.tidy import keypoints
 
-        return keypoints(self, min_score=min_score)
+        return keypoints(self, min_score=min_score, undetected=undetected)
 
     def objects(self) -> pd.DataFrame:
         """The tidy ``objects`` table (see :func:`posekit.tidy.objects`)."""

@@ -115,7 +115,13 @@ KAKAO_MAX_VIDEO_BYTES = 50 * 1024 * 1024
 
 
 class Person(msgspec.Struct, gc=False):
-    """One detected person: the API's ``Person`` (plus ``object_id`` in video results)."""
+    """One detected person: the API's ``Person`` (plus ``object_id`` in video results).
+
+    ``filled`` is posekit's own addition, written only when a table with filled points is
+    turned back into a result: the names of the joints whose coordinates are estimates (gap
+    filling), not detections. Their score is written as 0, so a reader that does not know the
+    field takes them for "not detected".
+    """
 
     area: float
     bbox: list[float]
@@ -123,6 +129,7 @@ class Person(msgspec.Struct, gc=False):
     keypoints: list[float]
     score: float
     object_id: int | UnsetType = UNSET
+    filled: list[str] | UnsetType = UNSET
 
 
 class Annotation(msgspec.Struct, gc=False):

@@ -1,7 +1,11 @@
 """Results as tidy pandas tables, and back.
 
 ``keypoints``: one row per (frame, object_id, joint), columns ``x``, ``y``, ``score`` and ``time``
-(seconds, when fps is known). ``objects``: one row per (frame, object_id). Missing points are NaN.
+(seconds, when fps is known). ``objects``: one row per (frame, object_id).
+
+Missing data follows one rule everywhere: a keypoint that was not detected (score 0) has NaN x
+and y; a *filled* point (an estimate made by :func:`posekit.clean.interpolate`) has score NaN and
+``filled`` True (the ``filled`` column exists only in tables that have been filled).
 ``DataFrame.attrs`` carries ``fps``, ``width``, ``height``, ``source``, ``job_id`` and ``history``
 (what was applied to the table, one line per step).
 
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "JOINT_DTYPE",
     "DenseKeypoints",
+    "filled_mask",
     "from_dense",
     "from_wide",
     "get_fps",
@@ -115,7 +120,12 @@ def _sorted_flat(result: PoseResult) -> tuple[Any, np.ndarray | slice]:
     return flat, order
 
 
-def keypoints(result: PoseResult, *, min_score: float | None = None) -> pd.DataFrame:
+def keypoints(
+    result: PoseResult,
+    *,
+    min_score: float | None = None,
+    undetected: Literal["nan", "keep"] = "nan",
+) -> pd.DataFrame:
     """The tidy ``keypoints`` table of a result.
 
     Parameters
@@ -124,16 +134,29 @@ def keypoints(result: PoseResult, *, min_score: float | None = None) -> pd.DataF
         An image or video result.
     min_score
         If given, x and y of keypoints whose score is below it become NaN (the score is kept).
-        Kakao reports undetected joints with score 0 and made-up coordinates; its own sample
-        drops points below 0.2.
+        Kakao's own sample drops points below 0.2.
+    undetected
+        ``"nan"`` (default): a keypoint with score 0 — the API's "not detected", whose
+        coordinates are made up (Kakao) or (0, 0) (OpenPose) — has NaN x and y; its score 0 is
+        kept. ``"keep"``: keep those coordinates as the result holds them (to write a result back
+        byte for byte).
 
     Returns
     -------
     DataFrame
-        Indexed by (frame, object_id, joint), columns x, y, score (float64) and time (seconds,
-        only when the result has an fps). ``attrs``: fps, width, height, source, job_id, kind,
-        history.
+        Indexed by (frame, object_id, joint), columns x, y, score (float64), ``filled`` (bool,
+        only when the result marks filled points, see Notes) and time (seconds, only when the
+        result has an fps). ``attrs``: fps, width, height, source, job_id, kind, history.
+
+    Notes
+    -----
+    A *filled* point is an estimate, not a detection (:func:`posekit.clean.interpolate` makes
+    them; :func:`to_result` writes them with score 0 and lists them in the person's ``filled``
+    field). Its score is NaN, ``filled`` is True, and its coordinates are kept whatever
+    ``min_score`` is.
     """
+    if undetected not in ("nan", "keep"):
+        raise ValueError(f"undetected must be 'nan' or 'keep', got {undetected!r}")
     flat, order = _sorted_flat(result)
     kp = flat.keypoints[order]
     frame = flat.frame[order]
@@ -141,19 +164,40 @@ def keypoints(result: PoseResult, *, min_score: float | None = None) -> pd.DataF
     x = kp[:, :, 0].ravel()
     y = kp[:, :, 1].ravel()
     score = kp[:, :, 2].ravel()
+    marks = getattr(flat, "filled", None)
+    filled = None if marks is None else np.ascontiguousarray(marks[order]).ravel()
+    hide = score <= 0 if undetected == "nan" else np.zeros(len(score), dtype=bool)
     if min_score is not None:
-        low = score < min_score
-        x = np.where(low, np.nan, x)
-        y = np.where(low, np.nan, y)
+        hide = hide | (score < min_score)
+    if filled is not None:
+        hide &= ~filled
+        score = np.where(filled, np.nan, score)
+    if hide.any():
+        x = np.where(hide, np.nan, x)
+        y = np.where(hide, np.nan, y)
     cols: dict[str, np.ndarray] = {"x": x, "y": y, "score": score}
+    if filled is not None:
+        cols["filled"] = filled
     fps = result.fps
     if fps:
         cols["time"] = np.repeat(frame / fps, N_JOINTS)
     df = pd.DataFrame(cols, index=index, copy=False)
     df.attrs = _attrs(result)
-    if min_score is not None:
-        df.attrs["history"].append(f"keypoints(min_score={min_score})")
+    if min_score is not None or undetected != "nan":
+        opts = [f"min_score={min_score}"] if min_score is not None else []
+        opts += [f"undetected={undetected!r}"] if undetected != "nan" else []
+        df.attrs["history"].append(f"keypoints({', '.join(opts)})")
     return df
+
+
+def filled_mask(kp: pd.DataFrame) -> np.ndarray:
+    """Bool array, one per row: True where the point was filled (an estimate, not a detection).
+
+    Reads the ``filled`` column; a table without one has no filled points.
+    """
+    if "filled" not in kp.columns:
+        return np.zeros(len(kp), dtype=bool)
+    return kp["filled"].to_numpy(dtype=bool, na_value=False)
 
 
 def objects(result: PoseResult) -> pd.DataFrame:
@@ -375,7 +419,9 @@ def to_result(
     """A keypoints table (cleaned, smoothed...) back to a Kakao-format :class:`PoseResult`.
 
     NaN coordinates are written as ``0, 0`` with score 0, the API's way of saying "not
-    detected". ``bbox`` and ``area`` come from ``objects`` when given, else from the keypoints by
+    detected". Filled points (``filled`` True, or coordinates with a NaN score) keep their
+    coordinates, are written with score 0 and are named in the person's ``filled`` field, so
+    :func:`posekit.load` gives them back as filled points. ``bbox`` and ``area`` come from ``objects`` when given, else from the keypoints by
     Kakao's rule (``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``, area = w*h); the
     person ``score`` from ``objects``, else the mean keypoint score.
     """
@@ -395,7 +441,14 @@ def to_result(
     dense = to_dense(kp, ("x", "y", "score"))
     xy_all = dense.values[..., :2]
     finite = np.isfinite(xy_all).all(axis=-1)
-    score_all = np.where(finite, np.nan_to_num(dense.values[..., 2]), 0.0)
+    # filled points (marked, or with coordinates but no score) are written with score 0
+    # and named in the person's "filled" field
+    filled_all = finite & np.isnan(dense.values[..., 2])
+    if "filled" in kp.columns:
+        marks = np.zeros(dense.values.shape[:3], dtype=bool)
+        marks[dense._codes] = filled_mask(kp)  # type: ignore[index]
+        filled_all |= finite & marks
+    score_all = np.where(finite & ~filled_all, np.nan_to_num(dense.values[..., 2]), 0.0)
     bbox_all, area_all = kakao_bbox(xy_all, score_all > 0)
     attrs = kp.attrs
     kind = kind or attrs.get("kind") or ("video" if attrs.get("fps") else "image")
@@ -418,6 +471,7 @@ def to_result(
             else:
                 bbox, area = bbox_all[fi, oi].tolist(), float(area_all[fi, oi])
                 score = float(np.round(sc.mean(), 4))
+            marked = [JOINTS[j] for j in np.flatnonzero(filled_all[fi, oi])]
             people.append(
                 Person(
                     area=area,
@@ -426,6 +480,7 @@ def to_result(
                     keypoints=flat,
                     score=score,
                     object_id=int(dense.object_ids[oi]) if kind == "video" else msgspec.UNSET,
+                    filled=marked or msgspec.UNSET,
                 )
             )
         annotations.append(Annotation(frame_num=int(frame), objects=people))

@@ -126,10 +126,13 @@ def test_interpolate_linear_fills_short_gaps_only():
     assert np.isnan(out.loc[(39, 0, "right_ear"), "x"])
     # exact count: everything NaN before, minus 3 frames x 17 joints
     assert out["x"].isna().sum() == kp["x"].isna().sum() - 3 * 17
-    assert out["score"].isna().sum() == 0  # those rows existed with their scores
-    assert "51 values filled" not in out.attrs["history"][-1] or True
-    assert out.attrs["history"][-1].startswith(
-        "clean.interpolate(max_gap_frames=5, method='linear')"
+    # the 51 filled points, and only they, are marked: score NaN, filled True
+    assert list(out.columns) == ["x", "y", "score", "filled", "time"]
+    assert out["filled"].dtype == bool and out["filled"].sum() == 3 * 17
+    assert out.loc[5:7, "filled"].all() and out.loc[5:7, "score"].isna().all()
+    assert out["score"].isna().sum() == 3 * 17
+    assert out.attrs["history"][-1] == (
+        "clean.interpolate(max_gap_frames=5, method='linear'): 51 points filled"
     )
 
 
@@ -149,6 +152,8 @@ def test_interpolate_counts_missing_frames_and_keeps_each_persons_span():
         out.loc[(slice(10, 12), 0), ["x", "y"]], truth.loc[(slice(10, 12), 0), ["x", "y"]]
     )
     assert out.loc[(slice(10, 12), 0), "score"].isna().all()  # filled rows are recognisable
+    assert out.loc[(slice(10, 12), 0), "filled"].all() and out["filled"].sum() == 3 * 17
+    assert not out.loc[(slice(20, 26), 1), "filled"].any()  # not filled: no mark
     ids1 = out.xs(1, level="object_id").index.get_level_values("frame").unique()
     assert ids1.min() == 8 and ids1.max() == 29  # no rows before the person appears
     assert out.loc[(slice(20, 26), 1), "x"].isna().all()  # 7 frames > 3: stays NaN

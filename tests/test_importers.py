@@ -21,7 +21,13 @@ def test_real_openpose_folder(openpose_dir):
     # every value matches the file: frame 12, second person in the list, all 17 COCO joints
     doc = json.loads((openpose_dir / "cam01" / "cam01.0012.json").read_text())
     src = np.asarray(doc["people"][1]["pose_keypoints_2d"]).reshape(-1, 3)[:17]
-    np.testing.assert_array_equal(kp.loc[(12, 1)][["x", "y", "score"]].to_numpy(), src)
+    # one rule for missing data: score 0 (not detected, (0, 0) in the file) -> NaN x, y
+    want = src.copy()
+    want[src[:, 2] == 0, :2] = np.nan
+    assert (src[:, 2] == 0).any()
+    np.testing.assert_array_equal(kp.loc[(12, 1)][["x", "y", "score"]].to_numpy(), want)
+    raw = res.keypoints(undetected="keep")
+    np.testing.assert_array_equal(raw.loc[(12, 1)][["x", "y", "score"]].to_numpy(), src)
     np.testing.assert_allclose(kp.loc[(12, 1), "time"].iloc[0], 12 / 60)
     # two people a frame, one frame with a third detection; untracked ids are list order
     counts = kp.groupby(level="frame", observed=True).size() // 17

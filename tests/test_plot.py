@@ -386,3 +386,51 @@ def test_trajectory_labels_each_person():
     c0, c1 = l0.to_rgba(l0.get_array()), l1.to_rgba(l1.get_array())
     assert (c0[:, 2] > c0[:, 0]).all() and (c1[:, 0] > c1[:, 2]).all()
     assert c0[-1, :3].sum() < c0[0, :3].sum()
+
+
+def filled_table() -> pd.DataFrame:
+    """table(6, 2) where person 0's left wrist (frames 2-3) and nose (frame 2) were filled."""
+    kp = table(6, 2)
+    kp["filled"] = False
+    for key in [(2, 0, "left_wrist"), (3, 0, "left_wrist"), (2, 0, "nose")]:
+        kp.loc[key, ["score", "filled"]] = [np.nan, True]
+    kp["filled"] = kp["filled"].astype(bool)
+    return kp
+
+
+def test_filled_points_are_hollow_and_their_bones_dashed():
+    kp = filled_table()
+    ax = pp.skeleton(kp, 2)
+    pts = by_gid(ax, "joints-0")
+    assert len(pts.get_offsets()) == 17  # drawn, although their score is NaN
+    face, edge = pts.get_facecolors(), pts.get_edgecolors()
+    hollow = face[:, 3] == 0
+    filled_xy = POSE[[JOINT_INDEX["nose"], JOINT_INDEX["left_wrist"]]] + [2, 0]
+    np.testing.assert_allclose(np.sort(pts.get_offsets()[hollow], 0), np.sort(filled_xy, 0))
+    # hollow: no face, an edge in the joint's own colour (nose: the centre, wrist: the left)
+    want = [pp.person_color(0, "centre"), pp.person_color(0, "left")]
+    order = np.argsort(pts.get_offsets()[hollow][:, 0])  # the wrist (x 36) left of the nose
+    assert np.allclose(edge[hollow][order][:, :3], want[::-1])
+    assert np.allclose(edge[~hollow, :3], 1.0)
+    lc = by_gid(ax, "skeleton-0")
+    pairs = np.array(KAKAO_SKELETON) - 1
+    touch = np.isin(pairs, [JOINT_INDEX["nose"], JOINT_INDEX["left_wrist"]]).any(axis=1)
+    dashed = np.array([dashes is not None for _, dashes in lc.get_linestyles()])
+    np.testing.assert_array_equal(dashed, touch)
+    assert np.all(lc.get_colors()[:, 3] == 1.0)  # estimates are not faded for their NaN score
+    solid = pp.skeleton(kp, 2, people=1, ax=plt.figure().subplots())
+    assert all(d is None for _, d in by_gid(solid, "skeleton-1").get_linestyles())
+
+
+def test_filled_points_dashed_in_trajectory_and_hollow_in_timeseries():
+    kp = filled_table()
+    ax = pp.trajectory(kp, "left_wrist", people=0, colorbar=False)
+    styles = by_gid(ax, "trajectory-0").get_linestyles()
+    assert [d is not None for _, d in styles] == [False, True, True, True, False]
+    ax = pp.timeseries(kp, joints="left_wrist", columns="y", people=0)
+    marks = by_gid(ax, "filled-left_wrist y-0")
+    np.testing.assert_allclose(marks.get_xdata(), [0.2, 0.3])
+    assert marks.get_markerfacecolor() == "none"
+    assert len(ax.get_legend().get_texts()) == 1
+    ax = pp.smoothing_comparison(kp, {"same": kp}, joint="left_wrist", person=0, metrics=False)
+    np.testing.assert_allclose(by_gid(ax, "raw-filled").get_xdata(), [0.2, 0.3])

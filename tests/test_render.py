@@ -280,3 +280,56 @@ def test_cli_render_trail(tmp_path, capsys):
     assert (np.abs(top_a - top_b).sum(axis=2) > 60)[:, 45:].sum() > 20  # and the id
     assert main(["render", str(src), "-o", str(out), "--trail-joints", "knee"]) == 2
     assert "unknown joint" in capsys.readouterr().err
+
+
+def test_filled_joints_are_rings_and_their_bones_dashed():
+    img = blank(60, 30, value=0)
+    xy = np.full((1, 17, 2), np.nan)
+    xy[0, 0] = (5, 10)
+    xy[0, 1] = (50, 10)
+    xy[0, 2] = (50, 25)
+    filled = np.zeros((1, 17), bool)
+    filled[0, 1] = True
+    score = np.array([[1.0, np.nan, 1.0] + [1.0] * 14])
+    colour = [200, 100, 50]
+    draw_skeletons(
+        img, xy, score, np.array([[0, 1], [1, 2]]), np.array([colour]),
+        thickness=1, radius=3, filled=filled,
+    )  # fmt: skip
+    # a ring of the person's colour around the filled joint, its inside left as it was
+    np.testing.assert_array_equal(img[10, 54], colour)
+    np.testing.assert_array_equal(img[6, 50], colour)
+    assert not img[9, 51:53].any()  # inside the ring, off the two bones: untouched
+    # the bone to the filled joint is dashed: runs of the colour with gaps, at full strength
+    row = img[10, 10:45]
+    on = (row == colour).all(axis=1)
+    assert 0.3 < on.mean() < 0.7 and not (row[~on] != 0).any()
+    # the detected joint keeps its solid dot
+    np.testing.assert_array_equal(img[10, 5], colour)
+
+
+def test_overlay_and_player_draw_filled_points_hollow():
+    from posekit.widgets import Player
+
+    kp = table(4, 1, width=200, height=120)
+    kp["filled"] = False
+    key = (1, 0, "left_knee")
+    kp.loc[key, ["score", "filled"]] = [np.nan, True]
+    kp["filled"] = kp["filled"].astype(bool)
+    x, y = (POSE[13] + [1, 0]).astype(int)
+    img = blank(200, 120, value=0)
+    Overlay(kp).draw(img, 1, thickness=1, radius=3)
+    ov = Overlay(kp)
+    knee = ov.colours[0, 0]  # left side's shade of person 0
+    assert (img[y, x + 4] == knee).all() and (img[y, x - 4] == knee).all()  # the ring
+    assert not img[y, x + 1 : x + 3].any() and not img[y, x - 2 : x].any()  # hollow inside
+    plain = blank(200, 120, value=0)
+    Overlay(kp.drop(columns="filled")).draw(plain, 1, thickness=1, radius=3)
+    assert plain[y, x + 1].any()  # the same point unmarked: a full (faded) dot
+    p = Player(kp, width=200)  # draws through the same Overlay, at display scale 1
+    (shown,) = p.frame_images(1).values()
+    p.close()
+    want = blank(200, 120)
+    Overlay(kp).draw(want, 1)
+    np.testing.assert_array_equal(shown, want)
+    assert not np.array_equal(want[y - 4 : y + 5, x - 4 : x + 5], blank(9, 9))

@@ -192,7 +192,7 @@ def test_noise_free_result_equals_truth_to_rounding():
 
 def test_dropouts_in_proportion_with_low_scores_and_junk_coordinates():
     s = sim("squat", dropout=0.1, noise_px=1.0, missing_frames=0.1, n_people=2)
-    kp = s.result.keypoints()
+    kp = s.result.keypoints(undetected="keep")  # the made-up coordinates, as the result has them
     dropped = s.dropped
     assert dropped.index.equals(kp.index)
     assert dropped.sum() == round(0.1 * len(kp)) == s.params["n_dropped"]
@@ -207,6 +207,9 @@ def test_dropouts_in_proportion_with_low_scores_and_junk_coordinates():
     # a confidence threshold of 0.2 (Kakao's sample) removes exactly the dropouts
     masked = s.result.keypoints(min_score=0.2)
     assert masked["x"].isna().to_numpy().tolist() == dropped.to_numpy().tolist()
+    # by default only the score-0 half of the dropouts lose their coordinates
+    default = s.result.keypoints()
+    assert default["x"].isna().to_numpy().tolist() == (score == 0).to_numpy().tolist()
 
 
 def test_dropouts_come_in_runs_and_hit_extremities_more():

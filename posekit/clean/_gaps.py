@@ -147,8 +147,9 @@ def interpolate(
     -------
     DataFrame
         Every frame between each person's first and last appearance (frames missing from the
-        input become rows); filled points get x and y, their ``score`` stays NaN (or what it
-        was, for masked points), so they remain recognisable.
+        input become rows). Filled points get x and y, score NaN and ``filled`` True (a bool
+        column added after ``score``; points filled by an earlier step stay marked), so plots,
+        the Player and :func:`posekit.tidy.to_result` tell them from detections.
     """
     if (
         isinstance(max_gap_frames, bool)
@@ -161,32 +162,43 @@ def interpolate(
     if method not in ("linear", "cubic"):
         raise ValueError(f"interpolate: method must be 'linear' or 'cubic', got {method!r}")
     cols = _value_columns(kp)
+    if "filled" not in cols:  # the marks of this step's fills go here
+        cols.insert(cols.index("score") + 1 if "score" in cols else len(cols), "filled")
+        kp = kp.assign(filled=False)[[*cols, *(["time"] if "time" in kp.columns else [])]]
     dense, frames, values, present = _full_dense(kp, cols, None, None)
     # rows: each person's own span of frames
     idx = np.arange(len(frames))[:, None]
     first = np.where(present, idx, len(frames)).min(axis=0)
     last = np.where(present, idx, -1).max(axis=0)
     span = (idx >= first) & (idx <= last)
-    n_filled = 0
+    new_fill = np.zeros(values.shape[:3], dtype=bool)  # (F, O, 17)
     for c in ("x", "y"):
         k = cols.index(c)
         series = np.moveaxis(values[..., k], 0, -1)  # (O, 17, N)
-        filled, n = _fill(series, int(max_gap_frames), method)
+        filled, fill = _fill(series, int(max_gap_frames), method)
         values[..., k] = np.moveaxis(filled, -1, 0)
-        n_filled += n
+        new_fill |= np.moveaxis(fill, -1, 0)
+    # a filled point is an estimate, not a detection: score NaN, filled True
+    if "score" in cols:
+        values[..., cols.index("score")][new_fill] = np.nan
+    k = cols.index("filled")
+    values[..., k] = (np.nan_to_num(values[..., k]) > 0) | new_fill
     out = _table(dense, frames, values, span, cols)
-    step = f"clean.interpolate(max_gap_frames={max_gap_frames}, method={method!r}): {n_filled} values filled"
+    out["filled"] = out["filled"].to_numpy() > 0
+    n_points = int(new_fill.sum())
+    step = f"clean.interpolate(max_gap_frames={max_gap_frames}, method={method!r}): {n_points} points filled"
     return with_history(out, step, like=kp)
 
 
-def _fill(series: np.ndarray, max_gap: int, method: str) -> tuple[np.ndarray, int]:
+def _fill(series: np.ndarray, max_gap: int, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The series with short gaps filled, and where it was filled."""
     valid = np.isfinite(series)
     prev, nxt = _neighbours(valid)
     n = series.shape[-1]
     gap = nxt - prev - 1
     fill = ~valid & (prev >= 0) & (nxt < n) & (gap <= max_gap)
     if not fill.any():
-        return series, 0
+        return series, fill
     out = series.copy()
     pi = np.clip(prev, 0, n - 1)
     ni = np.clip(nxt, 0, n - 1)
@@ -196,7 +208,7 @@ def _fill(series: np.ndarray, max_gap: int, method: str) -> tuple[np.ndarray, in
     out[fill] = (v0 + (v1 - v0) * t)[fill]
     if method == "cubic":
         _cubic(series, out, valid, fill)
-    return out, int(fill.sum())
+    return out, fill
 
 
 def _cubic(series: np.ndarray, out: np.ndarray, valid: np.ndarray, fill: np.ndarray) -> None:

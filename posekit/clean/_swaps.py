@@ -49,7 +49,8 @@ def fix_left_right_swaps(
     Frame by frame and person by person, the left/right joints are compared with the same
     person's previous (already repaired) pose: if exchanging every left joint with its right
     partner brings the pose much closer — mean distance below ``ratio`` times the unswapped
-    one, and at least ``min_px`` closer — the labels are exchanged (x, y and score).
+    one, and at least ``min_px`` closer — the labels are exchanged (x, y, score and the
+    ``filled`` mark).
 
     Parameters
     ----------
@@ -79,7 +80,7 @@ def fix_left_right_swaps(
         raise ValueError(f"fix_left_right_swaps: by must be 'pose' or 'limb', got {by!r}")
     if not 0 < ratio <= 1:
         raise ValueError(f"fix_left_right_swaps: ratio must be in (0, 1], got {ratio}")
-    cols = tuple(c for c in ("x", "y", "score") if c in kp.columns)
+    cols = tuple(c for c in ("x", "y", "score", "filled") if c in kp.columns)
     view = series_view(kp, cols)
     arr = view.shaped().copy()  # (O, 17, C, N)
     n_obj, _, _n_c, n = arr.shape
@@ -108,4 +109,7 @@ def fix_left_right_swaps(
         ref = np.where(np.isfinite(new), new, ref)
     arr_flat = arr.reshape(view.data.shape)
     step = f"clean.fix_left_right_swaps(by={by!r}, ratio={ratio}, min_px={min_px}): {n_fixed} swaps repaired"
-    return view.to_table(arr_flat, kp, step)
+    out = view.to_table(arr_flat, kp, step)
+    if "filled" in cols:  # travelled as 0.0/1.0 with its point
+        out["filled"] = out["filled"].to_numpy() > 0
+    return out

@@ -11,7 +11,7 @@ from posekit.plot._colours import colour_scheme, joint_sides
 from posekit.plot._common import as_keypoints, skeleton_pairs
 from posekit.plot._raster import draw_label, draw_path, draw_skeletons
 from posekit.schema import JOINT_INDEX
-from posekit.tidy import to_dense
+from posekit.tidy import filled_mask, to_dense
 
 __all__ = ["Overlay"]
 
@@ -27,7 +27,8 @@ class Overlay:
         1-based joint pairs (default the result's, ``attrs["skeleton"]`` or Kakao's).
     min_score
         Joints below it (and lines touching them) are faded; joints with score 0 (the API's
-        "not detected") are not drawn.
+        "not detected") are not drawn. Filled points (``filled`` column) are drawn hollow and
+        the bones touching them dashed.
     """
 
     def __init__(
@@ -44,6 +45,10 @@ class Overlay:
         dense = to_dense(kp, cols)
         self.xy = np.ascontiguousarray(dense.values[..., :2])
         self.score = dense.values[..., 2] if len(cols) == 3 else None
+        self.filled = None
+        if "filled" in kp.columns:
+            self.filled = np.zeros(self.xy.shape[:3], dtype=bool)
+            self.filled[dense._codes] = filled_mask(kp)  # type: ignore[index]
         if self.score is not None:
             # score 0 is the API's "not detected" (with made-up or zero coordinates): not drawn
             self.xy[self.score <= 0] = np.nan
@@ -104,6 +109,7 @@ class Overlay:
             return img
         xy = self.xy[i, sel] * np.asarray(scale, dtype=np.float64)
         score = None if self.score is None else self.score[i, sel]
+        filled = None if self.filled is None else self.filled[i, sel]
         size = min(img.shape[:2])
         t = thickness if thickness is not None else max(2, round(size / 250))
         r = radius if radius is not None else max(2, round(size / 200))
@@ -117,6 +123,7 @@ class Overlay:
             thickness=t,
             radius=r,
             joint_mask=joints,
+            filled=filled,
         )
         if labels:
             self._labels(img, xy, score, np.flatnonzero(sel), joints, size)

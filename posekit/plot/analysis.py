@@ -17,6 +17,7 @@ from posekit.plot._common import (
     main_person,
     time_values,
 )
+from posekit.tidy import filled_mask
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -106,8 +107,8 @@ def smoothing_comparison(
     Returns
     -------
     Axes
-        Lines have gids ``"raw"``, ``"truth"`` and ``"method-<name>"``; the table gid
-        ``"metrics-table"``.
+        Lines have gids ``"raw"``, ``"truth"`` and ``"method-<name>"`` (and ``"raw-filled"``,
+        hollow markers on filled raw points); the table gid ``"metrics-table"``.
     """
     raw, _ = as_keypoints(raw, "smoothing_comparison")
     joint_list(joint)
@@ -127,6 +128,13 @@ def smoothing_comparison(
     t, label = time_values(fr[m], raw.attrs, fps)
     (line,) = ax.plot(t, y[m], color="0.6", lw=0.8, marker="o", ms=2.5, label="raw", zorder=1)
     line.set_gid("raw")
+    est = filled_mask(raw.xs((oid, joint), level=("object_id", "joint")).sort_index())[m]
+    if est.any() and coord in ("x", "y"):  # filled raw points: hollow
+        line.set_markevery(np.flatnonzero(~est).tolist())
+        (marks,) = ax.plot(
+            t[est], y[m][est], "o", mfc="white", mec="0.4", ms=3.5, label="filled", zorder=1
+        )
+        marks.set_gid("raw-filled")
     if truth is not None:
         fr_t, y_t = _person_series(
             as_keypoints(truth, "smoothing_comparison truth")[0], joint, coord, oid

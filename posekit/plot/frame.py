@@ -20,6 +20,7 @@ from posekit.plot._common import (
     skeleton_pairs,
 )
 from posekit.schema import JOINT_INDEX
+from posekit.tidy import filled_mask
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -81,7 +82,9 @@ def skeleton(
         :data:`posekit.schema.KAKAO_SKELETON`.
     min_score
         Joints with a score below this, and lines touching them, are drawn with ``faded_alpha``.
-        Joints with score 0 (the API's "not detected") are not drawn.
+        Joints with score 0 (the API's "not detected") are not drawn. Filled points (the
+        ``filled`` column, see :func:`posekit.clean.interpolate`) are drawn hollow and the
+        bones touching them dashed.
     labels
         Write each person's ``object_id`` in a box above the head (gid ``"label-<id>"``).
     side_legend
@@ -139,19 +142,31 @@ def skeleton(
         jidx = np.array([JOINT_INDEX[str(j)] for j in person.index.get_level_values("joint")])
         xy = np.full((len(JOINT_INDEX), 2), np.nan)
         sc = np.ones(len(JOINT_INDEX))
+        est = np.zeros(len(JOINT_INDEX), bool)
         xy[jidx] = person[["x", "y"]].to_numpy(np.float64)
+        est[jidx] = filled_mask(person)
         if has_score:
-            sc[jidx] = np.nan_to_num(person["score"].to_numpy(np.float64), nan=0.0)
-        finite = np.isfinite(xy).all(axis=1) & mask & (sc > 0)  # score 0: "not detected"
-        confident = finite & (sc >= min_score)
+            sc[jidx] = person["score"].to_numpy(np.float64)
+        # score 0: "not detected"; a filled point (NaN score) is an estimate, drawn hollow
+        finite = np.isfinite(xy).all(axis=1) & mask & ~(sc <= 0)
+        est &= finite
+        confident = finite & ((sc >= min_score) | est)
         side_colour = [person_color(oid, s) for s in SIDES]  # left, right, middle
-        segs, rgba = [], []
+        segs, rgba, styles = [], [], []
         for (a, b), side in zip(pairs, pair_sides(pairs), strict=True):
             if finite[a] and finite[b]:
                 segs.append(xy[[a, b]])
                 al = 1.0 if confident[a] and confident[b] else faded_alpha
                 rgba.append((*side_colour[side], al))
-        lc = LineCollection(segs, colors=rgba, linewidths=linewidth, capstyle="round", zorder=2)
+                styles.append("--" if est[a] or est[b] else "-")
+        lc = LineCollection(
+            segs,
+            colors=rgba,
+            linewidths=linewidth,
+            linestyles=styles or "-",
+            capstyle="butt" if "--" in styles else "round",
+            zorder=2,
+        )
         # a thin dark halo: light (right side) shades stay visible on a bright picture
         lc.set_path_effects(
             [patheffects.Stroke(linewidth=linewidth + 1.2, foreground=(0, 0, 0, 0.4)),
@@ -162,13 +177,20 @@ def skeleton(
         pts = xy[finite]
         pt_alpha = np.where(confident[finite], 1.0, faded_alpha)
         pt_side = jsides[finite]
+        hollow = est[finite]
         sc_art = ax.scatter(
             pts[:, 0],
             pts[:, 1],
             s=markersize,
-            c=[(*side_colour[sd], al) for sd, al in zip(pt_side, pt_alpha, strict=True)],
-            edgecolors="white",
-            linewidths=0.6,
+            c=[
+                (*side_colour[sd], 0.0 if h else al)
+                for sd, al, h in zip(pt_side, pt_alpha, hollow, strict=True)
+            ],
+            edgecolors=[
+                side_colour[sd] if h else "white" for sd, h in zip(pt_side, hollow, strict=True)
+            ]
+            or "white",
+            linewidths=[1.6 if h else 0.6 for h in hollow] or 0.6,
             zorder=3,
         )
         sc_art.set_gid(f"joints-{oid}")

@@ -23,6 +23,7 @@ from posekit.plot._common import (
     time_values,
 )
 from posekit.schema import JOINTS
+from posekit.tidy import filled_mask
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,11 +33,24 @@ __all__ = ["angle_angle", "confidence", "timeseries", "trajectory"]
 _STYLES = ("-", "--", ":", "-.")
 
 
-def _colored_path(ax, xy, t, *, cmap, norm, linewidth, gid):
+def _colored_path(ax, xy, t, *, cmap, norm, linewidth, gid, filled=None):
+    """A path coloured by time; segments touching a filled point are dashed."""
     from matplotlib.collections import LineCollection
 
     seg, tm = time_colored_segments(xy, t)
-    lc = LineCollection(seg, cmap=cmap, norm=norm, linewidths=linewidth, capstyle="round")
+    styles: Any = "-"
+    if filled is not None and np.any(filled):
+        ok = np.isfinite(xy).all(axis=1) & np.isfinite(t)
+        dashed = (filled[:-1] | filled[1:])[ok[:-1] & ok[1:]]
+        styles = ["--" if d else "-" for d in dashed] or "-"
+    lc = LineCollection(
+        seg,
+        cmap=cmap,
+        norm=norm,
+        linewidths=linewidth,
+        linestyles=styles,
+        capstyle="round" if isinstance(styles, str) else "butt",
+    )
     lc.set_array(tm)
     lc.set_gid(gid)
     ax.add_collection(lc)
@@ -77,6 +91,7 @@ def trajectory(
     people
         object_ids to draw (default all); each is one ``LineCollection`` with gid
         ``"trajectory-<id>"`` whose segments join consecutive frames where the joint is known.
+        Segments that touch a filled point (the ``filled`` column) are dashed.
     fps
         Colour by seconds instead of frames (default ``kp.attrs["fps"]`` when set).
     image
@@ -110,7 +125,14 @@ def trajectory(
         # several people: each in their own hue, light (early) to dark (late)
         person_cmap = _person_cmap(oid) if several else cmap
         lc = _colored_path(
-            ax, xy, t, cmap=person_cmap, norm=norm, linewidth=linewidth, gid=f"trajectory-{oid}"
+            ax,
+            xy,
+            t,
+            cmap=person_cmap,
+            norm=norm,
+            linewidth=linewidth,
+            gid=f"trajectory-{oid}",
+            filled=filled_mask(rows),
         )
         if several:
             ok = np.flatnonzero(np.isfinite(xy).all(axis=1))
@@ -200,7 +222,9 @@ def timeseries(
     Axes
         One ``Line2D`` per (series, person), labelled ``"<joint> <column> · id <n>"``; the
         legend outside the axes on the right; the y label carries the unit read from the table
-        (``attrs["units"]``; px for x/y, ° for angles; none when unknown).
+        (``attrs["units"]``; px for x/y, ° for angles; none when unknown). Filled points (the
+        ``filled`` column) of x and y series get hollow circles: one more ``Line2D`` each, gid
+        ``"filled-<joint> <column>-<id>"``, not in the legend.
     """
     ax = get_ax(ax)
     attrs = dict(data.attrs)
@@ -213,6 +237,7 @@ def timeseries(
     # (label, column, frames, obj, y)
     series: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]] = []
     units: list[str | None] = []
+    marks: list[np.ndarray | None] = []  # per series: its filled points (x and y only)
     rate = get_fps_or_none(attrs, fps)
     if keypoint_layout:
         cols = (
@@ -233,6 +258,7 @@ def timeseries(
                 else:
                     raise ValueError(f"timeseries: no column {c!r} (columns {list(data.columns)})")
                 series.append((f"{j} {c}", c, fr, ob, y))
+                marks.append(filled_mask(sub) if c in ("x", "y") else None)
     else:
         if joints is not None:
             raise ValueError("timeseries: joints= applies to keypoints tables; use columns=")
@@ -249,6 +275,7 @@ def timeseries(
         for c in cols:
             series.append((str(c), str(c), fr, ob, data[c].to_numpy(np.float64)))
             units.append(column_unit(attrs, str(c)))
+            marks.append(None)
     notes: list[str] = []
     all_ids = np.unique(np.concatenate([s[3] for s in series])) if series else np.array([], int)
     if people is None and len(all_ids) > 1 and len(series) * len(all_ids) > max_lines:
@@ -260,7 +287,7 @@ def timeseries(
     if not asked and len(series) * len(ids) > max_lines:
         keep = max(1, max_lines // len(ids))
         notes.append(f"first {keep} of {len(series)} series (columns= for more)")
-        series, units = series[:keep], units[:keep]
+        series, units, marks = series[:keep], units[:keep], marks[:keep]
     by_person = len(ids) > 1
     xlabel = "frame"
     for k, (label, _col, fr, ob, y) in enumerate(series):
@@ -271,7 +298,22 @@ def timeseries(
             kwargs: dict[str, Any] = {}
             if by_person:
                 kwargs = {"color": person_color(oid), "linestyle": _STYLES[k % len(_STYLES)]}
-            ax.plot(x, y[sel][order], label=f"{label} · id {oid}" if by_person else label, **kwargs)
+            yy = y[sel][order]
+            (line,) = ax.plot(x, yy, label=f"{label} · id {oid}" if by_person else label, **kwargs)
+            est = marks[k]
+            ff = None if est is None else est[sel][order]
+            if ff is not None and ff.any():  # filled points: hollow circles on the line
+                (dots,) = ax.plot(
+                    x[ff],
+                    yy[ff],
+                    "o",
+                    mfc="none",
+                    mec=line.get_color(),
+                    ms=4,
+                    mew=1.0,
+                    label="_nolegend_",
+                )
+                dots.set_gid(f"filled-{label}-{oid}")
     ax.set_xlabel(xlabel)
     if series:
         same = len(set(units)) == 1
