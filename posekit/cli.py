@@ -10,6 +10,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 from collections.abc import Sequence
 
 from posekit import __version__
@@ -41,8 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"posekit {args.command}: warning: {message}", file=sys.stderr)
+
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = show  # one line, no source file: the user did not write it
+            return int(args.func(args) or 0)
     except (PoseKitError, OSError, ValueError) as exc:  # OSError: a full or read-only disk
         print(f"posekit {args.command}: error: {exc}", file=sys.stderr)
         return 1

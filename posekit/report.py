@@ -51,6 +51,10 @@ def _table(df: pd.DataFrame | pd.Series, digits: int = 3) -> str:
     return df.to_html(classes="df", float_format=lambda v: f"{v:.{digits}g}", border=0)
 
 
+class Skipped(Exception):
+    """Raised inside a section that does not apply to the data; the page says why."""
+
+
 class _Page:
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -58,14 +62,30 @@ class _Page:
     def add(self, text: str) -> None:
         self.parts.append(text)
 
-    def section(self, title: str, body: Callable[[], str]) -> None:
+    def section(self, title: str, body: Callable[[], str], *, level: int = 2) -> None:
         """A section whose failure is shown in the page (the rest of the report still runs)."""
-        self.add(f"<h2>{html.escape(title)}</h2>")
+        self.add(f"<h{level}>{html.escape(title)}</h{level}>")
         try:
             self.add(body())
+        except Skipped as why:
+            self.add(f'<p class="note">not computed: {html.escape(str(why))}</p>')
         except Exception as exc:  # a report shows what failed rather than nothing at all
             msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self.add(f'<p class="fail">could not compute this section: {html.escape(msg)}</p>')
+
+
+#: Frames a person needs for the smoothing comparison (a 2nd-order Butterworth, run forward and
+#: back, needs runs of at least 10 frames).
+_MIN_FRAMES_SMOOTH = 10
+
+
+def _people(kp: pd.DataFrame, max_people: int) -> tuple[list[int], list[int]]:
+    """(analysed, left out): object_ids by frames present, most first (ties: smaller id)."""
+    ids = kp.index.get_level_values("object_id").to_numpy()
+    frames = kp.index.get_level_values("frame").to_numpy()
+    per = pd.Series(frames).groupby(ids).nunique()
+    order = sorted(per.index, key=lambda o: (-per[o], o))
+    return [int(o) for o in order[:max_people]], [int(o) for o in order[max_people:]]
 
 
 def make_report(
@@ -75,8 +95,9 @@ def make_report(
     video: str | os.PathLike[str] | None = None,
     min_score: float = 0.2,
     cutoff_hz: float = 6.0,
+    max_people: int = 4,
 ) -> Path:
-    """Analyse a result and write a self-contained HTML report.
+    """Analyse a result and write a self-contained HTML report, one section per person.
 
     Parameters
     ----------
@@ -90,28 +111,38 @@ def make_report(
         Keypoints below this confidence are dropped before the analysis.
     cutoff_hz
         Butterworth cutoff for the smoothed series.
+    max_people
+        At most this many people get a section (those present in the most frames); the
+        overview names the others and why they are left out.
 
     Returns
     -------
     Path
         ``out_path``.
+
+    Notes
+    -----
+    Any valid result gives a page: a section that does not apply (no fps, too few frames, no
+    detections) says why instead of a figure, and an unexpected failure in one section is shown
+    in that section while the rest of the page is still computed.
     """
     import posekit as pk
     from posekit import plot
-    from posekit.plot._common import main_person
 
     t0 = time.perf_counter()
     if not isinstance(result, pk.PoseResult):
         result = pk.load(result)
     raw_all = result.keypoints()
     kp = result.keypoints(min_score=min_score)
-    if kp.empty:
-        raise ValueError("report: the result holds no detections")
+    untracked = result.extra.get("tracked") is False and not kp.empty
+    if untracked:  # object_id is the place in each frame's list: follow people first
+        raw_all = pk.clean.assign_tracks(raw_all, min_track_frames=3)
+        kp = pk.clean.mask_low_confidence(raw_all, threshold=min_score)
     fps = kp.attrs.get("fps")
-    main = main_person(kp)
     page = _Page()
     title = Path(str(kp.attrs.get("source") or "result")).name
     page.add(f"<h1>posekit report: {html.escape(title)}</h1>")
+    analysed, left_out = _people(kp, max_people) if len(kp) else ([], [])
 
     def overview() -> str:
         ids = kp.index.get_level_values("object_id")
@@ -125,136 +156,75 @@ def make_report(
             "people (object_id)": ", ".join(map(str, sorted(set(ids.tolist())))),
             "job_id": kp.attrs.get("job_id"),
         }
+        out = _table(pd.Series(rows, name="value").astype(str))
+        if kp.empty:
+            return out + "<p>The result holds no detections: there is nothing to analyse.</p>"
         per = raw_all.groupby(level="object_id").agg(
             frames=("score", lambda s: s.index.get_level_values("frame").nunique()),
             mean_score=("score", "mean"),
+            not_detected=("score", lambda s: float(np.mean(s == 0))),
             below_min_score=("score", lambda s: float(np.mean(s < min_score))),
         )
-        return (
-            _table(pd.Series(rows, name="value").astype(str))
-            + f"<p>Per person (keypoints below score {min_score} are dropped from the analysis):</p>"
-            + _table(per)
+        out += (
+            f"<p>Per person (keypoints below score {min_score} are dropped from the analysis; "
+            "<code>not_detected</code>: share of keypoints with score 0):</p>" + _table(per)
         )
+        shown = ", ".join(map(str, analysed))
+        if left_out:
+            out += (
+                f"<p>One section per person for the {len(analysed)} people present in the most "
+                f"frames (object_id {shown}). Not analysed (fewer frames; at most "
+                f"{max_people} people, <code>max_people=</code>): object_id "
+                f"{', '.join(map(str, left_out))}.</p>"
+            )
+        else:
+            out += f"<p>One section per person: object_id {shown}.</p>"
+        if untracked:
+            out += (
+                "<p>The input is untracked (e.g. OpenPose: each detection's object_id is its "
+                "place in the frame's list): the people were followed with "
+                "<code>posekit.clean.assign_tracks(min_track_frames=3)</code>, which also drops "
+                "tracks shorter than 3 frames; object_id here is that track id.</p>"
+            )
+        if fps is None:
+            out += (
+                "<p>The result has no frame rate (e.g. an OpenPose folder read without "
+                "<code>--fps</code>): smoothing and repetitions need one.</p>"
+            )
+        return out
 
     page.section("Overview", overview)
 
     def frame_fig() -> str:
-        fig = _figure((11, 4.2))
-        a, b = fig.subplots(1, 2, width_ratios=[1, 1.7])
+        if kp.empty:
+            raise Skipped("no detections")
+        fig = _figure((7, 5))
         frames = np.unique(kp.index.get_level_values("frame"))
         mid = int(frames[len(frames) // 2])
-        plot.skeleton(result, mid, ax=a, video=video)
-        plot.confidence(raw_all, person=main, ax=b)
+        plot.skeleton(result, mid, ax=fig.subplots(), video=video, min_score=min_score)
         return _png(fig)
 
-    page.section("Skeletons and keypoint confidence", frame_fig)
+    page.section("Skeletons", frame_fig)
 
-    smoothed = kp
-    if fps:
-        cutoff_hz = min(cutoff_hz, 0.4 * float(fps))  # stay below Nyquist for low frame rates
-        smoothed = pk.smooth.butterworth(kp, cutoff_hz=cutoff_hz)
+    history: list[str] = list(kp.attrs.get("history", []))
+    single = not kp.empty and kp.index.get_level_values("frame").nunique() == 1
+    if single:
+        # one picture: no time axis, so everybody's joint angles in one table
+        def angles_table() -> str:
+            angles = pk.angles.joint_angles(kp)
+            tab = angles.drop(columns=["time"], errors="ignore").droplevel("frame")
+            tab.index = [f"id {o}" for o in tab.index]
+            tab.columns = [f"{c} (°)" for c in tab.columns]
+            return "<p>Joint angles of each person in the picture (degrees):</p>" + _table(tab, 4)
 
-        def smoothing() -> str:
-            methods = {
-                f"butterworth {cutoff_hz:g} Hz": smoothed,
-                "one euro": pk.smooth.one_euro(kp, beta=0.05),
-            }
-            table = pk.smooth.compare(kp, methods, hf_cutoff_hz=cutoff_hz)
-            joint = "left_knee"
-            fig = _figure((10, 7), layout=None)
-            ax = fig.subplots()
-            plot.smoothing_comparison(
-                kp,
-                methods,
-                joint=joint,
-                person=main,
-                metrics=table,
-                ax=ax,
-                frames=slice(
-                    None, int(min(len(np.unique(kp.index.get_level_values("frame"))), 5 * fps))
-                ),
-            )
-            fig.subplots_adjust(bottom=0.4)
-            return (
-                _png(fig)
-                + "<p>Pooled over joints (jitter: RMS second difference; lag: frames behind raw):</p>"
-                + _table(table.xs("all", level="joint"))
-            )
+        page.section("Joint angles", angles_table)
+    else:
+        for oid in analysed:
+            history += _person_sections(page, pk, plot, kp, raw_all, oid, fps, cutoff_hz, min_score)
 
-        page.section("Smoothing", smoothing)
-    angles = pk.angles.joint_angles(smoothed)
-
-    single = kp.index.get_level_values("frame").nunique() == 1
-
-    def angles_table() -> str:
-        # one picture: no time axis to draw, so the angles of everybody as a table
-        tab = angles.drop(columns=["time"], errors="ignore").droplevel("frame")
-        tab.index = [f"id {o}" for o in tab.index]
-        tab.columns = [f"{c} (°)" for c in tab.columns]
-        return "<p>Joint angles of each person in the picture (degrees):</p>" + _table(tab, 4)
-
-    def angles_section() -> str:
-        if single:
-            return angles_table()
-        fig = _figure((10, 6.5))
-        a, b = fig.subplots(2, 1)
-        cols = [
-            c for c in ("left_knee", "right_knee", "left_hip", "right_hip") if c in angles.columns
-        ]
-        plot.timeseries(angles, columns=cols, people=main, ax=a).set_ylabel("inner angle (°)")
-        cols = [
-            c
-            for c in ("left_elbow", "right_elbow", "left_shoulder", "right_shoulder")
-            if c in angles.columns
-        ]
-        plot.timeseries(angles, columns=cols, people=main, ax=b).set_ylabel("inner angle (°)")
-        rom = pk.metrics.range_of_motion(angles.xs(main, level="object_id", drop_level=False))
-        return _png(fig) + "<p>Range of motion (degrees):</p>" + _table(rom)
-
-    page.section("Joint angles", angles_section)
-
-    def paths() -> str:
-        fig = _figure((11, 4.5))
-        axes = fig.subplots(1, 2)
-        for ax, joint in zip(axes, ("right_wrist", "left_ankle"), strict=True):
-            plot.trajectory(smoothed, joint, people=main, ax=ax)
-        return _png(fig)
-
-    if not single:  # a single picture has no paths
-        page.section("Trajectories", paths)
-
-    if fps:
-
-        def reps() -> str:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", pk.metrics.GaitWarning)
-                try:
-                    gait = pk.metrics.cadence(smoothed, fps=fps, object_id=main)
-                except ValueError:  # no ankles or hips: cannot be walking
-                    gait = None
-            # walking: steady steps (an irregular series of "steps" is a jump, a turn...)
-            if gait is not None and gait["step_time_cv"].iloc[0] <= 0.2:
-                return html.escape(
-                    f"Not counted: object_id {main} is walking ({gait['n_steps'].iloc[0]} "
-                    f"steps, {gait['cadence_spm'].iloc[0]:.0f} steps/min); the knee bends at "
-                    "every step, which is not a repetition."
-                ).join(("<p>", "</p>"))
-            knee = angles["left_knee"].xs(main, level="object_id")
-            found = pk.metrics.count_repetitions(knee, fps=fps)
-            fig = _figure((10, 3.5))
-            plot.repetitions(knee, found, ax=fig.subplots())
-            table = found.reps
-            note = f'<p class="note">{html.escape(found.note)}</p>' if found.note else ""
-            return (
-                _png(fig) + (_table(table) if len(table) else "<p>No repetition found.</p>") + note
-            )
-
-        page.section("Repetitions (left knee angle)", reps)
-
-    history = smoothed.attrs.get("history", [])
     page.add(
         "<h2>What was applied</h2><ul>"
-        + "".join(f"<li><code>{html.escape(h)}</code></li>" for h in history)
+        + "".join(f"<li><code>{html.escape(h)}</code></li>" for h in dict.fromkeys(history))
         + "</ul>"
     )
     page.add(
@@ -270,3 +240,142 @@ def make_report(
     from posekit.io import atomic_write
 
     return atomic_write(out_path, doc)
+
+
+def _person_sections(
+    page: _Page,
+    pk: Any,
+    plot: Any,
+    kp_all: pd.DataFrame,
+    raw_all: pd.DataFrame,
+    oid: int,
+    fps: float | None,
+    cutoff_hz: float,
+    min_score: float,
+) -> list[str]:
+    """Add one person's sections to ``page``; return the history of the tables it used."""
+    kp = kp_all.xs(oid, level="object_id", drop_level=False)
+    frames = np.unique(kp.index.get_level_values("frame"))
+    n = len(frames)
+    page.add(
+        f'<h2 id="person-{oid}">Person object_id {oid}</h2>'
+        f"<p>{n} frame{'s' if n != 1 else ''} ({int(frames[0])}–{int(frames[-1])}).</p>"
+    )
+
+    def confidence() -> str:
+        fig = _figure((10, 3.8))
+        plot.confidence(raw_all, person=oid, ax=fig.subplots())
+        return _png(fig)
+
+    page.section("Keypoint confidence", confidence, level=3)
+
+    smoothed = kp
+    why_raw = ""
+    if not fps:
+        why_raw = "the result has no frame rate"
+    elif n < _MIN_FRAMES_SMOOTH:
+        why_raw = f"this person is in {n} frames; smoothing needs at least {_MIN_FRAMES_SMOOTH}"
+    else:
+        cutoff = min(cutoff_hz, 0.4 * float(fps))  # stay below Nyquist for low frame rates
+        try:
+            smoothed = pk.smooth.butterworth(kp, cutoff_hz=cutoff)
+        except ValueError as exc:
+            why_raw = f"smoothing failed ({exc})"
+
+    def smoothing() -> str:
+        if why_raw:
+            raise Skipped(why_raw)
+        methods = {
+            f"butterworth {cutoff:g} Hz": smoothed,
+            "one euro": pk.smooth.one_euro(kp, beta=0.05),
+        }
+        table = pk.smooth.compare(kp, methods, hf_cutoff_hz=cutoff)
+        fig = _figure((10, 7), layout=None)
+        ax = fig.subplots()
+        plot.smoothing_comparison(
+            kp,
+            methods,
+            joint="left_knee",
+            person=oid,
+            metrics=table,
+            ax=ax,
+            frames=slice(None, int(frames[0] + 5 * fps)),
+        )
+        fig.subplots_adjust(bottom=0.4)
+        return (
+            _png(fig)
+            + "<p>Pooled over joints (jitter: RMS second difference; lag: frames behind raw):</p>"
+            + _table(table.xs("all", level="joint"))
+        )
+
+    page.section("Smoothing", smoothing, level=3)
+    note = f'<p class="note">Angles and paths from the raw keypoints: {why_raw}.</p>'
+    note = note if why_raw else ""
+    angles = pk.angles.joint_angles(smoothed)
+
+    def angles_section() -> str:
+        if angles.drop(columns="time", errors="ignore").isna().all().all():
+            raise Skipped(
+                f"no joint angle is known in any frame: each needs its three joints scored at "
+                f"least {min_score}"
+            )
+        fig = _figure((10, 6.5))
+        a, b = fig.subplots(2, 1)
+        for ax, names in (
+            (a, ("left_knee", "right_knee", "left_hip", "right_hip")),
+            (b, ("left_elbow", "right_elbow", "left_shoulder", "right_shoulder")),
+        ):
+            cols = [c for c in names if c in angles.columns]
+            plot.timeseries(angles, columns=cols, people=oid, ax=ax).set_ylabel("inner angle (°)")
+        rom = pk.metrics.range_of_motion(angles)
+        return note + _png(fig) + "<p>Range of motion (degrees):</p>" + _table(rom)
+
+    page.section("Joint angles", angles_section, level=3)
+
+    def paths() -> str:
+        known = smoothed["x"].notna().groupby(level="joint", observed=False).sum()
+        joints = [j for j in ("right_wrist", "left_ankle") if known.get(j, 0) >= 2]
+        if not joints:
+            raise Skipped(
+                f"the right wrist and left ankle are known (score at least {min_score}) in "
+                f"fewer than 2 frames"
+            )
+        fig = _figure((5.5 * len(joints), 4.5))
+        axes = fig.subplots(1, len(joints), squeeze=False)[0]
+        for ax, joint in zip(axes, joints, strict=True):
+            plot.trajectory(smoothed, joint, people=oid, ax=ax)
+        return note + _png(fig)
+
+    page.section("Trajectories", paths, level=3)
+
+    def reps() -> str:
+        if not fps:
+            raise Skipped("the result has no frame rate")
+        knee = angles["left_knee"].xs(oid, level="object_id")
+        if knee.notna().sum() < 3:
+            raise Skipped(
+                f"the left knee angle is known in {int(knee.notna().sum())} frames "
+                f"(hip, knee and ankle scored at least {min_score})"
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pk.metrics.GaitWarning)
+            try:
+                gait = pk.metrics.cadence(smoothed, fps=fps, object_id=oid)
+            except ValueError:  # no ankles or hips: cannot be walking
+                gait = None
+        # walking: steady steps (an irregular series of "steps" is a jump, a turn...)
+        if gait is not None and gait["step_time_cv"].iloc[0] <= 0.2:
+            return html.escape(
+                f"Not counted: object_id {oid} is walking ({gait['n_steps'].iloc[0]} "
+                f"steps, {gait['cadence_spm'].iloc[0]:.0f} steps/min); the knee bends at "
+                "every step, which is not a repetition."
+            ).join(("<p>", "</p>"))
+        found = pk.metrics.count_repetitions(knee, fps=fps)
+        fig = _figure((10, 3.5))
+        plot.repetitions(knee, found, ax=fig.subplots())
+        table = found.reps
+        note = f'<p class="note">{html.escape(found.note)}</p>' if found.note else ""
+        return _png(fig) + (_table(table) if len(table) else "<p>No repetition found.</p>") + note
+
+    page.section("Repetitions (left knee angle)", reps, level=3)
+    return list(smoothed.attrs.get("history", []))

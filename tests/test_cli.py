@@ -92,3 +92,67 @@ def test_console_script_runs():
         check=True,
     )
     assert out.stdout.startswith("posekit ")
+
+
+COMMANDS_READING_RESULTS = ("info", "tidy", "report", "render")
+
+
+@pytest.mark.parametrize("command", COMMANDS_READING_RESULTS)
+def test_every_command_reading_results_takes_the_same_input(command):
+    """issue 12: --layout and --fps on every command that reads results."""
+    from posekit.cli import build_parser
+
+    extra = {"tidy": ["-o", "x.csv"], "render": ["-o", "x.mp4"]}.get(command, [])
+    args = build_parser().parse_args(
+        [command, "folder", "--fps", "60", "--layout", "BODY_25B", *extra]
+    )
+    assert (args.result, args.fps, args.layout) == ("folder", 60.0, "BODY_25B")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, "folder", "--layout", "BODY_18", *extra])
+
+
+def test_openpose_folder_with_fps_and_layout_in_info_and_tidy(openpose_dir, tmp_path, capsys):
+    folder = str(openpose_dir / "cam01")
+    assert main(["info", "--json", folder, "--fps", "60", "--layout", "BODY_25B"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["fps"] == 60.0 and s["duration_s"] == pytest.approx(100 / 60)
+    out = tmp_path / "kp.csv"
+    assert main(["tidy", folder, "--fps", "60", "-o", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert df["time"].max() == pytest.approx(99 / 60)
+    # the wrong layout is refused with a reason (BODY_25B's files have 25 points too, so it
+    # is taken; COCO has 18)
+    assert main(["info", folder, "--layout", "COCO"]) == 1
+    assert "layout COCO has 18 points, files have 25" in capsys.readouterr().err
+
+
+def test_report_and_render_read_what_info_reads(openpose_dir, tmp_path, capsys):
+    folder = str(openpose_dir / "cam01")
+    html = tmp_path / "r.html"
+    assert main(["report", folder, "--fps", "60", "-o", str(html)]) == 0  # one result, not a study
+    page = html.read_text()
+    assert (
+        "could not compute" not in page and "not computed: the result has no frame rate" not in page
+    )
+    video = tmp_path / "o.mp4"
+    assert main(["render", folder, "--fps", "60", "-o", str(video), "--no-progress"]) == 0
+    from posekit._frames import FrameSource
+
+    with FrameSource(video) as fs:
+        assert fs.n_frames == 100 and fs.fps == 60.0
+    capsys.readouterr()
+    assert main(["render", folder, "-o", str(video)]) == 1  # no frame rate anywhere
+    assert "fps" in capsys.readouterr().err
+
+
+def test_layout_on_a_file_and_fps_on_a_result_that_has_one(samples_dir, capsys):
+    sample = str(samples_dir / "synth_squat.json")
+    assert main(["info", sample, "--layout", "BODY_25"]) == 1
+    assert "--layout applies to OpenPose folders" in capsys.readouterr().err
+    assert main(["info", sample, "--fps", "25"]) == 0
+    captured = capsys.readouterr()
+    assert (
+        "posekit info: warning: --fps 25 ignored: synth_squat.json has its own frame rate (30 fps)"
+        in captured.err
+    )
+    assert "30.000 fps" in captured.out

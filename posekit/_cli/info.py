@@ -6,20 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-
-def _load(path: str):
-    from posekit.io import load, load_openpose
-
-    p = Path(path)
-    if p.is_dir():
-        return load_openpose(p)
-    return load(p)
+from posekit._cli import add_input_arguments, load_input
 
 
 def _info(args: argparse.Namespace) -> int:
     from posekit.summary import format_summary, summarize
 
-    s = summarize(_load(args.result))
+    s = summarize(load_input(args))
     print(json.dumps(s, indent=2) if args.json else format_summary(s))
     return 0
 
@@ -27,7 +20,7 @@ def _info(args: argparse.Namespace) -> int:
 def _tidy(args: argparse.Namespace) -> int:
     from posekit.io.table import write_table
 
-    res = _load(args.result)
+    res = load_input(args)
     table = res.objects() if args.objects else res.keypoints(min_score=args.min_score)
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".parquet"):
@@ -39,12 +32,12 @@ def _tidy(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="summary of a result: frames, fps, size, people, scores")
-    p.add_argument("result", help="result JSON (or an OpenPose folder)")
+    add_input_arguments(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_info)
 
     p = sub.add_parser("tidy", help="write the tidy keypoints (or objects) table as CSV/parquet")
-    p.add_argument("result", help="result JSON (or an OpenPose folder)")
+    add_input_arguments(p)
     p.add_argument("-o", "--output", required=True, help="out.csv or out.parquet")
     p.add_argument("--objects", action="store_true", help="the objects table instead")
     p.add_argument(

@@ -6,6 +6,8 @@ import argparse
 import sys
 import warnings
 
+from posekit._cli import add_input_arguments, load_input
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -16,11 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Without --video the skeletons are drawn on a dark canvas of the result's size."
         ),
     )
-    parser.add_argument("result", help="result JSON (Kakao Pose API format)")
+    add_input_arguments(parser)
     parser.add_argument("--video", default=None, help="the video the result belongs to")
     parser.add_argument("-o", "--output", required=True, help="output video file (.mp4)")
     parser.add_argument("--width", type=int, default=None, help="output width in pixels")
-    parser.add_argument("--fps", type=float, default=None, help="frame rate if the result has none")
     parser.add_argument("--start", type=int, default=0, help="first frame")
     parser.add_argument("--stop", type=int, default=None, help="stop before this frame")
     parser.add_argument("--min-score", type=float, default=0.2, help="fade joints below this score")
@@ -49,7 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import posekit
     from posekit.plot.render import render_video
     from posekit.schema import JOINT_INDEX
 
@@ -58,9 +58,9 @@ def _run(args: argparse.Namespace) -> int:
     if bad:
         print(f"posekit render: unknown joint(s) {bad} in --trail-joints", file=sys.stderr)
         return 2
-    res = posekit.load(args.result)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        res = load_input(args)
         out = render_video(
             res,
             args.video,

@@ -135,9 +135,7 @@ def draw_skeletons(
         finite = np.isfinite(pts).all(axis=1) & mask
         if not finite.any():
             continue
-        est = (
-            np.zeros(len(pts), bool) if filled is None else finite & np.asarray(filled[p], bool)
-        )
+        est = np.zeros(len(pts), bool) if filled is None else finite & np.asarray(filled[p], bool)
         confident = (
             finite if score is None else finite & ~(np.nan_to_num(score[p], nan=0.0) < min_score)
         )
