@@ -9,6 +9,7 @@ errors name the exact JSON path.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ import msgspec
 import numpy as np
 
 from posekit.errors import JobFailedError, JobNotFoundError, JobNotReadyError, PoseFormatError
-from posekit.schema import N_JOINTS, Category, Info, JobResult, Person, VideoInfo
+from posekit.schema import JOINT_INDEX, N_JOINTS, Category, Info, JobResult, Person, VideoInfo
 
 if TYPE_CHECKING:
     from posekit.result import PoseResult
@@ -280,10 +281,8 @@ def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each
     return flat
 
 
-def _filled_marks(objs: list[Any], where: Any) -> np.ndarray | None:
+def _filled_marks(objs: list, where: Callable[[int], str]) -> np.ndarray | None:
     """``(n, 17)`` bool from each person's ``filled`` joint names; None when none has any."""
-    from posekit.schema import JOINT_INDEX
-
     marked = [(i, o.filled) for i, o in enumerate(objs) if o.filled]
     if not marked:
         return None

@@ -283,7 +283,7 @@ def _person_sections(
             why_raw = f"smoothing failed ({exc})"
 
     def smoothing() -> str:
-        if why_raw:
+        if why_raw or not fps:
             raise Skipped(why_raw)
         methods = {
             f"butterworth {cutoff:g} Hz": smoothed,

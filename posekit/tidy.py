@@ -164,8 +164,7 @@ def keypoints(
     x = kp[:, :, 0].ravel()
     y = kp[:, :, 1].ravel()
     score = kp[:, :, 2].ravel()
-    marks = getattr(flat, "filled", None)
-    filled = None if marks is None else np.ascontiguousarray(marks[order]).ravel()
+    filled = None if flat.filled is None else np.ascontiguousarray(flat.filled[order]).ravel()
     hide = score <= 0 if undetected == "nan" else np.zeros(len(score), dtype=bool)
     if min_score is not None:
         hide = hide | (score < min_score)
