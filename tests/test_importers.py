@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import posekit as pk
@@ -75,8 +77,11 @@ def test_layout_mapping(tmp_path, layout):
     n = {"BODY_25": 25, "BODY_25B": 25, "COCO": 18}[layout]
     pts = np.zeros((n, 3))
     pts[list(OPENPOSE_TO_COCO[layout])] = coco
-    if layout != "BODY_25B":  # neck between the shoulders (5, 2 in COCO order -> layout indices)
-        pts[1] = [(coco[5, 0] + coco[6, 0]) / 2, (coco[5, 1] + coco[6, 1]) / 2, 0.9]
+    # the points OpenPose puts between two others: the neck (and BODY_25's mid-hip)
+    neck = [*(coco[5, :2] + coco[6, :2]) / 2, 0.9]
+    pts[{"BODY_25": 1, "COCO": 1, "BODY_25B": 17}[layout]] = neck
+    if layout == "BODY_25":
+        pts[8] = [*(coco[11, :2] + coco[12, :2]) / 2, 0.9]
     _write_frames(tmp_path / "op", [[([-1], pts.ravel().tolist())]] * 3, layout)
     res = load_openpose(tmp_path / "op", fps=30)
     if layout != "COCO":  # 25 points: auto-detection must tell the two apart
@@ -170,3 +175,122 @@ def test_coco_bad_input():
         load_coco([{"image_id": 1, "keypoints": [0] * 50}])
     with pytest.raises(PoseFormatError, match="not COCO"):
         load_coco({"foo": 1})
+
+
+# -- real folders (issue 12) ------------------------------------------------------------------
+#: BODY_25 index -> BODY_25B index, to write the real BODY_25B files in the other layout
+_B25_FROM_B25B = {
+    0: 0, 1: 17, 2: 6, 3: 8, 4: 10, 5: 5, 6: 7, 7: 9, 9: 12, 10: 14, 11: 16, 12: 11, 13: 13,
+    14: 15, 15: 2, 16: 1, 17: 4, 18: 3, 19: 19, 20: 20, 21: 21, 22: 22, 23: 23, 24: 24,
+}  # fmt: skip
+
+
+def _as_body25(folder, out):
+    """The real BODY_25B files rewritten in BODY_25 order (mid-hip = middle of the hips)."""
+    out.mkdir()
+    for f in sorted(folder.glob("cam*.json")):
+        doc = json.loads(f.read_text())
+        for p in doc["people"]:
+            b = np.asarray(p["pose_keypoints_2d"]).reshape(25, 3)
+            q = np.zeros((25, 3))
+            for i, j in _B25_FROM_B25B.items():
+                q[i] = b[j]
+            if b[11, 2] > 0 and b[12, 2] > 0:
+                q[8] = [*(b[11, :2] + b[12, :2]) / 2, min(b[11, 2], b[12, 2])]
+            p["pose_keypoints_2d"] = q.ravel().tolist()
+        (out / f.name).write_text(json.dumps(doc))
+    return out
+
+
+def test_back_view_folder_with_stray_files(openpose_dir):
+    """Pose2Sim cam03: a back view (no face) and two stray del_*.json files."""
+    with pytest.warns(
+        UserWarning, match=r"skipped 2 file\(s\).*del_000000_0.json, del_000001_0.json"
+    ):
+        res = load_openpose(openpose_dir / "cam03", fps=60)
+    assert res.extra["layout"] == "BODY_25B"
+    kp = res.keypoints()
+    frames = kp.index.get_level_values("frame").unique()
+    assert list(frames) == list(range(100)) and res.n_frames == 100
+    doc = json.loads((openpose_dir / "cam03" / "cam03.0042.json").read_text())
+    src = np.asarray(doc["people"][0]["pose_keypoints_2d"]).reshape(25, 3)[:17]
+    np.testing.assert_array_equal(kp.loc[(42, 0), "score"].to_numpy(), src[:, 2])
+
+
+@pytest.mark.parametrize("cam", ["cam01", "cam03"])
+def test_layout_is_told_from_the_front_and_from_behind(openpose_dir, tmp_path, cam):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert load_openpose(openpose_dir / cam).extra["layout"] == "BODY_25B"
+        b25 = _as_body25(openpose_dir / cam, tmp_path / "b25")
+        res = load_openpose(b25)
+        ref = load_openpose(openpose_dir / cam, layout="BODY_25B").keypoints()
+    assert res.extra["layout"] == "BODY_25"
+    pd.testing.assert_frame_equal(res.keypoints(), ref)  # the same COCO points either way
+
+
+def test_nose_path_on_the_back_view_has_no_jumps_to_the_origin(openpose_dir):
+    """issue 12: 6917.8 px, from (0, 0) points; 22.4 px after masking scores below 0.3."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = load_openpose(openpose_dir / "cam03", fps=60)
+    nose = ("nose",)
+    raw = pk.kinematics.path_length(res.keypoints(undetected="keep")).loc[(0, *nose)]
+    assert raw["path_length"] == pytest.approx(6917.8, abs=0.1)  # the old default
+    kp = res.keypoints()
+    assert pk.kinematics.path_length(kp).loc[(0, *nose), "path_length"] < 1000
+    masked = pk.clean.mask_low_confidence(kp, threshold=0.3)
+    got = pk.kinematics.path_length(masked).loc[(0, *nose)]
+    assert got["path_length"] == pytest.approx(22.4, abs=0.05) and got["n_steps"] == 4
+
+
+def test_empty_keypoint_list_is_no_detection(tmp_path):
+    pts = np.zeros((25, 3))
+    pts[:17, :2] = 100 + np.arange(34).reshape(17, 2)
+    pts[:17, 2] = 0.8
+    doc = {"people": [{"person_id": [-1], "pose_keypoints_2d": []},
+                      {"person_id": [-1], "pose_keypoints_2d": pts.ravel().tolist()}]}  # fmt: skip
+    (tmp_path / "op").mkdir()
+    for f in range(3):
+        (tmp_path / "op" / f"x_{f:06d}.json").write_text(json.dumps(doc))
+    kp = load_openpose(tmp_path / "op", layout="BODY_25B").keypoints()
+    assert kp.index.get_level_values("object_id").unique().tolist() == [0]
+    assert len(kp) == 3 * 17
+
+
+def test_a_file_where_a_folder_is_expected(openpose_dir, tmp_path, capsys):
+    f = openpose_dir / "cam01" / "cam01.0000.json"
+    with pytest.raises(
+        PoseFormatError, match=r"cam01.0000.json is a file; load_openpose reads a folder"
+    ):
+        load_openpose(f)
+    from posekit.cli import main
+
+    assert main(["info", str(f)]) == 1  # pk.load: not a Kakao result, and says what it is
+    err = capsys.readouterr().err
+    assert "cam01.0000.json" in err and "OpenPose" in err and "folder" in err
+
+
+def test_errors_name_the_file(tmp_path):
+    (tmp_path / "op").mkdir()
+    good = {"people": [{"pose_keypoints_2d": [1.0] * 75}]}
+    (tmp_path / "op" / "c_000.json").write_text(json.dumps(good))
+    (tmp_path / "op" / "c_001.json").write_text('{"people": [{"pose_keypoints_2d": [1, 2]}]}')
+    with pytest.raises(PoseFormatError) as info:
+        load_openpose(tmp_path / "op", layout="BODY_25")
+    assert "c_001.json" in str(info.value) and info.value.path == "$.people[0].pose_keypoints_2d"
+    (tmp_path / "op" / "c_001.json").write_text(json.dumps(good))
+    (tmp_path / "op" / "c_0001.json").write_text(json.dumps(good))  # frame 1 twice
+    with pytest.raises(PoseFormatError, match=r"c_0001.json and .*c_001.json are both frame 1"):
+        load_openpose(tmp_path / "op", layout="BODY_25")
+
+
+def test_layout_that_cannot_be_told_says_where(tmp_path):
+    (tmp_path / "op").mkdir()
+    pts = np.zeros((25, 3))
+    pts[0] = [10, 10, 0.9]  # a nose alone: no point between two others
+    (tmp_path / "op" / "a_0.json").write_text(
+        json.dumps({"people": [{"pose_keypoints_2d": pts.ravel().tolist()}]})
+    )
+    with pytest.raises(PoseFormatError, match=r"op: cannot tell BODY_25 from BODY_25B.*untestable"):
+        load_openpose(tmp_path / "op")

@@ -47,6 +47,13 @@ def _decode(data: bytes, where: str) -> PoseResult:
         elif meta is None:
             _image_decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+        if kind == "video" and _looks_like_openpose(data):
+            raise PoseFormatError(
+                f"{where} looks like one frame of OpenPose output (a 'people' list), not a Kakao "
+                "result: read its folder with posekit.io.load_openpose (or give the folder to "
+                "the posekit command)",
+                path="$",
+            ) from None
         raise _format_error(exc, where, data) from None
     res = PoseResult(kind=kind, source=where, _raw=data, _meta=meta)
     try:
@@ -54,6 +61,14 @@ def _decode(data: bytes, where: str) -> PoseResult:
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise _format_error(exc, where) from None
     return res
+
+
+def _looks_like_openpose(data: bytes) -> bool:
+    try:
+        doc = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("people"), list) and "status" not in doc
 
 
 def _plain(obj: Any) -> Any:

@@ -1,8 +1,9 @@
 """OpenPose JSON folders (one ``*.json`` per frame) in the BODY_25, BODY_25B or COCO-18 layouts.
 
 Imported results follow Kakao's conventions: an undetected joint has score 0 (its coordinates are
-kept as OpenPose gave them), ``bbox`` and ``area`` follow Kakao's rule over the detected keypoints,
-and the person ``score`` is the mean keypoint score.
+kept in the result as OpenPose gave them, and are NaN in its tables), ``bbox`` and ``area``
+follow Kakao's rule over the detected keypoints, and the person ``score`` is the mean keypoint
+score.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
+from collections import Counter
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -31,14 +35,49 @@ OPENPOSE_TO_COCO: dict[str, tuple[int, ...]] = {
     "COCO": (0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10),
 }
 _N_POINTS = {"BODY_25": 25, "BODY_25B": 25, "COCO": 18}
-_FRAME_RE = re.compile(r"(\d+)(?:_keypoints)?\.json$", re.IGNORECASE)
+# a file name's frame number is its last run of digits: (prefix)(number)(suffix)
+_NUMBER_RE = re.compile(r"^(.*?)(\d+)(\D*)$")
 
 OpenPoseLayout = Literal["auto", "BODY_25", "BODY_25B", "COCO"]
 
+#: Points that sit midway between two others in each 25-point layout: (middle, a, b).
+#: BODY_25: the mid-hip (8) between the hips (9, 12), the neck (1) between the shoulders (2, 5);
+#: BODY_25B: the neck (17) between the shoulders (5, 6). All of them are seen from behind too.
+_MIDPOINTS = {"BODY_25": ((8, 9, 12), (1, 2, 5)), "BODY_25B": ((17, 5, 6),)}
 
-def _frame_files(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+
+def _numbered(files: list[Path]) -> tuple[list[tuple[int, Path]], list[Path]]:
+    """(frame, file) of the files that follow the folder's numbering, and the others.
+
+    The numbering is the most common ``prefix<number>suffix`` pattern of the names
+    (``cam01.0012.json``: ``cam01.`` and ``.json``); names of another pattern (Pose2Sim's stray
+    ``del_000000_0.json``) or without a number do not follow it.
+    """
+    parts = [(f, _NUMBER_RE.match(f.name)) for f in files]
+    patterns = Counter((m.group(1), m.group(3)) for _, m in parts if m)
+    if not patterns:
+        return [], files
+    (prefix, suffix), _ = max(patterns.items(), key=lambda kv: (kv[1], kv[0]))
+    keep, other = [], []
+    for f, m in parts:
+        if m and (m.group(1), m.group(3)) == (prefix, suffix):
+            keep.append((int(m.group(2)), f))
+        else:
+            other.append(f)
+    return sorted(keep), other
+
+
+def _frame_files(
+    source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> list[tuple[int, Path]]:
+    """(frame number, file) in frame order; warns about and skips files off the numbering."""
     if isinstance(source, str | os.PathLike):
         folder = Path(source)
+        if folder.is_file():
+            raise PoseFormatError(
+                f"{folder} is a file; load_openpose reads a folder with one JSON file per frame "
+                f"(here probably {folder.parent}), or a list of such files"
+            )
         if not folder.is_dir():
             raise FileNotFoundError(f"no such OpenPose folder: {folder}")
         files = sorted(folder.glob("*.json"))
@@ -46,26 +85,78 @@ def _frame_files(source: str | os.PathLike[str] | Iterable[str | os.PathLike[str
             raise PoseFormatError(f"{folder} holds no *.json files (one per frame expected)")
     else:
         files = [Path(f) for f in source]
-    numbered = [(_FRAME_RE.search(f.name), f) for f in files]
-    if all(m for m, _ in numbered):
-        return [f for _, f in sorted(numbered, key=lambda mf: int(mf[0].group(1)))]  # type: ignore[union-attr]
-    return sorted(files)
-
-
-def _guess_layout(people: list[np.ndarray]) -> str:
-    """Tell BODY_25 from BODY_25B: in BODY_25 point 1 is the neck, between the shoulders 2, 5."""
-    ratios = []
-    for p in people:
-        if (p[[1, 2, 5], 2] > 0.3).all():
-            width = np.linalg.norm(p[2, :2] - p[5, :2])
-            if width > 1:
-                ratios.append(np.linalg.norm(p[1, :2] - (p[2, :2] + p[5, :2]) / 2) / width)
-    if not ratios:
-        raise PoseFormatError(
-            "cannot tell BODY_25 from BODY_25B (no person with neck and shoulders detected): "
-            "pass layout='BODY_25' or layout='BODY_25B'"
+        if not files:
+            raise PoseFormatError("no OpenPose files given")
+    numbered, other = _numbered(files)
+    if not numbered:  # no numbers at all: the files in name order are the frames
+        return list(enumerate(sorted(files)))
+    if other:
+        names = ", ".join(f.name for f in other[:5]) + (" ..." if len(other) > 5 else "")
+        warnings.warn(
+            f"load_openpose: skipped {len(other)} file(s) that do not follow the numbering of "
+            f"the other {len(numbered)} ({numbered[0][1].name}): {names}",
+            stacklevel=3,
         )
-    return "BODY_25" if np.median(ratios) < 0.25 else "BODY_25B"
+    for (fa, a), (fb, b) in pairwise(numbered):
+        if fa == fb:
+            raise PoseFormatError(f"{a} and {b} are both frame {fa}")
+    return numbered
+
+
+def _midpoint_offsets(people: list[np.ndarray], layout: str) -> np.ndarray:
+    """Distance of each of the layout's middle points from the middle of its two neighbours,
+    over the person's size (square root of the detected points' box area); one value per
+    (person, triple) whose three points are detected, from the layout's first usable triple."""
+    out = []
+    for triple_set in _MIDPOINTS[layout]:
+        values = []
+        for p in people:
+            det = p[:, 2] > 0
+            if not det[list(triple_set)].all():
+                continue
+            xy = p[det, :2]
+            size = float(np.sqrt(np.prod(xy.max(axis=0) - xy.min(axis=0) + 1)))
+            m, a, b = triple_set
+            values.append(np.linalg.norm(p[m, :2] - (p[a, :2] + p[b, :2]) / 2) / size)
+        if values:
+            out = values
+            break  # the first triple with data decides (BODY_25's mid-hip is the sharper test)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _guess_layout(people: list[np.ndarray], where: str) -> str:
+    """Tell BODY_25 from BODY_25B by the points that sit between two others.
+
+    In BODY_25 point 8 (mid-hip) lies midway between the hips 9 and 12 and point 1 (neck)
+    between the shoulders 2 and 5; in BODY_25B point 17 (neck) lies between the shoulders 5 and
+    6. Under the wrong layout those points are an elbow, a wrist, an eye or an ear, far from the
+    middle. On the Pose2Sim BODY_25B data (front and back views) the right layout's median
+    offset is 0.04-0.08 of the person's size, the wrong one's 0.40-0.67.
+    """
+    fit = {}
+    for layout in ("BODY_25", "BODY_25B"):
+        off = _midpoint_offsets(people, layout)
+        fit[layout] = float(np.median(off)) if len(off) else None
+    a, b = fit["BODY_25"], fit["BODY_25B"]
+    good, bad = 0.15, 0.3
+    if a is not None and b is not None:
+        lo, hi = sorted((a, b))
+        if lo < good and hi > 1.5 * lo:
+            return "BODY_25" if a < b else "BODY_25B"
+    elif a is not None or b is not None:
+        known, other = ("BODY_25", "BODY_25B") if a is not None else ("BODY_25B", "BODY_25")
+        value = a if a is not None else b
+        assert value is not None
+        if value < good:
+            return known
+        if value > bad:
+            return other
+    shown = ", ".join(f"{k}: {'untestable' if v is None else f'{v:.2f}'}" for k, v in fit.items())
+    raise PoseFormatError(
+        f"{where}: cannot tell BODY_25 from BODY_25B (median offset of the neck/mid-hip from "
+        f"the middle of its neighbours, as a share of the person's size: {shown}): pass "
+        "layout='BODY_25' or layout='BODY_25B'"
+    )
 
 
 @only_posekit_errors("OpenPose JSON")
@@ -82,14 +173,19 @@ def load_openpose(
     Parameters
     ----------
     source
-        The folder, or the frame files in order. The frame number is the number at the end of
-        each file name (``cam01.0012.json``, ``clip_000000000012_keypoints.json``).
+        The folder, or the frame files. The frame number is the last number in each file name
+        (``cam01.0012.json``, ``clip_000000000012_keypoints.json``); files whose names follow
+        another pattern than most (Pose2Sim's stray ``del_000000_0.json``) are skipped with a
+        warning naming them, and two files of the same frame are an error. A file given
+        instead of its folder is an error that says so.
     fps
         Frame rate; OpenPose files do not carry one. Without it the result has no ``video``
         block: tables get no ``time`` column and saving needs ``fps`` set first.
     layout
         The keypoint layout; ``"auto"`` tells them apart by the number of points (18 is COCO)
-        and, for 25, by where point 1 lies (BODY_25's neck sits between the shoulders).
+        and, for 25, by which point sits between two others (BODY_25's mid-hip 8 between the
+        hips, its neck 1 between the shoulders; BODY_25B's neck 17 between the shoulders),
+        which holds from behind as well as from the front.
     width, height
         Frame size in pixels, if known.
 
@@ -97,31 +193,46 @@ def load_openpose(
     -------
     PoseResult
         ``object_id`` is OpenPose's ``person_id`` when tracked; ``-1`` (untracked) gives the order
-        in the frame's list — use :func:`posekit.clean.assign_tracks` to make tracks.
+        in the frame's list — use :func:`posekit.clean.assign_tracks` to make tracks. A person
+        with an empty ``pose_keypoints_2d`` (Pose2Sim writes untracked people so) is no
+        detection. Undetected points keep score 0 in the result; its tables give them NaN x, y.
+
+    Raises
+    ------
+    PoseFormatError
+        A file that is not OpenPose JSON (the message names the file and the JSON path), a
+        layout that does not fit, or a file given where a folder is expected.
     """
     files = _frame_files(source)
     frames: list[tuple[int, list[tuple[int, np.ndarray]]]] = []
     n_points = None
-    for i, f in enumerate(files):
+    for frame, f in files:
         try:
             doc = json.loads(Path(f).read_bytes())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise PoseFormatError(f"{f}: not valid JSON ({exc})", path="$") from None
+        except OSError as exc:
+            raise PoseFormatError(f"{f}: cannot be read ({exc.strerror})") from None
         people = doc.get("people") if isinstance(doc, dict) else None
         if not isinstance(people, list):
             raise PoseFormatError(f"{f}: expected an object with a 'people' list", path="$.people")
-        m = _FRAME_RE.search(Path(f).name)
-        frame = int(m.group(1)) if m else i
         persons = []
         for j, p in enumerate(people):
             kp = p.get("pose_keypoints_2d") if isinstance(p, dict) else None
+            if isinstance(kp, list) and not kp:
+                continue  # Pose2Sim writes people it does not track as []: no detection
             if not isinstance(kp, list) or len(kp) % 3 or len(kp) // 3 not in (18, 25):
                 got = len(kp) if isinstance(kp, list) else type(kp).__name__
                 raise PoseFormatError(
                     f"{f}: pose_keypoints_2d has {got} values, expected 54 (COCO-18) or 75 (BODY_25)",
                     path=f"$.people[{j}].pose_keypoints_2d",
                 )
-            arr = np.asarray(kp, dtype=np.float64).reshape(-1, 3)
+            try:
+                arr = np.asarray(kp, dtype=np.float64).reshape(-1, 3)
+            except (TypeError, ValueError):
+                raise PoseFormatError(
+                    f"{f}: expected numbers", path=f"$.people[{j}].pose_keypoints_2d"
+                ) from None
             if not np.isfinite(arr).all():
                 raise PoseFormatError(
                     f"{f}: non-finite value", path=f"$.people[{j}].pose_keypoints_2d"
@@ -143,13 +254,21 @@ def load_openpose(
         elif n_points is None:
             layout = "BODY_25"
         else:
-            layout = _guess_layout([a for _, ps in frames for _, a in ps])  # type: ignore[assignment]
+            where = str(source) if isinstance(source, str | os.PathLike) else "OpenPose files"
+            people_arrays = [a for _, ps in frames for _, a in ps]
+            layout = _guess_layout(people_arrays, where)  # type: ignore[assignment]
     if n_points is not None and n_points != _N_POINTS[layout]:
         raise PoseFormatError(
             f"layout {layout} has {_N_POINTS[layout]} points, files have {n_points}"
         )
+    tracked_ids = [pid for _, ps in frames for pid, _ in ps]
+    tracked = all(pid >= 0 for pid in tracked_ids)
+    if tracked:  # a person_id twice in one frame cannot be a track id
+        for (_, persons), (_, f) in zip(frames, files, strict=True):
+            ids = [pid for pid, _ in persons]
+            if len(set(ids)) != len(ids):
+                raise PoseFormatError(f"{f}: person_id repeats in one frame: {ids}")
     idx = list(OPENPOSE_TO_COCO[layout])
-    tracked = all(pid >= 0 for _, ps in frames for pid, _ in ps)
     annotations = []
     for frame, persons in frames:
         objs = [
