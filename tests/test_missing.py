@@ -149,3 +149,13 @@ def test_a_bad_filled_field_names_the_place(samples_dir):
         pk.load(json.dumps(doc).encode()).keypoints()
     assert info.value.path == "$.annotations[1].objects[0].filled[1]"
     assert "left_toe" in str(info.value)
+
+
+def test_filled_marks_on_a_study_table(tmp_path, squat):
+    """A study's table (clips as leading levels, tables in attrs) is filled clip by clip."""
+    for name in ("a", "b"):
+        squat.save(tmp_path / f"{name}.json")
+    kp = pk.load_study(str(tmp_path / "{clip}.json")).keypoints()
+    filled = pk.clean.interpolate(pk.clean.mask_low_confidence(kp, threshold=0.3))
+    assert filled["filled"].dtype == bool
+    assert filled.groupby(level="clip")["filled"].sum().tolist() == [219, 219]

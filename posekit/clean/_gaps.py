@@ -164,7 +164,9 @@ def interpolate(
     cols = _value_columns(kp)
     if "filled" not in cols:  # the marks of this step's fills go here
         cols.insert(cols.index("score") + 1 if "score" in cols else len(cols), "filled")
+        attrs = kp.attrs  # shared, not deep-copied (a study's attrs hold tables)
         kp = kp.assign(filled=False)[[*cols, *(["time"] if "time" in kp.columns else [])]]
+        kp.attrs = attrs
     dense, frames, values, present = _full_dense(kp, cols, None, None)
     # rows: each person's own span of frames
     idx = np.arange(len(frames))[:, None]
