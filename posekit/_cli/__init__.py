@@ -36,8 +36,11 @@ def add_input_arguments(
 
 
 def is_openpose_folder(source: str, layout: str = "auto") -> bool:
-    """True for a folder of OpenPose frame files (its first JSON file has a ``people`` list),
-    or any folder when a ``--layout`` is given."""
+    """Whether ``source`` is a folder of OpenPose frame files.
+
+    True when its first JSON file has a ``people`` list, or for any folder when a ``--layout``
+    is given.
+    """
     import json
 
     folder = Path(source)

@@ -66,8 +66,8 @@ def _decode(data: bytes, where: str) -> PoseResult:
 def _looks_like_openpose(data: bytes) -> bool:
     try:
         doc = msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        return False
+    except (msgspec.DecodeError, RecursionError, ValueError):
+        return False  # not even JSON: the caller's error says what is wrong
     return isinstance(doc, dict) and isinstance(doc.get("people"), list) and "status" not in doc
 
 

@@ -104,9 +104,12 @@ def _frame_files(
 
 
 def _midpoint_offsets(people: list[np.ndarray], layout: str) -> np.ndarray:
-    """Distance of each of the layout's middle points from the middle of its two neighbours,
-    over the person's size (square root of the detected points' box area); one value per
-    (person, triple) whose three points are detected, from the layout's first usable triple."""
+    """Offsets of the layout's middle points from the middle of their two neighbours.
+
+    Each offset is a distance over the person's size (square root of the detected points' box
+    area); one value per person whose three points are detected, from the layout's first
+    triple that any person has.
+    """
     out = []
     for triple_set in _MIDPOINTS[layout]:
         values = []
@@ -159,6 +162,61 @@ def _guess_layout(people: list[np.ndarray], where: str) -> str:
     )
 
 
+def _read_frame(f: Path) -> list[tuple[int, np.ndarray]]:
+    """(person_id or -1, ``(n, 3)`` points) of each person detected in one frame file."""
+    try:
+        doc = json.loads(Path(f).read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PoseFormatError(f"{f}: not valid JSON ({exc})", path="$") from None
+    except OSError as exc:
+        raise PoseFormatError(f"{f}: cannot be read ({exc.strerror})") from None
+    people = doc.get("people") if isinstance(doc, dict) else None
+    if not isinstance(people, list):
+        raise PoseFormatError(f"{f}: expected an object with a 'people' list", path="$.people")
+    persons = []
+    for j, p in enumerate(people):
+        kp = p.get("pose_keypoints_2d") if isinstance(p, dict) else None
+        if isinstance(kp, list) and not kp:
+            continue  # Pose2Sim writes people it does not track as []: no detection
+        where = f"$.people[{j}].pose_keypoints_2d"
+        if not isinstance(kp, list) or len(kp) % 3 or len(kp) // 3 not in (18, 25):
+            got = len(kp) if isinstance(kp, list) else type(kp).__name__
+            raise PoseFormatError(
+                f"{f}: pose_keypoints_2d has {got} values, expected 54 (COCO-18) or 75 (BODY_25)",
+                path=where,
+            )
+        try:
+            arr = np.asarray(kp, dtype=np.float64).reshape(-1, 3)
+        except (TypeError, ValueError):
+            raise PoseFormatError(f"{f}: expected numbers", path=where) from None
+        if not np.isfinite(arr).all():
+            raise PoseFormatError(f"{f}: non-finite value", path=where)
+        pid = p.get("person_id", -1)
+        pid = pid[0] if isinstance(pid, list) and pid else pid
+        persons.append((int(pid) if isinstance(pid, int | float) else -1, arr))
+    return persons
+
+
+def _resolve_layout(
+    layout: str, n_points: int | None, people: list[np.ndarray], where: str
+) -> OpenPoseLayout:
+    """The layout asked for, or told from the data; checked against the number of points."""
+    if layout == "auto":
+        if n_points == 18:
+            layout = "COCO"
+        elif n_points is None:
+            layout = "BODY_25"
+        else:
+            layout = _guess_layout(people, where)
+    if layout not in _N_POINTS:
+        raise ValueError(f"layout must be auto, BODY_25, BODY_25B or COCO, got {layout!r}")
+    if n_points is not None and n_points != _N_POINTS[layout]:
+        raise PoseFormatError(
+            f"layout {layout} has {_N_POINTS[layout]} points, files have {n_points}"
+        )
+    return layout  # type: ignore[return-value]
+
+
 @only_posekit_errors("OpenPose JSON")
 def load_openpose(
     source: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
@@ -205,38 +263,10 @@ def load_openpose(
     """
     files = _frame_files(source)
     frames: list[tuple[int, list[tuple[int, np.ndarray]]]] = []
-    n_points = None
+    n_points: int | None = None
     for frame, f in files:
-        try:
-            doc = json.loads(Path(f).read_bytes())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise PoseFormatError(f"{f}: not valid JSON ({exc})", path="$") from None
-        except OSError as exc:
-            raise PoseFormatError(f"{f}: cannot be read ({exc.strerror})") from None
-        people = doc.get("people") if isinstance(doc, dict) else None
-        if not isinstance(people, list):
-            raise PoseFormatError(f"{f}: expected an object with a 'people' list", path="$.people")
-        persons = []
-        for j, p in enumerate(people):
-            kp = p.get("pose_keypoints_2d") if isinstance(p, dict) else None
-            if isinstance(kp, list) and not kp:
-                continue  # Pose2Sim writes people it does not track as []: no detection
-            if not isinstance(kp, list) or len(kp) % 3 or len(kp) // 3 not in (18, 25):
-                got = len(kp) if isinstance(kp, list) else type(kp).__name__
-                raise PoseFormatError(
-                    f"{f}: pose_keypoints_2d has {got} values, expected 54 (COCO-18) or 75 (BODY_25)",
-                    path=f"$.people[{j}].pose_keypoints_2d",
-                )
-            try:
-                arr = np.asarray(kp, dtype=np.float64).reshape(-1, 3)
-            except (TypeError, ValueError):
-                raise PoseFormatError(
-                    f"{f}: expected numbers", path=f"$.people[{j}].pose_keypoints_2d"
-                ) from None
-            if not np.isfinite(arr).all():
-                raise PoseFormatError(
-                    f"{f}: non-finite value", path=f"$.people[{j}].pose_keypoints_2d"
-                )
+        persons = _read_frame(f)
+        for j, (_, arr) in enumerate(persons):
             if n_points is None:
                 n_points = len(arr)
             elif len(arr) != n_points:
@@ -244,25 +274,10 @@ def load_openpose(
                     f"{f}: {len(arr)} keypoints, but earlier frames had {n_points}",
                     path=f"$.people[{j}].pose_keypoints_2d",
                 )
-            pid = p.get("person_id", -1)
-            pid = pid[0] if isinstance(pid, list) and pid else pid
-            persons.append((int(pid) if isinstance(pid, int | float) else -1, arr))
         frames.append((frame, persons))
-    if layout == "auto":
-        if n_points == 18:
-            layout = "COCO"
-        elif n_points is None:
-            layout = "BODY_25"
-        else:
-            where = str(source) if isinstance(source, str | os.PathLike) else "OpenPose files"
-            people_arrays = [a for _, ps in frames for _, a in ps]
-            layout = _guess_layout(people_arrays, where)  # type: ignore[assignment]
-    if n_points is not None and n_points != _N_POINTS[layout]:
-        raise PoseFormatError(
-            f"layout {layout} has {_N_POINTS[layout]} points, files have {n_points}"
-        )
-    tracked_ids = [pid for _, ps in frames for pid, _ in ps]
-    tracked = all(pid >= 0 for pid in tracked_ids)
+    where = str(source) if isinstance(source, str | os.PathLike) else "OpenPose files"
+    layout = _resolve_layout(layout, n_points, [a for _, ps in frames for _, a in ps], where)
+    tracked = all(pid >= 0 for _, ps in frames for pid, _ in ps)
     if tracked:  # a person_id twice in one frame cannot be a track id
         for (_, persons), (_, f) in zip(frames, files, strict=True):
             ids = [pid for pid, _ in persons]
