@@ -96,6 +96,9 @@ EXCEPTIONS: dict[str, str] = {
 
 #: Every parameter name of the public API, one concept each.
 VOCABULARY: frozenset[str] = frozenset({
+    # missing data (issue 12): filled points' marks, what a table does with score-0 points,
+    # how many people a report analyses
+    "filled", "undetected", "max_people",
     "a", "activity", "addresses", "allow_private", "allow_private_urls", "amp_th", "angles",
     "angles_csv", "ann_index", "annotations", "api_key", "app", "area", "args", "argv", "attempt",
     "attempts", "attribution", "attrs", "ax", "axis", "b", "base_url", "batch_size", "bbox",
