@@ -35,7 +35,7 @@ JOINT_PAIR = np.array([0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8])
 #: Per pair, how far COCO places the joint from BlazePose's, along the body axis (towards the
 #: head is positive), in torso lengths (hip centre to shoulder centre, BlazePose's).
 #: Measured by ``scripts/fit_coco_offsets.py``.
-COCO_ALONG_AXIS = np.array([0.059, 0.054, 0.044, 0.038, 0.025, 0.006, 0.049, 0.016, -0.007])
+COCO_ALONG_AXIS = np.array([0.057, 0.053, 0.044, 0.038, 0.025, 0.007, 0.048, 0.018, -0.008])
 
 
 def body_axis(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
