@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +19,13 @@ if TYPE_CHECKING:
     from posekit.tidy import DenseKeypoints
 
 __all__ = ["PoseResult"]
+
+
+class _Keep:
+    """Marks an argument of :meth:`PoseResult.replace` that was not given."""
+
+
+_KEEP = _Keep()
 
 
 class PoseResult:
@@ -102,6 +110,39 @@ class PoseResult:
     @classmethod
     def from_image(cls, people: list[Person], *, source: str | None = None) -> PoseResult:
         return cls(kind="image", people=list(people), source=source)
+
+    def replace(
+        self,
+        *,
+        source: str | _Keep | None = _KEEP,
+        partial: bool | _Keep = _KEEP,
+        extra: dict[str, Any] | _Keep = _KEEP,
+    ) -> PoseResult:
+        """A new result with other ``source``, ``partial`` or ``extra``; this one is unchanged.
+
+        The payload (JSON bytes, structs, the flat arrays) is shared, not copied.
+
+        Parameters
+        ----------
+        source, partial, extra
+            The new values; the others are kept. ``extra`` replaces the whole dict: pass
+            ``{**res.extra, "width": 640}`` to add to it.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> res = pk.load([{"area": 1.0, "bbox": [0, 0, 1, 1], "category_id": 1,
+        ...                 "keypoints": [0.0] * 51, "score": 0.5}])
+        >>> res.replace(source="camera 1").source, res.source
+        ('camera 1', '<list>')
+        """
+        new = copy.copy(self)
+        if not isinstance(source, _Keep):
+            new.source = source
+        if not isinstance(partial, _Keep):
+            new.partial = partial
+        new.extra = dict(self.extra if isinstance(extra, _Keep) else extra)
+        return new
 
     @classmethod
     def from_job(cls, job: JobResult, *, source: str | None = None) -> PoseResult:

@@ -52,9 +52,7 @@ class Delivery:
     received_at: float
 
     def result(self) -> PoseResult:
-        res = parse_callback(self.body)
-        res.source = f"callback for job {self.job_id}"
-        return res
+        return parse_callback(self.body).replace(source=f"callback for job {self.job_id}")
 
 
 class CallbackReceiver:

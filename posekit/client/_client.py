@@ -159,8 +159,7 @@ class Client:
             raise PoseFormatError(
                 f"the answer of {where} cannot be read: {type(exc).__name__}: {exc}", "$"
             ) from None
-        res.source = where
-        return res
+        return res.replace(source=where)
 
     def _send(
         self,
@@ -213,8 +212,7 @@ class Client:
         if url is not None:
             resp = self._send("POST", "/pose", "stateless", data={"image_url": url})
             res = self._parse(resp.content, f"POST {self.base_url}/pose")
-            res.source = url
-            return res
+            return res.replace(source=url)
         assert file is not None
         data, name = read_input(file, "image")
         check = check_image(data)
@@ -236,9 +234,8 @@ class Client:
         if prepared is not None:
             res = map_back(res, prepared)
         elif check.size is not None:
-            res.extra.update(width=check.size[0], height=check.size[1])
-        res.source = str(file) if isinstance(file, str | os.PathLike) else name
-        return res
+            res = res.replace(extra={**res.extra, "width": check.size[0], "height": check.size[1]})
+        return res.replace(source=str(file) if isinstance(file, str | os.PathLike) else name)
 
     # -- videos --------------------------------------------------------------------------------
     def submit_video(

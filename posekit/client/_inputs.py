@@ -228,15 +228,12 @@ def map_back(result: PoseResult, prepared: PreparedImage) -> PoseResult:
                 area=p.area / (sx * sy),
             )
         )
-    out = PoseResult.from_image(people, source=result.source)
-    out.extra.update(
-        width=prepared.original_size[0],
-        height=prepared.original_size[1],
-        prepared={
-            "sent_size": prepared.sent_size,
-            "scale_x": sx,
-            "scale_y": sy,
-        },
+    out = PoseResult.from_image(people, source=result.source).replace(
+        extra={
+            "width": prepared.original_size[0],
+            "height": prepared.original_size[1],
+            "prepared": {"sent_size": prepared.sent_size, "scale_x": sx, "scale_y": sy},
+        }
     )
     return out
 

@@ -100,8 +100,7 @@ def run_video(
         res = client.wait(
             job_id, poll=poll, max_poll=max_poll, timeout=timeout, progress=progress, _stop=stop
         )
-        res.source = source
-        return res
+        return res.replace(source=source)
 
     earlier = index.get(key) if index is not None else None
     if index is not None and earlier is not None:

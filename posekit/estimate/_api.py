@@ -256,9 +256,7 @@ class Estimator:
             xy, sc, ps, (_, z, raw) = _coco(fp, convention)
             sc = visible_scores(raw[None], sc[None], None if z is None else z[None])[0]
             people.append(_person(xy, sc, ps, w, h, None))
-        res = PoseResult.from_image(people, source=source)
-        res.extra.update(width=w, height=h)
-        return res
+        return PoseResult.from_image(people, source=source).replace(extra={"width": w, "height": h})
 
     def video(
         self,
@@ -332,11 +330,12 @@ class Estimator:
             left_right=left_right,
             scores=scores,
         )
-        res.extra["timing"] = {
+        timing = {
             "frames": len(frames),
             "seconds": elapsed,
             "model_seconds": self.model_seconds - m0,
         }
+        res = res.replace(extra={**res.extra, "timing": timing})
         if truncated is not None:
             truncated.result = res  # type: ignore[attr-defined]
             raise truncated
@@ -400,11 +399,12 @@ def _video_result(
         description=description,
         job_id=str(uuid.uuid4()),
     )
-    res = PoseResult.from_job(job, source=str(path))
-    res.partial = stop_reason is not None
-    res.extra["left_right"] = _runs_table(runs, left_right)
-    res.extra["warnings"] = _lost_people(frames, w, h)
-    for message in res.extra["warnings"]:
+    lost = _lost_people(frames, w, h)
+    res = PoseResult.from_job(job, source=str(path)).replace(
+        partial=stop_reason is not None,
+        extra={"left_right": _runs_table(runs, left_right), "warnings": lost},
+    )
+    for message in lost:
         warnings.warn(f"{path.name}: {message}", LostPersonWarning, stacklevel=4)
     return res
 

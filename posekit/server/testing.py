@@ -141,8 +141,7 @@ class FixedEstimator:
         w, h = image_size(image)
         _delay()
         res = PoseResult.from_image([_person(_standing(w, h))], source=str(image))
-        res.extra.update(width=w, height=h)
-        return res
+        return res.replace(extra={"width": w, "height": h})
 
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
@@ -178,8 +177,7 @@ class SynthEstimator:
             for p in s.result.annotations()[0].objects
         ]
         res = PoseResult.from_image(people, source=str(image))
-        res.extra.update(width=w, height=h)
-        return res
+        return res.replace(extra={"width": w, "height": h})
 
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
