@@ -11,12 +11,20 @@ import msgspec
 
 from posekit._decode import _image_decoder, _job_decoder, check_job, flatten
 from posekit._files import atomic_write
-from posekit.schema import JobResult, Person
+from posekit.schema import (
+    JOINTS,
+    Annotation,
+    JobResult,
+    Person,
+    kakao_bbox,
+    video_job,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from posekit.tidy import DenseKeypoints
+    from posekit._tables import DenseKeypoints
+
 
 __all__ = ["PoseResult"]
 
@@ -157,13 +165,83 @@ class PoseResult:
         *,
         kind: Literal["image", "video"] | None = None,
     ) -> PoseResult:
-        """Turn a (possibly cleaned or smoothed) ``keypoints`` table back into a result.
+        """A keypoints table (cleaned, smoothed...) back to a Kakao-format :class:`PoseResult`.
 
-        See :func:`posekit.tidy.to_result`.
+        NaN coordinates are written as ``0, 0`` with score 0, the API's way of saying "not
+        detected". Filled points (``filled`` True, or coordinates with a NaN score) keep their
+        coordinates, are written with score 0 and are named in the person's ``filled`` field, so
+        :func:`posekit.load` gives them back as filled points. ``bbox`` and ``area`` come from ``objects`` when given, else from the keypoints by
+        Kakao's rule (``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``, area = w*h); the
+        person ``score`` from ``objects``, else the mean keypoint score.
         """
-        from posekit.tidy import to_result
+        import numpy as np
 
-        return to_result(keypoints, objects, kind=kind)
+        from posekit._tables import filled_mask, to_dense
+
+        kp = keypoints
+        dense = to_dense(kp, ("x", "y", "score"))
+        xy_all = dense.values[..., :2]
+        finite = np.isfinite(xy_all).all(axis=-1)
+        # filled points (marked, or with coordinates but no score) are written with score 0
+        # and named in the person's "filled" field
+        filled_all = finite & np.isnan(dense.values[..., 2])
+        if "filled" in kp.columns:
+            marks = np.zeros(dense.values.shape[:3], dtype=bool)
+            marks[dense._codes] = filled_mask(kp)  # type: ignore[index]
+            filled_all |= finite & marks
+        score_all = np.where(finite & ~filled_all, np.nan_to_num(dense.values[..., 2]), 0.0)
+        bbox_all, area_all = kakao_bbox(xy_all, score_all > 0)
+        attrs = kp.attrs
+        kind = kind or attrs.get("kind") or ("video" if attrs.get("fps") else "image")
+        obj_lookup: dict[tuple[int, int], Any] = {}
+        if objects is not None:
+            cols = ["bbox_x", "bbox_y", "bbox_w", "bbox_h", "area", "score"]
+            vals = objects[cols].to_numpy(np.float64)
+            fr = objects.index.get_level_values("frame").to_numpy()
+            ob = objects.index.get_level_values("object_id").to_numpy()
+            obj_lookup = {(int(f), int(o)): v for f, o, v in zip(fr, ob, vals, strict=True)}
+        annotations = []
+        for fi, frame in enumerate(dense.frames):
+            people = []
+            for oi in np.flatnonzero(dense.present[fi]):
+                sc = score_all[fi, oi]
+                flat = np.column_stack([np.nan_to_num(xy_all[fi, oi]), sc]).ravel().tolist()
+                ob = obj_lookup.get((int(frame), int(dense.object_ids[oi])))
+                if ob is not None:
+                    bbox, area, score = ob[:4].tolist(), float(ob[4]), float(ob[5])
+                else:
+                    bbox, area = bbox_all[fi, oi].tolist(), float(area_all[fi, oi])
+                    score = float(np.round(sc.mean(), 4))
+                marked = [JOINTS[j] for j in np.flatnonzero(filled_all[fi, oi])]
+                people.append(
+                    Person(
+                        area=area,
+                        bbox=bbox,
+                        category_id=1,
+                        keypoints=flat,
+                        score=score,
+                        object_id=int(dense.object_ids[oi]) if kind == "video" else msgspec.UNSET,
+                        filled=marked or msgspec.UNSET,
+                    )
+                )
+            annotations.append(Annotation(frame_num=int(frame), objects=people))
+        if kind == "image":
+            people = annotations[0].objects if annotations else []
+            return cls.from_image(people, source=attrs.get("source"))
+        fps = attrs.get("fps")
+        if not fps:
+            raise ValueError("a video result needs fps: set table.attrs['fps']")
+        n_frames = int(attrs.get("frames") or (dense.frames.max() + 1 if len(dense.frames) else 0))
+        job = video_job(
+            annotations,
+            fps=fps,
+            frames=n_frames,
+            width=attrs.get("width"),
+            height=attrs.get("height"),
+            description="Human pose estimation result, re-written by posekit",
+            job_id=attrs.get("job_id") or msgspec.UNSET,
+        )
+        return cls.from_job(job, source=attrs.get("source"))
 
     # -- metadata ------------------------------------------------------------------------------
     @property
@@ -250,25 +328,25 @@ class PoseResult:
         Points with score 0 (not detected) have NaN x and y unless ``undetected="keep"``;
         filled points have score NaN and ``filled`` True.
         """
-        from posekit.tidy import keypoints
+        from posekit._tables import keypoints
 
         return keypoints(self, min_score=min_score, undetected=undetected)
 
     def objects(self) -> pd.DataFrame:
         """The tidy ``objects`` table (see :func:`posekit.tidy.objects`)."""
-        from posekit.tidy import objects
+        from posekit._tables import objects
 
         return objects(self)
 
     def wide(self, *, min_score: float | None = None) -> pd.DataFrame:
         """One row per (frame, object_id), columns (joint, coordinate)."""
-        from posekit.tidy import to_wide
+        from posekit._tables import to_wide
 
         return to_wide(self.keypoints(min_score=min_score))
 
     def to_numpy(self) -> DenseKeypoints:
         """Dense ``(frames, objects, 17, 3)`` array of x, y, score with its index arrays."""
-        from posekit.tidy import to_dense
+        from posekit._tables import to_dense
 
         return to_dense(self.keypoints())
 
