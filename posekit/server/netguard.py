@@ -251,6 +251,26 @@ def _request(
     body: bytes | None,
     headers: dict,
 ) -> Any:
+    """Open ``checked`` (see :func:`_connect`); any failure is a FetchError with its reason."""
+    try:
+        return _connect(checked, method, policy, transfer, body=body, headers=headers)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        if transfer.reason is not None:
+            raise FetchError(f"{checked.url}: {transfer.reason}") from None
+        if isinstance(exc, FetchError):
+            raise
+        raise FetchError(f"cannot reach {checked.url}: {exc}") from None
+
+
+def _connect(
+    checked: CheckedURL,
+    method: str,
+    policy: UrlPolicy,
+    transfer: Transfer,
+    *,
+    body: bytes | None,
+    headers: dict,
+) -> Any:
     timeout = urllib3.Timeout(connect=policy.connect_timeout_s, read=policy.read_timeout_s)
     conn_cls, tls_cls = _connection_classes(transfer)
     last: Exception | None = None
@@ -337,21 +357,14 @@ def fetch_to_file(
     dest = Path(dest)
     n = 0
     with transfer:
-        try:
-            resp, pool = _request(
-                checked,
-                "GET",
-                policy,
-                transfer,
-                body=None,
-                headers={"Accept-Encoding": "identity"},
-            )
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            if transfer.reason is not None:
-                raise FetchError(f"{checked.url}: {transfer.reason}") from None
-            if isinstance(exc, FetchError):
-                raise
-            raise FetchError(f"cannot reach {checked.url}: {exc}") from None
+        resp, pool = _request(
+            checked,
+            "GET",
+            policy,
+            transfer,
+            body=None,
+            headers={"Accept-Encoding": "identity"},
+        )
         try:
             if not 200 <= resp.status < 300:
                 raise FetchError(f"{checked.url} answered HTTP {resp.status}")
@@ -402,21 +415,14 @@ def post_json(
     if transfer is None:
         transfer = Transfer("the callback", total_s=policy.callback_timeout_s)
     with transfer:
-        try:
-            resp, pool = _request(
-                checked,
-                "POST",
-                policy,
-                transfer,
-                body=body,
-                headers={"Content-Type": "application/json"},
-            )
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            if transfer.reason is not None:
-                raise FetchError(f"{checked.url}: {transfer.reason}") from None
-            if isinstance(exc, FetchError):
-                raise
-            raise FetchError(f"cannot reach {checked.url}: {exc}") from None
+        resp, pool = _request(
+            checked,
+            "POST",
+            policy,
+            transfer,
+            body=body,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             resp.read1(_CHUNK, decode_content=False)  # a little of the answer; it does not matter
             return int(resp.status)

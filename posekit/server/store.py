@@ -168,14 +168,7 @@ class JobStore:
 
     def cancel(self, job_id: str, description: str) -> bool:
         """waiting or processing -> failed with ``description``; False if it had ended."""
-        return (
-            self._write(
-                "UPDATE jobs SET status='failed', updated=?, description=? "
-                "WHERE id=? AND status IN ('waiting', 'processing')",
-                (self.clock(), description, job_id),
-            )
-            == 1
-        )
+        return self.fail(job_id, description)
 
     def ids(self, status: str) -> list[str]:
         rows = self._conn().execute("SELECT id FROM jobs WHERE status=?", (status,)).fetchall()
