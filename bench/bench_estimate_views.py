@@ -8,6 +8,11 @@ on the same model outputs with each rule, so the columns differ only by the rule
 cam01/cam02 (front) and cam03 (back) against OpenPose; nothing of the left/right decision was
 fitted on cam03, the COCO offsets are fitted on cam01+cam02. Demo_MultiPerson cam01-04: people
 tracked (in >= 80% of frames) and the most poses in one frame, vs the people in view.
+
+Then, per view, which joints carry the distance to OpenPose (median / torso per joint, and its
+part along the body axis and across it), and the COCO placement offsets left one camera out:
+fitted on the two other cameras, reported on the third (``--quick`` skips the multi-person
+clips).
 """
 
 from __future__ import annotations
@@ -19,10 +24,14 @@ from unittest import mock
 import numpy as np
 
 from posekit.estimate import Estimator, _api
+from posekit.estimate._convention import body_axis, to_coco
 from posekit.estimate._quality import (
+    blazepose_pairs,
+    held_out_offsets,
     load_openpose,
     mirrored_frames,
     openpose_report,
+    relative_distances,
     score_agreement,
 )
 from posekit.io import flatten
@@ -97,10 +106,73 @@ def multi_rows(est: Estimator) -> None:
         )
 
 
-def main() -> int:
+JOINTS = (
+    "nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow",
+    "r_elbow", "l_wrist", "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle",
+)  # fmt: skip
+CAMS = ("cam01", "cam02", "cam03")
+
+
+def per_joint_rows(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Per joint and view (unsmoothed, offsets fitted on the two other cameras, so every
+    figure is held out): median distance / torso, and the
+    median offset of OpenPose's joint from ours along the body axis (towards the head > 0) and
+    across it (> 0: towards the picture's side where a person facing the camera has their
+    left), in % of the torso; n = frames where OpenPose scored the joint > 0.5."""
+    print("\nper joint, unsmoothed, held-out offsets: median dist / along / across, % torso (n)")
+    print(
+        f"{'joint':<11}"
+        + "".join(f"{c + (' back' if c == 'cam03' else ' front'):>28}" for c in CAMS)
+    )
+    cols = {}
+    held = held_out_offsets(pairs)
+    for cam in CAMS:
+        ours, refs = pairs[cam]
+        coco = to_coco(ours, held[cam][0])
+        rel = relative_distances(coco, refs)
+        axis, length = body_axis(ours)
+        delta = refs[..., :2] - coco
+        along = (delta * axis[:, None]).sum(-1) / length[:, None]
+        across = (axis[:, None, 0] * delta[..., 1] - axis[:, None, 1] * delta[..., 0]) / length[
+            :, None
+        ]
+        cols[cam] = (rel, along, across, refs[..., 2] > 0.5)
+    for j, name in enumerate(JOINTS):
+        line = f"{name:<11}"
+        for cam in CAMS:
+            rel, along, across, good = cols[cam]
+            g = good[:, j]
+            if g.sum() < 5:
+                line += f"{'-':>28}"
+                continue
+            line += (
+                f"{100 * np.median(rel[g, j]):8.1f}{100 * np.median(along[g, j]):+7.1f}"
+                f"{100 * np.median(across[g, j]):+7.1f} ({g.sum():3d})"
+            )
+        print(line)
+
+
+def held_out_rows(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    print("\nCOCO offsets left one camera out (fitted on the two others), unsmoothed:")
+    print("camera        BlazePose placement   held-out median   held-out PCK@0.2   target")
+    for cam, (_, med, pck) in held_out_offsets(pairs).items():
+        ours, refs = pairs[cam]
+        raw = relative_distances(ours, refs)
+        raw_med = float(np.median(raw[np.isfinite(raw)]))
+        print(f"{cam:<14}{100 * raw_med:17.2f}%{100 * med:17.2f}%{100 * pck:18.1f}%   < 5%, > 95%")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
     est = Estimator()
     pose2sim_rows(est)
-    multi_rows(est)
+    if "--quick" not in args:
+        multi_rows(est)
+    pairs = blazepose_pairs(est, OPENPOSE, CAMS)
+    per_joint_rows(pairs)
+    held_out_rows(pairs)
     return 0
 
 

@@ -61,6 +61,13 @@ DEMO_VIDEOS: dict[str, DemoVideo] = {
         "b8b329f832f178f27ecb78d024d5026b96c6adb36c387bfe2c0af85eab8a11ca",
         _P2S_ATTR,
     ),
+    # the fourth camera of that trial (no reference: judged by eye, issue 11)
+    "pose2sim_s01_cam04": DemoVideo(
+        _P2S,
+        "Pose2Sim/Demo_SinglePerson/videos/cam04.mp4",
+        "b5c0e7863fd70d008e7178d3c556b045b0ea5f78fcd61ca548a0b2e807e641f7",
+        _P2S_ATTR,
+    ),
     # a room with three people (cam01, cam02) or two (cam03, cam04) and a skeleton model
     **{
         f"pose2sim_multi_cam0{k}": DemoVideo(
@@ -93,7 +100,8 @@ def fetch_demo_video(
     name
         One of ``"sports2d_demo"`` (VP9, 1768×994, 30 fps, 230 frames, two people),
         ``"pose2sim_s01_cam01"``, ``"pose2sim_s01_cam02"`` (front views), ``"pose2sim_s01_cam03"``
-        (the same trial from behind; H.264, 1080×1920, 60 fps, 100 frames),
+        (the same trial from behind), ``"pose2sim_s01_cam04"`` (its fourth camera; H.264,
+        1080×1920, 60 fps, 100 frames),
         ``"pose2sim_multi_cam01"`` … ``"pose2sim_multi_cam04"`` (1088×1920, 60 fps, 100 frames;
         three, three, two and two people).
     cache_dir

@@ -41,18 +41,21 @@ from posekit.estimate._convention import (
 )
 from posekit.estimate._detector import ssd_anchors, weighted_nms
 from posekit.estimate._landmarks import Roi
-from posekit.estimate._leftright import MIRROR, fix_left_right
+from posekit.estimate._leftright import LEG_MIRROR, MIRROR, fix_left_right, fix_leg_swaps
 from posekit.estimate._pipeline import tile_regions
 from posekit.estimate._quality import (
     blazepose_pairs,
     fit_offsets,
+    held_out_offsets,
     load_openpose,
     median_rel,
     mirrored_frames,
     openpose_report,
     score_agreement,
+    sports2d_label,
     sports2d_report,
 )
+from posekit.estimate._scores import facing
 from posekit.estimate._smooth import one_euro_track
 from posekit.io import flatten
 from posekit.media import fetch_demo_video
@@ -90,8 +93,9 @@ def pose2sim_raw(estimator: Estimator) -> dict[str, PoseResult]:
 
 @pytest.fixture(scope="session")
 def pose2sim_blazepose(estimator: Estimator, openpose_dir: Path) -> dict[str, tuple]:
-    """Per camera: the participant in BlazePose's own placement and OpenPose's, paired."""
-    return blazepose_pairs(estimator, openpose_dir)
+    """Per camera (cam01, cam02 front; cam03 back): the participant in BlazePose's own
+    placement and OpenPose's, paired."""
+    return blazepose_pairs(estimator, openpose_dir, ("cam01", "cam02", "cam03"))
 
 
 @pytest.fixture(scope="session")
@@ -125,9 +129,8 @@ def test_pose2sim_agrees_with_openpose(
     openpose = load_openpose(openpose_dir / cam)
     rep = openpose_report(pose2sim_raw[cam], openpose)
     assert rep.frames == 100 and rep.missing == 0, rep.lines(cam)
-    # 0 mirrored frames smoothed (the default); unsmoothed, cam02's first frame, whose only
-    # neighbour gives weak evidence (a move of 0.08 vs 0.07 body sizes), may stay mirrored
-    assert mirrored_frames(pose2sim_raw[cam], openpose) <= (1 if cam == "cam02" else 0)
+    # 0 mirrored frames, smoothed or not (unsmoothed, cam02 had one before the legs' pass)
+    assert mirrored_frames(pose2sim_raw[cam], openpose) == 0
     assert rep.pck > 0.95, rep.lines(cam)
     # measured 4.63% (cam01), 5.02% (cam02), 5.90% (cam03) unsmoothed: cam02 sits on the 5%
     # target and cam03 misses it (its hips are placed ~7% of the torso sideways from where
@@ -160,7 +163,8 @@ def test_left_right_decision_is_inspectable(pose2sim_raw: dict[str, PoseResult])
     jump of every joint to its twin's place (~0.2 body sizes) that swapping removes."""
     table = pose2sim_raw["cam02"].extra["left_right"]
     assert table.attrs["rule"] == "track"
-    table = table[table.object_id == 0]  # the participant (track 1: a bystander)
+    legs = table[(table.object_id == 0) & (table.part == "legs")]
+    table = table[(table.object_id == 0) & (table.part == "body")]  # the participant
     assert table.frames.sum() == 100
     swapped = table[table.mirrored]
     assert 25 <= swapped.frames.sum() <= 40  # measured 33 frames in 7 runs
@@ -168,6 +172,10 @@ def test_left_right_decision_is_inspectable(pose2sim_raw: dict[str, PoseResult])
     assert (inner.jump_in > 0.15).all() and (inner.as_swapped_in < 0.1).all()
     assert (inner.jump_out > 0.15).all() and (inner.as_swapped_out < 0.1).all()
     assert swapped.reason.str.contains("mirror image").all()
+    # then the legs alone: only swapped runs are listed, each a jump that swapping removes
+    assert legs.mirrored.all() and legs.frames.sum() <= 4  # measured frames 44 and 69
+    assert (legs.jump_in > legs.as_swapped_in).all()
+    assert legs.reason.str.startswith("legs only").all()
     back = pose2sim_raw["cam03"].extra["left_right"]
     assert not back[back.object_id == 0].mirrored.any()
 
@@ -196,6 +204,22 @@ def test_scores_mean_there_and_visible(
 
 
 @pytest.mark.slow
+def test_back_view_nobody_fitted_on(estimator: Estimator) -> None:
+    """Pose2Sim S01 cam04 (the participant from behind and above; no reference, and nothing
+    was fitted or tuned on it): left/right as from behind in every frame (judged by eye on
+    frames 0, 10, ..., 90: the left side on the picture's left), no face point kept, the
+    ears and the body kept."""
+    res = estimator.video(fetch_demo_video("pose2sim_s01_cam04"), progress=False)
+    flat = flatten(res)
+    assert set(flat.object_id.tolist()) == {0} and len(flat.frame) == 100
+    kp = flat.keypoints
+    assert (facing(kp[:, :, :2]) < 0).all()  # measured -1.00 in every frame
+    assert (kp[:, :3, 2] < 0.5).all()  # nose and eyes: 0% kept
+    assert (kp[:, 3:5, 2] >= 0.5).mean() > 0.98  # ears: 100%
+    assert (kp[:, 5:, 2] >= 0.5).mean() > 0.97  # body joints: 100%
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("fit_on", "test_on"), [("cam01", "cam02"), ("cam02", "cam01")])
 def test_coco_offsets_hold_on_the_camera_they_were_not_fitted_on(
     pose2sim_blazepose: dict[str, tuple], fit_on: str, test_on: str
@@ -211,12 +235,29 @@ def test_coco_offsets_hold_on_the_camera_they_were_not_fitted_on(
 
 
 @pytest.mark.slow
+def test_coco_offsets_left_one_camera_out(pose2sim_blazepose: dict[str, tuple]) -> None:
+    """Fitted on two of the three Pose2Sim cameras and reported on the third: measured 4.82%
+    (cam01), 4.94% (cam02), 5.92% (cam03, the back view: fitted on the front views only) with
+    PCK@0.2 99.5%, 97.9%, 97.5%. cam03 misses the 5% target; the bars sit just above what is
+    measured so that a regression fails."""
+    held = held_out_offsets(pose2sim_blazepose)
+    bars = {"cam01": 0.0495, "cam02": 0.0505, "cam03": 0.0605}
+    for cam, (_, med, pck) in held.items():
+        assert med < bars[cam], (cam, med)
+        assert pck > 0.97, (cam, pck)
+        ours, refs = pose2sim_blazepose[cam]
+        assert median_rel(ours, refs) > med  # better than BlazePose's own placement
+
+
+@pytest.mark.slow
 def test_shipped_coco_offsets_are_the_fit_on_both_cameras(
     pose2sim_blazepose: dict[str, tuple],
 ) -> None:
     """``COCO_ALONG_AXIS`` is what ``scripts/fit_coco_offsets.py`` measures, not hand-tuned."""
     fitted = fit_offsets(pose2sim_blazepose, ("cam01", "cam02"))
     assert fitted == pytest.approx(COCO_ALONG_AXIS, abs=0.0015)
+    # so cam03 (the back view) is held out for the shipped offsets
+    assert held_out_offsets(pose2sim_blazepose)["cam03"][0] == pytest.approx(fitted)
 
 
 # -- the Kakao format -----------------------------------------------------------------------------
@@ -582,6 +623,51 @@ def test_roi_placement_and_tiles() -> None:
     assert tile_regions(1080, 1920)[1:] == [(0, 0, 1080, 1080), (0, 840, 1080, 1080)]
     assert tile_regions(600, 480) == [(0, 0, 600, 480)]  # closer to square than 1.3:1
     assert tile_regions(1768, 994, tiles=False) == [(0, 0, 1768, 994)]
+
+
+@pytest.mark.slow
+def test_sports2d_walker_legs_keep_their_labels(sports2d_raw: PoseResult) -> None:
+    """The walker in profile: the model exchanged her legs alone in frames 159-160 (judged by
+    eye: the planted front foot carried the other leg's label there, while the arms kept
+    theirs); the legs' pass gives them back. With it, no frame before she leaves the picture
+    has both ankles jumping > 40 px at once (before: frame 159), and the pass swaps few frames."""
+    flat = flatten(sports2d_raw)
+    rows = [
+        k
+        for k, f in enumerate(flat.frame)
+        if 42 <= f <= 190 and sports2d_label(int(f), flat.bbox[k]) == "walker"
+    ]
+    (walker,) = set(flat.object_id[rows].tolist())
+    kp = flat.keypoints[rows]
+    jumps = (np.abs(np.diff(kp[:, 15, 0])) > 40) & (np.abs(np.diff(kp[:, 16, 0])) > 40)
+    assert not jumps.any(), flat.frame[rows][1:][jumps]
+    table = sports2d_raw.extra["left_right"]
+    legs = table[(table.object_id == walker) & (table.part == "legs")]
+    assert {159, 160} <= {
+        f for a, b in zip(legs.first_frame, legs.last_frame, strict=True) for f in range(a, b + 1)
+    }
+    assert legs.frames.sum() <= 5  # measured 3 (128, 159, 160)
+
+
+def test_leg_swaps_found_and_real_crossings_kept() -> None:
+    """A walk in profile: the legs cross every 10 frames (a real, continuous crossing) and the
+    model's labels of knees and ankles are exchanged in frames 23-24; the legs' pass swaps
+    exactly those back, and the whole-body pass sees nothing to do."""
+    t = np.arange(60)
+    xy = np.zeros((60, 17, 2))
+    heights = [0, 10, 10, 15, 15, 50, 50, 110, 110, 160, 160, 160, 160, 230, 230, 300, 300]
+    xy[:, :, 1] = np.array(heights, dtype=float)[None]  # a body 300 px tall, twins level
+    xy[:, :, 0] = 400.0 + 3.0 * t[:, None]  # walking right
+    swing = 60.0 * np.sin(2 * np.pi * t / 20)  # each foot ahead, then behind
+    # legs swing, arms in opposition (the arms tell a whole-body mirror from a legs' swap)
+    for left, right, share in ((13, 14, 0.5), (15, 16, 1.0), (7, 8, -0.5), (9, 10, -1.0)):
+        xy[:, left, 0] += share * swing
+        xy[:, right, 0] -= share * swing
+    swapped = xy.copy()
+    swapped[23:25] = swapped[23:25][:, LEG_MIRROR]
+    assert not fix_left_right(swapped, t).any()
+    assert np.flatnonzero(fix_leg_swaps(swapped, t)).tolist() == [23, 24]
+    assert not fix_leg_swaps(xy, t).any()  # the crossings themselves are left alone
 
 
 def test_left_right_fix_undoes_mirrored_runs() -> None:

@@ -18,7 +18,13 @@ from PIL import Image
 
 from posekit.errors import ImageError, KakaoLimitWarning
 from posekit.estimate._convention import Convention, to_coco
-from posekit.estimate._leftright import MIRROR, fix_left_right, left_right_runs
+from posekit.estimate._leftright import (
+    LEG_MIRROR,
+    MIRROR,
+    fix_left_right,
+    fix_leg_swaps,
+    left_right_runs,
+)
 from posekit.estimate._pipeline import BLAZE_TO_COCO, FramePose, PosePipeline
 from posekit.estimate._prefetch import prefetch_images
 from posekit.estimate._scores import visible_scores
@@ -454,7 +460,7 @@ def _runs_table(runs: list[dict[str, Any]], rule: str) -> Any:
 
     cols = [
         "object_id", "first_frame", "last_frame", "frames", "mirrored",
-        "jump_in", "jump_out", "as_swapped_in", "as_swapped_out", "reason",
+        "jump_in", "jump_out", "as_swapped_in", "as_swapped_out", "reason", "part",
     ]  # fmt: skip
     table = pd.DataFrame(runs, columns=cols)
     table.attrs["rule"] = rule
@@ -525,6 +531,12 @@ def _per_track(
         raw[swap] = raw[swap][:, MIRROR]
         if z is not None:  # a swapped frame is the model's depth-mirror: z changes sign
             z[swap] = -z[swap][:, MIRROR]
+        if left_right == "track":  # then the legs alone (knees, ankles), by the same rule
+            legs = fix_leg_swaps(xy, nums)
+            if runs is not None:
+                runs.extend(left_right_runs(oid, xy, nums, legs, part="legs"))
+            for arr in (xy, sc, raw) if z is None else (xy, sc, raw, z):
+                arr[legs] = arr[legs][:, LEG_MIRROR]
         if scores == "visible":
             sc = visible_scores(raw, sc, z)
         if smoothing:
@@ -646,8 +658,9 @@ def estimate_video(
     left_right
         How left and right are decided along each track: ``"track"`` (default) undoes runs
         of frames the model mirrored, found as jumps of every joint to its twin's place (the
-        view does not matter); ``"nose-depth"`` the previous rule (flips people seen from
-        behind; for comparison); ``"off"`` the model's labels as they are.
+        view does not matter), then frames where it exchanged the legs alone (knees and
+        ankles jumping to their twins' places); ``"nose-depth"`` the previous rule (flips
+        people seen from behind; for comparison); ``"off"`` the model's labels as they are.
 
     Returns
     -------

@@ -17,6 +17,11 @@ one that keeps more frames as the model read them wins (a small price per swappe
 of frames is swapped back only when entering and leaving it are jumps and it is the shorter
 reading. :func:`left_right_runs` lists the decision per run, with the jumps that justify it.
 
+The model also exchanges the legs alone (knees and ankles) for a frame or two, mostly while
+one leg passes the other in profile; the arms and hips keep their sides, so the whole-body pass
+leaves it. :func:`fix_leg_swaps` runs the same choice on the knees and ankles only, after the
+whole-body pass (checked by eye on the Sports2D walker, see ``docs/estimator.md``).
+
 The previous rule ("a frame whose nose the model puts behind the shoulders while it sees the
 face is mirrored") is :func:`fix_left_right` with ``facing_weight=1``; it was fitted on front
 views and flips every true back view, and is kept for comparison (``left_right="nose-depth"``).
@@ -30,7 +35,22 @@ import numpy as np
 
 from posekit.schema import MIRROR
 
-__all__ = ["MIRROR", "fix_left_right", "left_right_runs", "mirror_moves"]
+__all__ = [
+    "LEG_JOINTS",
+    "LEG_MIRROR",
+    "MIRROR",
+    "fix_left_right",
+    "fix_leg_swaps",
+    "left_right_runs",
+    "mirror_moves",
+]
+
+#: COCO knees and ankles: the joints a leg swap exchanges.
+LEG_JOINTS = np.array([13, 14, 15, 16])
+#: COCO-17 index of each joint's twin when only the legs (knees, ankles) change sides.
+LEG_MIRROR = np.arange(17)
+LEG_MIRROR[LEG_JOINTS] = [14, 13, 16, 15]
+LEG_MIRROR.setflags(write=False)
 
 
 def _size(xy: np.ndarray) -> np.ndarray:
@@ -38,11 +58,16 @@ def _size(xy: np.ndarray) -> np.ndarray:
     return np.maximum(np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]), 1.0)
 
 
-def mirror_moves(xy: np.ndarray) -> np.ndarray:
+def mirror_moves(
+    xy: np.ndarray, mirror: np.ndarray = MIRROR, joints: np.ndarray | None = None
+) -> np.ndarray:
     """(T-1, 2, 2) mean joint displacement from frame t-1 to t, in body sizes (box diagonal at
-    t), for each pair of readings [state at t-1, state at t] (0: as read, 1: swapped)."""
-    states = np.stack([xy, xy[:, MIRROR]], axis=1)  # (T, 2, 17, 2)
-    diff = states[1:, None, :] - states[:-1, :, None]  # (T-1, 2 prev, 2 now, 17, 2)
+    t), for each pair of readings [state at t-1, state at t] (0: as read, 1: swapped by
+    ``mirror``), over ``joints`` (default all 17)."""
+    states = np.stack([xy, xy[:, mirror]], axis=1)  # (T, 2, 17, 2)
+    if joints is not None:
+        states = states[:, :, joints]
+    diff = states[1:, None, :] - states[:-1, :, None]  # (T-1, 2 prev, 2 now, J, 2)
     return np.linalg.norm(diff, axis=-1).mean(-1) / _size(xy)[1:, None, None]
 
 
@@ -54,6 +79,8 @@ def fix_left_right(
     facing_weight: float = 0.0,
     swap_cost: float = 0.001,
     max_gap: int = 5,
+    mirror: np.ndarray = MIRROR,
+    joints: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which frames of a track to mirror back.
 
@@ -71,6 +98,9 @@ def fix_left_right(
     swap_cost
         Price of swapping one frame, in mean joint displacement per body size: between two
         equally continuous readings, the one that keeps more frames as the model read them.
+    mirror, joints
+        What a swap exchanges (default: every left joint with its right twin) and the joints
+        whose moves are compared (default: all); :func:`fix_leg_swaps` uses the legs.
 
     Returns
     -------
@@ -90,7 +120,7 @@ def fix_left_right(
         ],
         axis=1,
     )  # (T, 2): price of "as the model said" and of "swapped"
-    moves = mirror_moves(xy) if n > 1 else np.zeros((0, 2, 2))
+    moves = mirror_moves(xy, mirror, joints) if n > 1 else np.zeros((0, 2, 2))
     for seg in np.split(np.arange(n), starts):
         if len(seg) < 1:
             continue
@@ -108,20 +138,45 @@ def fix_left_right(
     return out
 
 
+def fix_leg_swaps(xy: np.ndarray, frames: np.ndarray, *, swap_cost: float = 0.001) -> np.ndarray:
+    """Which frames of a track (whole-body left/right already settled) to give back their
+    legs: (T,) bool, True where the knees' and ankles' labels should be exchanged.
+
+    The landmark model sometimes exchanges the legs alone for a frame or two, mostly while one
+    leg passes the other (a walker in profile): the arms and hips keep their sides, so the
+    whole-body pass (:func:`fix_left_right`) leaves it. It is found the same way, by
+    continuity, on the knees and ankles only: a real crossing is continuous (the legs move past
+    each other over several frames), a swap of labels is a jump of both knees and ankles to
+    their twins' places; ``swap_cost`` is the same small price per swapped frame.
+    """
+    return fix_left_right(xy, frames, swap_cost=swap_cost, mirror=LEG_MIRROR, joints=LEG_JOINTS)
+
+
 def left_right_runs(
-    object_id: int, xy: np.ndarray, frames: np.ndarray, swap: np.ndarray, *, max_gap: int = 5
+    object_id: int,
+    xy: np.ndarray,
+    frames: np.ndarray,
+    swap: np.ndarray,
+    *,
+    max_gap: int = 5,
+    part: str = "body",
 ) -> list[dict[str, Any]]:
     """The decision of :func:`fix_left_right` on one track, one row per run of frames kept as
     read or swapped: ``object_id``, ``first_frame``, ``last_frame``, ``frames``,
     ``mirrored`` (swapped back), ``jump_in`` / ``jump_out`` (mean joint move, in body sizes,
     from the frame before / to the frame after, as the model read them: a change of reading
     shows as a jump of ~0.1 or more), ``as_swapped_in`` / ``as_swapped_out`` (the same moves
-    once the run is swapped: small when the swap restores continuity) and ``reason``."""
+    once the run is swapped: small when the swap restores continuity), ``reason`` and ``part``
+    (``"body"``: every left/right pair, :func:`fix_left_right`; ``"legs"``: knees and ankles,
+    :func:`fix_leg_swaps`, whose moves are then over the legs only, and only its swapped runs
+    are listed)."""
     rows: list[dict[str, Any]] = []
     n = len(xy)
     if n < 1:
         return rows
-    moves = mirror_moves(xy) if n > 1 else np.zeros((0, 2, 2))
+    legs = part == "legs"
+    mirror, joints = (LEG_MIRROR, LEG_JOINTS) if legs else (MIRROR, None)
+    moves = mirror_moves(xy, mirror, joints) if n > 1 else np.zeros((0, 2, 2))
     cut = np.flatnonzero((np.diff(swap.astype(int)) != 0) | (np.diff(frames) > max_gap)) + 1
     bounds = np.split(np.arange(n), cut)
     for run in bounds:
@@ -133,7 +188,15 @@ def left_right_runs(
         jump_out = float(moves[b, 0, int(swap[b + 1])]) if linked_out else np.nan
         fixed_in = float(moves[a - 1, int(swap[a - 1]), s]) if linked_in else np.nan
         fixed_out = float(moves[b, s, int(swap[b + 1])]) if linked_out else np.nan
-        if s:
+        if legs and not s:
+            continue
+        if legs:
+            reason = (
+                "legs only: the knees and ankles jump to their twins' places entering/leaving "
+                f"this run (move {jump_in:.3f}/{jump_out:.3f} body sizes as read, "
+                f"{fixed_in:.3f}/{fixed_out:.3f} swapped); arms and hips keep their sides"
+            )
+        elif s:
             reason = (
                 "the model's labels jump to their mirror image entering/leaving this run "
                 f"(move {jump_in:.3f}/{jump_out:.3f} body sizes as read, "
@@ -154,6 +217,7 @@ def left_right_runs(
                 as_swapped_in=fixed_in,
                 as_swapped_out=fixed_out,
                 reason=reason,
+                part=part,
             )
         )
     return rows

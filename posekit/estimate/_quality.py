@@ -223,15 +223,16 @@ def median_rel(ours: np.ndarray, refs: np.ndarray) -> float:
 
 
 def blazepose_pairs(
-    estimator: Any, openpose_root: Path
+    estimator: Any, openpose_root: Path, cams: tuple[str, ...] = ("cam01", "cam02")
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per Pose2Sim camera (cam01, cam02): the participant as estimated in BlazePose's own
-    placement (no smoothing) and OpenPose's, paired by :func:`paired_openpose` - what the
-    COCO placement offsets are fitted on (``posekit.estimate._convention``)."""
+    """Per Pose2Sim camera (default cam01, cam02; cam03 is the back view): the participant as
+    estimated in BlazePose's own placement (no smoothing) and OpenPose's, paired by
+    :func:`paired_openpose` - what the COCO placement offsets are fitted on
+    (``posekit.estimate._convention``)."""
     from posekit.media import fetch_demo_video
 
     out = {}
-    for cam in ("cam01", "cam02"):
+    for cam in cams:
         res = estimator.video(
             fetch_demo_video(f"pose2sim_s01_{cam}"),
             smoothing=False,
@@ -275,4 +276,21 @@ def _nanmedian0(a: np.ndarray) -> np.ndarray:
         col = a[:, j][np.isfinite(a[:, j])]
         if col.size:
             out[j] = np.median(col)
+    return out
+
+
+def held_out_offsets(
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> dict[str, tuple[np.ndarray, float, float]]:
+    """Leave one camera out: per camera of ``pairs`` (:func:`blazepose_pairs`), the COCO
+    placement offsets fitted on all the *other* cameras, and that camera's median distance /
+    torso and PCK@0.2 with them (a figure on data the offsets never saw)."""
+    from posekit.estimate._convention import to_coco
+
+    out = {}
+    for cam, (ours, refs) in pairs.items():
+        offsets = fit_offsets(pairs, tuple(c for c in pairs if c != cam))
+        rel = relative_distances(to_coco(ours, offsets), refs)
+        rel = rel[np.isfinite(rel)]
+        out[cam] = (offsets, float(np.median(rel)), float(np.mean(rel < 0.2)))
     return out
