@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 OUT    ?= out
 
-.PHONY: demo test venv dev-deps models media browser-deps lint notebooks bench clean
+.PHONY: demo test venv dev-deps models media browser-deps lint notebooks bench bench-table clean
 
 $(VENV)/.core-installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "posekit needs Python >= 3.10"'
@@ -60,8 +60,19 @@ lint: $(VENV)/.dev-installed
 notebooks: $(VENV)/.dev-installed
 	$(VENV)/bin/jupytext --to ipynb --update notebooks/*.py
 
+# every bench, one after the other (on a quiet machine: they time CPU work); each writes
+# bench/results/<bench>.json, then bench-table renders the README's table from those files.
+# bench_estimate_mediapipe.py is not among them: it needs a separate mediapipe environment.
+BENCHES := load analysis clean_smooth filter_ends player server server_attack estimate \
+	estimate_views study synth
 bench: $(VENV)/.dev-installed models media
-	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in $(BENCHES); do echo "== bench/bench_$$b.py  $$(date -u +%T)  $$(uptime)"; \
+	  $(PY) bench/bench_$$b.py || exit 1; done
+	$(MAKE) --no-print-directory bench-table
+
+# the README's benchmark table from bench/results/*.json (no timing: seconds)
+bench-table:
+	$(PYTHON) scripts/bench_table.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info .pytest_cache

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from _results import figure, write_results
 
 import posekit as pk
 from posekit import angles, kinematics
@@ -159,6 +160,26 @@ def main() -> None:
     for name, fn in extra:
         t, _ = best_of(fn, r)
         print(f"{name:28} {t:8.3f}s")
+    write_results(
+        "bench_analysis",
+        [
+            figure(
+                "11 default joint angles, same table",
+                t_ang,
+                "s",
+                target=("<", 0.1),
+                baseline=f"unstack + column maths {t_pd_ang:.3f} s ({t_pd_ang / t_ang:.1f}× slower)",
+            ),
+            figure(
+                "velocity, all joints",
+                t_vel,
+                "s",
+                target=("<", 0.15),
+                baseline=f"`groupby().shift` {t_pd_vel:.3f} s ({t_pd_vel / t_vel:.1f}× slower); "
+                f"`groupby().transform` {t_pd_tr:.3f} s ({t_pd_tr / t_vel:.1f}×)",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -99,13 +99,42 @@ def main() -> None:
     spiked[starts + RUN - 1] -= 100.0  # last frame before each gap: a dip
     print(f"{'method':28s} {'RMS f0':>7s} {'RMS f1':>7s} {'RMS mid':>8s} "
           f"{'+100 after gap':>15s} {'-100 before gap':>16s}")  # fmt: skip
+    got = {}
     for name, f in methods.items():
         err = f(x) - truth
         rms = [float(np.sqrt(np.nanmean(err[starts + k] ** 2))) for k in (0, 1, RUN // 2)]
         sp = f(spiked) - truth
         after = float(np.mean(sp[starts[1:]]))
         before = float(np.mean(sp[starts + RUN - 1]))
+        got[name] = rms[0], after
         print(f"{name:28s} {rms[0]:7.2f} {rms[1]:7.2f} {rms[2]:8.2f} {after:15.1f} {before:16.1f}")
+    _record(got)
+
+
+def _record(got: dict[str, tuple[float, float]]) -> None:
+    # bench/ is on sys.path when this file runs as a script (not when a test imports it)
+    from _results import figure, write_results
+
+    others = [k for k in ("scipy medfilt(5) per run", "movement rolling median(5)") if k in got]
+    write_results(
+        "bench_filter_ends",
+        [
+            figure(
+                f"median(5) at the first frame of a run: RMS error, σ = {SIGMA:g} px noise "
+                "(accuracy, not speed)",
+                got["posekit median(5)"][0],
+                "px",
+                baseline=f"raw copy {got['raw'][0]:.2f} px; "
+                + "; ".join(f"{k} {got[k][0]:.2f} px" for k in others),
+            ),
+            figure(
+                "median(5): what is left of a +100 px spike on the first frame after a gap",
+                got["posekit median(5)"][1],
+                "px",
+                baseline="; ".join(f"{k} {got[k][1]:+.1f} px" for k in others),
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

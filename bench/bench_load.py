@@ -22,6 +22,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 import pandas as pd
+from _results import figure, write_results
 
 import posekit as pk
 from posekit.schema import JOINTS, JobResult
@@ -149,6 +150,29 @@ def main() -> None:
     print(f"{'speed-up over the naive code':<44}{t_naive / t_posekit:>9.1f}x{'>= 5x':>16}")
     print(f"{'posekit / msgspec decode alone':<44}{t_posekit / t_msgspec:>9.2f}x{'<= 1.3x':>16}")
     print(f"{'peak memory of the conversion (RSS growth)':<44}{mem:>7.0f} MB{'< 400 MB':>16}")
+    rows = kp.shape[0] / 1e6
+    write_results(
+        "bench_load",
+        [
+            figure(
+                f"load + `keypoints()`, 10 min × 30 fps × 5 people, {size_mb:.0f} MB JSON, "
+                f"{rows:.2f} M rows",
+                t_posekit,
+                "s",
+                target=("<", 1.0),
+                baseline=f"`json.load` + row loop + `pd.DataFrame` {t_naive:.2f} s "
+                f"({t_naive / t_posekit:.1f}× slower)",
+            ),
+            figure(
+                "load + `keypoints()` over msgspec's typed decode alone",
+                t_posekit / t_msgspec,
+                "×",
+                target=("<=", 1.3),
+                baseline=f"msgspec typed decode alone {t_msgspec:.2f} s",
+            ),
+            figure("peak memory of that conversion (RSS growth)", mem, "MB", target=("<", 400)),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import requests
+from _results import figure, write_results
 
 KEY = "bench-key"
 AUTH = {"Authorization": f"KakaoAK {KEY}"}
@@ -181,6 +182,27 @@ def main() -> int:
     print(f"  all runs: direct {', '.join(f'{x:.2f}' for x in direct)} s; "
           f"server {', '.join(f'{x:.2f}' for x in served)} s; poll errors {errors}; "
           f"{statistics.mean(direct) / n_frames * 1000:.0f} ms/frame direct")  # fmt: skip
+    clip = "Pose2Sim cam01" if args.video is None else video.name
+    write_results(
+        "bench_server",
+        [
+            figure(
+                "server: status polls answered while a job runs",
+                busy_rate,
+                "/s",
+                target=(">=", 50),
+                baseline=f"idle server {idle_rate:.0f} /s",
+            ),
+            figure(
+                f"server: end-to-end job, {clip} ({n_frames} frames), over calling the "
+                "estimator directly",
+                ratio,
+                "×",
+                target=("<=", 1.10),
+                baseline=f"`posekit.estimate` directly {d:.2f} s; through the server {s:.2f} s",
+            ),
+        ],
+    )
     return 0
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _results import figure, write_results
+
 from tests._server import DripServer, make_clip
 
 KEY = "bench-key"
@@ -249,6 +251,27 @@ def main() -> int:
         f"target >= 50 polls/s and p99 < 1 s under attack: "
         f"{attacked['polls_s']:.0f}/s, p99 {attacked['p99'] * 1000:.0f} ms -> "
         f"{'met' if ok else 'MISSED'}"
+    )
+    write_results(
+        "bench_server_attack",
+        [
+            figure(
+                f"server held by 6 slow-drip URLs + {args.half_open:,} half-open connections "
+                "(fast stand-in estimator): status polls",
+                attacked["polls_s"],
+                "/s",
+                target=(">=", 50),
+                baseline=f"quiet server {base['polls_s']:.0f} /s",
+            ),
+            figure(
+                "p99 latency of those polls",
+                attacked["p99"] * 1000,
+                "ms",
+                target=("<", 1000),
+                baseline=f"quiet server {base['p99'] * 1000:.0f} ms",
+            ),
+            figure("errors among those polls", attacked["errors"], "", target=("<=", 0)),
+        ],
     )
     return 0
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import psutil
+from _results import figure, write_results
 
 import posekit as pk
 from posekit.study import summarize
@@ -169,6 +170,35 @@ def main() -> int:
     print("CPU per clip (independent of the machine's load): " + ", ".join(
         f"{k} {1000 * v:.0f} ms" for k, v in cpu.items()))  # fmt: skip
     print(f"load average now: {os.getloadavg()} (2 cores)")
+    what = f"study of {n:,} one-minute two-person clips, `summary`"
+    write_results(
+        "bench_study",
+        [
+            figure(
+                f"{what} with 2 workers over 1 worker (speed-up)",
+                one / two,
+                "×",
+                target=(">=", 1.6),
+                baseline=f"1 worker {one:.0f} s, 2 workers {two:.0f} s",
+            ),
+            figure(
+                f"{what} with 2 workers over a plain loop over the files (speed-up)",
+                loop / two,
+                "×",
+                target=(">=", 1.5),
+                baseline=f"plain loop (glob + load + summary) {loop:.0f} s",
+            ),
+            figure(
+                "the same on a Dask LocalCluster (2 workers), time over the process pool",
+                dask / two,
+                "×",
+                target=("<=", 1.3),
+                baseline=f"CPU per clip {1000 * cpu['study.summary, 2 workers']:.0f} ms "
+                "(the same in every mode)",
+            ),
+            figure("peak memory of the study (all processes)", peak, "MB", target=("<", 1024)),
+        ],
+    )
     cpu_clip = cpu["study.summary, 2 workers"]
     for workers in (100, 1000):
         hours = 1e6 * cpu_clip / workers / 3600
