@@ -57,7 +57,30 @@ Kind = Literal["joint", "segment", "inclination"]
 
 @dataclass(frozen=True)
 class AngleDef:
-    """One angle: its column name, kind, the points it is built from, and what it means."""
+    """One angle: its column name, kind, the points it is built from, and what it means.
+
+    Parameters
+    ----------
+    name
+        The column name in the angle tables.
+    kind
+        ``"joint"``, ``"segment"`` or ``"inclination"`` (see the module's description).
+    points
+        The joint or midpoint names it is built from: ``(a, b, c)`` for a joint angle at
+        ``b``, ``(a, b)`` for a segment or an inclination.
+    description
+        What it means, in words.
+    trunk_points, signed, signed_trunk, neutral
+        The variants for ``reference="trunk"`` and ``convention="signed"``, and the inner
+        angle of the neutral pose (see the attributes' comments).
+
+    Examples
+    --------
+    >>> from posekit.angles import DEFINITIONS
+    >>> knee = next(d for d in DEFINITIONS if d.name == "left_knee")
+    >>> knee.kind, knee.points
+    ('joint', ('left_hip', 'left_knee', 'left_ankle'))
+    """
 
     name: str
     kind: Kind
@@ -150,8 +173,25 @@ def _signed_text(sig: tuple[tuple[str, ...], float, float] | None) -> str:
 
 
 def describe() -> pd.DataFrame:
-    """The definitions table as a DataFrame (one row per angle: kind, points, description,
-    and the points of the ``reference="trunk"`` and ``convention="signed"`` variants)."""
+    """The definitions table as a DataFrame, one row per angle of :data:`DEFINITIONS`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``angle`` (the column name in the angle tables), with the columns
+        ``kind``, ``points``, ``description`` and the points of the ``reference="trunk"``
+        (``trunk_points``) and ``convention="signed"`` (``signed``, ``signed_trunk``)
+        variants.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> table = pk.angles.describe()
+    >>> table.loc["left_knee", "points"]
+    'left_hip – left_knee – left_ankle'
+    >>> sorted(set(table["kind"]))
+    ['inclination', 'joint', 'segment']
+    """
     return pd.DataFrame(
         {
             "kind": [d.kind for d in DEFINITIONS],
@@ -230,6 +270,24 @@ def facing(kp: pd.DataFrame, /) -> pd.DataFrame:
     without a nose take the person's majority. This sets the sign of the ``signed`` joint
     angles (Sports2D uses the feet, toe versus heel, which COCO keypoints do not have). It
     means something only for a side view.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (frame, object_id), with a ``facing`` column (``"right"``, ``"left"`` or
+        NaN) and ``time`` (s) when fps is known.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+    >>> pk.angles.facing(kp)["facing"].unique().tolist()
+    ['right']
     """
     dense = dense_xy(kp, contiguous=False)
     face = _facing(dense)
@@ -257,8 +315,29 @@ def _inclination(a: XY, b: XY) -> np.ndarray:
 
 
 def unwrap_degrees(values: np.ndarray, axis: int = 0) -> np.ndarray:
-    """``np.unwrap(..., period=360)`` that steps over NaNs: each value is unwrapped against the
-    previous finite value along ``axis``; NaNs stay NaN."""
+    """``np.unwrap(..., period=360)`` that steps over NaNs.
+
+    Each value is unwrapped against the previous finite value along ``axis``; NaNs stay NaN.
+
+    Parameters
+    ----------
+    values
+        Angles in degrees.
+    axis
+        The axis along which the values follow each other (time).
+
+    Returns
+    -------
+    ndarray
+        Float angles with the same shape, without jumps of 180° or more between neighbours.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.angles import unwrap_degrees
+    >>> unwrap_degrees(np.array([170.0, -170.0, np.nan, -150.0])).tolist()
+    [170.0, 190.0, nan, 210.0]
+    """
     a = np.moveaxis(np.asarray(values, dtype=np.float64), axis, 0)
     n = a.shape[0]
     if n < 2:
@@ -430,8 +509,32 @@ def segment_angles(
 
     Counter-clockwise as seen on the picture: a segment pointing right is 0, up +90, left 180,
     down −90. With ``unwrap=True`` the series are continuous in time (may leave (-180, 180]).
-    Default ``names``: every ``segment`` angle of :data:`DEFINITIONS`. Layout as
-    :func:`joint_angles`.
+    Layout as :func:`joint_angles`.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    names
+        Angles to compute (see :func:`describe`); default every ``segment`` angle of
+        :data:`DEFINITIONS` (upper arms, forearms, thighs, shanks, trunk, shoulder and hip
+        lines).
+    unwrap
+        Remove ±360° jumps along time per person.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (frame, object_id), one column per angle, plus ``time`` (s) when fps is
+        known. NaN where a point is missing or a segment has zero length.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> thigh = pk.angles.segment_angles(kp, names="left_thigh")["left_thigh"]
+    >>> bool(thigh.between(-180, 180).all())
+    True
     """
     defs = _resolve(names, SEGMENT_ANGLES)
     return _table(kp, defs, "inner", unwrap)
@@ -447,8 +550,25 @@ def custom_angles(
     convention: Literal["inner", "flexion"] = "inner",
     unwrap: bool = False,
 ) -> pd.DataFrame:
-    """User-defined angles: ``{"name": (a, b, c)}`` is the inner angle at ``b``; ``{"name": (a, b)}``
-    the segment angle of ``a→b``. Points are joint or midpoint names.
+    """User-defined angles, named by the caller.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    definitions
+        ``{"name": (a, b, c)}`` is the inner angle at ``b``; ``{"name": (a, b)}`` the segment
+        angle of ``a→b``. Points are joint or midpoint names (:data:`POINTS`).
+    convention
+        ``"inner"`` (180 = straight) or ``"flexion"`` (180 − inner) for the 3-point angles.
+    unwrap
+        Remove ±360° jumps along time per person (segment angles).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (frame, object_id), one column per definition, plus ``time`` (s) when fps
+        is known.
 
     Examples
     --------
@@ -489,7 +609,29 @@ def angle(
 ) -> pd.Series:
     """One angle from any points: inner angle at ``b`` (a, b, c) or segment angle of a→b (a, b).
 
-    Returns a Series indexed by (frame, object_id), named ``"a-b-c"`` (or ``"a-b"``).
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    a, b, c
+        Joint or midpoint names (:data:`POINTS`); without ``c``, the segment angle of a→b.
+    convention
+        ``"inner"`` (180 = straight) or ``"flexion"`` (180 − inner) for a 3-point angle.
+    unwrap
+        Remove ±360° jumps along time per person (segment angles).
+
+    Returns
+    -------
+    Series
+        Degrees, indexed by (frame, object_id), named ``"a-b-c"`` (or ``"a-b"``).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+    >>> knee = pk.angles.angle(kp, "left_hip", "left_knee", "left_ankle")
+    >>> knee.name, bool(knee.between(90, 180).all())
+    ('left_hip-left_knee-left_ankle', True)
     """
     pts = (a, b) if c is None else (a, b, c)
     name = "-".join(pts)
