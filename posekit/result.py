@@ -90,6 +90,10 @@ class PoseResult:
 
     @property
     def people(self) -> list[Person] | None:
+        """Image results: the people found (no ``object_id``); None for a video result.
+
+        Touching it decodes the structs; the result then serialises from them.
+        """
         if self.kind != "image":
             return None
         if self._people is None and self._raw is not None:
@@ -100,6 +104,10 @@ class PoseResult:
 
     @property
     def job(self) -> JobResult | None:
+        """Video results: the whole job answer as given; None for an image result.
+
+        Touching it decodes the structs; the result then serialises from them.
+        """
         if self.kind != "video":
             return None
         if self._job is None and self._raw is not None:
@@ -117,6 +125,30 @@ class PoseResult:
     # -- construction --------------------------------------------------------------------------
     @classmethod
     def from_image(cls, people: list[Person], *, source: str | None = None) -> PoseResult:
+        """An image result from the people ``POST /pose`` answered.
+
+        Parameters
+        ----------
+        people
+            The people found (:class:`posekit.schema.Person`).
+        source
+            Where they came from, for ``DataFrame.attrs``.
+
+        Returns
+        -------
+        PoseResult
+            An image result.
+
+        Examples
+        --------
+        >>> from posekit import PoseResult
+        >>> from posekit.schema import Person
+        >>> one = Person(area=1.0, bbox=[0, 0, 1, 1], category_id=1, keypoints=[0.0] * 51,
+        ...              score=0.5)
+        >>> res = PoseResult.from_image([one])
+        >>> res.kind, len(res.people), res.n_frames
+        ('image', 1, 1)
+        """
         return cls(kind="image", people=list(people), source=source)
 
     def replace(
@@ -154,6 +186,32 @@ class PoseResult:
 
     @classmethod
     def from_job(cls, job: JobResult, *, source: str | None = None) -> PoseResult:
+        """A video result from a successful job answer (checked first).
+
+        Parameters
+        ----------
+        job
+            The ``GET /pose/job/{job_id}`` answer (:class:`posekit.schema.JobResult`).
+        source
+            Where it came from, for ``DataFrame.attrs``.
+
+        Returns
+        -------
+        PoseResult
+            A video result.
+
+        Raises
+        ------
+        PoseFormatError
+            The job is not a success, or its annotations do not fit its video.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> job = pk.synth.generate("walk", duration_s=1, fps=30).result.job
+        >>> pk.PoseResult.from_job(job).n_frames
+        30
+        """
         check_job(job)
         return cls(kind="video", job=job, source=source)
 
@@ -173,6 +231,29 @@ class PoseResult:
         :func:`posekit.load` gives them back as filled points. ``bbox`` and ``area`` come from ``objects`` when given, else from the keypoints by
         Kakao's rule (``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``, area = w*h); the
         person ``score`` from ``objects``, else the mean keypoint score.
+
+        Parameters
+        ----------
+        keypoints
+            A keypoints table; its ``attrs`` give fps, size, source and job_id.
+        objects
+            The matching objects table (boxes, areas, scores); default from the keypoints.
+        kind
+            ``"image"`` or ``"video"``; default ``keypoints.attrs["kind"]``, else video when
+            the table has an fps.
+
+        Returns
+        -------
+        PoseResult
+            The Kakao-format result.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> back = pk.PoseResult.from_keypoints(res.keypoints())
+        >>> back.n_frames, back.fps, back.keypoints().equals(res.keypoints())
+        (30, 30.0, True)
         """
         import numpy as np
 
@@ -246,6 +327,7 @@ class PoseResult:
     # -- metadata ------------------------------------------------------------------------------
     @property
     def fps(self) -> float | None:
+        """Frames per second of a video result (``video.fps``); None for an image result."""
         h = self._header()
         if h is not None and h.video is not msgspec.UNSET:
             return float(h.video.fps)
@@ -253,6 +335,7 @@ class PoseResult:
 
     @property
     def width(self) -> int | None:
+        """Width of the video or image in pixels, when known."""
         h = self._header()
         if h is not None and h.video is not msgspec.UNSET:
             return int(h.video.width)
@@ -260,6 +343,7 @@ class PoseResult:
 
     @property
     def height(self) -> int | None:
+        """Height of the video or image in pixels, when known."""
         h = self._header()
         if h is not None and h.video is not msgspec.UNSET:
             return int(h.video.height)
@@ -267,6 +351,7 @@ class PoseResult:
 
     @property
     def job_id(self) -> str | None:
+        """The job's id (video results), when the answer has one."""
         h = self._header()
         if h is not None and h.job_id is not msgspec.UNSET:
             return h.job_id
@@ -327,6 +412,27 @@ class PoseResult:
 
         Points with score 0 (not detected) have NaN x and y unless ``undetected="keep"``;
         filled points have score NaN and ``filled`` True.
+
+        Parameters
+        ----------
+        min_score
+            Points scored below it get NaN x and y (the score is kept).
+        undetected
+            ``"nan"``: score-0 points have NaN x and y; ``"keep"``: their coordinates as given.
+
+        Returns
+        -------
+        DataFrame
+            One row per (frame, object_id, joint), columns ``x``, ``y``, ``score`` and
+            ``time`` (s).
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> kp = res.keypoints()
+        >>> kp.shape, list(kp.columns)
+        ((510, 4), ['x', 'y', 'score', 'time'])
         """
         from posekit._tables import keypoints
 
@@ -339,7 +445,25 @@ class PoseResult:
         return objects(self)
 
     def wide(self, *, min_score: float | None = None) -> pd.DataFrame:
-        """One row per (frame, object_id), columns (joint, coordinate)."""
+        """One row per (frame, object_id), columns (joint, coordinate).
+
+        Parameters
+        ----------
+        min_score
+            Points scored below it get NaN x and y.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``(joint, "x" | "y" | "score")``, 51 of them.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> res.wide().shape
+        (30, 51)
+        """
         from posekit._tables import to_wide
 
         return to_wide(self.keypoints(min_score=min_score))
@@ -363,7 +487,26 @@ class PoseResult:
         return msgspec.json.decode(self.to_json())
 
     def save(self, path: str | os.PathLike[str], *, indent: int | None = None) -> None:
-        """Write the result as API JSON, atomically (a crash never leaves half a file)."""
+        """Write the result as API JSON, atomically (a crash never leaves half a file).
+
+        Parameters
+        ----------
+        path
+            The file to write (replaced if it exists).
+        indent
+            Indent the JSON by this many spaces; default compact.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp) / "walk.json"
+        ...     res.save(path)
+        ...     pk.load(path).keypoints().equals(res.keypoints())
+        True
+        """
         data = self.to_json()
         if indent:
             data = msgspec.json.format(data, indent=indent)

@@ -61,10 +61,31 @@ _PRIVATE = (_JOINT_LEVEL, _attrs, _check_layout, _index, _level_codes, _sorted_f
 def get_fps(df: pd.DataFrame | pd.Series, fps: float | None = None) -> float:
     """The frame rate to use: ``fps`` if given, else ``df.attrs["fps"]``.
 
+    Parameters
+    ----------
+    df
+        A table (or Series) whose ``attrs`` may carry ``fps``.
+    fps
+        Frames per second given by the caller; wins over the table's.
+
+    Returns
+    -------
+    float
+        Frames per second, a positive finite number.
+
     Raises
     ------
     ValueError
         Neither is set, or the value is not a positive number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from posekit.tidy import get_fps
+    >>> table = pd.DataFrame({"x": [0.0]})
+    >>> table.attrs["fps"] = 30
+    >>> get_fps(table), get_fps(table, 25)
+    (30.0, 25.0)
     """
     value = fps if fps is not None else df.attrs.get("fps")
     if value is None:
@@ -79,7 +100,33 @@ def get_fps(df: pd.DataFrame | pd.Series, fps: float | None = None) -> float:
 
 
 def with_history(df: pd.DataFrame, step: str, like: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Set ``df.attrs`` from ``like`` (or keep its own) and append ``step`` to its history."""
+    """Set ``df.attrs`` from ``like`` (or keep its own) and append ``step`` to its history.
+
+    Parameters
+    ----------
+    df
+        The table to label; changed in place and returned.
+    step
+        One line saying what was applied (e.g. ``"butterworth(cutoff_hz=6)"``).
+    like
+        The table whose ``attrs`` (fps, size, source, history ...) ``df`` takes; default its
+        own.
+
+    Returns
+    -------
+    DataFrame
+        ``df``, with ``attrs["history"]`` ending in ``step``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from posekit.tidy import with_history
+    >>> src = pd.DataFrame({"x": [1.0]})
+    >>> src.attrs = {"fps": 30.0, "history": ["load"]}
+    >>> out = with_history(pd.DataFrame({"x": [2.0]}), "double", like=src)
+    >>> out.attrs
+    {'fps': 30.0, 'history': ['load', 'double']}
+    """
     base = like.attrs if like is not None else df.attrs
     attrs = {k: v for k, v in base.items() if k != "history"}
     attrs["history"] = [*base.get("history", []), step]
@@ -97,5 +144,27 @@ def to_result(
 
     The same as :meth:`PoseResult.from_keypoints <posekit.result.PoseResult.from_keypoints>`,
     which says how missing and filled points, boxes and scores are written.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table (from :meth:`PoseResult.keypoints`, cleaned, smoothed ...).
+    objects
+        The matching objects table (boxes and scores); default computed from the points.
+    kind
+        ``"image"`` or ``"video"``; default from ``kp.attrs["kind"]``.
+
+    Returns
+    -------
+    PoseResult
+        The Kakao-format result.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+    >>> res = pk.tidy.to_result(pk.smooth.butterworth(kp, cutoff_hz=6.0))
+    >>> res.n_frames, res.fps
+    (30, 30.0)
     """
     return PoseResult.from_keypoints(kp, objects, kind=kind)
