@@ -121,6 +121,33 @@ class Person(msgspec.Struct, gc=False):
     turned back into a result: the names of the joints whose coordinates are estimates (gap
     filling), not detections. Their score is written as 0, so a reader that does not know the
     field takes them for "not detected".
+
+    Parameters
+    ----------
+    area
+        The box's area in pixels² (Kakao: ``bbox`` width × height).
+    bbox
+        ``[x, y, width, height]`` in pixels (Kakao's rule: see :func:`kakao_bbox`).
+    category_id
+        Always 1 (person).
+    keypoints
+        51 numbers: ``x, y, score`` for each of the 17 COCO joints (:data:`JOINTS`), in order.
+    score
+        The person's score, 0–1.
+    object_id
+        The track's id (video results only).
+    filled
+        The joints whose coordinates are estimates (posekit's addition).
+
+    Examples
+    --------
+    >>> import msgspec
+    >>> from posekit.schema import Person
+    >>> p = msgspec.json.decode(
+    ...     b'{"area": 4.0, "bbox": [1, 2, 2, 2], "category_id": 1, "keypoints": '
+    ...     + str([0.0] * 51).encode() + b', "score": 0.9, "object_id": 3}', type=Person)
+    >>> p.object_id, len(p.keypoints), p.filled is msgspec.UNSET
+    (3, 51, True)
     """
 
     area: float
@@ -133,13 +160,40 @@ class Person(msgspec.Struct, gc=False):
 
 
 class Annotation(msgspec.Struct, gc=False):
-    """The people found in one video frame."""
+    """The people found in one video frame.
+
+    Parameters
+    ----------
+    frame_num
+        The frame's number, from 0.
+    objects
+        The people in it (:class:`Person`, with ``object_id``).
+    """
 
     frame_num: int
     objects: list[Person]
 
 
 class Category(msgspec.Struct):
+    """A ``categories`` entry of a job answer: the joints' names and the skeleton's bones.
+
+    Parameters
+    ----------
+    id, name, supercategory
+        Kakao's: 1, ``"person"``, ``"person"``.
+    keypoints
+        The 17 joint names in the order of ``Person.keypoints``.
+    skeleton
+        The bones as pairs of 1-based joint numbers.
+
+    Examples
+    --------
+    >>> from posekit.schema import default_category
+    >>> cat = default_category()
+    >>> [cat.keypoints[i - 1] for i in cat.skeleton[0]]
+    ['nose', 'left_eye']
+    """
+
     id: int
     keypoints: list[str]
     name: str
@@ -148,6 +202,14 @@ class Category(msgspec.Struct):
 
 
 class Info(msgspec.Struct):
+    """The ``info`` block of a job answer (COCO's): who made the result, when, and with what.
+
+    Parameters
+    ----------
+    contributor, date_created, description, url, version, year
+        COCO's fields, each optional.
+    """
+
     contributor: str | UnsetType = UNSET
     date_created: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -157,6 +219,18 @@ class Info(msgspec.Struct):
 
 
 class VideoInfo(msgspec.Struct):
+    """The ``video`` block of a job answer.
+
+    Parameters
+    ----------
+    fps
+        Frames per second.
+    frames
+        Frames in the video.
+    width, height
+        Frame size in pixels.
+    """
+
     fps: float
     frames: int
     width: int
@@ -164,7 +238,29 @@ class VideoInfo(msgspec.Struct):
 
 
 class JobResult(msgspec.Struct):
-    """The answer of ``GET /pose/job/{job_id}`` (and the callback payload)."""
+    """The answer of ``GET /pose/job/{job_id}`` (and the callback payload).
+
+    Parameters
+    ----------
+    status
+        ``"success"``, ``"waiting"``, ``"processing"`` or ``"failed"``.
+    job_id
+        The job's id.
+    annotations
+        One :class:`Annotation` per frame with people (successful jobs).
+    categories, info, video
+        The COCO-style blocks (:class:`Category`, :class:`Info`, :class:`VideoInfo`).
+    description
+        Why a job failed.
+
+    Examples
+    --------
+    >>> import msgspec
+    >>> from posekit.schema import JobResult
+    >>> job = msgspec.json.decode(b'{"status": "processing", "job_id": "j1"}', type=JobResult)
+    >>> job.status, job.annotations is msgspec.UNSET
+    ('processing', True)
+    """
 
     status: str
     job_id: str | UnsetType = UNSET
@@ -176,20 +272,47 @@ class JobResult(msgspec.Struct):
 
 
 class JobSubmitted(msgspec.Struct):
-    """The answer of ``POST /pose/job``."""
+    """The answer of ``POST /pose/job``.
+
+    Parameters
+    ----------
+    job_id
+        The new job's id, to poll ``GET /pose/job/{job_id}`` with.
+    """
 
     job_id: str
 
 
 class ErrorBody(msgspec.Struct):
-    """The body of every error answer: ``{"code": -2, "msg": "..."}``."""
+    """The body of every error answer: ``{"code": -2, "msg": "..."}``.
+
+    Parameters
+    ----------
+    code
+        Kakao's error code (negative).
+    msg
+        What was wrong.
+    """
 
     code: int
     msg: str
 
 
 def default_category() -> Category:
-    """The ``categories[0]`` entry Kakao's results carry."""
+    """The ``categories[0]`` entry Kakao's results carry.
+
+    Returns
+    -------
+    Category
+        The 17 COCO joints and Kakao's skeleton.
+
+    Examples
+    --------
+    >>> from posekit.schema import default_category
+    >>> cat = default_category()
+    >>> cat.name, len(cat.keypoints), cat.keypoints[0]
+    ('person', 17, 'nose')
+    """
     return Category(
         id=1,
         keypoints=list(JOINTS),
@@ -200,7 +323,25 @@ def default_category() -> Category:
 
 
 def default_info(description: str = "Human pose estimation result from posekit") -> Info:
-    """An ``info`` block for results posekit makes itself (estimator, server, synth)."""
+    """An ``info`` block for results posekit makes itself (estimator, server, synth).
+
+    Parameters
+    ----------
+    description
+        What the result is.
+
+    Returns
+    -------
+    Info
+        posekit as contributor, today's date, posekit's version.
+
+    Examples
+    --------
+    >>> from posekit.schema import default_info
+    >>> info = default_info("a test")
+    >>> info.contributor, info.description
+    ('posekit', 'a test')
+    """
     import datetime
 
     from posekit._version import __version__
@@ -284,6 +425,16 @@ def kakao_bbox(xy: np.ndarray, valid: np.ndarray | None = None) -> tuple[np.ndar
     -------
     bbox, area
         ``(..., 4)`` and ``(...)`` float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.schema import kakao_bbox
+    >>> xy = np.zeros((17, 2))
+    >>> xy[:, 0], xy[:, 1] = np.linspace(10, 30, 17), np.linspace(5, 45, 17)
+    >>> bbox, area = kakao_bbox(xy)
+    >>> bbox.tolist(), float(area)
+    ([10.0, 5.0, 21.0, 41.0], 861.0)
     """
     xy = np.asarray(xy, dtype=np.float64)
     finite = np.isfinite(xy).all(axis=-1)
