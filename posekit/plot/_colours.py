@@ -67,6 +67,13 @@ class ColourScheme:
     left, right
         Fixed colours for the left / right side of everybody (the gait-lab convention); None
         derives them from each person's hue.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> scheme = pk.plot.ColourScheme()
+    >>> scheme.rgb(0), scheme.rgb(0, "left"), scheme.rgb(0, "right")
+    ((31, 119, 180), (19, 71, 108), (154, 194, 221))
     """
 
     people: tuple[tuple[int, int, int], ...] = TAB10
@@ -78,11 +85,43 @@ class ColourScheme:
 
     @classmethod
     def gait_lab(cls) -> ColourScheme:
-        """Left vermillion, right blue (Okabe–Ito, colour-blind safe) for every person."""
+        """Left vermillion, right blue (Okabe–Ito, colour-blind safe) for every person.
+
+        Returns
+        -------
+        ColourScheme
+            People differ by their middle colour (and the id labels) only.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> lab = pk.plot.ColourScheme.gait_lab()
+        >>> lab.rgb(0, "left") == lab.rgb(3, "left") == (213, 94, 0)
+        True
+        """
         return cls(left=(213, 94, 0), right=(0, 114, 178))
 
     def rgb(self, object_id: int, side: Side = "centre") -> tuple[int, int, int]:
-        """0–255 RGB of one person's side."""
+        """0–255 RGB of one person's side.
+
+        Parameters
+        ----------
+        object_id
+            The person (hues cycle through :attr:`people`).
+        side
+            ``"left"``, ``"right"`` or ``"centre"``.
+
+        Returns
+        -------
+        tuple of int
+            ``(r, g, b)``, each 0–255.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> pk.plot.ColourScheme().rgb(10) == pk.plot.ColourScheme().rgb(0)
+        True
+        """
         key = (int(object_id), side)
         hit = self._cache.get(key)
         if hit is not None:
@@ -104,12 +143,48 @@ class ColourScheme:
         return out  # type: ignore[return-value]
 
     def color(self, object_id: int, side: Side = "centre") -> tuple[float, float, float]:
-        """matplotlib 0–1 RGB of one person's side."""
+        """matplotlib 0–1 RGB of one person's side.
+
+        Parameters
+        ----------
+        object_id
+            The person.
+        side
+            ``"left"``, ``"right"`` or ``"centre"``.
+
+        Returns
+        -------
+        tuple of float
+            ``(r, g, b)``, each 0–1.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> pk.plot.ColourScheme().color(1)[0]
+        1.0
+        """
         r, g, b = self.rgb(object_id, side)
         return (r / 255, g / 255, b / 255)
 
     def sides_rgb(self, object_id: int) -> np.ndarray:
-        """``(3, 3)`` uint8: the left, right and middle colours of one person (rows in SIDES order)."""
+        """``(3, 3)`` uint8: the left, right and middle colours of one person (rows in SIDES order).
+
+        Parameters
+        ----------
+        object_id
+            The person.
+
+        Returns
+        -------
+        ndarray
+            Rows left, right, centre; columns r, g, b.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> pk.plot.ColourScheme().sides_rgb(0)[2].tolist()
+        [31, 119, 180]
+        """
         return np.array([self.rgb(object_id, s) for s in SIDES], dtype=np.uint8)
 
 
@@ -117,13 +192,43 @@ _SCHEME = [ColourScheme()]
 
 
 def colour_scheme() -> ColourScheme:
-    """The scheme in use."""
+    """The scheme in use.
+
+    Returns
+    -------
+    ColourScheme
+        The one :func:`set_colour_scheme` set last (the default at first).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> isinstance(pk.plot.colour_scheme(), pk.plot.ColourScheme)
+    True
+    """
     return _SCHEME[0]
 
 
 def set_colour_scheme(scheme: ColourScheme | None = None) -> ColourScheme:
-    """Use ``scheme`` in every picture drawn from now on (None: back to the default); returns
-    the previous one."""
+    """Use ``scheme`` in every picture drawn from now on.
+
+    Parameters
+    ----------
+    scheme
+        The scheme; None goes back to the default.
+
+    Returns
+    -------
+    ColourScheme
+        The previous scheme (to put it back).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> old = pk.plot.set_colour_scheme(pk.plot.ColourScheme.gait_lab())
+    >>> pk.plot.colour_scheme().rgb(0, "right")
+    (0, 114, 178)
+    >>> _ = pk.plot.set_colour_scheme(old)
+    """
     if scheme is not None and not isinstance(scheme, ColourScheme):
         raise TypeError(f"expected a ColourScheme, got {type(scheme).__name__}")
     old = _SCHEME[0]
@@ -143,8 +248,11 @@ def joint_sides() -> np.ndarray:
 
 
 def pair_sides(pairs: np.ndarray) -> np.ndarray:
-    """The side of each bone (0-based joint pairs): both ends on one side, or one end in the
-    middle (nose–eye) -> that side; left to right (shoulder and hip bars) -> middle."""
+    """The side of each bone (0-based joint pairs), as an index into SIDES.
+
+    Both ends on one side, or one end in the middle (nose–eye): that side; left to right
+    (shoulder and hip bars): the middle.
+    """
     js = joint_sides()
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     a, b = js[pairs[:, 0]], js[pairs[:, 1]]

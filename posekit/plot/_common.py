@@ -19,13 +19,52 @@ PALETTE: tuple[tuple[int, int, int], ...] = TAB10
 
 
 def person_rgb(object_id: int, side: str = "centre") -> tuple[int, int, int]:
-    """The colour of person ``object_id`` (its ``side``: "left", "right" or "centre") as 0–255
-    RGB, from the colour scheme in use (stable across plots and frames)."""
+    """The colour of person ``object_id`` as 0–255 RGB, from the colour scheme in use.
+
+    Stable across plots and frames.
+
+    Parameters
+    ----------
+    object_id
+        The person.
+    side
+        ``"left"``, ``"right"`` or ``"centre"``.
+
+    Returns
+    -------
+    tuple of int
+        ``(r, g, b)``, each 0–255.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> pk.plot.person_rgb(0), pk.plot.person_rgb(0, "left")
+    ((31, 119, 180), (19, 71, 108))
+    """
     return colour_scheme().rgb(object_id, side)  # type: ignore[arg-type]
 
 
 def person_color(object_id: int, side: str = "centre") -> tuple[float, float, float]:
-    """The colour of person ``object_id`` (its ``side``) as matplotlib 0–1 RGB."""
+    """The colour of person ``object_id`` (its ``side``) as matplotlib 0–1 RGB.
+
+    Parameters
+    ----------
+    object_id
+        The person.
+    side
+        ``"left"``, ``"right"`` or ``"centre"``.
+
+    Returns
+    -------
+    tuple of float
+        ``(r, g, b)``, each 0–1.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> [round(c, 3) for c in pk.plot.person_color(0)]
+    [0.122, 0.467, 0.706]
+    """
     return colour_scheme().color(object_id, side)  # type: ignore[arg-type]
 
 
@@ -83,6 +122,29 @@ def skeleton_pairs(
     ``skeleton`` is a list of 1-based joint id pairs as in the API's ``categories`` (for example
     :data:`posekit.schema.COCO_SKELETON`); None takes ``like.attrs["skeleton"]`` when a table
     carries one, else :data:`posekit.schema.KAKAO_SKELETON`.
+
+    Parameters
+    ----------
+    skeleton
+        1-based joint id pairs.
+    like
+        A table whose ``attrs["skeleton"]`` to use when ``skeleton`` is None.
+
+    Returns
+    -------
+    ndarray
+        ``(n, 2)`` int64, 0-based joint indices.
+
+    Raises
+    ------
+    ValueError
+        A joint id outside 1–17.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> pk.plot.skeleton_pairs([(1, 2), (6, 8)]).tolist()
+    [[0, 1], [5, 7]]
     """
     if skeleton is None and like is not None:
         skeleton = getattr(like, "attrs", {}).get("skeleton")

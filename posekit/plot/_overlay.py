@@ -163,8 +163,10 @@ class Overlay:
         people: np.ndarray | None = None,
         thickness: int | None = None,
     ) -> np.ndarray:
-        """Draw the path of ``joints`` over the last ``length`` frames up to ``frame`` (older
-        parts lighter), in each joint's side colour."""
+        """Draw the path of ``joints`` over the last ``length`` frames up to ``frame``.
+
+        Older parts are lighter; each joint is in its side's colour.
+        """
         i = self._row.get(int(frame))
         if i is None or length < 1:
             return img

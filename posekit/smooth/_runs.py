@@ -66,8 +66,10 @@ class SeriesView:
 
 
 def _canonical(kp: pd.DataFrame) -> tuple[int, np.ndarray, int] | None:
-    """(first frame, object ids, n frames) if the table holds every frame x object x joint
-    in sorted order with consecutive frames, else None."""
+    """(first frame, object ids, n frames) if the table is complete and in order, else None.
+
+    Complete and in order: every frame x object x joint, sorted, with consecutive frames.
+    """
     idx = kp.index
     if not isinstance(idx, pd.MultiIndex) or list(idx.names) != ["frame", "object_id", "joint"]:
         return None
