@@ -1,6 +1,7 @@
-"""The notebook Player: a video (or blank canvas) with skeletons, play/pause, a frame slider,
-±1 frame steps, keyboard control, speed, person and joint toggles (with presets), event marking,
-and an optional time-series plot whose cursor follows the frame.
+"""The notebook Player: a video (or blank canvas) with skeletons and controls.
+
+Play/pause, a frame slider, ±1 frame steps, keyboard control, speed, person and joint toggles
+(with presets), event marking, and an optional time-series plot whose cursor follows the frame.
 
 Play and the slider are linked in the browser (``jslink``), so playback advances without waiting
 for the kernel; the kernel draws each frame it is asked for (decode at display size, numpy
@@ -127,8 +128,11 @@ export default { render };
 
 
 def _keys_widget(lo: int, hi: int) -> widgets.DOMWidget:
-    """The keyboard handler: a tiny anywidget whose ``frame``/``playing`` are jslinked to the
-    slider and the play button, so keys act in the browser like the controls do."""
+    """The keyboard handler: a tiny anywidget driving the slider and the play button.
+
+    Its ``frame``/``playing`` are jslinked to them, so keys act in the browser like the
+    controls do.
+    """
     import anywidget
     import traitlets
 
@@ -403,7 +407,26 @@ class Player(widgets.VBox):
         return max(1, round(1000.0 / ((self.fps or 25.0) * speed)))
 
     def frame_images(self, frame: int) -> dict[str, np.ndarray]:
-        """The RGB pictures of ``frame`` (one per panel), as they are displayed."""
+        """The RGB pictures of ``frame`` (one per panel), as they are displayed.
+
+        Parameters
+        ----------
+        frame
+            The frame number.
+
+        Returns
+        -------
+        dict
+            Panel name -> ``(height, width, 3)`` uint8 picture at display size.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> {name: img.shape for name, img in p.frame_images(3).items()}
+        {'input': (360, 640, 3)}
+        """
         base = self._canvas
         if self._source is not None and 0 <= frame < (self._source.n_frames or frame + 1):
             try:
@@ -435,13 +458,47 @@ class Player(widgets.VBox):
         return out
 
     def render(self, frame: int) -> dict[str, bytes]:
-        """Decode, draw and encode ``frame``: JPEG bytes per panel (what the Player shows)."""
+        """Decode, draw and encode ``frame``: JPEG bytes per panel (what the Player shows).
+
+        Parameters
+        ----------
+        frame
+            The frame number.
+
+        Returns
+        -------
+        dict
+            Panel name -> JPEG bytes.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.render(3)["input"][:2].hex()  # a JPEG's first bytes
+        'ffd8'
+        """
         return {
             name: encode_jpeg(img, self.quality) for name, img in self.frame_images(frame).items()
         }
 
     def show(self, frame: int) -> None:
-        """Display ``frame`` (also what moving the slider does)."""
+        """Display ``frame`` (also what moving the slider does).
+
+        Parameters
+        ----------
+        frame
+            The frame number.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.show(10)
+        >>> p.frame, p.counter.value
+        (10, 'frame 10 / 29 · 0.33 s')
+        """
         frame = int(frame)
         for name, data in self.render(frame).items():
             self.images[name].value = data
@@ -453,30 +510,98 @@ class Player(widgets.VBox):
 
     @property
     def frame(self) -> int:
-        """The frame on display."""
+        """The frame on display.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.frame
+        0
+        """
         return self._shown
 
     def step(self, n: int = 1) -> None:
-        """Move ``n`` frames on (negative: back), within the slider's range."""
+        """Move ``n`` frames on (negative: back), within the slider's range.
+
+        Parameters
+        ----------
+        n
+            Frames to move.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.step(5)
+        >>> p.step(-10)
+        >>> p.frame
+        0
+        """
         self.slider.value = min(self.slider.max, max(self.slider.min, self.slider.value + int(n)))
 
     # -- events marked by the user -----------------------------------------------------------
     def mark(self, name: str | None = None, frame: int | None = None) -> None:
-        """Record ``name`` (default the chosen event) at ``frame`` (default the current one)."""
+        """Record an event at a frame (see :attr:`events`).
+
+        Parameters
+        ----------
+        name
+            The event; default the one chosen in the Player.
+        frame
+            Where; default the frame on display.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.mark("heel strike left", frame=12)
+        >>> p.events[["frame", "event"]].to_dict("records")
+        [{'frame': 12, 'event': 'heel strike left'}]
+        """
         name = str(self.event_name.value if name is None else name).strip() or "event"
         self._events.append((self.frame if frame is None else int(frame), name))
         self._show_events()
 
     def unmark(self) -> None:
-        """Forget the last marked event."""
+        """Forget the last marked event.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.mark("toe off")
+        >>> p.unmark()
+        >>> len(p.events)
+        0
+        """
         if self._events:
             self._events.pop()
         self._show_events()
 
     @property
     def events(self) -> pd.DataFrame:
-        """The marked events, in marking order: ``frame``, ``time`` (s; NaN without fps),
-        ``event``."""
+        """The marked events, in marking order.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``frame``, ``time`` (s; NaN without fps) and ``event``.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.mark("heel strike left", frame=15)
+        >>> p.events
+           frame  time             event
+        0     15   0.5  heel strike left
+        """
         frames = np.array([f for f, _ in self._events], dtype=np.int64)
         time = frames / self.fps if self.fps else np.full(len(frames), np.nan)
         table = pd.DataFrame({"frame": frames, "time": time, "event": [e for _, e in self._events]})
@@ -519,15 +644,42 @@ class Player(widgets.VBox):
         self.play.interval = self._interval(float(change["new"]))
 
     def close(self) -> None:
-        """Close the widgets and the video file."""
+        """Close the widgets and the video file.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> p.close()
+        """
         if self._source is not None:
             self._source.close()
             self._source = None
         super().close()
 
     def save_frame(self, path: str | os.PathLike[str]) -> None:
-        """Write the current picture(s) side by side as an image file (PNG or JPEG); side by
-        side, each carries its panel's name at the top."""
+        """Write the current picture(s) side by side as an image file (PNG or JPEG).
+
+        Side by side, each picture carries its panel's name at the top.
+
+        Parameters
+        ----------
+        path
+            The file to write: PNG if its name ends in ``.png``, else JPEG.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.widgets import Player
+        >>> p = Player(pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints())
+        >>> import tempfile, pathlib
+        >>> from PIL import Image
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     p.save_frame(pathlib.Path(tmp) / "frame.png")
+        ...     Image.open(pathlib.Path(tmp) / "frame.png").size
+        (640, 360)
+        """
         from PIL import Image
 
         pictures = self.frame_images(self.frame)
