@@ -1,5 +1,8 @@
-"""A one-page HTML report of a result: the quickstart analysis (tidy → clean → smooth → angles →
-plots and metrics), figures embedded as PNG, tables as HTML. Needs only the core dependencies."""
+"""A one-page HTML report of a result.
+
+The quickstart analysis (tidy → clean → smooth → angles → plots and metrics), figures embedded
+as PNG, tables as HTML. Needs only the core dependencies.
+"""
 
 from __future__ import annotations
 

@@ -41,8 +41,10 @@ class Repetitions:
 
     @property
     def period_cv(self) -> float:
-        """Coefficient of variation (sd / mean) of the time between consecutive peaks: about
-        0.1 or less for steady repetitions; NaN with fewer than 3."""
+        """Coefficient of variation (sd / mean) of the time between consecutive peaks.
+
+        About 0.1 or less for steady repetitions; NaN with fewer than 3.
+        """
         t = self.reps["peak_time"].to_numpy()
         d = np.diff(t)
         return float(np.std(d, ddof=1) / np.mean(d)) if len(d) > 1 else float("nan")

@@ -1,5 +1,7 @@
-"""Drawing skeletons straight into RGB arrays with numpy (no figure), for the Player and the
-overlay export, where a matplotlib figure per frame would cost tens of milliseconds.
+"""Drawing skeletons straight into RGB arrays with numpy (no figure).
+
+For the Player and the overlay export, where a matplotlib figure per frame would cost tens of
+milliseconds.
 
 Lines are sampled one pixel apart and stamped with a disk; low-confidence parts are alpha-blended
 ("faded") onto the picture. Each pixel of one stroke is blended once (duplicates removed), so a
@@ -61,8 +63,10 @@ def _stamp(
     alpha: float,
     shape: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
-    """Blend a disk of ``radius`` (or ``shape``'s offsets) around each centre (x, y) into
-    ``img`` (in place)."""
+    """Blend a disk around each centre (x, y) into ``img`` (in place).
+
+    The disk has ``radius``, or ``shape``'s offsets.
+    """
     if len(centres) == 0:
         return
     h, w = img.shape[:2]
@@ -246,8 +250,11 @@ def draw_label(
 def draw_path(
     img: np.ndarray, xy: np.ndarray, rgb, *, thickness: int = 2, fade: bool = True
 ) -> np.ndarray:
-    """Draw a polyline (``(n, 2)`` points, NaN breaks it) into ``img``; with ``fade`` the older
-    (first) segments are blended more lightly, so the path reads from old to new."""
+    """Draw a polyline (``(n, 2)`` points, NaN breaks it) into ``img``.
+
+    With ``fade`` the older (first) segments are blended more lightly, so the path reads from
+    old to new.
+    """
     n = len(xy)
     for k in range(n - 1):
         a, b = xy[k], xy[k + 1]

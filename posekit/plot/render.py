@@ -1,5 +1,7 @@
-"""Overlay export: the skeletons of a table drawn over its video (or a blank canvas), encoded
-to a new video file with PyAV."""
+"""Overlay export: the skeletons of a table drawn over its video, encoded with PyAV.
+
+Without a video, over a blank canvas.
+"""
 
 from __future__ import annotations
 

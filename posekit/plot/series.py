@@ -1,5 +1,8 @@
-"""Plots over time: trajectories in the image plane, time series, confidence heatmap,
-angle–angle diagrams and repetition markers."""
+"""Plots over time.
+
+Trajectories in the image plane, time series, confidence heatmap, angle–angle diagrams and
+repetition markers.
+"""
 
 from __future__ import annotations
 

@@ -16,9 +16,12 @@ __all__ = ["GuardedH11Protocol"]
 
 
 class GuardedH11Protocol(H11Protocol):  # type: ignore[misc]
-    """A request's headers must arrive within ``header_timeout_s`` (from the first byte of a
+    """uvicorn's h11 protocol with a deadline for headers and a cap on connections.
+
+    A request's headers must arrive within ``header_timeout_s`` (from the first byte of a
     connection, or the end of the previous answer); beyond ``max_connections`` the oldest idle
-    connection (no request being answered) is closed."""
+    connection (no request being answered) is closed.
+    """
 
     header_timeout_s: ClassVar[float] = 10.0
     max_connections: ClassVar[int] = 2048

@@ -41,11 +41,15 @@ class Estimator(Protocol):
     first request.
     """
 
-    def estimate_image(self, image: Any, /) -> Any: ...
+    def estimate_image(self, image: Any, /) -> Any:
+        """The people in the image file at path ``image``: an image :class:`PoseResult`."""
+        ...
 
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
-    ) -> Any: ...
+    ) -> Any:
+        """The poses in the video file at ``path``: a video :class:`PoseResult`."""
+        ...
 
 
 @dataclass

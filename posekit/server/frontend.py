@@ -37,6 +37,7 @@ class RateLimitedLog:
         self._last = 0.0
 
     def count(self, kind: str) -> None:
+        """Count one event of ``kind``; log the counts if ``every_s`` has passed."""
         self.counts[kind] = self.counts.get(kind, 0) + 1
         self.totals[kind] = self.totals.get(kind, 0) + 1
         now = time.monotonic()
@@ -71,8 +72,11 @@ def protocol_class(*, header_timeout_s: float, max_connections: int) -> type:
 
 
 class BodyDeadline:
-    """ASGI middleware: a request body must keep coming (``idle_s``) at ``min_rate_bytes_s``
-    on average after its first ``idle_s`` seconds."""
+    """ASGI middleware: a request body must keep coming.
+
+    No pause longer than ``idle_s``, and ``min_rate_bytes_s`` on average after its first
+    ``idle_s`` seconds.
+    """
 
     def __init__(self, app: Any, *, idle_s: float, min_rate_bytes_s: float) -> None:
         self.app = app
@@ -80,6 +84,7 @@ class BodyDeadline:
         self.min_rate = min_rate_bytes_s
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """The ASGI entry point: pass the request on with a deadline-checking ``receive``."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -117,8 +122,10 @@ class BodyDeadline:
 
 
 def raise_fd_limit(want: int = 65536) -> int:
-    """Raise this process's open-file limit towards ``want`` (up to the hard limit); return
-    the soft limit now in force."""
+    """Raise this process's open-file limit towards ``want`` (up to the hard limit).
+
+    Returns the soft limit now in force.
+    """
     import resource  # Unix only
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -1,5 +1,8 @@
-"""Running video jobs: downloads, the queue, the consumers, limits, cancelling, restart
-recovery, expiry and callbacks."""
+"""Running video jobs.
+
+Downloads, the queue, the consumers, limits, cancelling, restart recovery, expiry and
+callbacks.
+"""
 
 from __future__ import annotations
 
@@ -41,8 +44,11 @@ CANCELLED = "Cancelled by the client"
 
 
 class JobRunner:
-    """Owns the store, the estimator pool, the outbound pools and the tasks that work through
-    the job queue."""
+    """Runs the jobs of one server.
+
+    Owns the store, the estimator pool, the outbound pools and the tasks that work through
+    the job queue.
+    """
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
@@ -82,6 +88,7 @@ class JobRunner:
 
     # -- life cycle ----------------------------------------------------------------------------
     async def start(self) -> None:
+        """Start the pool, the consumers and the sweeper; resume the jobs a restart left."""
         self.pool = EstimatorPool(self.config, self.limits)
         self.queue = asyncio.Queue()
         self._callback_queue = asyncio.Queue()
@@ -102,6 +109,7 @@ class JobRunner:
         self._tasks = [asyncio.create_task(c) for c in loop_tasks]
 
     async def stop(self) -> None:
+        """Stop the tasks and the pool; running jobs resume at the next start."""
         # Jobs being processed stay 'processing' in the store and resume at the next start.
         # Downloads in progress are cut off once their tasks are cancelled (so they are not
         # recorded as failed): they start again at the next start.
@@ -162,8 +170,10 @@ class JobRunner:
         return n
 
     def recover_stale(self) -> list[str]:
-        """Fail jobs marked ``processing`` that nothing in this server is working on (their
-        end could not be recorded, e.g. the disk was full); return their ids."""
+        """Fail jobs marked ``processing`` that nothing in this server is working on.
+
+        Their end could not be recorded (e.g. the disk was full). Returns their ids.
+        """
         stale = [j for j in self.store.ids("processing") if j not in self._running]
         for job_id in stale:
             if self.store.fail(job_id, "Failed: the server could not finish the job"):
@@ -173,6 +183,7 @@ class JobRunner:
 
     # -- jobs ----------------------------------------------------------------------------------
     def submit(self, job_id: str, params: dict) -> None:
+        """Record a new job and queue it."""
         assert self.queue is not None
         self.store.add(job_id, params)
         self.waiting += 1
@@ -194,6 +205,7 @@ class JobRunner:
             self.queue.put_nowait(job_id)
 
     def expired(self, job: Job) -> bool:
+        """Whether an ended job is older than the retention time (and is to be forgotten)."""
         return job.status in ("success", "failed") and (
             job.updated < self.config.clock() - self.config.retention_s
         )

@@ -1,5 +1,8 @@
-"""The served OpenAPI document, written out by hand: the request bodies are read as streams,
-so FastAPI cannot infer them, and the response schemas come from :mod:`posekit.schema`."""
+"""The served OpenAPI document, written out by hand.
+
+The request bodies are read as streams, so FastAPI cannot infer them, and the response schemas
+come from :mod:`posekit.schema`.
+"""
 
 from __future__ import annotations
 

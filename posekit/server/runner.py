@@ -1,5 +1,7 @@
-"""Run the server: in the foreground (``posekit serve``) or in a background thread (notebooks,
-tests)."""
+"""Run the server: in the foreground (``posekit serve``) or in a background thread.
+
+The background thread is for notebooks and tests.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ __all__ = ["BackgroundServer", "serve"]
 
 
 def uvicorn_options(config: ServerConfig) -> dict[str, Any]:
-    """uvicorn settings that resist slow and half-open clients (see
-    :mod:`posekit.server.frontend`)."""
+    """uvicorn settings that resist slow and half-open clients.
+
+    See :mod:`posekit.server.frontend`.
+    """
     from posekit.server.frontend import protocol_class, raise_fd_limit
 
     fds = raise_fd_limit()
@@ -87,9 +91,22 @@ class BackgroundServer:
 
     @property
     def url(self) -> str:
+        """The server's base URL, ``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout_s: float = 30.0) -> BackgroundServer:
+        """Start serving in a daemon thread; return once it accepts connections.
+
+        Parameters
+        ----------
+        timeout_s
+            How long to wait for the server to start before raising ``RuntimeError``.
+
+        Returns
+        -------
+        BackgroundServer
+            This server (for ``with BackgroundServer(...).start() as srv``).
+        """
         self._thread = threading.Thread(target=self._server.run, name="posekit-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout_s
@@ -102,6 +119,7 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
+        """Ask the server to exit and wait for its thread (up to 30 s)."""
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=30)

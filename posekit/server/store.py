@@ -38,6 +38,24 @@ CREATE INDEX IF NOT EXISTS jobs_status_created ON jobs (status, created);
 
 @dataclass(frozen=True)
 class Job:
+    """One job as the store holds it.
+
+    Parameters
+    ----------
+    id, status
+        The job's id and status (``waiting``, ``processing``, ``success``, ``failed``).
+    created, updated
+        When it was submitted and last changed (the store's clock, seconds).
+    params
+        The submitted parameters (``video_url``, ``callback_url`` ...).
+    description
+        Why it failed, if it did.
+    attempts
+        Estimations started (restarts count).
+    callback
+        ``none``, ``pending``, ``delivered`` or ``undeliverable``.
+    """
+
     id: str
     status: str
     created: float
@@ -100,13 +118,16 @@ class JobStore:
 
     # -- paths ---------------------------------------------------------------------------------
     def input_path(self, job_id: str, suffix: str = ".bin") -> Path:
+        """Where the job's video is kept while it waits."""
         return self.inputs / f"{job_id}{suffix}"
 
     def result_path(self, job_id: str) -> Path:
+        """Where the job's result JSON is written."""
         return self.results / f"{job_id}.json"
 
     # -- writes --------------------------------------------------------------------------------
     def add(self, job_id: str, params: dict[str, Any]) -> None:
+        """Record a new ``waiting`` job with its parameters."""
         now = self.clock()
         callback = "pending" if params.get("callback_url") else "none"
         self._write(
@@ -127,8 +148,10 @@ class JobStore:
         )
 
     def succeed(self, job_id: str, result_json: bytes | None = None) -> bool:
-        """Mark success; ``result_json`` (when given) is written atomically first. False (and
-        nothing changed) if the job had already ended (cancelled)."""
+        """Mark success; ``result_json`` (when given) is written atomically first.
+
+        Returns False (and changes nothing) if the job had already ended (cancelled).
+        """
         if result_json is not None:
             atomic_write(self.result_path(job_id), result_json)
         return (
@@ -171,12 +194,15 @@ class JobStore:
         return self.fail(job_id, description)
 
     def ids(self, status: str) -> list[str]:
+        """The ids of the jobs with ``status``."""
         rows = self._conn().execute("SELECT id FROM jobs WHERE status=?", (status,)).fetchall()
         return [r["id"] for r in rows]
 
     def requeue_interrupted(self, *, max_attempts: int) -> list[str]:
-        """After a restart: jobs left ``processing`` go back to ``waiting`` (or fail after
-        ``max_attempts``); return every waiting job's id, oldest first."""
+        """After a restart: jobs left ``processing`` go back to ``waiting``.
+
+        Or they fail after ``max_attempts``. Returns every waiting job's id, oldest first.
+        """
         now = self.clock()
         with self._lock:
             con = self._conn()
@@ -221,10 +247,12 @@ class JobStore:
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
+        """The job, or None if the store does not know it."""
         row = self._conn().execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
         return None if row is None else self._job(row)
 
     def count(self, status: str) -> int:
+        """How many jobs have ``status``."""
         return int(
             self._conn()
             .execute("SELECT COUNT(*) FROM jobs WHERE status=?", (status,))
@@ -232,6 +260,7 @@ class JobStore:
         )
 
     def pending_callbacks(self) -> Iterator[Job]:
+        """The ended jobs whose callback is still to be delivered."""
         rows = self._conn().execute(
             "SELECT * FROM jobs WHERE callback='pending' AND status IN ('success', 'failed')"
         )
@@ -239,6 +268,7 @@ class JobStore:
             yield self._job(row)
 
     def close(self) -> None:
+        """Close this thread's database connection."""
         con = getattr(self._local, "con", None)
         if con is not None:
             con.close()

@@ -138,6 +138,7 @@ class FixedEstimator:
     """One motionless standing person in every frame (and in every image)."""
 
     def estimate_image(self, image: Any, /) -> PoseResult:
+        """One standing person in the middle of the image."""
         w, h = image_size(image)
         _delay()
         res = PoseResult.from_image([_person(_standing(w, h))], source=str(image))
@@ -146,6 +147,7 @@ class FixedEstimator:
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
     ) -> PoseResult:
+        """The standing person in every frame of the video."""
         fps, n, w, h = _video_meta(path)
         _delay()
         kp = _standing(w, h)
@@ -167,6 +169,7 @@ class SynthEstimator:
     """
 
     def estimate_image(self, image: Any, /) -> PoseResult:
+        """One squatting person, the same for the same image bytes."""
         w, h = image_size(image)
         from posekit import synth
 
@@ -182,6 +185,7 @@ class SynthEstimator:
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
     ) -> PoseResult:
+        """A squat over the video's frames, seeded by its bytes."""
         fps, n, w, h = _video_meta(path)
         from posekit import synth
 

@@ -64,8 +64,10 @@ class JobLimits:
 
 
 class JobInterrupted(BaseException):
-    """Raised in a worker at a job's time limit or when it is cancelled (a BaseException, so
-    that an estimator's ``except Exception`` does not swallow it)."""
+    """Raised in a worker at a job's time limit or when it is cancelled.
+
+    A BaseException, so that an estimator's ``except Exception`` does not swallow it.
+    """
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -81,8 +83,11 @@ def public_message(text: str) -> str:
 
 
 class EstimatorError(Exception):
-    """The estimator refused the input (``bad_input``), broke (``internal``), could not
-    write (``io``), or the job was stopped (``cancelled``, ``bad_input`` for the time limit)."""
+    """The estimator failed; ``kind`` says how.
+
+    It refused the input (``bad_input``), broke (``internal``), could not write (``io``), or
+    the job was stopped (``cancelled``, ``bad_input`` for the time limit).
+    """
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -348,8 +353,10 @@ class EstimatorPool:
         return list((getattr(self._executor, "_processes", None) or {}).values())
 
     def cancel(self, job_id: str) -> None:
-        """Interrupt ``job_id`` if a worker process runs it (threads cannot be interrupted:
-        their result is dropped when they end)."""
+        """Interrupt ``job_id`` if a worker process runs it.
+
+        Threads cannot be interrupted: their result is dropped when they end.
+        """
         if self.kind != "process":
             return
         (self.cancel_dir / job_id).touch()  # seen by the worker when (or before) it starts
