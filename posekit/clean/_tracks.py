@@ -60,6 +60,20 @@ class _Tracks:
         self.n += k
         return ids
 
+    def update(self, t: np.ndarray, new: np.ndarray, gap: np.ndarray | None, frame: int) -> None:
+        """Tracks ``t`` take the joints of ``new``; without a ``gap``, their velocity stays.
+
+        Joints ``new`` lacks keep their old position; ``gap`` is the frames since each track
+        was last seen.
+        """
+        fin = new == new
+        old = self.pos[t]
+        if gap is not None:
+            v = (new - old) / gap[:, None, None]
+            self.vel[t] = np.where(v == v, v, np.where(fin, 0.0, self.vel[t]))
+        self.pos[t] = np.where(fin, new, old)
+        self.last[t] = frame
+
 
 @logs_history
 @per_clip
@@ -116,14 +130,7 @@ def assign_tracks(
     and update their velocity, unmatched detections start new tracks, tracks unmatched for
     more than ``max_missed_frames`` frames end.
     """
-    if metric not in ("distance", "oks"):
-        raise ValueError(f"assign_tracks: metric must be 'distance' or 'oks', got {metric!r}")
-    if predict not in ("velocity", "last"):
-        raise ValueError(f"assign_tracks: predict must be 'velocity' or 'last', got {predict!r}")
-    if max_distance is not None and not max_distance > 0:
-        raise ValueError(f"assign_tracks: max_distance must be > 0 px, got {max_distance}")
-    if max_missed_frames < 0:
-        raise ValueError(f"assign_tracks: max_missed_frames must be >= 0, got {max_missed_frames}")
+    _check_options(metric, predict, max_distance, max_missed_frames)
     has_score = "score" in kp.columns
     dense = to_dense(kp, ("x", "y", "score") if has_score else ("x", "y"))
     xy = dense.values[..., :2]  # (F, D, 17, 2)
@@ -154,41 +161,14 @@ def assign_tracks(
                 track_of[fi, dets] = live
                 continue
             gap = (frame - tr.last[live]).astype(np.float64)
-            pred = tr.pos[live]
-            if use_vel:
-                pred = pred + tr.vel[live] * gap[:, None, None]
-            diff = pred[:, None] - det_xy[None]  # (T, D, 17, 2)
-            d2 = (diff * diff).sum(axis=-1)  # (T, D, 17), NaN where either lacks the joint
-            ok = d2 == d2
-            cnt = ok.sum(axis=-1)
-            d2z = np.where(ok, d2, 0.0)
-            mean_d = np.sqrt(d2z).sum(axis=-1) / cnt
-            size = tr.size[live]
-            if use_oks:
-                inv = 1.0 / (2.0 * (size * size)[:, None] * _K2)  # (T, 17)
-                # invalid joints have d2z = 0, i.e. exp(0) = 1: take them back out
-                sim = (np.exp(-d2z * inv[:, None, :]).sum(axis=-1) - (N_JOINTS - cnt)) / cnt
-                cost = 1.0 - sim
-            else:
-                cost = mean_d / size[:, None]
-            if max_distance is None:
-                cost[~(mean_d <= 0.5 * size[:, None])] = _BIG
-            else:
-                cost[~(mean_d <= max_distance)] = _BIG
+            cost = _cost(tr, live, det_xy, gap, use_vel, use_oks, max_distance)
             rows, cols = linear_sum_assignment(cost)
             good = cost[rows, cols] < _BIG
             if not good.all():
                 rows, cols = rows[good], cols[good]
             if len(rows):
                 t = live[rows]
-                new = det_xy[cols]
-                fin = new == new
-                old = tr.pos[t]
-                if use_vel:
-                    v = (new - old) / gap[rows][:, None, None]
-                    tr.vel[t] = np.where(v == v, v, np.where(fin, 0.0, tr.vel[t]))
-                tr.pos[t] = np.where(fin, new, old)
-                tr.last[t] = frame
+                tr.update(t, det_xy[cols], gap[rows] if use_vel else None, frame)
                 tr.size[t] = det_size[fi, dets[cols]]
                 track_of[fi, dets[cols]] = t
             if len(cols) < len(dets):
@@ -197,14 +177,7 @@ def assign_tracks(
                 born = tr.new(det_xy[unmatched], frame, det_size[fi, dets[unmatched]])
                 track_of[fi, dets[unmatched]] = born
                 live = np.r_[live, born]
-    n_short = 0
-    if min_track_frames > 1 and tr.n:
-        seen = np.bincount(track_of[track_of >= 0], minlength=tr.n)
-        short = seen < min_track_frames
-        n_short = int(short.sum())
-        # renumber the kept tracks 0, 1, ... in order of first appearance
-        new_id = np.where(short, -1, np.cumsum(~short) - 1)
-        track_of = np.where(track_of >= 0, new_id[np.maximum(track_of, 0)], -1)
+    track_of, n_short = _drop_short(track_of, tr.n, min_track_frames)
     out = _relabel(kp, dense, track_of)
     n_drop = int((dense.present & ~usable).sum())
     note = f"{tr.n - n_short} tracks"
@@ -214,6 +187,64 @@ def assign_tracks(
         note += f", {n_drop} detections without {min_keypoints} valid keypoints dropped"
     note_history(note)
     return carry_attrs(out, kp)
+
+
+def _check_options(
+    metric: str, predict: str, max_distance: float | None, max_missed_frames: int
+) -> None:
+    if metric not in ("distance", "oks"):
+        raise ValueError(f"assign_tracks: metric must be 'distance' or 'oks', got {metric!r}")
+    if predict not in ("velocity", "last"):
+        raise ValueError(f"assign_tracks: predict must be 'velocity' or 'last', got {predict!r}")
+    if max_distance is not None and not max_distance > 0:
+        raise ValueError(f"assign_tracks: max_distance must be > 0 px, got {max_distance}")
+    if max_missed_frames < 0:
+        raise ValueError(f"assign_tracks: max_missed_frames must be >= 0, got {max_missed_frames}")
+
+
+def _cost(
+    tr: _Tracks,
+    live: np.ndarray,
+    det_xy: np.ndarray,
+    gap: np.ndarray,
+    use_vel: bool,
+    use_oks: bool,
+    max_distance: float | None,
+) -> np.ndarray:
+    """Cost of matching each live track (rows) to each detection (columns); _BIG beyond the gate."""
+    pred = tr.pos[live]
+    if use_vel:
+        pred = pred + tr.vel[live] * gap[:, None, None]
+    diff = pred[:, None] - det_xy[None]  # (T, D, 17, 2)
+    d2 = (diff * diff).sum(axis=-1)  # (T, D, 17), NaN where either lacks the joint
+    ok = d2 == d2
+    cnt = ok.sum(axis=-1)
+    d2z = np.where(ok, d2, 0.0)
+    mean_d = np.sqrt(d2z).sum(axis=-1) / cnt
+    size = tr.size[live]
+    if use_oks:
+        inv = 1.0 / (2.0 * (size * size)[:, None] * _K2)  # (T, 17)
+        # invalid joints have d2z = 0, i.e. exp(0) = 1: take them back out
+        sim = (np.exp(-d2z * inv[:, None, :]).sum(axis=-1) - (N_JOINTS - cnt)) / cnt
+        cost = 1.0 - sim
+    else:
+        cost = mean_d / size[:, None]
+    if max_distance is None:
+        cost[~(mean_d <= 0.5 * size[:, None])] = _BIG
+    else:
+        cost[~(mean_d <= max_distance)] = _BIG
+    return cost
+
+
+def _drop_short(track_of: np.ndarray, n_tracks: int, min_frames: int) -> tuple[np.ndarray, int]:
+    """Tracks seen in fewer than ``min_frames`` frames become -1; the others are renumbered."""
+    if min_frames <= 1 or not n_tracks:
+        return track_of, 0
+    seen = np.bincount(track_of[track_of >= 0], minlength=n_tracks)
+    short = seen < min_frames
+    # renumber the kept tracks 0, 1, ... in order of first appearance
+    new_id = np.where(short, -1, np.cumsum(~short) - 1)
+    return np.where(track_of >= 0, new_id[np.maximum(track_of, 0)], -1), int(short.sum())
 
 
 def _relabel(kp: pd.DataFrame, dense, track_of: np.ndarray) -> pd.DataFrame:
