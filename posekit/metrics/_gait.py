@@ -112,27 +112,7 @@ def _analyse(
     if not leg > 0:
         out.note = "cannot measure the leg length (hips and ankles coincide)"
         return out
-    third = max(1, len(idx) // 3)
-    first, last = _median(leg_f[idx[:third]]), _median(leg_f[idx[-third:]])
-    out.scale_ratio = float(max(first, last) / min(first, last))
-    t_used = idx.astype(np.float64)
-    slope = np.polyfit(t_used, pelvis[idx, 0], 1)[0]
-    travel = slope * (idx[-1] - idx[0])
-    out.travel_legs = float(abs(travel) / leg)
-    if direction != "auto":
-        sign = 1.0 if direction == "right" else -1.0
-        out.direction = direction
-    elif out.travel_legs >= 1.0:
-        sign = float(np.sign(travel))
-        out.direction = "right" if sign > 0 else "left"
-    else:
-        # walking in place (treadmill): the nose points the way the person faces
-        lead = _median(pts["nose"][:, 0] - pts["mid_shoulder"][:, 0])
-        sign = float(np.sign(lead)) if np.isfinite(lead) and abs(lead) > 0.05 * leg else 0.0
-        out.direction = "in place"
-    toward = out.scale_ratio >= 1.3 and out.travel_legs < 1.0
-    if toward:
-        out.direction = "toward or away from the camera"
+    sign, toward = _direction(out, pts, idx, leg_f, leg, direction)
 
     sep = fill_gaps(np.abs(la[lo:hi, 0] - ra[lo:hi, 0]))
     if window >= 5 and len(sep) > window:
@@ -169,8 +149,88 @@ def _analyse(
     # which foot leads at each strike: ahead along the walking direction, or (direction
     # unknown) the one that stays planted afterwards
     xa, xb = la[lo:hi, 0], ra[lo:hi, 0]
+    lead_is_a = _leading_foot(xa, xb, peaks, len(sep), sign)
+    # foot identity by alternation; a break in the rhythm (a missed step) restarts it
+    steps = np.diff(out.strikes)
+    typical = float(np.median(steps))
+    feet = np.zeros(len(peaks), dtype=np.int64)
+    for k in range(1, len(peaks)):
+        feet[k] = 1 - feet[k - 1] if steps[k - 1] < 1.6 * typical else feet[k - 1]
+    frac = _foot_a_is_left(xa, xb, sep, peaks, feet, lead_is_a, sign, leg)
+    out.side_agreement = float(max(frac, 1 - frac))
+    out.names = ("left", "right") if frac >= 0.5 else ("right", "left")
+    out.feet = feet
+    names = out.names
+    for k, p in enumerate(peaks):
+        out.events.append((names[feet[k]], "heel_strike", int(frames[lo + p]),
+                           float(out.strikes[k])))  # fmt: skip
+    if sign != 0:
+        _toe_offs(out, xa, xb, pelvis[lo:hi, 0], peaks, lead_is_a, sign, frames, lo, rate)
+    st = steps[steps < 1.6 * typical]
+    cv = float(np.std(st, ddof=1) / np.mean(st)) if len(st) > 1 else 0.0
+    notes = []
+    if cv > 0.2:
+        notes.append(
+            f"irregular steps (step time CV {100 * cv:.0f}%): not steady walking, or steps "
+            "missed or invented; check the events"
+        )
+    if out.side_agreement < 0.8:
+        notes.append(
+            f"left/right names uncertain: the estimator's labels follow the feet in only "
+            f"{100 * out.side_agreement:.0f}% of stance frames (steps are timed without them)"
+        )
+    out.note = "; ".join(notes)
+    return out
+
+
+def _direction(
+    out: _Person,
+    pts: dict[str, np.ndarray],
+    idx: np.ndarray,
+    leg_f: np.ndarray,
+    leg: float,
+    direction: Direction,
+) -> tuple[float, bool]:
+    """The walking direction's sign (+1 right, -1 left, 0 unknown), and whether seen end-on.
+
+    End-on: walking toward or away from the camera.
+
+    Sets ``out``'s direction, scale ratio and travel (in leg lengths).
+    """
+    third = max(1, len(idx) // 3)
+    first, last = _median(leg_f[idx[:third]]), _median(leg_f[idx[-third:]])
+    out.scale_ratio = float(max(first, last) / min(first, last))
+    t_used = idx.astype(np.float64)
+    slope = np.polyfit(t_used, pts["mid_hip"][idx, 0], 1)[0]
+    travel = slope * (idx[-1] - idx[0])
+    out.travel_legs = float(abs(travel) / leg)
+    if direction != "auto":
+        sign = 1.0 if direction == "right" else -1.0
+        out.direction = direction
+    elif out.travel_legs >= 1.0:
+        sign = float(np.sign(travel))
+        out.direction = "right" if sign > 0 else "left"
+    else:
+        # walking in place (treadmill): the nose points the way the person faces
+        lead = _median(pts["nose"][:, 0] - pts["mid_shoulder"][:, 0])
+        sign = float(np.sign(lead)) if np.isfinite(lead) and abs(lead) > 0.05 * leg else 0.0
+        out.direction = "in place"
+    toward = out.scale_ratio >= 1.3 and out.travel_legs < 1.0
+    if toward:
+        out.direction = "toward or away from the camera"
+    return sign, toward
+
+
+def _leading_foot(
+    xa: np.ndarray, xb: np.ndarray, peaks: np.ndarray, end: int, sign: float
+) -> np.ndarray:
+    """Whether foot a leads at each strike.
+
+    Ahead along the walking direction, or (direction unknown) the one that stays planted
+    afterwards (until the next strike, or ``end``).
+    """
     lead_is_a = np.zeros(len(peaks), dtype=bool)
-    bounds = [*peaks.tolist(), len(sep)]
+    bounds = [*peaks.tolist(), end]
     for k, p in enumerate(peaks):
         if sign != 0:
             lead_is_a[k] = (xa[p] - xb[p]) * sign > 0
@@ -179,17 +239,27 @@ def _analyse(
             da = _median(np.fmin(np.abs(xa[seg] - xa[p]), np.abs(xb[seg] - xa[p])))
             db = _median(np.fmin(np.abs(xa[seg] - xb[p]), np.abs(xb[seg] - xb[p])))
             lead_is_a[k] = da <= db
-    # foot identity by alternation; a break in the rhythm (a missed step) restarts it
-    steps = np.diff(out.strikes)
-    typical = float(np.median(steps))
-    feet = np.zeros(len(peaks), dtype=np.int64)
-    for k in range(1, len(peaks)):
-        feet[k] = 1 - feet[k - 1] if steps[k - 1] < 1.6 * typical else feet[k - 1]
-    # name the feet: the foot that struck at k is planted until k + 1. Walking across, it is
-    # the front foot until the swinging foot passes it (the separation's minimum), then the
-    # back foot: an order, which holds even when the stance foot slides (a treadmill, a
-    # slow synthetic walker). Direction unknown: the label closest to where it struck.
-    # Vote over frames where the feet are clearly apart.
+    return lead_is_a
+
+
+def _foot_a_is_left(
+    xa: np.ndarray,
+    xb: np.ndarray,
+    sep: np.ndarray,
+    peaks: np.ndarray,
+    feet: np.ndarray,
+    lead_is_a: np.ndarray,
+    sign: float,
+    leg: float,
+) -> float:
+    """The share of stance frames whose labels call foot a the left one (0.5 without votes).
+
+    The foot that struck at k is planted until k + 1. Walking across, it is the front foot
+    until the swinging foot passes it (the separation's minimum), then the back foot: an
+    order, which holds even when the stance foot slides (a treadmill, a slow synthetic
+    walker). Direction unknown: the label closest to where it struck. Votes come from the
+    frames where the feet are clearly apart.
+    """
     votes_a_left = votes = 0
     for k, p in enumerate(peaks[:-1]):
         q = peaks[k + 1]
@@ -207,46 +277,41 @@ def _analyse(
         is_a = feet[k] == 0
         votes_a_left += int(np.sum(clear & (label_left == is_a)))
         votes += int(clear.sum())
-    frac = votes_a_left / votes if votes else 0.5
-    out.side_agreement = float(max(frac, 1 - frac))
-    out.names = ("left", "right") if frac >= 0.5 else ("right", "left")
-    out.feet = feet
-    names = out.names
-    for k, p in enumerate(peaks):
-        out.events.append((names[feet[k]], "heel_strike", int(frames[lo + p]),
-                           float(out.strikes[k])))  # fmt: skip
-    # toe-off of the swinging foot: where it is furthest behind the pelvis (Zeni et al.)
-    if sign != 0:
-        rel_pelvis = pelvis[lo:hi, 0]
-        for k, p in enumerate(peaks[:-1]):
-            q = peaks[k + 1]
-            planted = xa[p] if lead_is_a[k] else xb[p]
-            seg = slice(p, q + 1)
-            ka, kb = xa[seg], xb[seg]
-            swing = np.where(np.abs(ka - planted) >= np.abs(kb - planted), ka, kb)
-            rel = fill_gaps((swing - rel_pelvis[seg]) * -sign)
-            if len(rel) < 3 or np.isnan(rel).all():
-                continue
-            m = int(np.argmax(rel))
-            if m in (0, len(rel) - 1):
-                continue  # no turning point between the strikes
-            t = (frames[lo] + p + _refine(rel, np.array([m]))[0]) / rate
-            out.events.append((names[1 - feet[k]], "toe_off", int(frames[lo + p + m]), float(t)))
-    st = steps[steps < 1.6 * typical]
-    cv = float(np.std(st, ddof=1) / np.mean(st)) if len(st) > 1 else 0.0
-    notes = []
-    if cv > 0.2:
-        notes.append(
-            f"irregular steps (step time CV {100 * cv:.0f}%): not steady walking, or steps "
-            "missed or invented; check the events"
-        )
-    if out.side_agreement < 0.8:
-        notes.append(
-            f"left/right names uncertain: the estimator's labels follow the feet in only "
-            f"{100 * out.side_agreement:.0f}% of stance frames (steps are timed without them)"
-        )
-    out.note = "; ".join(notes)
-    return out
+    return votes_a_left / votes if votes else 0.5
+
+
+def _toe_offs(
+    out: _Person,
+    xa: np.ndarray,
+    xb: np.ndarray,
+    pelvis_x: np.ndarray,
+    peaks: np.ndarray,
+    lead_is_a: np.ndarray,
+    sign: float,
+    frames: np.ndarray,
+    lo: int,
+    rate: float,
+) -> None:
+    """Add the swinging foot's toe-offs to ``out.events``.
+
+    A toe-off is where the swinging foot is furthest behind the pelvis (Zeni et al.), between
+    two strikes.
+    """
+    for k, p in enumerate(peaks[:-1]):
+        q = peaks[k + 1]
+        planted = xa[p] if lead_is_a[k] else xb[p]
+        seg = slice(p, q + 1)
+        ka, kb = xa[seg], xb[seg]
+        swing = np.where(np.abs(ka - planted) >= np.abs(kb - planted), ka, kb)
+        rel = fill_gaps((swing - pelvis_x[seg]) * -sign)
+        if len(rel) < 3 or np.isnan(rel).all():
+            continue
+        m = int(np.argmax(rel))
+        if m in (0, len(rel) - 1):
+            continue  # no turning point between the strikes
+        t = (frames[lo] + p + _refine(rel, np.array([m]))[0]) / rate
+        foot = out.names[1 - out.feet[k]]
+        out.events.append((foot, "toe_off", int(frames[lo + p + m]), float(t)))
 
 
 def _people(
