@@ -137,6 +137,68 @@ def _default_min_prominence(series: Any) -> tuple[float, str]:
     return 0.0, "none (units unknown: pass min_prominence)"
 
 
+def _rate(series: Any, fps: float | None) -> float:
+    rate = fps if fps is not None else getattr(series, "attrs", {}).get("fps")
+    if rate is None:
+        raise ValueError(
+            "count_repetitions: fps is unknown: pass fps=... (the series' attrs carry none)"
+        )
+    rate = float(rate)
+    if not np.isfinite(rate) or rate <= 0:
+        raise ValueError(f"count_repetitions: fps must be a positive number, got {rate}")
+    return rate
+
+
+def _on_grid(series: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(frames, values)``: the series on a regular frame grid, its gaps bridged.
+
+    Gaps in the index are gaps in time.
+    """
+    values, frames = _series_frames(series)
+    if values.size == 0 or np.isnan(values).all():
+        raise ValueError("count_repetitions: the series is empty or all NaN")
+    if frames is None:
+        frames = np.arange(len(values))
+    else:
+        order = np.argsort(frames, kind="stable")
+        frames, values = frames[order], values[order]
+        if len(frames) > 1 and np.any(np.diff(frames) == 0):
+            raise ValueError("count_repetitions: repeated frame numbers; select one person")
+    grid = np.arange(frames[0], frames[-1] + 1)
+    full = np.full(len(grid), np.nan)
+    full[frames - frames[0]] = values
+    return grid, fill_gaps(full)
+
+
+def _prominence(
+    series: Any,
+    prominence: float | None,
+    min_prominence: float | Literal["auto"],
+    relative: float,
+    notes: list[str],
+) -> tuple[float, str]:
+    """The prominence to use and what its floor was (for the result's params).
+
+    A missing floor is added to ``notes``.
+    """
+    if prominence is not None:
+        if not prominence > 0:
+            raise ValueError(f"prominence must be > 0, got {prominence}")
+        return prominence, "not used (prominence given)"
+    if min_prominence == "auto":
+        floor, floor_what = _default_min_prominence(series)
+        if floor == 0:
+            notes.append(f"no absolute minimum prominence: {floor_what}")
+    else:
+        floor, floor_what = float(min_prominence), f"{float(min_prominence):g}"
+        if not floor >= 0:
+            raise ValueError(f"min_prominence must be >= 0, got {min_prominence}")
+    prominence = max(relative, floor)
+    if prominence <= 0:
+        prominence = np.inf  # a flat series has no repetitions
+    return prominence, floor_what
+
+
 @per_clip
 def count_repetitions(
     series: Any,
@@ -199,48 +261,14 @@ def count_repetitions(
     """
     if direction not in ("min", "max"):
         raise ValueError(f"direction must be 'min' or 'max', got {direction!r}")
-    rate = fps if fps is not None else getattr(series, "attrs", {}).get("fps")
-    if rate is None:
-        raise ValueError(
-            "count_repetitions: fps is unknown: pass fps=... (the series' attrs carry none)"
-        )
-    rate = float(rate)
-    if not np.isfinite(rate) or rate <= 0:
-        raise ValueError(f"count_repetitions: fps must be a positive number, got {rate}")
-    values, frames = _series_frames(series)
-    if values.size == 0 or np.isnan(values).all():
-        raise ValueError("count_repetitions: the series is empty or all NaN")
-    if frames is None:
-        frames = np.arange(len(values))
-    else:
-        order = np.argsort(frames, kind="stable")
-        frames, values = frames[order], values[order]
-        if len(frames) > 1 and np.any(np.diff(frames) == 0):
-            raise ValueError("count_repetitions: repeated frame numbers; select one person")
-    # put the series on a regular frame grid: gaps in the index are gaps in time
-    grid = np.arange(frames[0], frames[-1] + 1)
-    full = np.full(len(grid), np.nan)
-    full[frames - frames[0]] = values
-    filled = fill_gaps(full)
+    rate = _rate(series, fps)
+    grid, filled = _on_grid(series)
     signal = -filled if direction == "min" else filled
     lo, hi = np.percentile(filled, [1, 99])
-    notes = []
-    if prominence is None:
-        if min_prominence == "auto":
-            floor, floor_what = _default_min_prominence(series)
-            if floor == 0:
-                notes.append(f"no absolute minimum prominence: {floor_what}")
-        else:
-            floor, floor_what = float(min_prominence), f"{float(min_prominence):g}"
-            if not floor >= 0:
-                raise ValueError(f"min_prominence must be >= 0, got {min_prominence}")
-        prominence = max(rel_prominence * float(hi - lo), floor)
-        if prominence <= 0:
-            prominence = np.inf  # a flat series has no repetitions
-    elif not prominence > 0:
-        raise ValueError(f"prominence must be > 0, got {prominence}")
-    else:
-        floor_what = "not used (prominence given)"
+    notes: list[str] = []
+    prominence, floor_what = _prominence(
+        series, prominence, min_prominence, rel_prominence * float(hi - lo), notes
+    )
     distance = max(1, round(min_period_s * rate))
     peaks, props = find_peaks(signal, prominence=prominence, distance=distance)
     if len(peaks):
