@@ -144,54 +144,92 @@ def draw_skeletons(
             finite if score is None else finite & ~(np.nan_to_num(score[p], nan=0.0) < min_score)
         )
         confident |= est  # an estimate has no score, but is not a doubtful detection
-        # strokes grouped by (side, strong): one blend per group keeps tones even and fast;
-        # bones touching a filled point are dashed
-        strokes: dict[tuple[int, bool], list[np.ndarray]] = {}
-        for (a, b), side in zip(pairs, bone_side, strict=True):
-            if finite[a] and finite[b]:
-                key = (int(side), bool(confident[a] and confident[b]))
-                step = dash if est[a] or est[b] else 0
-                strokes.setdefault(key, []).append(_line_pixels(pts[a], pts[b], step))
-        if outline:
-            # a thin dark halo under the confident lines: light shades stay visible on a
-            # bright picture
-            halo = [seg for (_, strong), segs in strokes.items() if strong for seg in segs]
-            if halo:
-                _stamp(img, np.concatenate(halo), thickness // 2 + 1, (0, 0, 0), 0.45)
-        for strong in (False, True):  # faded first, so confident lines lie on top
-            for side in (2, 1, 0):  # middle, right, left
-                segs = strokes.get((side, strong))
-                if segs:
-                    _stamp(
-                        img,
-                        np.concatenate(segs),
-                        thickness // 2,
-                        colours[p, side],
-                        1.0 if strong else faded_alpha,
-                    )
-        joints = np.rint(pts).astype(np.int64, copy=False) if finite.all() else None
-        if joints is None:
-            joints = np.zeros(pts.shape, np.int64)
-            joints[finite] = np.rint(pts[finite])
-        low = finite & ~confident
-        for side in (2, 1, 0):
-            on = jside == side
-            if (low & on).any():
-                _stamp(img, joints[low & on], radius, colours[p, side], faded_alpha)
-        solid = confident & ~est
-        if solid.any():
-            _stamp(img, joints[solid], radius + 1, (255, 255, 255), 1.0)
-            for side in (2, 1, 0):
-                on = solid & (jside == side)
-                if on.any():
-                    _stamp(img, joints[on], radius, colours[p, side], 1.0)
-        if est.any():  # filled: a ring, the picture shows through
-            ring = _ring(radius + 1, max(1, (radius + 1) // 2))
-            for side in (2, 1, 0):
-                on = est & (jside == side)
-                if on.any():
-                    _stamp(img, joints[on], radius + 1, colours[p, side], 1.0, shape=ring)
+        _draw_bones(img, pts, finite, confident, est, pairs, bone_side, colours[p],
+                    thickness=thickness, dash=dash, faded_alpha=faded_alpha,
+                    outline=outline)  # fmt: skip
+        _draw_joints(img, pts, finite, confident, est, jside, colours[p], radius=radius,
+                     faded_alpha=faded_alpha)  # fmt: skip
     return img
+
+
+def _draw_bones(
+    img: np.ndarray,
+    pts: np.ndarray,
+    finite: np.ndarray,
+    confident: np.ndarray,
+    est: np.ndarray,
+    pairs: np.ndarray,
+    bone_side: np.ndarray,
+    colours: np.ndarray,
+    *,
+    thickness: int,
+    dash: int,
+    faded_alpha: float,
+    outline: bool,
+) -> None:
+    """One person's bones; ``colours`` is ``(3, 3)``: the left, right and middle colours."""
+    # strokes grouped by (side, strong): one blend per group keeps tones even and fast;
+    # bones touching a filled point are dashed
+    strokes: dict[tuple[int, bool], list[np.ndarray]] = {}
+    for (a, b), side in zip(pairs, bone_side, strict=True):
+        if finite[a] and finite[b]:
+            key = (int(side), bool(confident[a] and confident[b]))
+            step = dash if est[a] or est[b] else 0
+            strokes.setdefault(key, []).append(_line_pixels(pts[a], pts[b], step))
+    if outline:
+        # a thin dark halo under the confident lines: light shades stay visible on a
+        # bright picture
+        halo = [seg for (_, strong), segs in strokes.items() if strong for seg in segs]
+        if halo:
+            _stamp(img, np.concatenate(halo), thickness // 2 + 1, (0, 0, 0), 0.45)
+    for strong in (False, True):  # faded first, so confident lines lie on top
+        for side in (2, 1, 0):  # middle, right, left
+            segs = strokes.get((side, strong))
+            if segs:
+                _stamp(
+                    img,
+                    np.concatenate(segs),
+                    thickness // 2,
+                    colours[side],
+                    1.0 if strong else faded_alpha,
+                )
+
+
+def _draw_joints(
+    img: np.ndarray,
+    pts: np.ndarray,
+    finite: np.ndarray,
+    confident: np.ndarray,
+    est: np.ndarray,
+    jside: np.ndarray,
+    colours: np.ndarray,
+    *,
+    radius: int,
+    faded_alpha: float,
+) -> None:
+    """One person's joints: faded (low score), solid on a white rim, or rings (filled)."""
+    joints = np.rint(pts).astype(np.int64, copy=False) if finite.all() else None
+    if joints is None:
+        joints = np.zeros(pts.shape, np.int64)
+        joints[finite] = np.rint(pts[finite])
+    low = finite & ~confident
+    for side in (2, 1, 0):
+        on = jside == side
+        if (low & on).any():
+            _stamp(img, joints[low & on], radius, colours[side], faded_alpha)
+    solid = confident & ~est
+    if solid.any():
+        _stamp(img, joints[solid], radius + 1, (255, 255, 255), 1.0)
+        for side in (2, 1, 0):
+            on = solid & (jside == side)
+            if on.any():
+                _stamp(img, joints[on], radius, colours[side], 1.0)
+    if est.any():  # filled: a ring, the picture shows through
+        ring = _ring(radius + 1, max(1, (radius + 1) // 2))
+        for side in (2, 1, 0):
+            on = est & (jside == side)
+            if on.any():
+                _stamp(img, joints[on], radius + 1, colours[side], 1.0, shape=ring)
 
 
 @lru_cache(maxsize=256)
