@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -137,9 +137,6 @@ def render_video(
         Unknown fps, unreadable video (:class:`posekit.video.VideoError`), mismatched video
         with ``on_mismatch="error"``, empty frame range.
     """
-    import av
-    from tqdm.auto import tqdm
-
     ov = Overlay(table, skeleton=skeleton, min_score=min_score)
     table_fps = fps if fps is not None else ov.attrs.get("fps")
     src = None
@@ -148,20 +145,7 @@ def render_video(
 
         src = FrameSource(video, cache_size=1)
     try:
-        if table_fps is None:
-            if src is None:
-                raise ValueError(
-                    "render_video: fps is unknown: pass fps=... or set table.attrs['fps'] "
-                    "(image results and OpenPose imports carry no frame rate)"
-                )
-            warnings.warn(
-                f"render_video: the table has no fps; using the video's {src.fps:g} fps",
-                stacklevel=2,
-            )
-            table_fps = src.fps
-        table_fps = float(table_fps)
-        if not np.isfinite(table_fps) or table_fps <= 0:
-            raise ValueError(f"render_video: fps must be a positive number, got {table_fps}")
+        table_fps = _table_fps(table_fps, src)
         if src is not None:
             sx, sy, n_total = _check_video(ov, src, table_fps, on_mismatch)
             in_w, in_h = float(src.width), float(src.height)
@@ -181,62 +165,24 @@ def render_video(
         if people is not None:
             people_mask = np.isin(ov.object_ids, np.asarray(list(people)))
         name = _pick_codec(codec)
-        out_path = Path(out_path)
-        if out_path.is_dir():
-            raise ValueError(f"render_video: {out_path} is a folder; give a file name (.mp4)")
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        # a temporary name of this run's own: two runs to the same output never share it
-        tag = f"{os.getpid()}-{secrets.token_hex(3)}"
-        tmp = out_path.with_name(f".{out_path.stem}.{tag}.partial{out_path.suffix or '.mp4'}")
-        done = 0
-        interrupted = failed = False
-        try:  # a full or read-only disk, a bad frame: leave no partial file behind
-            with av.open(str(tmp), "w") as out:
-                # the video's own rate keeps its timing (frames are matched by number)
-                rate = _rate(src.fps if src is not None else table_fps)
-                stream = out.add_stream(name, rate=rate)
-                stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
-                stream.thread_type = "AUTO"
-                if name in ("libx264", "h264"):
-                    stream.options = {"preset": "veryfast", "crf": str(int(crf))}
-                else:
-                    stream.bit_rate = int(out_w * out_h * float(rate) * 0.15)
-                frames = (
-                    src.frames(start, stop, width=out_w, height=out_h)
-                    if src is not None
-                    else ((i, None) for i in range(start, stop))
-                )
-                canvas = blank(out_w, out_h)
-                bar = tqdm(total=stop - start, disable=not progress, unit="frame", desc="render")
-                try:
-                    for i, rgb in frames:
-                        # frames() hands out fresh arrays (not cached): draw on them directly
-                        img = canvas.copy() if rgb is None else np.ascontiguousarray(rgb)
-                        if trail > 0:
-                            ov.draw_trail(
-                                img, i, trail, trail_joints, scale=scale, people=people_mask
-                            )
-                        ov.draw(img, i, scale=scale, people=people_mask, labels=labels)
-                        if stamp:
-                            ov.stamp(img, i, table_fps)
-                        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-                        for packet in stream.encode(frame):
-                            out.mux(packet)
-                        done += 1
-                        bar.update()
-                except KeyboardInterrupt:  # keep what was finished: a playable, shorter video
-                    interrupted = True
-                except BaseException:
-                    failed = True
-                    raise
-                finally:
-                    bar.close()
-                    if not failed:
-                        for packet in stream.encode():
-                            out.mux(packet)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        out_path, tmp = _output_paths(out_path)
+
+        def draw(img: np.ndarray, i: int) -> None:
+            if trail > 0:
+                ov.draw_trail(img, i, trail, trail_joints, scale=scale, people=people_mask)
+            ov.draw(img, i, scale=scale, people=people_mask, labels=labels)
+            if stamp:
+                ov.stamp(img, i, table_fps)
+
+        frames = (
+            src.frames(start, stop, width=out_w, height=out_h)
+            if src is not None
+            else ((i, None) for i in range(start, stop))
+        )
+        # the video's own rate keeps its timing (frames are matched by number)
+        rate = _rate(src.fps if src is not None else table_fps)
+        options = (name, rate, out_w, out_h, crf)
+        done, interrupted = _encode(tmp, options, frames, draw, stop - start, progress)
         if done == 0:
             tmp.unlink(missing_ok=True)
             raise ValueError(f"render_video: no frame could be decoded from {video}")
@@ -262,6 +208,96 @@ def render_video(
         if src is not None:
             src.close()
     return out_path
+
+
+def _table_fps(fps: float | None, src: Any) -> float:
+    """The frame rate to draw with: the table's (or the caller's), else the video's.
+
+    Taking the video's warns (pointing at render_video's caller).
+    """
+    if fps is None:
+        if src is None:
+            raise ValueError(
+                "render_video: fps is unknown: pass fps=... or set table.attrs['fps'] "
+                "(image results and OpenPose imports carry no frame rate)"
+            )
+        warnings.warn(
+            f"render_video: the table has no fps; using the video's {src.fps:g} fps",
+            stacklevel=3,
+        )
+        fps = src.fps
+    fps = float(fps)
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"render_video: fps must be a positive number, got {fps}")
+    return fps
+
+
+def _output_paths(out_path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """The output file (its folder made) and a temporary name of this run's own beside it."""
+    out_path = Path(out_path)
+    if out_path.is_dir():
+        raise ValueError(f"render_video: {out_path} is a folder; give a file name (.mp4)")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # a temporary name of this run's own: two runs to the same output never share it
+    tag = f"{os.getpid()}-{secrets.token_hex(3)}"
+    tmp = out_path.with_name(f".{out_path.stem}.{tag}.partial{out_path.suffix or '.mp4'}")
+    return out_path, tmp
+
+
+def _encode(
+    tmp: Path,
+    options: tuple[str, Any, int, int, int],
+    frames: Iterator[tuple[int, np.ndarray | None]],
+    draw: Callable[[np.ndarray, int], None],
+    total: int,
+    progress: bool,
+) -> tuple[int, bool]:
+    """Draw and encode ``frames`` into ``tmp``: (frames written, interrupted by Ctrl-C).
+
+    ``options`` are the codec's name, the frame rate, the size and the CRF. A Ctrl-C keeps
+    what was finished (a playable, shorter video); any other error removes ``tmp``.
+    """
+    import av
+    from tqdm.auto import tqdm
+
+    name, rate, out_w, out_h, crf = options
+    done = 0
+    interrupted = failed = False
+    try:  # a full or read-only disk, a bad frame: leave no partial file behind
+        with av.open(str(tmp), "w") as out:
+            stream = out.add_stream(name, rate=rate)
+            stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
+            stream.thread_type = "AUTO"
+            if name in ("libx264", "h264"):
+                stream.options = {"preset": "veryfast", "crf": str(int(crf))}
+            else:
+                stream.bit_rate = int(out_w * out_h * float(rate) * 0.15)
+            canvas = blank(out_w, out_h)
+            bar = tqdm(total=total, disable=not progress, unit="frame", desc="render")
+            try:
+                for i, rgb in frames:
+                    # frames() hands out fresh arrays (not cached): draw on them directly
+                    img = canvas.copy() if rgb is None else np.ascontiguousarray(rgb)
+                    draw(img, i)
+                    frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                    for packet in stream.encode(frame):
+                        out.mux(packet)
+                    done += 1
+                    bar.update()
+            except KeyboardInterrupt:  # keep what was finished: a playable, shorter video
+                interrupted = True
+            except BaseException:
+                failed = True
+                raise
+            finally:
+                bar.close()
+                if not failed:
+                    for packet in stream.encode():
+                        out.mux(packet)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return done, interrupted
 
 
 def _rate(fps: float):
