@@ -237,48 +237,11 @@ def timeseries(
         data.attrs = attrs
     keypoint_layout = list(data.index.names) == ["frame", "object_id", "joint"]
     asked = columns is not None or joints is not None
-    # (label, column, frames, obj, y)
-    series: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]] = []
-    units: list[str | None] = []
-    marks: list[np.ndarray | None] = []  # per series: its filled points (x and y only)
     rate = get_fps_or_none(attrs, fps)
     if keypoint_layout:
-        cols = (
-            ["x", "y"]
-            if columns is None
-            else ([columns] if isinstance(columns, str) else list(columns))
-        )
-        for j in joint_list(joints, _DEFAULT_JOINTS):
-            sub = data.xs(j, level="joint")
-            for c in cols:
-                fr, ob = _series_frame(sub)
-                if c in sub.columns:
-                    y = sub[c].to_numpy(np.float64)
-                    units.append(column_unit(attrs, c, keypoints=True))
-                elif c == "speed":
-                    y = _speed(sub, rate)
-                    units.append("px/s" if rate else "px/frame")
-                else:
-                    raise ValueError(f"timeseries: no column {c!r} (columns {list(data.columns)})")
-                series.append((f"{j} {c}", c, fr, ob, y))
-                marks.append(filled_mask(sub) if c in ("x", "y") else None)
+        series, units, marks = _keypoint_series(data, columns, joints, attrs, rate)
     else:
-        if joints is not None:
-            raise ValueError("timeseries: joints= applies to keypoints tables; use columns=")
-        cols = (
-            list(data.columns)
-            if columns is None
-            else ([columns] if isinstance(columns, str) else list(columns))
-        )
-        missing = [c for c in cols if c not in data.columns]
-        if missing:
-            raise ValueError(f"timeseries: no column(s) {missing} (columns {list(data.columns)})")
-        cols = [c for c in cols if c != "time"]
-        fr, ob = _series_frame(data)
-        for c in cols:
-            series.append((str(c), str(c), fr, ob, data[c].to_numpy(np.float64)))
-            units.append(column_unit(attrs, str(c)))
-            marks.append(None)
+        series, units, marks = _table_series(data, columns, joints, attrs)
     notes: list[str] = []
     all_ids = np.unique(np.concatenate([s[3] for s in series])) if series else np.array([], int)
     if people is None and len(all_ids) > 1 and len(series) * len(all_ids) > max_lines:
@@ -291,6 +254,87 @@ def timeseries(
         keep = max(1, max_lines // len(ids))
         notes.append(f"first {keep} of {len(series)} series (columns= for more)")
         series, units, marks = series[:keep], units[:keep], marks[:keep]
+    xlabel = _draw_series(ax, series, marks, ids, attrs, fps)
+    ax.set_xlabel(xlabel)
+    if series:
+        same = len(set(units)) == 1
+        unit = units[0] if same else None
+        ax.set_ylabel(axis_label(_y_name(series, unit, same), unit))
+    if notes:
+        ax.set_title(" · ".join(notes), fontsize=9)
+    if legend and series:
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return ax
+
+
+# one plotted series: (label, column, frames, object ids, values)
+_Series = tuple[str, str, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _column_list(columns: str | Sequence[str] | None, default: list[str]) -> list[str]:
+    if columns is None:
+        return default
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+def _keypoint_series(
+    data: pd.DataFrame,
+    columns: str | Sequence[str] | None,
+    joints: str | Iterable[str] | None,
+    attrs: dict,
+    rate: float | None,
+) -> tuple[list[_Series], list[str | None], list[np.ndarray | None]]:
+    """The series of a keypoints-layout table, their units, and their filled points (x, y)."""
+    series: list[_Series] = []
+    units: list[str | None] = []
+    marks: list[np.ndarray | None] = []  # per series: its filled points (x and y only)
+    cols = _column_list(columns, ["x", "y"])
+    for j in joint_list(joints, _DEFAULT_JOINTS):
+        sub = data.xs(j, level="joint")
+        for c in cols:
+            fr, ob = _series_frame(sub)
+            if c in sub.columns:
+                y = sub[c].to_numpy(np.float64)
+                units.append(column_unit(attrs, c, keypoints=True))
+            elif c == "speed":
+                y = _speed(sub, rate)
+                units.append("px/s" if rate else "px/frame")
+            else:
+                raise ValueError(f"timeseries: no column {c!r} (columns {list(data.columns)})")
+            series.append((f"{j} {c}", c, fr, ob, y))
+            marks.append(filled_mask(sub) if c in ("x", "y") else None)
+    return series, units, marks
+
+
+def _table_series(
+    data: pd.DataFrame,
+    columns: str | Sequence[str] | None,
+    joints: str | Iterable[str] | None,
+    attrs: dict,
+) -> tuple[list[_Series], list[str | None], list[np.ndarray | None]]:
+    """The series of a table indexed by (frame, object_id), and their units."""
+    if joints is not None:
+        raise ValueError("timeseries: joints= applies to keypoints tables; use columns=")
+    cols = _column_list(columns, list(data.columns))
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise ValueError(f"timeseries: no column(s) {missing} (columns {list(data.columns)})")
+    cols = [c for c in cols if c != "time"]
+    fr, ob = _series_frame(data)
+    series = [(str(c), str(c), fr, ob, data[c].to_numpy(np.float64)) for c in cols]
+    units = [column_unit(attrs, str(c)) for c in cols]
+    return series, units, [None] * len(cols)
+
+
+def _draw_series(
+    ax: Axes,
+    series: list[_Series],
+    marks: list[np.ndarray | None],
+    ids: list[int],
+    attrs: dict,
+    fps: float | None,
+) -> str:
+    """One line per (series, person), filled points as hollow circles; returns the x label."""
     by_person = len(ids) > 1
     xlabel = "frame"
     for k, (label, _col, fr, ob, y) in enumerate(series):
@@ -317,26 +361,20 @@ def timeseries(
                     label="_nolegend_",
                 )
                 dots.set_gid(f"filled-{label}-{oid}")
-    ax.set_xlabel(xlabel)
-    if series:
-        same = len(set(units)) == 1
-        unit = units[0] if same else None
-        if len(series) == 1:
-            name = series[0][0]
-        elif same and unit == "°":
-            name = "angle"
-        elif same and {s[1] for s in series} <= {"x", "y"}:
-            name = "position"
-        elif len({s[1] for s in series}) == 1:
-            name = series[0][1]
-        else:
-            name = "value"
-        ax.set_ylabel(axis_label(name, unit))
-    if notes:
-        ax.set_title(" · ".join(notes), fontsize=9)
-    if legend and series:
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    return ax
+    return xlabel
+
+
+def _y_name(series: list[_Series], unit: str | None, same: bool) -> str:
+    """What the y axis shows, for its label."""
+    if len(series) == 1:
+        return series[0][0]
+    if same and unit == "°":
+        return "angle"
+    if same and {s[1] for s in series} <= {"x", "y"}:
+        return "position"
+    if len({s[1] for s in series}) == 1:
+        return series[0][1]
+    return "value"
 
 
 def get_fps_or_none(attrs: dict, fps: float | None) -> float | None:
