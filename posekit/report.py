@@ -13,6 +13,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal
@@ -272,18 +273,7 @@ def _person_sections(
 
     page.section("Keypoint confidence", confidence, level=3)
 
-    smoothed = kp
-    why_raw = ""
-    if not fps:
-        why_raw = "the result has no frame rate"
-    elif n < _MIN_FRAMES_SMOOTH:
-        why_raw = f"this person is in {n} frames; smoothing needs at least {_MIN_FRAMES_SMOOTH}"
-    else:
-        cutoff = min(cutoff_hz, 0.4 * float(fps))  # stay below Nyquist for low frame rates
-        try:
-            smoothed = pk.smooth.butterworth(kp, cutoff_hz=cutoff)
-        except ValueError as exc:
-            why_raw = f"smoothing failed ({exc})"
+    smoothed, why_raw, cutoff = _smoothed(pk, kp, n, fps, cutoff_hz)
 
     def smoothing() -> str:
         if why_raw or not fps:
@@ -335,50 +325,81 @@ def _person_sections(
 
     page.section("Joint angles", angles_section, level=3)
 
-    def paths() -> str:
-        known = smoothed["x"].notna().groupby(level="joint", observed=False).sum()
-        joints = [j for j in ("right_wrist", "left_ankle") if known.get(j, 0) >= 2]
-        if not joints:
-            raise Skipped(
-                f"the right wrist and left ankle are known (score at least {min_score}) in "
-                f"fewer than 2 frames"
-            )
-        fig = _figure((5.5 * len(joints), 4.5))
-        axes = fig.subplots(1, len(joints), squeeze=False)[0]
-        for ax, joint in zip(axes, joints, strict=True):
-            plot.trajectory(smoothed, joint, people=oid, ax=ax)
-        return note + _png(fig)
-
-    page.section("Trajectories", paths, level=3)
-
-    def reps() -> str:
-        if not fps:
-            raise Skipped("the result has no frame rate")
-        knee = angles["left_knee"].xs(oid, level="object_id")
-        if knee.notna().sum() < 3:
-            raise Skipped(
-                f"the left knee angle is known in {int(knee.notna().sum())} frames "
-                f"(hip, knee and ankle scored at least {min_score})"
-            )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pk.metrics.GaitWarning)
-            try:
-                gait = pk.metrics.cadence(smoothed, fps=fps, object_id=oid)
-            except ValueError:  # no ankles or hips: cannot be walking
-                gait = None
-        # walking: steady steps (an irregular series of "steps" is a jump, a turn...)
-        if gait is not None and gait["step_time_cv"].iloc[0] <= 0.2:
-            return html.escape(
-                f"Not counted: object_id {oid} is walking ({gait['n_steps'].iloc[0]} "
-                f"steps, {gait['cadence_spm'].iloc[0]:.0f} steps/min); the knee bends at "
-                "every step, which is not a repetition."
-            ).join(("<p>", "</p>"))
-        found = pk.metrics.count_repetitions(knee, fps=fps)
-        fig = _figure((10, 3.5))
-        plot.repetitions(knee, found, ax=fig.subplots())
-        table = found.reps
-        note = f'<p class="note">{html.escape(found.note)}</p>' if found.note else ""
-        return _png(fig) + (_table(table) if len(table) else "<p>No repetition found.</p>") + note
-
-    page.section("Repetitions (left knee angle)", reps, level=3)
+    page.section("Trajectories", partial(_paths, plot, smoothed, oid, min_score, note), level=3)
+    page.section(
+        "Repetitions (left knee angle)",
+        partial(_repetitions, pk, plot, angles, smoothed, oid, fps, min_score),
+        level=3,
+    )
     return list(smoothed.attrs.get("history", []))
+
+
+def _smoothed(
+    pk: Any, kp: pd.DataFrame, n: int, fps: float | None, cutoff_hz: float
+) -> tuple[pd.DataFrame, str, float]:
+    """(the person's smoothed table, why it is the raw one instead (or ""), the cutoff used)."""
+    if not fps:
+        return kp, "the result has no frame rate", cutoff_hz
+    if n < _MIN_FRAMES_SMOOTH:
+        why = f"this person is in {n} frames; smoothing needs at least {_MIN_FRAMES_SMOOTH}"
+        return kp, why, cutoff_hz
+    cutoff = min(cutoff_hz, 0.4 * float(fps))  # stay below Nyquist for low frame rates
+    try:
+        return pk.smooth.butterworth(kp, cutoff_hz=cutoff), "", cutoff
+    except ValueError as exc:
+        return kp, f"smoothing failed ({exc})", cutoff
+
+
+def _paths(plot: Any, smoothed: pd.DataFrame, oid: int, min_score: float, note: str) -> str:
+    """The Trajectories section: the right wrist's and left ankle's paths."""
+    known = smoothed["x"].notna().groupby(level="joint", observed=False).sum()
+    joints = [j for j in ("right_wrist", "left_ankle") if known.get(j, 0) >= 2]
+    if not joints:
+        raise Skipped(
+            f"the right wrist and left ankle are known (score at least {min_score}) in "
+            f"fewer than 2 frames"
+        )
+    fig = _figure((5.5 * len(joints), 4.5))
+    axes = fig.subplots(1, len(joints), squeeze=False)[0]
+    for ax, joint in zip(axes, joints, strict=True):
+        plot.trajectory(smoothed, joint, people=oid, ax=ax)
+    return note + _png(fig)
+
+
+def _repetitions(
+    pk: Any,
+    plot: Any,
+    angles: pd.DataFrame,
+    smoothed: pd.DataFrame,
+    oid: int,
+    fps: float | None,
+    min_score: float,
+) -> str:
+    """The Repetitions section: left knee bends, unless the person is walking."""
+    if not fps:
+        raise Skipped("the result has no frame rate")
+    knee = angles["left_knee"].xs(oid, level="object_id")
+    if knee.notna().sum() < 3:
+        raise Skipped(
+            f"the left knee angle is known in {int(knee.notna().sum())} frames "
+            f"(hip, knee and ankle scored at least {min_score})"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pk.metrics.GaitWarning)
+        try:
+            gait = pk.metrics.cadence(smoothed, fps=fps, object_id=oid)
+        except ValueError:  # no ankles or hips: cannot be walking
+            gait = None
+    # walking: steady steps (an irregular series of "steps" is a jump, a turn...)
+    if gait is not None and gait["step_time_cv"].iloc[0] <= 0.2:
+        return html.escape(
+            f"Not counted: object_id {oid} is walking ({gait['n_steps'].iloc[0]} "
+            f"steps, {gait['cadence_spm'].iloc[0]:.0f} steps/min); the knee bends at "
+            "every step, which is not a repetition."
+        ).join(("<p>", "</p>"))
+    found = pk.metrics.count_repetitions(knee, fps=fps)
+    fig = _figure((10, 3.5))
+    plot.repetitions(knee, found, ax=fig.subplots())
+    table = found.reps
+    note = f'<p class="note">{html.escape(found.note)}</p>' if found.note else ""
+    return _png(fig) + (_table(table) if len(table) else "<p>No repetition found.</p>") + note
