@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import parse_qsl
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from posekit.server.frontend import SlowClientError
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 __all__ = ["FIELDS_MAX_BYTES", "ApiError", "Form", "read_form"]
 
@@ -115,6 +119,100 @@ async def read_form(
     return await _read_multipart(boundary, stream, dest, max_file_bytes, max_body, what)
 
 
+class _Parts:
+    """The multipart parser's callbacks: fields into ``form.fields``, the one file to ``dest``.
+
+    A callback that refuses the body records why in ``errors`` and raises ``ValueError`` (the
+    parser passes it on).
+    """
+
+    def __init__(self, form: Form, dest: Path, max_file_bytes: int, what: str) -> None:
+        self.form, self.dest, self.max_file_bytes, self.what = form, dest, max_file_bytes, what
+        self.name = self.value = self.disp = b""
+        self.field: Any = None
+        self.is_file = False
+        self.data = bytearray()
+        self.errors: list[ApiError] = []
+        self.fh: BinaryIO | None = None
+
+    def callbacks(self) -> MultipartCallbacks:
+        """The callbacks, by the names ``MultipartParser`` calls them."""
+        return {
+            "on_part_begin": self.on_part_begin,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+        }
+
+    def on_part_begin(self) -> None:
+        """A new part: forget the previous one's headers and data."""
+        self.disp, self.field, self.is_file = b"", None, False
+        self.data.clear()
+
+    def on_header_field(self, b: bytes, start: int, end: int) -> None:
+        """Part of a header's name."""
+        self.name += b[start:end]
+
+    def on_header_value(self, b: bytes, start: int, end: int) -> None:
+        """Part of a header's value."""
+        self.value += b[start:end]
+
+    def on_header_end(self) -> None:
+        """A header is complete: keep it if it is the Content-Disposition."""
+        if self.name.lower() == b"content-disposition":
+            self.disp = self.value
+        self.name = self.value = b""
+
+    def on_headers_finished(self) -> None:
+        """The part's headers are read: a form field, or the file (opened for writing)."""
+        _, opts = parse_options_header(self.disp)
+        name = opts.get(b"name")
+        if name is None:
+            raise ValueError("a part without a name")
+        self.field = name.decode("utf-8", "replace")
+        if b"filename" in opts or self.field == "file":
+            if self.field != "file":
+                self.errors.append(ApiError(-2, f"unexpected file field {self.field!r}"))
+                raise ValueError("unexpected file")
+            if self.form.file_path is not None:
+                self.errors.append(ApiError(-2, "more than one file sent"))
+                raise ValueError("two files")
+            self.is_file = True
+            self.form.filename = opts.get(b"filename", b"").decode("utf-8", "replace") or None
+            self.fh = open(self.dest, "wb")
+            self.form.file_path = self.dest
+        elif len(self.form.fields) >= _MAX_FIELDS:
+            self.errors.append(ApiError(-2, f"more than {_MAX_FIELDS} form fields"))
+            raise ValueError("too many fields")
+
+    def on_part_data(self, b: bytes, start: int, end: int) -> None:
+        """Part of the part's body: to the file, or kept for the field (within limits)."""
+        if self.is_file:
+            self.form.file_size += end - start
+            if self.form.file_size > self.max_file_bytes:
+                self.errors.append(_too_large(self.what, self.max_file_bytes))
+                raise ValueError("too large")
+            assert self.fh is not None
+            self.fh.write(b[start:end])
+        else:
+            self.data.extend(b[start:end])
+            if len(self.data) > FIELDS_MAX_BYTES:
+                self.errors.append(ApiError(-2, f"field {self.field!r} is too long", 413))
+                raise ValueError("field too long")
+
+    def on_part_end(self) -> None:
+        """The part is complete: a field's value must be UTF-8 text."""
+        if not self.is_file:
+            try:
+                self.form.fields[self.field] = self.data.decode("utf-8")
+            except UnicodeDecodeError:
+                self.errors.append(ApiError(-2, f"field {self.field!r} is not UTF-8 text"))
+                raise ValueError("not utf-8") from None
+
+
 async def _read_multipart(
     boundary: bytes,
     stream: AsyncIterator[bytes],
@@ -124,82 +222,9 @@ async def _read_multipart(
     what: str,
 ) -> Form:
     form = Form()
-    state: dict = {"name": b"", "value": b"", "disp": b"", "field": None, "is_file": False}
-    data = bytearray()
-    errors: list[ApiError] = []
-    fh = None
-
-    def on_part_begin() -> None:
-        state.update(disp=b"", field=None, is_file=False)
-        data.clear()
-
-    def on_header_field(b: bytes, start: int, end: int) -> None:
-        state["name"] += b[start:end]
-
-    def on_header_value(b: bytes, start: int, end: int) -> None:
-        state["value"] += b[start:end]
-
-    def on_header_end() -> None:
-        if state["name"].lower() == b"content-disposition":
-            state["disp"] = state["value"]
-        state["name"] = state["value"] = b""
-
-    def on_headers_finished() -> None:
-        nonlocal fh
-        _, opts = parse_options_header(state["disp"])
-        name = opts.get(b"name")
-        if name is None:
-            raise ValueError("a part without a name")
-        state["field"] = name.decode("utf-8", "replace")
-        if b"filename" in opts or state["field"] == "file":
-            if state["field"] != "file":
-                errors.append(ApiError(-2, f"unexpected file field {state['field']!r}"))
-                raise ValueError("unexpected file")
-            if form.file_path is not None:
-                errors.append(ApiError(-2, "more than one file sent"))
-                raise ValueError("two files")
-            state["is_file"] = True
-            form.filename = opts.get(b"filename", b"").decode("utf-8", "replace") or None
-            fh = open(dest, "wb")
-            form.file_path = dest
-        elif len(form.fields) >= _MAX_FIELDS:
-            errors.append(ApiError(-2, f"more than {_MAX_FIELDS} form fields"))
-            raise ValueError("too many fields")
-
-    def on_part_data(b: bytes, start: int, end: int) -> None:
-        if state["is_file"]:
-            form.file_size += end - start
-            if form.file_size > max_file_bytes:
-                errors.append(_too_large(what, max_file_bytes))
-                raise ValueError("too large")
-            assert fh is not None
-            fh.write(b[start:end])
-        else:
-            data.extend(b[start:end])
-            if len(data) > FIELDS_MAX_BYTES:
-                errors.append(ApiError(-2, f"field {state['field']!r} is too long", 413))
-                raise ValueError("field too long")
-
-    def on_part_end() -> None:
-        if not state["is_file"]:
-            try:
-                form.fields[state["field"]] = data.decode("utf-8")
-            except UnicodeDecodeError:
-                errors.append(ApiError(-2, f"field {state['field']!r} is not UTF-8 text"))
-                raise ValueError("not utf-8") from None
-
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": on_part_begin,
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_headers_finished": on_headers_finished,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-        },
-    )
+    parts = _Parts(form, dest, max_file_bytes, what)
+    errors = parts.errors
+    parser = MultipartParser(boundary, parts.callbacks())
     total = 0
     try:
         try:
@@ -219,8 +244,8 @@ async def _read_multipart(
                 await _drain(stream, total)
             raise errors[0] from None
         finally:
-            if fh is not None:
-                fh.close()
+            if parts.fh is not None:
+                parts.fh.close()
     except ApiError:
         dest.unlink(missing_ok=True)
         raise
