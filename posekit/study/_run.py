@@ -65,6 +65,32 @@ def _error(exc: BaseException) -> dict[str, str]:
     }
 
 
+#: Environment variables that keep numeric libraries to one thread in a worker process.
+ONE_THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
+
+
+def one_thread() -> None:
+    """Keep BLAS/OpenMP to one thread in this process: a worker is one core's worth of work.
+
+    Several workers each running a BLAS pool as wide as the machine would share the cores
+    between more threads than there are cores (oversubscription). The environment covers
+    libraries loaded from now on; libraries already loaded (numpy's OpenBLAS, inherited by a
+    forked worker) are limited through threadpoolctl when it is installed.
+    """
+    os.environ.update(ONE_THREAD_ENV)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return
+    threadpool_limits(1)
+
+
 def run_batch(
     func: Any, reader: Any, items: list[Item], what: Input, min_score: float | None
 ) -> list[Outcome]:
@@ -99,8 +125,14 @@ def batches(items: list[Item], size: int) -> list[list[Item]]:
 
 
 def auto_batch(n: int, workers: int) -> int:
-    """Clips per task: enough tasks to balance load and show progress, few enough to be cheap."""
-    return max(1, min(16, math.ceil(n / (workers * 8))))
+    """Clips per task: about 32 tasks per worker, at most 16 clips each.
+
+    Fewer, bigger tasks pay the per-task overhead (a few ms on a local pool, more on a Dask
+    scheduler) less often; more, smaller ones keep the workers evenly busy at the end, when
+    the last task of one worker may still run while the other has nothing left (on average
+    half a task of idle time per worker).
+    """
+    return max(1, min(16, math.ceil(n / (workers * 32))))
 
 
 def _progress(total: int, progress: bool | None, desc: str):
@@ -111,8 +143,20 @@ def _progress(total: int, progress: bool | None, desc: str):
     )
 
 
+def _one_thread_here():
+    """A context keeping BLAS/OpenMP to one thread in this process, restored afterwards."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
 def run_serial(func, reader, items, what, min_score, progress, desc) -> Iterable[Outcome]:
-    with _progress(len(items), progress, desc) as bar:
+    # one worker is one core, as in the pool
+    with _progress(len(items), progress, desc) as bar, _one_thread_here():
         for item in items:
             yield from run_batch(func, reader, [item], what, min_score)
             bar.update(1)
@@ -135,15 +179,24 @@ def _start_method() -> str | None:
     return "fork"
 
 
+#: Modules a worker needs for the usual per-clip work, imported once before workers start.
+PRELOAD = ("posekit.study", "posekit.clean", "posekit.smooth", "posekit.angles",
+           "posekit.kinematics", "posekit.metrics", "scipy.signal")  # fmt: skip
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     method = _start_method()
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(
-            ["posekit.study", "posekit.clean", "posekit.smooth", "posekit.angles",
-             "posekit.kinematics", "posekit.metrics", "scipy.signal"]
-        )  # fmt: skip
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        ctx.set_forkserver_preload(list(PRELOAD))
+    elif method == "fork":
+        # imported here, once, and inherited by every forked worker: otherwise each worker
+        # would import scipy and the analysis modules itself on its first clip
+        import importlib
+
+        for name in PRELOAD:
+            importlib.import_module(name)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=one_thread)
 
 
 def _died(key: Any) -> Outcome:
@@ -236,25 +289,50 @@ def run_dask(
 
     client, own = connect(client)
     try:
-        payload = client.scatter(_dumps(func), broadcast=True)
+        # the function travels inside every task (a few hundred bytes for a module-level
+        # function): scattered data would die with the workers that hold it, and the retries
+        # of a dead worker's tasks would then fail for want of it
+        payload = _dumps(func)
         futures = {}
         for b in batches(items, batch_size):
             fut = client.submit(run_batch, payload, reader, b, what, min_score, pure=False)
             futures[fut] = b
         with _progress(len(items), progress, desc) as bar:
-            for fut in as_completed(list(futures)):
+            pending = as_completed(list(futures))
+            for fut in pending:
                 batch = futures.pop(fut)
                 if fut.status == "finished":
                     outcomes = fut.result()
-                else:  # KilledWorker after the scheduler's retries, cancelled, ...
-                    exc = fut.exception()
-                    outcomes = [(k, False, _error(exc)) for k, _ in batch]
+                elif len(batch) > 1:
+                    # KilledWorker after the scheduler's retries (a clip that kills its worker
+                    # every time), cancelled, ...: func's own exceptions never get here. Each
+                    # clip of the batch is tried again alone, so only the culprit is reported.
+                    for item in batch:
+                        single = client.submit(
+                            run_batch, payload, reader, [item], what, min_score, pure=False
+                        )
+                        futures[single] = [item]
+                        pending.add(single)
+                    fut.release()
+                    continue
+                else:
+                    outcomes = [(k, False, _dask_error(fut)) for k, _ in batch]
                 bar.update(len(outcomes))
                 yield from outcomes
                 fut.release()
     finally:
         if own:
             client.close()
+
+
+def _dask_error(fut: Any) -> dict[str, str]:
+    try:
+        exc = fut.exception()
+    except BaseException as err:  # cancelled futures raise instead of returning
+        exc = err
+    if exc is None:
+        return {"error": f"the Dask task ended as {fut.status!r}", "traceback": ""}
+    return _error(exc)
 
 
 def default_workers() -> int:
