@@ -55,8 +55,19 @@ def _check(got, want):
         for g, w in zip(got, want, strict=True):
             if isinstance(w, pk.metrics.Repetitions):
                 pd.testing.assert_frame_equal(g.reps, w.reps)
+            elif isinstance(w, pk.metrics.DTWResult):
+                assert g.distance == w.distance
+                np.testing.assert_array_equal(g.path, w.path)
             else:
                 assert g == w
+
+
+#: what a study is compared with: one pose (17 x 2) and one knee-angle series
+TEMPLATE_POSE = (
+    pk.synth.generate("walk", duration_s=1, fps=30, seed=9).result.keypoints()
+    .xs(5, level="frame")[["x", "y"]].to_numpy()
+)  # fmt: skip
+TEMPLATE_SERIES = 140 + 30 * np.sin(np.linspace(0, 6 * np.pi, 120))
 
 
 def _walkers(kp):
@@ -109,6 +120,14 @@ CASES = {
     "symmetry_index": lambda kp: pk.metrics.symmetry_index(
         pk.kinematics.path_length(kp)["path_length"].xs("left_ankle", level="joint"),
         pk.kinematics.path_length(kp)["path_length"].xs("right_ankle", level="joint"),
+    ),
+    "oks": lambda kp: pk.metrics.oks(kp, pk.smooth.butterworth(kp, cutoff_hz=6)),
+    "oks_single_pose": lambda kp: pk.metrics.oks(kp, TEMPLATE_POSE, area=5000.0),
+    "cosine_similarity": lambda kp: pk.metrics.cosine_similarity(
+        kp, pk.smooth.moving_average(kp, window=5)
+    ),
+    "dtw": lambda kp: pk.metrics.dtw(
+        pk.angles.joint_angles(_walkers(kp))["left_knee"].dropna(), TEMPLATE_SERIES, window=40
     ),
     "sparc": lambda kp: pk.metrics.sparc(
         pk.kinematics.speed(pk.clean.interpolate(_walkers(kp), max_gap_frames=10))["speed"]

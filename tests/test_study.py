@@ -3,7 +3,11 @@ summaries, bad input, and Parquet/CSV storage that reads back with index and att
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
+import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -160,7 +164,11 @@ def test_summary(study, dask_client):
     pd.testing.assert_frame_equal(s, study.summary(client=dask_client))
     # the same function on the whole study table gives the same rows
     direct = pk.study.summarize(study.keypoints(workers=1))
-    pd.testing.assert_frame_equal(s, direct, check_like=True, check_dtype=False)
+    assert s["error"].isna().all()  # no clip failed
+    assert s.index.get_level_values("object_id").dtype == "Int64"  # room for failed clips' <NA>
+    pd.testing.assert_frame_equal(
+        s.drop(columns="error"), direct, check_like=True, check_dtype=False, check_index_type=False
+    )
 
 
 def test_bad_input(tmp_path, study_dir, monkeypatch):
@@ -273,3 +281,147 @@ def test_real_openpose_cameras_as_a_study(openpose_dir):
     # the participant's knee moves through a real range on both cameras
     rom = pk.metrics.range_of_motion(got)["range"].xs("left_knee", level="angle")
     assert (rom > 20).all(), rom
+
+
+# -- each clip is read once ------------------------------------------------------------------
+class CountingReader:
+    """A reader that counts its calls per path (in this process: workers=1)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+
+    def __call__(self, path: str):
+        self.calls[path] = self.calls.get(path, 0) + 1
+        return pk.load(path)
+
+
+def test_keypoints_reads_each_clip_once(study_dir):
+    reader = CountingReader()
+    st = pk.load_study(str(study_dir / "{subject}/{session}_{trial}.json"), reader=reader)
+    kp = st.keypoints(workers=1)
+    assert set(reader.calls.values()) == {1} and len(reader.calls) == 8
+    # the clip table came with the same read: asking for it reads nothing more
+    assert kp.attrs["clips"].loc[("a0", "sess1", "t1"), "fps"] == 25.0
+    assert st.clips["frames"].tolist() == kp.attrs["clips"]["frames"].tolist()
+    assert set(reader.calls.values()) == {1}
+    pd.testing.assert_frame_equal(
+        kp.loc[("a1", "sess1", "t0")], st.load(("a1", "sess1", "t0")).keypoints()
+    )
+
+
+# -- bad input --------------------------------------------------------------------------------
+def test_a_clip_that_fails_to_load_is_an_error_row_of_the_summary(tmp_path, study_dir):
+    (tmp_path / "broken.json").write_text('{"annotations": [')
+    st = pk.load_study(
+        {
+            "walk": study_dir / "a0" / "sess1_t0.json",
+            "broken": tmp_path / "broken.json",
+            "squat": study_dir / "b0" / "sess1_t1.json",
+        }
+    )
+    for kw in ({"workers": 1}, {"workers": 2}):
+        with pytest.warns(StudyWarning, match="1 of 3 clips failed"):
+            s = st.summary(**kw)
+        bad = s.xs("broken", level="clip")
+        assert len(bad) == 1 and pd.isna(bad.index[0])  # one row, no person
+        assert "PoseFormatError" in bad["error"].iloc[0]
+        assert list(s.index.get_level_values("clip").unique()) == ["walk", "broken", "squat"]
+        assert s.loc[["walk", "squat"], "left_knee_rom_deg"].notna().all()
+        assert len(s.loc[["squat"]]) == 2  # two people
+        assert list(s.attrs["errors"].index) == ["broken"]
+    with pytest.warns(StudyWarning, match="1 of 3"):
+        kp = st.keypoints(workers=1)
+    assert sorted(kp.index.get_level_values("clip").unique()) == ["squat", "walk"]
+    assert list(kp.attrs["errors"].index) == ["broken"]
+
+
+def test_pattern_with_wildcards_and_two_files_for_one_key(tmp_path, study_dir):
+    src = study_dir / "a0" / "sess1_t0.json"
+    for d in ("s1/day1", "s1/day2", "s2/day1"):
+        (tmp_path / d).mkdir(parents=True)
+    os.link(src, tmp_path / "s1" / "day1" / "t0.json")
+    os.link(src, tmp_path / "s2" / "day1" / "t0.json")
+    st = pk.load_study(str(tmp_path / "{subject}/*/{trial}.json"))  # any day folder
+    assert list(st.paths.index) == [("s1", "t0"), ("s2", "t0")]
+    os.link(src, tmp_path / "s1" / "day2" / "t0.json")  # now s1/t0 is there twice
+    with pytest.raises(ValueError, match=r"two files for the same key \('s1', 't0'\).*day1.*day2"):
+        pk.load_study(str(tmp_path / "{subject}/*/{trial}.json"))
+    with pytest.raises(ValueError, match="two files for the same key 't0'"):
+        pk.load_study(str(tmp_path / "**/{trial}.json"))  # keys from the file name only
+    st = pk.load_study(str(tmp_path / "{subject}/{day}/{trial}.json"))
+    assert len(st) == 3
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:9", "tcp://no-such-host.invalid:8786"])
+def test_unreachable_scheduler_is_a_quick_clear_error(study_dir, monkeypatch, address):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("posekit.study._run.CONNECT_TIMEOUT_S", 2.0)
+    st = pk.load_study([study_dir / "a0" / "sess1_t0.json"])
+    t0 = time.perf_counter()
+    with pytest.raises(ConnectionError, match=f"cannot reach the Dask scheduler at '{address}'"):
+        st.map(n_rows, client=address)
+    assert time.perf_counter() - t0 < 2.0 + 8.0  # the timeout, plus slack for a loaded machine
+
+
+# -- a Dask worker that dies mid-study ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def fragile_client():
+    """A LocalCluster of its own (its workers get killed) that gives up on a task after it has
+    killed 2 workers (allowed-failures=1; Dask's default 3 makes the test slower, not different)."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def slow_rows(marker: str, kp: pd.DataFrame) -> dict:
+    """Says which worker has started (once), then takes its time, so it can be killed mid-clip."""
+    if not os.path.exists(marker):
+        with open(marker + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.replace(marker + ".tmp", marker)
+    time.sleep(0.4)
+    return {"rows": len(kp)}
+
+
+def test_dask_worker_killed_mid_study_is_retried(study, fragile_client, tmp_path):
+    marker = str(tmp_path / "started")
+    killed: list[int] = []
+
+    def kill_when_started() -> None:
+        deadline = time.monotonic() + 120
+        while not os.path.exists(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = int(Path(marker).read_text())
+        os.kill(pid, signal.SIGKILL)  # the worker process, while it works on a clip
+        killed.append(pid)
+
+    pids = set(fragile_client.run(os.getpid).values())
+    killer = threading.Thread(target=kill_when_started)
+    killer.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StudyWarning)  # no clip may fail
+        out = study.map(functools.partial(slow_rows, marker), client=fragile_client, batch_size=2)
+    killer.join()
+    assert killed and killed[0] in pids  # a real worker of the cluster died mid-study
+    assert len(out) == 8 and out["rows"].notna().all()
+    assert out.attrs["errors"].empty
+    want = study.map(n_rows, workers=1)["rows"]
+    assert out["rows"].tolist() == want.tolist()
+
+
+def test_dask_clip_that_kills_every_worker_is_reported(study, fragile_client):
+    with pytest.warns(StudyWarning, match="1 of 8"):
+        out = study.map(dies_on_a0_t1, client=fragile_client, batch_size=4)
+    assert len(out) == 8
+    # its batch mates were tried again one by one: only the culprit is an error row
+    assert out["rows"].notna().sum() == 7
+    assert "KilledWorker" in out.loc[("a0", "sess1", "t1"), "error"]
+    assert list(out.attrs["errors"].index) == [("a0", "sess1", "t1")]

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from posekit._levels import per_clip
 from posekit._points import dense_xy, frame_index
 from posekit.schema import COCO_SIGMAS, JOINT_INDEX, N_JOINTS
 
@@ -62,6 +63,7 @@ def _bbox_area(p: np.ndarray) -> np.ndarray:
     return wh[:, 0] * wh[:, 1]
 
 
+@per_clip
 def oks(
     kp_a: Any,
     kp_b: Any,
@@ -124,6 +126,7 @@ def _normalise(p: np.ndarray) -> np.ndarray:
         return (p - hips[:, None]) / np.where(torso > 0, torso, np.nan)[:, None, None]
 
 
+@per_clip
 def cosine_similarity(pose_a: Any, pose_b: Any, /) -> Any:
     """Cosine similarity of two normalised poses, in [−1, 1]; 1 = same shape.
 
@@ -182,6 +185,7 @@ def _series(x: Any, what: str) -> np.ndarray:
     return arr
 
 
+@per_clip
 def dtw(series_a: Any, series_b: Any, /, *, window: int | None = None) -> DTWResult:
     """Dynamic time warping of two series (how alike are two squats, whatever their pace).
 

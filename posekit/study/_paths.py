@@ -25,18 +25,33 @@ def _pattern_regex(pattern: str) -> tuple[str, re.Pattern[str], list[str]]:
         raise ValueError(f"pattern {pattern!r} names a key twice: {names}")
     regex, pos = "", 0
     for m in _FIELD.finditer(pattern):
-        regex += re.escape(pattern[pos : m.start()]) + f"(?P<{m.group(1)}>[^/]+?)"
+        regex += _glob_regex(pattern[pos : m.start()]) + f"(?P<{m.group(1)}>[^/]+?)"
         pos = m.end()
-    regex += re.escape(pattern[pos:])
+    regex += _glob_regex(pattern[pos:])
     parts = []
     for comp in pattern.split("/"):
         fields = list(_FIELD.finditer(comp))
         if fields:
-            comp = (
-                glob.escape(comp[: fields[0].start()]) + "*" + glob.escape(comp[fields[-1].end() :])
-            )
+            comp = comp[: fields[0].start()] + "*" + comp[fields[-1].end() :]
         parts.append(comp)
     return "/".join(parts), re.compile(regex), names
+
+
+def _glob_regex(text: str) -> str:
+    """A regex for the literal-and-wildcard text between keys: ``**/``, ``*`` and ``?`` as glob."""
+    out, i = "", 0
+    while i < len(text):
+        if text.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif text.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif text[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif text[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(text[i]), i + 1
+    return out
 
 
 def _norm(path: str) -> str:

@@ -14,6 +14,7 @@ from posekit.study._parquet import write_table
 from posekit.study._paths import paths_from
 from posekit.study._run import (
     Input,
+    Outcome,
     auto_batch,
     combine_outcomes,
     default_workers,
@@ -102,13 +103,14 @@ class Study:
 
     def scan(self, **map_options: Any) -> pd.DataFrame:
         """Read every clip's metadata (see :attr:`clips`); ``map_options`` as for :meth:`map`."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", StudyWarning)
-            info = self.map(clip_info, input="result", **map_options)
-        info = info.reindex(self.paths.index)
+        outcomes = self._outcomes(clip_info, input="result", **map_options)
+        self._clips = self._clip_table(outcomes)
+        return self._clips
+
+    def _clip_table(self, outcomes: list[Outcome]) -> pd.DataFrame:
+        info = combine_outcomes(outcomes, self.paths.index).reindex(self.paths.index)
         out = pd.concat([self.paths, info.drop(columns=["error"], errors="ignore")], axis=1)
         out["error"] = info["error"] if "error" in info else None
-        self._clips = out
         return out
 
     # -- tables ---------------------------------------------------------------------------
@@ -119,9 +121,13 @@ class Study:
         :meth:`summary`, which stream clips through the workers. Clips that fail to load are
         left out and listed in ``attrs["errors"]`` (with a :class:`StudyWarning`).
         """
-        out = self.map(_identity, min_score=min_score, **map_options)
+        # each clip is read once: its keypoints and its row of the clip table come back together
+        both = self._outcomes(_KeypointsAndInfo(min_score), input="result", **map_options)
+        if self._clips is None:
+            self._clips = self._clip_table([(k, ok, v[1] if ok else v) for k, ok, v in both])
+        out = self._combine([(k, ok, v[0] if ok else v) for k, ok, v in both])
         errors = out.attrs.get("errors")
-        out.attrs = {"clips": self.clips, "history": [], "errors": errors}
+        out.attrs = {"clips": self._clips, "history": [], "errors": errors}
         return out
 
     def summary(self, **options: Any) -> pd.DataFrame:
@@ -136,7 +142,42 @@ class Study:
             if k in options
         }
         func = _Partial(summarize, options)
-        return self.map(func, **run)
+        return self._with_error_rows(self.map(func, **run))
+
+    def _with_error_rows(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A per-person table plus one row per failed clip (``object_id`` <NA>, ``error`` set).
+
+        ``object_id`` becomes a nullable integer level so that a failed clip has a row too; the
+        ``error`` column is None on the others.
+        """
+        errors = table.attrs.get("errors")
+        attrs = table.attrs
+        names = [*self.keys, "object_id"]
+        if len(table) and list(table.index.names) == names:
+            idx = table.index
+            table = table.copy()
+            table.index = idx.set_levels(idx.levels[-1].astype("Int64"), level=-1)
+        else:  # every clip failed
+            table = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=names))
+        table["error"] = pd.Series(None, index=table.index, dtype=object)
+        if errors is not None and len(errors):
+            keys = [k if isinstance(k, tuple) else (k,) for k in errors.index]
+            failed = pd.DataFrame(
+                {"error": errors["error"].to_numpy(dtype=object)},
+                index=pd.MultiIndex.from_tuples([(*k, pd.NA) for k in keys], names=names),
+            )
+            failed.index = failed.index.set_levels(
+                failed.index.levels[-1].astype("Int64"), level=-1
+            )
+            table = pd.concat([table, failed])
+            # back in study order, each clip's people together
+            order = {
+                (k if isinstance(k, tuple) else (k,)): i for i, k in enumerate(self.paths.index)
+            }
+            pos = [order[tuple(k[:-1])] for k in table.index]
+            table = table.iloc[sorted(range(len(table)), key=lambda i: pos[i])]
+        table.attrs = attrs
+        return table
 
     # -- running work ---------------------------------------------------------------------
     def map(
@@ -181,6 +222,25 @@ class Study:
             ``func``'s tables with the clip keys in front; dicts as one row per clip; numbers
             as a Series by clip.
         """
+        outcomes = self._outcomes(
+            func, input=input, min_score=min_score, workers=workers, client=client,
+            batch_size=batch_size, progress=progress, errors=errors,
+        )  # fmt: skip
+        return self._combine(outcomes)
+
+    def _outcomes(
+        self,
+        func: Callable[[Any], Any],
+        *,
+        input: Input = "keypoints",
+        min_score: float | None = None,
+        workers: int | None = None,
+        client: Any = None,
+        batch_size: int | None = None,
+        progress: bool | None = None,
+        errors: str = "keep",
+    ) -> list[Outcome]:
+        """``(key, ok, value or error)`` of every clip, run as :meth:`map` says."""
         items = [(k, str(p)) for k, p in zip(self.paths.index, self.paths.to_numpy(), strict=True)]
         desc = getattr(func, "__name__", type(func).__name__)
         if client is not None:
@@ -203,15 +263,19 @@ class Study:
             if not ok and errors == "raise":
                 raise RuntimeError(f"clip {key!r} ({self.paths.loc[key]}): {value['error']}")
             collected.append((key, ok, value))
-        out = combine_outcomes(collected, self.paths.index)
+        return collected
+
+    def _combine(self, outcomes: list[Outcome]) -> pd.DataFrame | pd.Series:
+        """:meth:`map`'s result from the outcomes, with a warning when clips failed."""
+        out = combine_outcomes(outcomes, self.paths.index)
         n_bad = len(out.attrs["errors"])
         if n_bad:
             first = out.attrs["errors"].iloc[0]
             warnings.warn(
-                f"{n_bad} of {len(items)} clips failed (first: {out.attrs['errors'].index[0]!r}: "
-                f"{first['error']}); see result.attrs['errors']",
+                f"{n_bad} of {len(outcomes)} clips failed (first: "
+                f"{out.attrs['errors'].index[0]!r}: {first['error']}); see result.attrs['errors']",
                 StudyWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         return out
 
@@ -241,8 +305,16 @@ class _Partial:
         return self.func(x, **self.options)
 
 
-def _identity(kp: pd.DataFrame) -> pd.DataFrame:
-    return kp
+@dataclass
+class _KeypointsAndInfo:
+    """One read of a clip: its keypoints table and its row of the clip table."""
+
+    min_score: float | None
+
+    __name__ = "keypoints"
+
+    def __call__(self, result: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+        return result.keypoints(min_score=self.min_score), clip_info(result)
 
 
 def _dask_workers(client: Any) -> int:
