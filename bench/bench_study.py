@@ -139,8 +139,6 @@ class Run:
     peak_mb: float
     load1: float  # 1-minute load average at the end
     machine: float  # cores busy on the whole machine during the run (of 2)
-    free: float = float("nan")  # wall on free cores (kernel run/wait counters)
-    idle: float = float("nan")  # worker seconds idle between clips (the pool's own cost)
 
     @property
     def ours(self) -> float:
@@ -148,88 +146,45 @@ class Run:
 
 
 def timed(mode: str, fn: Callable[[], pd.DataFrame], n: int) -> Run:
-    c0, b0, s0 = _tree_cpu(), _machine_busy(), _sched()
+    c0, b0 = _tree_cpu(), _machine_busy()
     with PeakRSS() as mem:
-        t0, w0 = time.perf_counter(), time.time()
+        t0 = time.perf_counter()
         table = fn()
-        dt, w1 = time.perf_counter() - t0, time.time()
-    c1, b1, s1 = _tree_cpu(), _machine_busy(), _sched()
+        dt = time.perf_counter() - t0
+    c1, b1 = _tree_cpu(), _machine_busy()
     ncpu = psutil.cpu_count()
     run = Run(mode, dt, c1 - c0, mem.peak / 2**20, os.getloadavg()[0],
               ncpu * (b1[0] - b0[0]) / max(b1[1] - b0[1], 1.0))  # fmt: skip
-    if mode in ("w2", "dask"):
-        run.free, run.idle = free_wall(table.dropna(subset=["_pid"]), w0, w1, s1[1] - s0[1])
-    else:  # all in this process: less its own waiting for a CPU
-        run.free, run.idle = dt - (s1[1] - s0[1]), 0.0
     print(f"{MODES[mode]:<30} {dt:7.1f} s {n / dt:6.2f} clips/s  CPU {run.cpu / n * 1000:4.0f} "
           f"ms/clip  peak {run.peak_mb:5.0f} MB  cores: ours {run.ours:4.2f}, machine "
-          f"{run.machine:4.2f} of {ncpu}  load {run.load1:4.1f}  | on free cores {run.free:6.1f} s, "
-          f"idle {run.idle:4.1f} worker-s  ({len(table)} rows)", flush=True)  # fmt: skip
+          f"{run.machine:4.2f} of {ncpu}  load {run.load1:4.1f}  ({len(table)} rows)", flush=True)  # fmt: skip
     return run
-
-
-def _sched() -> tuple[float, float]:
-    """(seconds on a CPU, seconds runnable but waiting for one) of this process, from the kernel."""
-    try:
-        with open("/proc/self/schedstat") as f:
-            run, wait = f.read().split()[:2]
-        return int(run) / 1e9, int(wait) / 1e9
-    except OSError:  # pragma: no cover - not Linux
-        return time.process_time(), 0.0
-
-
-class TimedSummary:
-    """``summarize`` that also notes, per clip, its worker, wall times and the kernel's
-    run/wait counters: what the pool's timeline would be if no other process wanted the cores."""
-
-    __name__ = "summarize"
-
-    def __call__(self, kp):
-        r0, w0 = _sched()
-        t0 = time.time()
-        out = summarize(kp)
-        r1, w1 = _sched()
-        out["_pid"], out["_t0"], out["_t1"] = os.getpid(), t0, time.time()
-        out["_r0"], out["_w0"], out["_r1"], out["_w1"] = r0, w0, r1, w1
-        return out
-
-
-def free_wall(
-    table: pd.DataFrame, t_start: float, t_end: float, parent_wait: float
-) -> tuple[float, float]:
-    """(wall the run would take on free cores, seconds workers sat idle between clips).
-
-    Each worker's span from its first clip to its last, less the time it spent runnable but
-    waiting for a CPU (the kernel's counter); plus the start-up before the first clip and the
-    collection after the last, less what this process waited for a CPU in the whole run.
-    Idle = span - on CPU - waiting: time a worker had nothing to run (waiting for work or for
-    the scheduler, which under load waits for a CPU itself).
-    """
-    per = table.groupby("_pid").agg(t0=("_t0", "min"), t1=("_t1", "max"), r0=("_r0", "min"),
-                                     r1=("_r1", "max"), w0=("_w0", "min"), w1=("_w1", "max"))  # fmt: skip
-    span = per["t1"] - per["t0"]
-    wait = per["w1"] - per["w0"]
-    idle = span - (per["r1"] - per["r0"]) - wait
-    edges = max(0.0, (per["t0"].min() - t_start) + (t_end - per["t1"].max()) - parent_wait)
-    return float(edges + (span - wait).max()), float(idle.clip(lower=0).sum())
 
 
 def _noop(path: str) -> int:
     return 1
 
 
-def overhead(study, n: int, **where) -> tuple[float, float]:
-    """(start-up s, overhead per task ms): a function that does nothing, one clip per task."""
+def _my_cpu() -> float:
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
+
+
+def overhead(study, n: int, **where) -> tuple[float, float, float]:
+    """(start-up s, wall ms per task, CPU ms per task in this process): a function that does
+    nothing, one clip per task. With a LocalCluster this process holds the client and the
+    scheduler, so its CPU per task bounds what the scheduler spends on one task."""
     t0 = time.perf_counter()
     study.select(study.paths.index[:2].tolist()).map(
         _noop, input="path", batch_size=1, progress=False, **where
     )
     start = time.perf_counter() - t0
     sub = study.select(study.paths.index[:n].tolist())
-    t0 = time.perf_counter()
+    c0, t0 = _my_cpu(), time.perf_counter()
     sub.map(_noop, input="path", batch_size=1, progress=False, **where)
     per_task = (time.perf_counter() - t0 - start) / (n - 2)
-    return start, max(per_task, 0.0) * 1000
+    cpu = (_my_cpu() - c0) / n
+    return start, max(per_task, 0.0) * 1000, cpu * 1000
 
 
 @contextlib.contextmanager
@@ -272,9 +227,8 @@ def main() -> int:
         _warm()  # the local pool's workers are forked from this process and inherit it
         calls = {
             "loop": lambda: plain_loop(pattern),
-            # study.summary is map(summarize); TimedSummary adds the per-clip timeline
-            "w1": lambda: study.map(TimedSummary(), workers=1, progress=False),
-            "w2": lambda: study.map(TimedSummary(), workers=2, progress=False),
+            "w1": lambda: study.summary(workers=1, progress=False),
+            "w2": lambda: study.summary(workers=2, progress=False),
         }
         over = {}
         for r in range(args.repeat):
@@ -287,8 +241,7 @@ def main() -> int:
                 # the cluster is up before the clock starts (a user's cluster is already
                 # there) and down before the other modes run (its memory is not theirs)
                 with dask_client() as client:
-                    runs[m].append(timed(m, lambda: study.map(TimedSummary(), client=client,
-                                                              progress=False), n))  # fmt: skip
+                    runs[m].append(timed(m, lambda: study.summary(client=client, progress=False), n))  # fmt: skip
                     if r == 0:
                         over["dask"] = overhead(study, min(n, 200), client=client)
         if "w2" in modes:
@@ -325,18 +278,6 @@ def report(runs: dict[str, list[Run]], over: dict[str, tuple[float, float]], n: 
     if {"dask", "w2"} <= set(wall):
         r = wall["dask"] / wall["w2"]
         line("Dask LocalCluster time / process pool", r, "<= 1.3x", r <= 1.3, ["dask", "w2"])
-    free = {m: _med(rs, "free") for m, rs in runs.items()}
-    print("the same figures on free cores (each process's wait for a CPU taken out, kernel "
-          "counters; a projection, not a measurement):")  # fmt: skip
-    if {"w1", "w2"} <= set(free):
-        r = free["w1"] / free["w2"]
-        line("  2 workers vs 1 worker, free cores", r, ">= 1.6x", r >= 1.6, [])
-    if {"loop", "w2"} <= set(free):
-        r = free["loop"] / free["w2"]
-        line("  2 workers vs plain loop, free cores", r, ">= 1.5x", r >= 1.5, [])
-    if {"dask", "w2"} <= set(free):
-        r = free["dask"] / free["w2"]
-        line("  Dask / process pool, free cores", r, "<= 1.3x", r <= 1.3, [])
     peak = max(r.peak_mb for rs in runs.values() for r in rs)
     line("peak memory, all processes", peak, "< 1024MB", peak < 1024, [], unit="MB")
     print()
@@ -350,22 +291,22 @@ def report(runs: dict[str, list[Run]], over: dict[str, tuple[float, float]], n: 
         # what the pool would do with two free cores: same CPU per clip, both cores ours
         print(f"2 workers if both cores were ours: {_med(runs['w2'], 'cpu') / 2:.1f} s for {n} "
               f"clips vs {wall['w1']:.1f} s measured with 1 worker")  # fmt: skip
-    for m, (start, per_task) in over.items():
-        print(f"{m}: start-up {start:.2f} s, per-task overhead {per_task:.1f} ms (wall, 2 workers, "
-              f"a task that does nothing)")  # fmt: skip
+    for m, (start, per_task, cpu_task) in over.items():
+        print(f"{m}: start-up {start:.2f} s, per-task overhead {per_task:.1f} ms wall, "
+              f"{cpu_task:.1f} CPU-ms in this process (2 workers, a task that does nothing)")  # fmt: skip
     base = "w2" if "w2" in wall else next(iter(wall))
     per_clip = wall[base] / n
     print(f"2,000 clips at the measured {MODES[base]} rate: {2000 * per_clip:.0f} s "
           f"({per_clip * 1000:.0f} ms wall per clip)")  # fmt: skip
     c = statistics.median(cpu.values())
-    task_ms = over.get("dask", over.get("w2", (0.0, 1.0)))[1]
+    task_ms = over.get("dask", over.get("w2", (0.0, 1.0, 1.0)))[2]
     for workers in (100, 1000):
         for batch in (1, 16):
             compute = 1e6 * c / workers
-            sched = 1e6 / batch * task_ms / 1000  # the measured wall per task, an upper bound
+            sched = 1e6 / batch * task_ms / 1000  # one scheduler, one task at a time
             print(f"1 million clips on {workers} worker cores, {batch:2d} clips/task: compute "
                   f"{compute / 60:5.1f} min, scheduler {sched / 60:5.1f} min "
-                  f"(at {1000 * c:.0f} CPU-ms per clip, {task_ms:.1f} ms per task)")  # fmt: skip
+                  f"(at {1000 * c:.0f} CPU-ms per clip, {task_ms:.1f} scheduler CPU-ms per task)")  # fmt: skip
     print(f"load average at the end: {os.getloadavg()} ({psutil.cpu_count()} cores)")
 
 
