@@ -286,6 +286,7 @@ def run_dask(
     func, reader, items, what, min_score, progress, desc, client, batch_size: int
 ) -> Iterable[Outcome]:
     from distributed import as_completed
+    from distributed import wait as wait_dask
 
     client, own = connect(client)
     try:
@@ -297,29 +298,33 @@ def run_dask(
         for b in batches(items, batch_size):
             fut = client.submit(run_batch, payload, reader, b, what, min_score, pure=False)
             futures[fut] = b
+        suspects: list[Item] = []
         with _progress(len(items), progress, desc) as bar:
-            pending = as_completed(list(futures))
-            for fut in pending:
+            for fut in as_completed(list(futures)):
                 batch = futures.pop(fut)
                 if fut.status == "finished":
-                    outcomes = fut.result()
-                elif len(batch) > 1:
-                    # KilledWorker after the scheduler's retries (a clip that kills its worker
-                    # every time), cancelled, ...: func's own exceptions never get here. Each
-                    # clip of the batch is tried again alone, so only the culprit is reported.
-                    for item in batch:
-                        single = client.submit(
-                            run_batch, payload, reader, [item], what, min_score, pure=False
-                        )
-                        futures[single] = [item]
-                        pending.add(single)
-                    fut.release()
-                    continue
+                    bar.update(len(batch))
+                    yield from fut.result()
                 else:
-                    outcomes = [(k, False, _dask_error(fut)) for k, _ in batch]
-                bar.update(len(outcomes))
-                yield from outcomes
+                    # KilledWorker after the scheduler's retries, cancelled, ...: func's own
+                    # exceptions never get here. A worker that dies also takes the tasks queued
+                    # on it, so innocent clips can be marked with the one that kills it.
+                    suspects.extend(batch)
                 fut.release()
+            # Tried again one at a time, alone on the cluster: only a clip that kills its
+            # worker by itself is reported (KilledWorker, after the scheduler's retries).
+            for item in suspects:
+                fut = client.submit(run_batch, payload, reader, [item], what, min_score,
+                                    pure=False)  # fmt: skip
+                wait_dask([fut])
+                outcomes = (
+                    fut.result()
+                    if fut.status == "finished"
+                    else [(item[0], False, _dask_error(fut))]
+                )
+                fut.release()
+                bar.update(1)
+                yield from outcomes
     finally:
         if own:
             client.close()
