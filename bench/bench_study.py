@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+from _results import figure, write_results
 
 import posekit as pk
 from posekit.study import summarize
@@ -247,7 +248,39 @@ def main() -> int:
         if "w2" in modes:
             over["w2"] = overhead(study, min(n, 200), workers=2)
     report(runs, over, n)
+    record(runs, n, quick=n < 600 or set(modes) != set(MODES))
     return 0
+
+
+def record(runs: dict[str, list[Run]], n: int, *, quick: bool) -> None:
+    """The target figures into bench/results/bench_study.json (the README's table)."""
+    wall = {m: _med(rs, "wall") for m, rs in runs.items()}
+
+    def cores(*ms: str) -> str:
+        return ", ".join(f"{m}: ours {_med(runs[m], 'ours'):.2f} of "
+                         f"{_med(runs[m], 'machine'):.2f} busy cores" for m in ms)  # fmt: skip
+
+    what = f"study of {n:,} one-minute two-person clips, `summary`"
+    figs = []
+    if {"w1", "w2"} <= set(wall):
+        figs.append(figure(f"{what} with 2 workers over 1 worker (speed-up)",
+                           wall["w1"] / wall["w2"], "×", target=(">=", 1.6),
+                           baseline=f"1 worker {wall['w1']:.0f} s, 2 workers {wall['w2']:.0f} s "
+                           f"({cores('w1', 'w2')})"))  # fmt: skip
+    if {"loop", "w2"} <= set(wall):
+        figs.append(figure(f"{what} with 2 workers over a plain loop over the files (speed-up)",
+                           wall["loop"] / wall["w2"], "×", target=(">=", 1.5),
+                           baseline=f"plain loop (glob + load + summary) {wall['loop']:.0f} s "
+                           f"({cores('loop')})"))  # fmt: skip
+    if {"dask", "w2"} <= set(wall):
+        cpu = _med(runs["w2"], "cpu") / n
+        figs.append(figure("the same on a Dask LocalCluster (2 workers), time over the process pool",
+                           wall["dask"] / wall["w2"], "×", target=("<=", 1.3),
+                           baseline=f"CPU per clip {1000 * cpu:.0f} ms with 2 workers "
+                           f"({cores('dask')})"))  # fmt: skip
+    peak = max(r.peak_mb for rs in runs.values() for r in rs)
+    figs.append(figure("peak memory of the study (all processes)", peak, "MB", target=("<", 1024)))
+    write_results("bench_study", figs, quick=quick)
 
 
 def _med(runs: list[Run], attr: str) -> float:
