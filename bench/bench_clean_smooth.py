@@ -133,7 +133,7 @@ def main() -> int:
         pk.synth.generate(
             "walk", duration_s=duration, fps=30, n_people=5, noise_px=2.0, dropout=0.03, seed=1
         ).result.keypoints(),
-        threshold=0.1,
+        min_score=0.1,
     )
     untracked = untrack(kp)
     print(
@@ -147,9 +147,9 @@ def main() -> int:
          lambda: baseline_butterworth(kp)),
         ("butterworth 6 Hz, with 3% gaps", lambda: pk.smooth.butterworth(gappy, cutoff_hz=6.0), 0.4,
          lambda: baseline_butterworth(gappy)),
-        ("median window 5, all series", lambda: pk.smooth.median(kp, window=5), 0.5,
+        ("median window 5, all series", lambda: pk.smooth.median(kp, window_frames=5), 0.5,
          lambda: baseline_median(kp)),
-        ("median window 5, with 3% gaps", lambda: pk.smooth.median(gappy, window=5), 0.5,
+        ("median window 5, with 3% gaps", lambda: pk.smooth.median(gappy, window_frames=5), 0.5,
          lambda: baseline_median(gappy)),
         ("assign_tracks, 5 untracked people", lambda: pk.clean.assign_tracks(untracked), 3.0,
          lambda: baseline_assign_tracks(untracked)),
@@ -181,10 +181,10 @@ def main() -> int:
             )
     write_results("bench_clean_smooth", recorded, quick=quick)
     others = [
-        ("moving_average window 5", lambda: pk.smooth.moving_average(kp, window=5)),
+        ("moving_average window 5", lambda: pk.smooth.moving_average(kp, window_frames=5)),
         ("gaussian sigma 1.5", lambda: pk.smooth.gaussian(kp, sigma_frames=1.5)),
-        ("savgol 11/3", lambda: pk.smooth.savgol(kp, window=11, polyorder=3)),
-        ("one_euro", lambda: pk.smooth.one_euro(kp, min_cutoff=2.0, beta=0.2)),
+        ("savgol 11/3", lambda: pk.smooth.savgol(kp, window_frames=11, polyorder=3)),
+        ("one_euro", lambda: pk.smooth.one_euro(kp, min_cutoff_hz=2.0, beta=0.2)),
         ("kalman (RTS)", lambda: pk.smooth.kalman(kp)),
         ("winter_cutoff (30 candidates)", lambda: pk.smooth.winter_cutoff(kp)),
         ("interpolate max 5 frames, gappy", lambda: pk.clean.interpolate(gappy)),

@@ -83,8 +83,8 @@ def main() -> None:
     x, truth, starts = _series(rng)
     methods = {
         "raw": lambda a: a,
-        "posekit median(5)": _posekit(lambda kp: sm.median(kp, window=5)),
-        "posekit moving_average(5)": _posekit(lambda kp: sm.moving_average(kp, window=5)),
+        "posekit median(5)": _posekit(lambda kp: sm.median(kp, window_frames=5)),
+        "posekit moving_average(5)": _posekit(lambda kp: sm.moving_average(kp, window_frames=5)),
         "posekit gaussian(1)": _posekit(lambda kp: sm.gaussian(kp, sigma_frames=1.0)),
         "scipy medfilt(5) per run": _medfilt,
     }

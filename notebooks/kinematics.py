@@ -36,7 +36,7 @@ pd.set_option("display.width", 120)
 
 # %%
 res = pk.load(SAMPLES / "synth_walk.json")
-kp = pk.clean.mask_low_confidence(res.keypoints(), threshold=0.2)
+kp = pk.clean.mask_low_confidence(res.keypoints(), min_score=0.2)
 kp = pk.clean.interpolate(kp, max_gap_frames=5)
 kp = pk.smooth.butterworth(kp, cutoff_hz=6)
 fig, axes = plt.subplots(2, 1, figsize=(10, 7), layout="constrained")
@@ -87,4 +87,4 @@ pk.plot.trajectory(real, "right_wrist", image=picture, ax=axes[1]);
 # (SPARC needs a gap-free series: the gaps were interpolated above; the central difference
 # leaves the first and last frame NaN)
 wrist = spd.xs(("left_wrist", 0), level=("joint", "object_id"))["speed"].iloc[1:-1]
-pk.metrics.sparc(wrist.to_numpy(), fs=kp.attrs["fps"])
+pk.metrics.sparc(wrist.to_numpy(), fps=kp.attrs["fps"])

@@ -50,7 +50,7 @@ kp.head()
 # %%
 # Kakao reports undetected joints with a score near 0 and made-up coordinates: mask them,
 # then bridge short gaps (up to 5 frames) linearly. attrs record what was applied.
-kp = pk.clean.mask_low_confidence(kp, threshold=0.2)
+kp = pk.clean.mask_low_confidence(kp, min_score=0.2)
 kp = pk.clean.interpolate(kp, max_gap_frames=5)
 kp.attrs
 

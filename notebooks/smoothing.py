@@ -45,8 +45,8 @@ truth.head()
 # %%
 methods = {
     "butterworth 6 Hz": pk.smooth.butterworth(raw, cutoff_hz=6),
-    "savgol 11": pk.smooth.savgol(raw, window=11, polyorder=2),
-    "one euro": pk.smooth.one_euro(raw, min_cutoff=1.0, beta=0.05),
+    "savgol 11": pk.smooth.savgol(raw, window_frames=11, polyorder=2),
+    "one euro": pk.smooth.one_euro(raw, min_cutoff_hz=1.0, beta=0.05),
     "kalman": pk.smooth.kalman(raw),
 }
 table = pk.smooth.compare(raw, methods, truth=truth)

@@ -66,7 +66,7 @@ study.clips.drop(columns="path").head()
 
 # %%
 kp = study.keypoints()
-clean = pk.clean.interpolate(pk.clean.mask_low_confidence(kp, threshold=0.3), max_gap_frames=5)
+clean = pk.clean.interpolate(pk.clean.mask_low_confidence(kp, min_score=0.3), max_gap_frames=5)
 ang = pk.angles.joint_angles(pk.smooth.butterworth(clean, cutoff_hz=6))
 ang[["left_knee", "right_knee"]].head()
 

@@ -2,7 +2,7 @@
 
 Each decorated function appends one line to its result's ``attrs["history"]``: the module and
 function, then every bound argument but the data itself (defaults included), as
-``kinematics.velocity(fps=None, method='central', window=5, polyorder=None, normalize=None)``.
+``kinematics.velocity(fps=None, method='central', window_frames=5, polyorder=None, normalize=None)``.
 A function can add what it found (``"12 swaps repaired"``) with :func:`note_history`; the line
 then ends with ``": 12 swaps repaired"``. The notes go through a context variable, not the
 tables, so nothing extra rides in ``attrs`` (a per-clip function called once per clip of a study

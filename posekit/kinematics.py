@@ -32,6 +32,7 @@ from posekit._points import (
     per_frame_table,
     to_long,
 )
+from posekit._renamed import renamed
 from posekit.tidy import JOINT_DTYPE, get_fps
 from posekit.units import length_unit
 
@@ -85,14 +86,17 @@ def _derivative(
         return jerk
     if method == "savgol":
         if window % 2 == 0 or window < 3:
-            raise ValueError(f"window must be an odd number >= 3, got {window}")
+            raise ValueError(f"window_frames must be an odd number >= 3, got {window}")
         if not order <= polyorder < window:
             raise ValueError(
-                f"polyorder must be >= the derivative order ({order}) and < window ({window}), "
+                f"polyorder must be >= the derivative order ({order}) and < window_frames "
+                f"({window}), "
                 f"got {polyorder}"
             )
         if values.shape[0] < window:
-            raise ValueError(f"series of {values.shape[0]} frames is shorter than window {window}")
+            raise ValueError(
+                f"series of {values.shape[0]} frames is shorter than window_frames {window}"
+            )
         coeffs = savgol_coeffs(window, polyorder, deriv=order, delta=dt, use="conv")
         return convolve1d(values, coeffs, axis=0, mode="constant", cval=np.nan)
     raise ValueError(f"method must be 'central' or 'savgol', got {method!r}")
@@ -145,14 +149,14 @@ def _kin(
     *,
     fps: float | None,
     method: Method,
-    window: int,
+    window_frames: int,
     polyorder: int | None,
     normalize: Normalize,
 ) -> pd.DataFrame:
     dense, coords, rate, unit = _prepare(kp, fps, normalize)
     assert rate is not None
     po = polyorder if polyorder is not None else max(2, order)
-    derivs = [_derivative(c, order, 1.0 / rate, method, window, po) for c in coords]
+    derivs = [_derivative(c, order, 1.0 / rate, method, window_frames, po) for c in coords]
     out = to_long(dense, derivs, columns, kp)
     if "time" not in out.columns:
         out["time"] = kp.index.get_level_values("frame").to_numpy(np.float64) / rate
@@ -162,6 +166,7 @@ def _kin(
     return out
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
 def velocity(
@@ -170,7 +175,7 @@ def velocity(
     *,
     fps: float | None = None,
     method: Method = "central",
-    window: int = 5,
+    window_frames: int = 5,
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
@@ -186,7 +191,8 @@ def velocity(
         Frame rate; default ``kp.attrs["fps"]``.
     method
         ``"central"``: (x[i+1] − x[i−1]) / 2Δt. ``"savgol"``: Savitzky–Golay derivative over
-        ``window`` frames with a polynomial of ``polyorder`` (default 2), which also smooths.
+        ``window_frames`` frames (odd) with a polynomial of ``polyorder`` (default 2), which
+        also smooths. (``window=`` is the old name of ``window_frames``, deprecated.)
     normalize
         ``"torso"``: divide by each person's median torso length (mid_shoulder–mid_hip).
         ``attrs["units"]`` gives each column's unit.
@@ -206,10 +212,11 @@ def velocity(
     >>> list(vel.columns), vel.attrs["units"]["vx"]
     (['vx', 'vy', 'time'], 'px/s')
     """
-    return _kin(kp, 1, ("vx", "vy"), fps=fps, method=method, window=window,
+    return _kin(kp, 1, ("vx", "vy"), fps=fps, method=method, window_frames=window_frames,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
 def acceleration(
@@ -218,7 +225,7 @@ def acceleration(
     *,
     fps: float | None = None,
     method: Method = "central",
-    window: int = 5,
+    window_frames: int = 5,
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
@@ -226,10 +233,11 @@ def acceleration(
 
     Options as :func:`velocity`.
     """
-    return _kin(kp, 2, ("ax", "ay"), fps=fps, method=method, window=window,
+    return _kin(kp, 2, ("ax", "ay"), fps=fps, method=method, window_frames=window_frames,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
 def jerk(
@@ -238,19 +246,20 @@ def jerk(
     *,
     fps: float | None = None,
     method: Method = "central",
-    window: int = 7,
+    window_frames: int = 7,
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
     """Jerk, columns ``jx``, ``jy`` in px/s³.
 
     Central: the central difference of the acceleration, a 5-frame stencil. Options as
-    :func:`velocity`; savgol default window 7, polyorder 3.
+    :func:`velocity`; savgol default window_frames 7, polyorder 3.
     """
-    return _kin(kp, 3, ("jx", "jy"), fps=fps, method=method, window=window,
+    return _kin(kp, 3, ("jx", "jy"), fps=fps, method=method, window_frames=window_frames,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
 def speed(
@@ -259,13 +268,13 @@ def speed(
     *,
     fps: float | None = None,
     method: Method = "central",
-    window: int = 5,
+    window_frames: int = 5,
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
     """Speed (magnitude of :func:`velocity`), column ``speed`` in px/s; same index as ``kp``."""
     out = _kin(kp, 1, ("vx", "vy"), fps=fps, method=method,
-                             window=window, polyorder=polyorder, normalize=normalize)  # fmt: skip
+                             window_frames=window_frames, polyorder=polyorder, normalize=normalize)  # fmt: skip
     sp = np.hypot(out["vx"].to_numpy(), out["vy"].to_numpy())
     res = pd.DataFrame({"speed": sp}, index=out.index)
     if "time" in out.columns:
@@ -321,6 +330,7 @@ def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataF
     return out
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
 def angular_velocity(
@@ -329,7 +339,7 @@ def angular_velocity(
     *,
     fps: float | None = None,
     method: Method = "central",
-    window: int = 5,
+    window_frames: int = 5,
     polyorder: int | None = None,
     unwrap: bool = True,
 ) -> pd.DataFrame:
@@ -354,7 +364,7 @@ def angular_velocity(
     d = dense_frames(angles, contiguous=True)
     vals = unwrap_degrees(d.values, axis=0) if unwrap else d.values
     po = polyorder if polyorder is not None else 2
-    deriv = _derivative(vals, 1, 1.0 / rate, method, window, po)
+    deriv = _derivative(vals, 1, 1.0 / rate, method, window_frames, po)
     attrs = {
         **angles.attrs,
         "fps": rate,

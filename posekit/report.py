@@ -141,7 +141,7 @@ def make_report(
     untracked = result.extra.get("tracked") is False and not kp.empty
     if untracked:  # object_id is the place in each frame's list: follow people first
         raw_all = pk.clean.assign_tracks(raw_all, min_track_frames=3)
-        kp = pk.clean.mask_low_confidence(raw_all, threshold=min_score)
+        kp = pk.clean.mask_low_confidence(raw_all, min_score=min_score)
     fps = kp.attrs.get("fps")
     page = _Page()
     title = Path(str(kp.attrs.get("source") or "result")).name
@@ -268,7 +268,7 @@ def _person_sections(
 
     def confidence() -> str:
         fig = _figure((10, 3.8))
-        plot.confidence(raw_all, person=oid, ax=fig.subplots())
+        plot.confidence(raw_all, object_id=oid, ax=fig.subplots())
         return _png(fig)
 
     page.section("Keypoint confidence", confidence, level=3)
@@ -289,7 +289,7 @@ def _person_sections(
             kp,
             methods,
             joint="left_knee",
-            person=oid,
+            object_id=oid,
             metrics=table,
             ax=ax,
             frames=slice(None, int(frames[0] + 5 * fps)),
@@ -319,7 +319,9 @@ def _person_sections(
             (b, ("left_elbow", "right_elbow", "left_shoulder", "right_shoulder")),
         ):
             cols = [c for c in names if c in angles.columns]
-            plot.timeseries(angles, columns=cols, people=oid, ax=ax).set_ylabel("inner angle (°)")
+            plot.timeseries(angles, columns=cols, object_ids=oid, ax=ax).set_ylabel(
+                "inner angle (°)"
+            )
         rom = pk.metrics.range_of_motion(angles)
         return note + _png(fig) + "<p>Range of motion (degrees):</p>" + _table(rom)
 
@@ -362,7 +364,7 @@ def _paths(plot: Any, smoothed: pd.DataFrame, oid: int, min_score: float, note: 
     fig = _figure((5.5 * len(joints), 4.5))
     axes = fig.subplots(1, len(joints), squeeze=False)[0]
     for ax, joint in zip(axes, joints, strict=True):
-        plot.trajectory(smoothed, joint, people=oid, ax=ax)
+        plot.trajectory(smoothed, joint, object_ids=oid, ax=ax)
     return note + _png(fig)
 
 

@@ -80,7 +80,7 @@ def test_mask_low_confidence():
     v[..., 2] = np.linspace(0, 1, v[..., 2].size).reshape(v.shape[:3])
     kp = make_table(v)
     before = kp.copy()
-    out = cl.mask_low_confidence(kp, threshold=0.3)
+    out = cl.mask_low_confidence(kp, min_score=0.3)
     pd.testing.assert_frame_equal(kp, before)
     low = kp["score"] < 0.3
     assert out["x"].isna().sum() == low.sum() == out["y"].isna().sum()
@@ -88,10 +88,10 @@ def test_mask_low_confidence():
     np.testing.assert_array_equal(out["score"], kp["score"])
     np.testing.assert_array_equal(out.loc[~low, "x"], kp.loc[~low, "x"])
     assert out.attrs["history"] == [
-        f"clean.mask_low_confidence(threshold=0.3): {int(low.sum())} points masked"
+        f"clean.mask_low_confidence(min_score=0.3): {int(low.sum())} points masked"
     ]
-    with pytest.raises(ValueError, match="threshold"):
-        cl.mask_low_confidence(kp, threshold=1.5)
+    with pytest.raises(ValueError, match="min_score"):
+        cl.mask_low_confidence(kp, min_score=1.5)
 
 
 def test_reindex_frames_adds_nan_rows_with_time():
@@ -252,7 +252,7 @@ def test_assign_tracks_with_noise_dropouts_and_missing_frames():
         missing_frames=0.03,
         seed=11,
     )
-    kp = cl.mask_low_confidence(sim.result.keypoints(), threshold=0.2)
+    kp = cl.mask_low_confidence(sim.result.keypoints(), min_score=0.2)
     untracked, truth, frames = untrack(kp, seed=3)
     tracked = cl.assign_tracks(untracked)
     got = tracked.xs("left_hip", level="joint")

@@ -44,7 +44,7 @@ from posekit.errors import (
     ServiceTerminatedError,
 )
 
-FAST = {"poll": 0.01, "max_poll": 0.03, "timeout": 10.0, "progress": False}
+FAST = {"poll_s": 0.01, "max_poll_s": 0.03, "timeout_s": 10.0, "progress": False}
 
 
 # -- fixtures ----------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def kakao_server(_fake_server):
 @pytest.fixture
 def client(kakao_server):
     with Client(
-        kakao_server.api_key, kakao_server.url, timeout=(2.0, 2.0), retries=3, backoff=0.01
+        kakao_server.api_key, kakao_server.url, timeout_s=(2.0, 2.0), retries=3, backoff_s=0.01
     ) as c:
         yield c
 
@@ -158,7 +158,7 @@ def test_api_key_from_environment_and_hidden_from_repr(monkeypatch, kakao_server
 
 
 def test_wrong_key_is_auth_error(kakao_server, image_path):
-    c = Client("wrong", kakao_server.url, backoff=0.01)
+    c = Client("wrong", kakao_server.url, backoff_s=0.01)
     with pytest.raises(AuthError) as info:
         c.analyze_image(image_path)
     assert (info.value.status, info.value.code) == (401, -401)
@@ -230,7 +230,7 @@ def test_image_limits_checked_before_upload(client, kakao_server, size, fmt, noi
 
 
 def test_server_side_limit_is_invalid_request(kakao_server):
-    c = Client(kakao_server.api_key, kakao_server.url, check_limits=False, backoff=0.01)
+    c = Client(kakao_server.api_key, kakao_server.url, check_limits=False, backoff_s=0.01)
     with pytest.raises(InvalidRequestError) as info:
         c.analyze_image(make_image(3000, 2000))
     assert (info.value.status, info.value.code) == (400, -2)
@@ -410,7 +410,7 @@ def test_wait_timeout_names_the_job(client, kakao_server, video_path):
     job_id = client.submit_video(video_path)
     t0 = time.monotonic()
     with pytest.raises(TimeoutError) as info:
-        client.wait(job_id, poll=0.02, max_poll=0.05, timeout=0.3, progress=False)
+        client.wait(job_id, poll_s=0.02, max_poll_s=0.05, timeout_s=0.3, progress=False)
     assert time.monotonic() - t0 < 1.5
     assert isinstance(info.value, JobTimeoutError)
     assert info.value.job_id == job_id and job_id in str(info.value)
@@ -517,7 +517,7 @@ def test_get_retries_server_errors(client, kakao_server, status):
 
 
 def test_retries_give_up_after_the_policy(kakao_server):
-    c = Client(kakao_server.api_key, kakao_server.url, retries=2, backoff=0.01)
+    c = Client(kakao_server.api_key, kakao_server.url, retries=2, backoff_s=0.01)
     kakao_server.add_fault("answer", status=503, body=b"busy", times=10)
     with pytest.raises(ServerError):
         c.job(str(uuid.uuid4()))
@@ -556,7 +556,7 @@ def test_retry_after_http_date():
 
 
 def test_backoff_is_exponential_with_jitter():
-    p = RetryPolicy(backoff=0.5, max_backoff=3.0)
+    p = RetryPolicy(backoff_s=0.5, max_backoff_s=3.0)
     assert [p.delay(i, rng=lambda: 1.0) for i in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
     assert [p.delay(i, rng=lambda: 0.0) for i in range(3)] == [0.25, 0.5, 1.0]
 
@@ -586,7 +586,7 @@ def test_video_upload_reset_is_not_resent(client, kakao_server, video_path):
 
 
 def test_video_upload_read_timeout_is_not_resent(kakao_server, video_path):
-    c = Client(kakao_server.api_key, kakao_server.url, timeout=(2, 0.3), backoff=0.01)
+    c = Client(kakao_server.api_key, kakao_server.url, timeout_s=(2, 0.3), backoff_s=0.01)
     kakao_server.add_fault("delay", method="POST", path="/pose/job", delay=2.0, times=3)
     t0 = time.monotonic()
     with pytest.raises(APITimeoutError) as info:
@@ -607,7 +607,7 @@ def test_video_upload_retried_when_nothing_was_sent(kakao_server, video_bytes):
     t = threading.Thread(target=start_late)
     t.start()
     try:
-        c = Client("test-key", f"http://127.0.0.1:{port}", retries=6, backoff=0.15)
+        c = Client("test-key", f"http://127.0.0.1:{port}", retries=6, backoff_s=0.15)
         job_id = c.submit_video(video_bytes)  # refused at first: safe to try again
         t.join()
         srv = late[0]
@@ -620,14 +620,14 @@ def test_video_upload_retried_when_nothing_was_sent(kakao_server, video_bytes):
 
 
 def test_nothing_listening_is_a_connection_error(video_bytes):
-    c = Client("k", f"http://127.0.0.1:{free_port()}", retries=1, backoff=0.01)
+    c = Client("k", f"http://127.0.0.1:{free_port()}", retries=1, backoff_s=0.01)
     with pytest.raises(APIConnectionError) as info:
         c.submit_video(video_bytes)
     assert info.value.status is None and "may have reached" not in str(info.value)
 
 
 def test_get_retries_slow_reset_and_cut_off_answers(kakao_server):
-    c = Client(kakao_server.api_key, kakao_server.url, timeout=(2, 0.3), backoff=0.01)
+    c = Client(kakao_server.api_key, kakao_server.url, timeout_s=(2, 0.3), backoff_s=0.01)
     job = str(uuid.uuid4())
     kakao_server.add_fault("delay", method="GET", delay=0.8)
     kakao_server.add_fault("reset", method="GET")
@@ -637,7 +637,7 @@ def test_get_retries_slow_reset_and_cut_off_answers(kakao_server):
 
 
 def test_slow_answer_within_the_timeout_is_fine(kakao_server):
-    c = Client(kakao_server.api_key, kakao_server.url, timeout=(2, 1.0), retries=0)
+    c = Client(kakao_server.api_key, kakao_server.url, timeout_s=(2, 1.0), retries=0)
     kakao_server.add_fault("delay", method="GET", delay=0.3)
     assert c.job(str(uuid.uuid4())).status == "not found"
 
@@ -656,7 +656,7 @@ def test_image_post_retries_gateway_errors_but_not_resets(client, kakao_server, 
 # -- cache -------------------------------------------------------------------------------------
 def test_cache_keeps_results_and_job_reads_it_first(kakao_server, video_path, tmp_path):
     cache = tmp_path / "cache"
-    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=cache, backoff=0.01)
+    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=cache, backoff_s=0.01)
     job_id = c.submit_video(video_path)
     res = c.wait(job_id, **FAST)
     path = cache / f"{job_id}.json"
@@ -699,7 +699,7 @@ def test_cache_survives_a_killed_process(kakao_server, video_path, tmp_path):
     code = (
         "import os, posekit as pk\n"
         f"c = pk.Client({kakao_server.api_key!r}, {kakao_server.url!r}, cache_dir={str(cache)!r})\n"
-        f"c.wait({job_id!r}, poll=0.01, max_poll=0.03, progress=False)\n"
+        f"c.wait({job_id!r}, poll_s=0.01, max_poll_s=0.03, progress=False)\n"
         "os._exit(9)  # the kernel dies before the result is used or saved\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
@@ -720,10 +720,10 @@ def test_unreadable_cache_file_is_fetched_again(kakao_server, video_path, tmp_pa
 
 
 def test_cache_never_uploads_the_same_video_twice(kakao_server, video_path, tmp_path):
-    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=tmp_path / "c", backoff=0.01)
+    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=tmp_path / "c", backoff_s=0.01)
     kakao_server.step = 0.3
     with pytest.raises(JobTimeoutError) as info:  # e.g. the user gave up, or the kernel died
-        c.analyze_video(video_path, poll=0.01, max_poll=0.02, timeout=0.1, progress=False)
+        c.analyze_video(video_path, poll_s=0.01, max_poll_s=0.02, timeout_s=0.1, progress=False)
     first = info.value.job_id
     res = c.analyze_video(video_path, **FAST)  # waits for the same job: no second upload
     assert res.job_id == first and res.source == str(video_path)
@@ -743,7 +743,7 @@ def test_cache_never_uploads_the_same_video_twice(kakao_server, video_path, tmp_
 
 
 def test_failed_videos_are_submitted_again(kakao_server, tmp_path):
-    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=tmp_path / "c", backoff=0.01)
+    c = Client(kakao_server.api_key, kakao_server.url, cache_dir=tmp_path / "c", backoff_s=0.01)
     for _ in range(2):
         with pytest.raises(JobFailedError):
             c.analyze_video(b"junk", **FAST)
@@ -757,7 +757,7 @@ def test_callback_delivered_to_the_receiver(client, kakao_server, video_path, tm
         assert cb.url.startswith("http://127.0.0.1:")
         job_id = client.submit_video(video_path, callback_url=cb)
         assert kakao_server.attempts[-1].fields["callback_url"] == cb.url
-        res = cb.wait(job_id, timeout=5)
+        res = cb.wait(job_id, timeout_s=5)
         assert res.job_id == job_id and res.n_frames == 10
         assert list(cb.results()) == [job_id]
     assert kakao_server.callbacks == [(cb.url, 200)]
@@ -770,9 +770,9 @@ def test_callback_of_a_failed_job_and_timeouts(client, kakao_server):
     with callback_receiver() as cb:
         job_id = client.submit_video(url="https://example.org/fail.mp4", callback_url=str(cb))
         with pytest.raises(JobFailedError, match="Failed to get video"):
-            cb.wait(job_id, timeout=5)
+            cb.wait(job_id, timeout_s=5)
         with pytest.raises(TimeoutError, match="no callback"):
-            cb.wait(str(uuid.uuid4()), timeout=0.1)
+            cb.wait(str(uuid.uuid4()), timeout_s=0.1)
         # only the secret path is accepted
         wrong = cb.url.rsplit("/", 1)[0] + "/guess"
         assert requests.post(wrong, data=b"{}", timeout=2).status_code == 404
@@ -841,17 +841,17 @@ def test_cli_fetch_video_with_options(cli_env, video_path, tmp_path):
     out = tmp_path / "result.json"
     with callback_receiver() as cb:
         rc = _cli("fetch", str(video_path), "--no-smoothing", "--callback", cb.url,
-                  "--poll", "0.01", "-o", str(out), "--api-key", "test-key")  # fmt: skip
+                  "--poll-s", "0.01", "-o", str(out), "--api-key", "test-key")  # fmt: skip
         assert rc == 0
         att = cli_env.attempts_for("POST", "/pose/job")[0]
         assert att.fields == {"smoothing": "false", "callback_url": cb.url}
         res = pk.load(out)
         assert res.n_frames == 10
-        assert cb.wait(res.job_id, timeout=5).to_json() == res.to_json()
+        assert cb.wait(res.job_id, timeout_s=5).to_json() == res.to_json()
 
 
 def test_cli_fetch_again_with_a_cache_does_not_upload_again(cli_env, video_path, tmp_path, capsys):
-    args = ["fetch", str(video_path), "--poll", "0.01", "--cache-dir", str(tmp_path / "c")]
+    args = ["fetch", str(video_path), "--poll-s", "0.01", "--cache-dir", str(tmp_path / "c")]
     assert _cli(*args, "-o", str(tmp_path / "a.json")) == 0
     assert _cli(*args, "-o", str(tmp_path / "b.json")) == 0
     assert len(cli_env.attempts_for("POST", "/pose/job")) == 1

@@ -23,15 +23,15 @@ JOB = str(uuid.uuid4())
 @pytest.mark.parametrize("stage", ["body", "headers"])
 def test_a_dripping_server_cannot_stretch_a_call_or_a_wait(stage: str) -> None:
     with DripServer(stage, every_s=0.3) as drip:
-        c = pk.Client("k", drip.url, deadline=1.5, timeout=(2, 1.0), retries=0)
+        c = pk.Client("k", drip.url, deadline_s=1.5, timeout_s=(2, 1.0), retries=0)
         t0 = time.monotonic()
         with pytest.raises(APITimeoutError, match=r"deadline of 1\.5 s"):
             c.job(JOB)
         assert 1.4 < time.monotonic() - t0 < 2.5
-        c = pk.Client("k", drip.url, deadline=None, timeout=(2, 1.0))
+        c = pk.Client("k", drip.url, deadline_s=None, timeout_s=(2, 1.0))
         t0 = time.monotonic()
         with pytest.raises(JobTimeoutError) as info:
-            c.wait(JOB, timeout=1.0, progress=False)
+            c.wait(JOB, timeout_s=1.0, progress=False)
         assert 0.9 < time.monotonic() - t0 < 2.0
         assert info.value.job_id == JOB
 
@@ -45,7 +45,7 @@ def test_answers_larger_than_the_limit_are_refused_without_being_held(tmp_path: 
     # no Content-Length (chunked): counted while reading
     with DripServer("body", every_s=0.001, length=10**9) as drip:
         drip.length = 10**9
-        c = pk.Client("k", drip.url, max_answer_bytes=2_000, deadline=10)
+        c = pk.Client("k", drip.url, max_answer_bytes=2_000, deadline_s=10)
         with pytest.raises((AnswerTooLargeError, APITimeoutError)):
             c.job(JOB)
 
@@ -75,7 +75,7 @@ def test_a_video_listed_twice_is_uploaded_once(tmp_path: Path) -> None:
     cfg = ServerConfig(keys=(KEY,), data_dir=tmp_path / "srv", estimator=FAST, worker_kind="thread")
     with BackgroundServer(cfg) as srv:
         c = pk.Client(KEY, srv.url)
-        out = c.analyze_videos([clip, str(clip), clip.read_bytes()], poll=0.05, progress=False)
+        out = c.analyze_videos([clip, str(clip), clip.read_bytes()], poll_s=0.05, progress=False)
         store = srv.app.state.runner.store
         assert store.count("success") == 2  # the path twice, then the bytes
     assert all(o.ok for o in out)

@@ -11,8 +11,8 @@ import posekit.smooth as sm
 from tests.test_smooth import make_table, nose
 
 WINDOWED = {
-    "median": lambda kp: sm.median(kp, window=5),
-    "moving_average": lambda kp: sm.moving_average(kp, window=5),
+    "median": lambda kp: sm.median(kp, window_frames=5),
+    "moving_average": lambda kp: sm.moving_average(kp, window_frames=5),
     "gaussian": lambda kp: sm.gaussian(kp, sigma_frames=1.0),
 }
 # what a +100 spike on a 3 px/frame ramp becomes in the middle of a run: the median replaces
@@ -75,7 +75,7 @@ def test_median_interior_equals_scipy_medfilt_and_ends_are_clean():
     x = truth + rng.normal(0, 2, 200)
     x[[0, 1]] += 80.0  # spikes on the first two frames and a dip on the last
     x[-1] -= 80.0
-    out = nose(sm.median(make_table(x), window=5))
+    out = nose(sm.median(make_table(x), window_frames=5))
     ref = signal.medfilt(x, 5)  # pads with zeros
     np.testing.assert_array_equal(out[2:-2], ref[2:-2])
     err = np.abs(out - truth)[[0, 1, -2, -1]]
@@ -90,8 +90,8 @@ def test_constants_and_ramps_stay_exact_with_robust_ends():
 
 
 def test_history_still_says_what_was_done():
-    out = sm.median(make_table(np.arange(20.0)), window=5)
-    assert out.attrs["history"][-1] == "smooth.median(window=5)"
+    out = sm.median(make_table(np.arange(20.0)), window_frames=5)
+    assert out.attrs["history"][-1] == "smooth.median(window_frames=5)"
 
 
 def test_bench_figures_in_the_docs():
@@ -105,8 +105,8 @@ def test_bench_figures_in_the_docs():
     spec.loader.exec_module(bench)
     x, truth, starts = bench._series(np.random.default_rng(0))
     documented = {  # RMS frame 0, frame 1, mid-run
-        "median": (sm.median, {"window": 5}, (1.62, 1.40, 1.24), 2.5),
-        "moving_average": (sm.moving_average, {"window": 5}, (1.40, 1.17, 0.89), 21.1),
+        "median": (sm.median, {"window_frames": 5}, (1.62, 1.40, 1.24), 2.5),
+        "moving_average": (sm.moving_average, {"window_frames": 5}, (1.40, 1.17, 0.89), 21.1),
         "gaussian": (sm.gaussian, {"sigma_frames": 1.0}, (1.44, 1.10, 1.08), 40.75),
     }
     spiked = x.copy()

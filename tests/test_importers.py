@@ -239,7 +239,7 @@ def test_nose_path_on_the_back_view_has_no_jumps_to_the_origin(openpose_dir):
     assert raw["path_length"] == pytest.approx(6917.8, abs=0.1)  # the old default
     kp = res.keypoints()
     assert pk.kinematics.path_length(kp).loc[(0, *nose), "path_length"] < 1000
-    masked = pk.clean.mask_low_confidence(kp, threshold=0.3)
+    masked = pk.clean.mask_low_confidence(kp, min_score=0.3)
     got = pk.kinematics.path_length(masked).loc[(0, *nose)]
     assert got["path_length"] == pytest.approx(22.4, abs=0.05) and got["n_steps"] == 4
 

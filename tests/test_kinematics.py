@@ -48,11 +48,11 @@ def test_constant_acceleration_central_and_savgol():
     np.testing.assert_allclose(acc["ax"].dropna(), 50.0, rtol=1e-9)
     np.testing.assert_allclose(acc["ay"].dropna(), -100.0, rtol=1e-9)
     f = kp.index.get_level_values("frame").to_numpy()
-    vel = kinematics.velocity(kp, method="savgol", window=7)
+    vel = kinematics.velocity(kp, method="savgol", window_frames=7)
     ok = (f >= 3) & (f <= 36)
     np.testing.assert_allclose(vel["vx"][ok], (1.0 + 0.5 * f[ok]) * 10.0, rtol=1e-9)
     assert vel["vx"][~ok].isna().all()
-    acc_sg = kinematics.acceleration(kp, method="savgol", window=5)
+    acc_sg = kinematics.acceleration(kp, method="savgol", window_frames=5)
     np.testing.assert_allclose(acc_sg["ay"].dropna(), -100.0, rtol=1e-9)
     assert acc_sg["ay"].notna().sum() == 2 * 17 * 36
 
@@ -71,7 +71,7 @@ def test_known_nan_count_in_gives_known_count_out():
     assert other["vx"].isna().sum() == 2
     acc = kinematics.acceleration(kp).xs("left_wrist", level="joint")
     assert acc["ax"].isna().sum() == 8
-    sg = kinematics.velocity(kp, method="savgol", window=5).xs("left_wrist", level="joint")
+    sg = kinematics.velocity(kp, method="savgol", window_frames=5).xs("left_wrist", level="joint")
     assert sg["vx"].isna().sum() == 4 + 5 + 5  # half-window at each end, window around each NaN
 
 
@@ -161,9 +161,9 @@ def test_bad_input():
     assert kinematics.velocity(kp, fps=10.0).attrs["fps"] == 10.0
     assert kinematics.displacement(kp)["dx"].notna().any()
     with pytest.raises(ValueError, match="window"):
-        kinematics.velocity(kp, fps=10.0, method="savgol", window=4)
+        kinematics.velocity(kp, fps=10.0, method="savgol", window_frames=4)
     with pytest.raises(ValueError, match="shorter than window"):
-        kinematics.velocity(kp, fps=10.0, method="savgol", window=11)
+        kinematics.velocity(kp, fps=10.0, method="savgol", window_frames=11)
     with pytest.raises(ValueError, match="polyorder"):
         kinematics.acceleration(kp, fps=10.0, method="savgol", polyorder=1)
     with pytest.raises(ValueError, match="method"):
@@ -203,7 +203,7 @@ def test_savgol_velocity_is_closer_to_truth_on_noisy_data():
     true_v = kinematics.velocity(syn.truth)["vy"]
     seen = syn.result.keypoints()
     raw = kinematics.velocity(seen)["vy"]
-    sg = kinematics.velocity(seen, method="savgol", window=9, polyorder=2)["vy"]
+    sg = kinematics.velocity(seen, method="savgol", window_frames=9, polyorder=2)["vy"]
     err_raw = float(np.sqrt(((raw - true_v) ** 2).mean()))
     err_sg = float(np.sqrt(((sg - true_v) ** 2).mean()))
     assert err_sg < 0.5 * err_raw

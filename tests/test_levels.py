@@ -75,24 +75,24 @@ def _walkers(kp):
 
 
 CASES = {
-    "mask_low_confidence": lambda kp: pk.clean.mask_low_confidence(kp, threshold=0.4),
+    "mask_low_confidence": lambda kp: pk.clean.mask_low_confidence(kp, min_score=0.4),
     "reindex_frames": lambda kp: pk.clean.reindex_frames(kp),
     "interpolate": lambda kp: pk.clean.interpolate(kp, max_gap_frames=5),
     "assign_tracks": lambda kp: pk.clean.assign_tracks(kp),
     "main_person": lambda kp: pk.clean.main_person(kp),
     "fix_left_right_swaps": lambda kp: pk.clean.fix_left_right_swaps(kp),
-    "moving_average": lambda kp: pk.smooth.moving_average(kp, window=5),
-    "median": lambda kp: pk.smooth.median(kp, window=5),
+    "moving_average": lambda kp: pk.smooth.moving_average(kp, window_frames=5),
+    "median": lambda kp: pk.smooth.median(kp, window_frames=5),
     "gaussian": lambda kp: pk.smooth.gaussian(kp, sigma_frames=2),
-    "savgol": lambda kp: pk.smooth.savgol(kp, window=7),
+    "savgol": lambda kp: pk.smooth.savgol(kp, window_frames=7),
     "butterworth": lambda kp: pk.smooth.butterworth(kp, cutoff_hz=6),
-    "one_euro": lambda kp: pk.smooth.one_euro(kp, min_cutoff=1.0, beta=0.1),
+    "one_euro": lambda kp: pk.smooth.one_euro(kp, min_cutoff_hz=1.0, beta=0.1),
     "kalman": lambda kp: pk.smooth.kalman(kp),
     "compare": lambda kp: pk.smooth.compare(
         kp,
         {
             "bw": pk.smooth.butterworth(kp, cutoff_hz=6),
-            "ma": pk.smooth.moving_average(kp, window=5),
+            "ma": pk.smooth.moving_average(kp, window_frames=5),
         },
     ),
     "winter_cutoff": lambda kp: pk.smooth.winter_cutoff(kp),

@@ -22,14 +22,14 @@ def _gaussian_speed():
 
 
 def test_sparc_reproduces_published_value():
-    assert metrics.sparc(_gaussian_speed(), fs=100) == pytest.approx(-1.41403, abs=1e-4)
+    assert metrics.sparc(_gaussian_speed(), fps=100) == pytest.approx(-1.41403, abs=1e-4)
     assert metrics.sparc(_gaussian_speed(), 100.0) == pytest.approx(-1.4140312617, abs=1e-9)
 
 
 def test_ldlj_reproduces_published_value():
-    assert metrics.ldlj(_gaussian_speed(), fs=100) == pytest.approx(-5.816, abs=1e-2)
-    assert metrics.ldlj(_gaussian_speed(), fs=100) == pytest.approx(-5.81636, abs=1e-5)
-    assert metrics.dimensionless_jerk(_gaussian_speed(), fs=100) == pytest.approx(
+    assert metrics.ldlj(_gaussian_speed(), fps=100) == pytest.approx(-5.816, abs=1e-2)
+    assert metrics.ldlj(_gaussian_speed(), fps=100) == pytest.approx(-5.81636, abs=1e-5)
+    assert metrics.dimensionless_jerk(_gaussian_speed(), fps=100) == pytest.approx(
         -335.74684, abs=1e-4
     )
 
@@ -38,24 +38,24 @@ def test_smoothness_orders_movements():
     t = np.arange(0, 2, 0.01)
     smooth = np.sin(np.pi * t / 2) ** 2  # one bell
     jerky = smooth * (1 + 0.3 * np.sin(2 * np.pi * 4 * t))  # the same with 4 Hz tremor
-    assert metrics.sparc(jerky, fs=100) < metrics.sparc(smooth, fs=100)
-    assert metrics.ldlj(jerky, fs=100) < metrics.ldlj(smooth, fs=100)
+    assert metrics.sparc(jerky, fps=100) < metrics.sparc(smooth, fps=100)
+    assert metrics.ldlj(jerky, fps=100) < metrics.ldlj(smooth, fps=100)
     s = pd.Series(smooth)
     s.attrs["fps"] = 100.0
-    assert metrics.sparc(s) == metrics.sparc(smooth, fs=100)  # fs from attrs
+    assert metrics.sparc(s) == metrics.sparc(smooth, fps=100)  # fs from attrs
 
 
 def test_smoothness_bad_input():
     with pytest.raises(ValueError, match="all NaN"):
-        metrics.sparc(np.full(50, np.nan), fs=100)
+        metrics.sparc(np.full(50, np.nan), fps=100)
     with pytest.raises(ValueError, match="NaN"):
-        metrics.ldlj(np.r_[1.0, np.nan, 2.0, 3.0], fs=100)
+        metrics.ldlj(np.r_[1.0, np.nan, 2.0, 3.0], fps=100)
     with pytest.raises(ValueError, match="sampling rate"):
         metrics.sparc(_gaussian_speed())
     with pytest.raises(ValueError, match="all zero"):
-        metrics.ldlj(np.zeros(20), fs=10)
+        metrics.ldlj(np.zeros(20), fps=10)
     with pytest.raises(ValueError, match="1-D"):
-        metrics.sparc(np.ones((3, 3)), fs=10)
+        metrics.sparc(np.ones((3, 3)), fps=10)
 
 
 # -- repetitions ----------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def test_dtw_time_warped_squat_is_closer_than_another_movement():
     assert d_warp < metrics.dtw(knee, other).distance
     assert d_warp < metrics.dtw(knee, arm_knee).distance
     assert d_warp < 0.2 * np.abs(knee - warped).sum()  # alignment removes most of the warp
-    banded = metrics.dtw(knee, warped, window=20)
+    banded = metrics.dtw(knee, warped, window_frames=20)
     assert banded.distance >= d_warp - 1e-9
     both = metrics.dtw(syn.angles.xs(0, level="object_id")[["left_knee", "left_hip"]],
                        syn.angles.xs(0, level="object_id")[["left_knee", "left_hip"]])  # fmt: skip

@@ -24,7 +24,7 @@ def squat(samples_dir):
 
 
 def masked_and_filled(res):
-    masked = pk.clean.mask_low_confidence(res.keypoints(), threshold=0.3)
+    masked = pk.clean.mask_low_confidence(res.keypoints(), min_score=0.3)
     return masked, pk.clean.interpolate(masked, max_gap_frames=5)
 
 
@@ -99,7 +99,7 @@ def test_filled_points_survive_to_result_save_load(squat, tmp_path):
 def test_filled_marks_through_the_cleaning_functions(squat):
     _, kp = masked_and_filled(squat)
     n = int(kp["filled"].sum())
-    again = pk.clean.mask_low_confidence(kp, threshold=0.9)  # NaN score: not "low"
+    again = pk.clean.mask_low_confidence(kp, min_score=0.9)  # NaN score: not "low"
     assert again.loc[again["filled"], ["x", "y"]].notna().all().all()
     twice = pk.clean.interpolate(kp, max_gap_frames=5)  # earlier fills stay marked
     assert twice["filled"].sum() == n
@@ -156,6 +156,6 @@ def test_filled_marks_on_a_study_table(tmp_path, squat):
     for name in ("a", "b"):
         squat.save(tmp_path / f"{name}.json")
     kp = pk.load_study(str(tmp_path / "{clip}.json")).keypoints()
-    filled = pk.clean.interpolate(pk.clean.mask_low_confidence(kp, threshold=0.3))
+    filled = pk.clean.interpolate(pk.clean.mask_low_confidence(kp, min_score=0.3))
     assert filled["filled"].dtype == bool
     assert filled.groupby(level="clip")["filled"].sum().tolist() == [219, 219]

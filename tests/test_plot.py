@@ -156,10 +156,10 @@ def test_skeleton_segments_colours_and_fading():
 
 def test_skeleton_people_joints_and_coco_skeleton():
     kp = table(3, 2)
-    ax = pp.skeleton(kp, 0, people=[1], skeleton=COCO_SKELETON)
+    ax = pp.skeleton(kp, 0, object_ids=[1], skeleton=COCO_SKELETON)
     assert [c.get_gid() for c in ax.collections if c.get_gid()] == ["skeleton-1", "joints-1"]
     assert len(by_gid(ax, "skeleton-1").get_segments()) == len(COCO_SKELETON)
-    ax = pp.skeleton(kp, 0, joints=["left_hip", "right_hip", "left_knee"], people=0)
+    ax = pp.skeleton(kp, 0, joints=["left_hip", "right_hip", "left_knee"], object_ids=0)
     segs = by_gid(ax, "skeleton-0").get_segments()
     assert len(segs) == 2  # hip-hip and knee-hip
 
@@ -181,7 +181,7 @@ def test_skeleton_bad_input():
     with pytest.raises(ValueError, match="frame 99 is not in the table"):
         pp.skeleton(kp, 99)
     with pytest.raises(ValueError, match="no person with object_id"):
-        pp.skeleton(kp, 0, people=[5])
+        pp.skeleton(kp, 0, object_ids=[5])
     with pytest.raises(ValueError, match="1-based"):
         pp.skeleton(kp, 0, skeleton=[(0, 1)])
     with pytest.raises(ValueError, match="indexed by"):
@@ -202,12 +202,12 @@ def test_trajectory_coloured_by_time():
 
 def test_timeseries_keypoints_angles_and_speed():
     kp = table(10, 2)
-    ax = pp.timeseries(kp, joints=["nose"], columns=["x"], people=[1])
+    ax = pp.timeseries(kp, joints=["nose"], columns=["x"], object_ids=[1])
     (line,) = ax.get_lines()
     np.testing.assert_allclose(line.get_xdata(), np.arange(10) / 10.0)
     np.testing.assert_allclose(line.get_ydata(), 130 + np.arange(10))
     assert ax.get_xlabel() == "time (s)"
-    ax = pp.timeseries(kp, joints="nose", columns="speed", people=0)
+    ax = pp.timeseries(kp, joints="nose", columns="speed", object_ids=0)
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata()[1:], 10.0)  # 1 px/frame at 10 fps
     idx = pd.MultiIndex.from_product([range(5), [0, 3]], names=["frame", "object_id"])
     ang = pd.DataFrame({"left_knee": np.arange(10.0), "right_knee": -np.arange(10.0)}, index=idx)
@@ -229,7 +229,7 @@ def test_confidence_heatmap_grid():
     kp = table(6, 2)
     kp = kp.drop(index=3, level="frame")  # person absent in frame 3
     kp.loc[(4, 1, "left_knee"), "score"] = 0.25
-    ax = pp.confidence(kp, person=1, colorbar=False)
+    ax = pp.confidence(kp, object_id=1, colorbar=False)
     grid = ax.images[0].get_array()
     assert grid.shape == (17, 6)
     assert grid.mask[:, 3].all()
@@ -340,7 +340,7 @@ def test_timeseries_readable_defaults_and_units():
     assert len(ax.lines) == 4 and ax.get_title() == ""
     # keypoints: wrists and ankles by default, positions in px; score has no unit
     kp = table(20, 2)
-    ax = pp.timeseries(kp, people=0)
+    ax = pp.timeseries(kp, object_ids=0)
     assert len(ax.lines) == 8 and ax.get_ylabel() == "position (px)"
     assert ax.get_lines()[0].get_label() == "left_wrist x"
     assert pp.timeseries(kp, columns="score", joints="nose").get_ylabel() == "nose score"
@@ -418,19 +418,19 @@ def test_filled_points_are_hollow_and_their_bones_dashed():
     dashed = np.array([dashes is not None for _, dashes in lc.get_linestyles()])
     np.testing.assert_array_equal(dashed, touch)
     assert np.all(lc.get_colors()[:, 3] == 1.0)  # estimates are not faded for their NaN score
-    solid = pp.skeleton(kp, 2, people=1, ax=plt.figure().subplots())
+    solid = pp.skeleton(kp, 2, object_ids=1, ax=plt.figure().subplots())
     assert all(d is None for _, d in by_gid(solid, "skeleton-1").get_linestyles())
 
 
 def test_filled_points_dashed_in_trajectory_and_hollow_in_timeseries():
     kp = filled_table()
-    ax = pp.trajectory(kp, "left_wrist", people=0, colorbar=False)
+    ax = pp.trajectory(kp, "left_wrist", object_ids=0, colorbar=False)
     styles = by_gid(ax, "trajectory-0").get_linestyles()
     assert [d is not None for _, d in styles] == [False, True, True, True, False]
-    ax = pp.timeseries(kp, joints="left_wrist", columns="y", people=0)
+    ax = pp.timeseries(kp, joints="left_wrist", columns="y", object_ids=0)
     marks = by_gid(ax, "filled-left_wrist y-0")
     np.testing.assert_allclose(marks.get_xdata(), [0.2, 0.3])
     assert marks.get_markerfacecolor() == "none"
     assert len(ax.get_legend().get_texts()) == 1
-    ax = pp.smoothing_comparison(kp, {"same": kp}, joint="left_wrist", person=0, metrics=False)
+    ax = pp.smoothing_comparison(kp, {"same": kp}, joint="left_wrist", object_id=0, metrics=False)
     np.testing.assert_allclose(by_gid(ax, "raw-filled").get_xdata(), [0.2, 0.3])

@@ -28,7 +28,7 @@ from posekit.server.testing import fake_estimator
 from tests._server import FAST, KEY, LoopbackWeb, make_clip, make_png
 
 pytestmark = pytest.mark.timeout(120)
-WAIT = {"poll": 0.02, "max_poll": 0.05, "timeout": 30.0, "progress": False}
+WAIT = {"poll_s": 0.02, "max_poll_s": 0.05, "timeout_s": 30.0, "progress": False}
 
 
 class Clock:
@@ -57,7 +57,7 @@ def kakao_server(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> Back
 @pytest.fixture
 def client(kakao_server) -> Client:
     with Client(
-        kakao_server.api_key, kakao_server.url, timeout=(2.0, 10.0), retries=1, backoff=0.01
+        kakao_server.api_key, kakao_server.url, timeout_s=(2.0, 10.0), retries=1, backoff_s=0.01
     ) as c:
         yield c
 
@@ -165,7 +165,7 @@ def test_bad_request_is_invalid_request_error(client) -> None:
 def test_callback_delivered_to_the_receiver(client, video_path, tmp_path) -> None:
     with callback_receiver(cache_dir=tmp_path / "cache") as cb:
         job_id = client.submit_video(video_path, callback_url=cb)
-        res = cb.wait(job_id, timeout=30)
+        res = cb.wait(job_id, timeout_s=30)
         assert res.job_id == job_id and res.n_frames == 10
         assert list(cb.results()) == [job_id]
     fresh = Client("k", "http://127.0.0.1:9", cache_dir=tmp_path / "cache", retries=0)

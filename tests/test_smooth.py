@@ -39,12 +39,12 @@ def nose(kp: pd.DataFrame, col: str = "x", obj: int = 0) -> np.ndarray:
 
 
 FILTERS = {
-    "moving_average": lambda kp: sm.moving_average(kp, window=7),
-    "median": lambda kp: sm.median(kp, window=5),
+    "moving_average": lambda kp: sm.moving_average(kp, window_frames=7),
+    "median": lambda kp: sm.median(kp, window_frames=5),
     "gaussian": lambda kp: sm.gaussian(kp, sigma_frames=2.0),
-    "savgol": lambda kp: sm.savgol(kp, window=9, polyorder=2),
+    "savgol": lambda kp: sm.savgol(kp, window_frames=9, polyorder=2),
     "butterworth": lambda kp: sm.butterworth(kp, cutoff_hz=4.0),
-    "one_euro": lambda kp: sm.one_euro(kp, min_cutoff=1.0, beta=0.05),
+    "one_euro": lambda kp: sm.one_euro(kp, min_cutoff_hz=1.0, beta=0.05),
     "kalman": lambda kp: sm.kalman(kp),
 }
 ZERO_PHASE = ["moving_average", "median", "gaussian", "savgol", "butterworth", "kalman"]
@@ -126,7 +126,7 @@ def test_short_runs_stay_unchanged_and_are_reported():
     x = rng.normal(0, 1, 100)
     x[[10, 14]] = np.nan  # run 11..13 has 3 frames, shorter than the window
     kp = make_table(x)
-    out = sm.moving_average(kp, window=5)
+    out = sm.moving_average(kp, window_frames=5)
     np.testing.assert_array_equal(nose(out)[11:14], x[11:14])
     assert not np.allclose(nose(out)[20:80], x[20:80])
     assert "runs shorter than 5 frames left unsmoothed" in out.attrs["history"][-1]
@@ -137,9 +137,9 @@ def test_filtered_values_match_scipy_on_a_run():
 
     rng = np.random.default_rng(3)
     x = np.cumsum(rng.normal(0, 1, 300))
-    out = nose(sm.savgol(make_table(x), window=11, polyorder=3))
+    out = nose(sm.savgol(make_table(x), window_frames=11, polyorder=3))
     np.testing.assert_allclose(out, signal.savgol_filter(x, 11, 3, mode="interp"), atol=1e-9)
-    out = nose(sm.median(make_table(x), window=5))
+    out = nose(sm.median(make_table(x), window_frames=5))
     np.testing.assert_allclose(out[2:-2], ndimage.median_filter(x, 5)[2:-2], atol=1e-12)
     sos = signal.butter(2, 5.0, fs=30.0, output="sos")
     out = nose(sm.butterworth(make_table(x), cutoff_hz=5.0))
@@ -185,21 +185,21 @@ def test_missing_fps_is_a_clear_error(func):
 def test_window_errors():
     kp = make_table(np.arange(20.0))
     with pytest.raises(
-        ValueError, match=r"window=31 needs runs of at least 31 frames.*spans only 20"
+        ValueError, match=r"window_frames=31 needs runs of at least 31 frames.*spans only 20"
     ):
-        sm.median(kp, window=31)
+        sm.median(kp, window_frames=31)
     with pytest.raises(ValueError, match="odd"):
-        sm.moving_average(kp, window=4)
+        sm.moving_average(kp, window_frames=4)
     with pytest.raises(ValueError, match="positive integer"):
-        sm.median(kp, window=2.5)
+        sm.median(kp, window_frames=2.5)
     with pytest.raises(ValueError, match="polyorder"):
-        sm.savgol(kp, window=5, polyorder=5)
+        sm.savgol(kp, window_frames=5, polyorder=5)
     with pytest.raises(ValueError, match="sigma_frames"):
         sm.gaussian(kp, sigma_frames=0)
     x = np.arange(20.0)
     x[::4] = np.nan  # no run longer than 3 frames
     with pytest.raises(ValueError, match="none"):
-        sm.median(make_table(x), window=5)
+        sm.median(make_table(x), window_frames=5)
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
@@ -260,7 +260,9 @@ def test_one_euro_matches_reference(min_cutoff, beta, d_cutoff):
     )
     x[250:260] = np.nan  # the filter restarts after a gap, as a fresh reference filter would
     out = nose(
-        sm.one_euro(make_table(x, fps=fps), min_cutoff=min_cutoff, beta=beta, d_cutoff=d_cutoff)
+        sm.one_euro(
+            make_table(x, fps=fps), min_cutoff_hz=min_cutoff, beta=beta, d_cutoff_hz=d_cutoff
+        )
     )
     expected = np.full_like(x, np.nan)
     for seg in (slice(0, 250), slice(260, 600)):
@@ -272,8 +274,8 @@ def test_one_euro_matches_reference(min_cutoff, beta, d_cutoff):
 
 def test_one_euro_bad_params():
     kp = make_table(np.arange(50.0))
-    with pytest.raises(ValueError, match="min_cutoff"):
-        sm.one_euro(kp, min_cutoff=0)
+    with pytest.raises(ValueError, match="min_cutoff_hz"):
+        sm.one_euro(kp, min_cutoff_hz=0)
     with pytest.raises(ValueError, match="beta"):
         sm.one_euro(kp, beta=-1)
 
@@ -394,13 +396,13 @@ def test_compare_aligns_tables_and_checks_input():
 # -- against posekit.synth ground truth -------------------------------------------------------
 
 SENSIBLE = {
-    "moving_average": lambda kp: sm.moving_average(kp, window=5),
-    "median": lambda kp: sm.median(kp, window=5),
+    "moving_average": lambda kp: sm.moving_average(kp, window_frames=5),
+    "median": lambda kp: sm.median(kp, window_frames=5),
     "gaussian": lambda kp: sm.gaussian(kp, sigma_frames=1.5),
-    "savgol": lambda kp: sm.savgol(kp, window=11, polyorder=3),
+    "savgol": lambda kp: sm.savgol(kp, window_frames=11, polyorder=3),
     "butterworth": lambda kp: sm.butterworth(kp, cutoff_hz=6.0),
     "butterworth_auto": lambda kp: sm.butterworth(kp, cutoff_hz="auto"),
-    "one_euro": lambda kp: sm.one_euro(kp, min_cutoff=2.0, beta=0.2),
+    "one_euro": lambda kp: sm.one_euro(kp, min_cutoff_hz=2.0, beta=0.2),
     "kalman": lambda kp: sm.kalman(kp),
 }
 
@@ -412,7 +414,7 @@ def noisy(request):
     sim = pk.synth.generate(
         request.param, duration_s=10, fps=30, n_people=2, noise_px=3.0, dropout=0.03, seed=3
     )
-    kp = pk.clean.mask_low_confidence(sim.result.keypoints(), threshold=0.1)
+    kp = pk.clean.mask_low_confidence(sim.result.keypoints(), min_score=0.1)
     return kp, sim.truth
 
 
@@ -430,8 +432,8 @@ def test_smoothing_brings_noisy_data_closer_to_truth(noisy, name):
 def test_compare_with_truth_ranks_sensibly(noisy):
     kp, truth = noisy
     methods = {name: f(kp) for name, f in SENSIBLE.items()}
-    methods["oversmoothed"] = sm.moving_average(kp, window=31)
-    methods["laggy"] = sm.one_euro(kp, min_cutoff=0.3, beta=0.0)
+    methods["oversmoothed"] = sm.moving_average(kp, window_frames=31)
+    methods["laggy"] = sm.one_euro(kp, min_cutoff_hz=0.3, beta=0.0)
     table = sm.compare(kp, methods, truth=truth)
     pooled = table.xs("all", level="joint")
     # every sensible method beats raw; the distorting ones lose to a good zero-phase filter
@@ -467,7 +469,7 @@ def test_compare_api_smoothing_true_next_to_false():
 def test_median_matches_numpy_median(window):
     rng = np.random.default_rng(window)
     x = np.round(rng.normal(0, 3, 400))  # ties included
-    out = nose(sm.median(make_table(x), window=window))
+    out = nose(sm.median(make_table(x), window_frames=window))
     h = window // 2
     expected = np.median(np.lib.stride_tricks.sliding_window_view(x, window), axis=1)
     np.testing.assert_array_equal(out[h:-h], expected)

@@ -44,54 +44,12 @@ SYNONYMS: dict[str, str] = {
     "deadline": "deadline_s",
 }
 
-#: Where a synonym is the right word after all (the data, not a choice), or is still to be
-#: renamed (with the issue that renames it). ``qualname(param)``.
+#: Where a synonym is the right word after all (the data, not a choice). ``qualname(param)``.
+#: A renamed parameter keeps its old keyword working with a DeprecationWarning
+#: (:func:`posekit._renamed.renamed`; tests/test_renamed.py).
 EXCEPTIONS: dict[str, str] = {
     "PoseResult.__init__(people)": "Kakao's image answer is a list of people",
     "PoseResult.from_image(people)": "Kakao's image answer is a list of people",
-    # still to be renamed, keeping the old keyword working
-    "sparc(fs)": "issue 12a: metrics take fps",
-    "ldlj(fs)": "issue 12a: metrics take fps",
-    "dimensionless_jerk(fs)": "issue 12a: metrics take fps",
-    "mask_low_confidence(threshold)": "issue 12b: clean takes min_score",
-    "one_euro(min_cutoff)": "issue 12a: smooth.one_euro takes min_cutoff_hz",
-    "one_euro(d_cutoff)": "issue 12a: smooth.one_euro takes d_cutoff_hz",
-    "median(window)": "issue 12a: smooth windows in frames say so",
-    "moving_average(window)": "issue 12a: smooth windows in frames say so",
-    "savgol(window)": "issue 12a: smooth windows in frames say so",
-    "dtw(window)": "issue 12a: metrics windows in frames say so",
-    "velocity(window)": "issue 15: kinematics windows in frames say so",
-    "speed(window)": "issue 15: kinematics windows in frames say so",
-    "acceleration(window)": "issue 15: kinematics windows in frames say so",
-    "jerk(window)": "issue 15: kinematics windows in frames say so",
-    "angular_velocity(window)": "issue 15: kinematics windows in frames say so",
-    "confidence(person)": "issue 16: views choose people with object_id",
-    "smoothing_comparison(person)": "issue 16: views choose people with object_id",
-    "angle_angle(people)": "issue 16: views choose people with object_id",
-    "render_video(people)": "issue 16: views choose people with object_id",
-    "skeleton(people)": "issue 16: views choose people with object_id",
-    "timeseries(people)": "issue 16: views choose people with object_id",
-    "trajectory(people)": "issue 16: views choose people with object_id",
-    "ColourScheme.__init__(people)": "issue 16: views choose people with object_id",
-    "place(rate)": "issue 15: synth.scene.place takes rate_hz",
-    "Client.__init__(timeout)": "issue 17: client times say _s",
-    "Client.__init__(backoff)": "issue 17: client times say _s",
-    "Client.__init__(max_retry_after)": "issue 17: client times say _s",
-    "RetryPolicy.__init__(backoff)": "issue 17: client times say _s",
-    "RetryPolicy.__init__(max_backoff)": "issue 17: client times say _s",
-    "RetryPolicy.__init__(max_retry_after)": "issue 17: client times say _s",
-    "Client.analyze_video(timeout)": "issue 17: client times say _s",
-    "Client.analyze_video(poll)": "issue 17: client times say _s",
-    "Client.analyze_video(max_poll)": "issue 17: client times say _s",
-    "Client.analyze_videos(timeout)": "issue 17: client times say _s",
-    "Client.analyze_videos(poll)": "issue 17: client times say _s",
-    "Client.analyze_videos(max_poll)": "issue 17: client times say _s",
-    "Client.wait(timeout)": "issue 17: client times say _s",
-    "Client.wait(poll)": "issue 17: client times say _s",
-    "Client.wait(max_poll)": "issue 17: client times say _s",
-    "CallbackReceiver.wait(timeout)": "issue 17: client times say _s",
-    "CallbackReceiver.wait_delivery(timeout)": "issue 17: client times say _s",
-    "Client.__init__(deadline)": "issue 17: client times say _s",
 }
 
 #: Every parameter name of the public API, one concept each.
@@ -152,6 +110,10 @@ VOCABULARY: frozenset[str] = frozenset({
     "column", "distance_m", "ds", "for_writing", "height_m", "identifier", "individual",
     "length_m", "mapping", "markers", "p1", "p2", "percentile", "scale", "scorer",
     "session_description", "session_start_time", "units", "where",
+    # issue 15: a colour scheme's hue per person (was people=, which chooses people elsewhere);
+    # the renamed ones (the synonyms' agreed names)
+    "hues", "window_frames", "min_cutoff_hz", "d_cutoff_hz", "poll_s", "max_poll_s",
+    "deadline_s", "backoff_s", "max_backoff_s", "max_retry_after_s",
 })  # fmt: skip
 
 

@@ -31,8 +31,23 @@ def _api_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--base-url", help="API base URL (default: $POSEKIT_BASE_URL, else Kakao's)")
     g.add_argument("--cache-dir", type=Path, help="keep job results in this folder")
-    g.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for a job (3600)")
-    g.add_argument("--poll", type=float, default=2.0, help="first poll interval in seconds (2)")
+    # the flags say their unit, as the API's names do; --timeout and --poll still work
+    g.add_argument(
+        "--timeout-s",
+        "--timeout",
+        dest="timeout",
+        type=float,
+        default=3600.0,
+        help="seconds to wait for a job (3600)",
+    )
+    g.add_argument(
+        "--poll-s",
+        "--poll",
+        dest="poll",
+        type=float,
+        default=2.0,
+        help="first poll interval in seconds (2)",
+    )
     g.add_argument("-o", "--output", type=Path, help="write the result JSON here (default: stdout)")
     g.add_argument("--indent", type=int, default=None, help="indent the JSON by this many spaces")
 
@@ -146,7 +161,7 @@ def _fetch(args: argparse.Namespace) -> int:
 def _job(args: argparse.Namespace) -> int:
     with _client(args) as client:
         if args.wait:
-            result = client.wait(args.job_id, poll=args.poll, timeout=args.timeout)
+            result = client.wait(args.job_id, poll_s=args.poll, timeout_s=args.timeout)
         else:
             info = client.job(args.job_id)
             line = f"{info.job_id} {info.status}"

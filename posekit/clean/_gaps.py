@@ -9,6 +9,7 @@ import pandas as pd
 from scipy.interpolate import CubicSpline
 
 from posekit._levels import per_clip
+from posekit._renamed import renamed
 from posekit.tidy import DenseKeypoints, from_dense, to_dense, with_history
 
 __all__ = ["interpolate", "mask_low_confidence", "reindex_frames"]
@@ -23,34 +24,37 @@ def _value_columns(kp: pd.DataFrame) -> list[str]:
     return cols
 
 
+@renamed(threshold="min_score")
 @per_clip
-def mask_low_confidence(kp: pd.DataFrame, /, *, threshold: float = 0.3) -> pd.DataFrame:
-    """Set x and y to NaN where the keypoint's score is below ``threshold``.
+def mask_low_confidence(kp: pd.DataFrame, /, *, min_score: float = 0.3) -> pd.DataFrame:
+    """Set x and y to NaN where the keypoint's score is below ``min_score``.
 
     Parameters
     ----------
     kp
         A keypoints table.
-    threshold
+    min_score
         Minimum score in [0, 1]. Kakao reports undetected joints with score 0 and made-up
-        coordinates; its own sample drops points below 0.2.
+        coordinates; its own sample drops points below 0.2. The default, 0.3, is kept from
+        when this was called ``threshold=`` (the old name still works, deprecated); other
+        functions' ``min_score`` defaults to 0.2.
 
     Returns
     -------
     DataFrame
         A new table; ``score`` is kept, so the masked points can still be inspected.
     """
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"mask_low_confidence: threshold must be in [0, 1], got {threshold}")
+    if not 0.0 <= min_score <= 1.0:
+        raise ValueError(f"mask_low_confidence: min_score must be in [0, 1], got {min_score}")
     if "score" not in kp.columns:
         raise ValueError("mask_low_confidence: the table has no 'score' column")
-    low = kp["score"].to_numpy() < threshold
+    low = kp["score"].to_numpy() < min_score
     out = kp.copy()
     for c in ("x", "y"):
         out[c] = np.where(low, np.nan, kp[c].to_numpy())
     n = int(low.sum())
     return with_history(
-        out, f"clean.mask_low_confidence(threshold={threshold}): {n} points masked", like=kp
+        out, f"clean.mask_low_confidence(min_score={min_score}): {n} points masked", like=kp
     )
 
 

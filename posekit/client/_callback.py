@@ -20,6 +20,7 @@ from pathlib import Path
 
 import msgspec
 
+from posekit._renamed import renamed
 from posekit.errors import PoseFormatError
 from posekit.io import atomic_write, load
 from posekit.result import PoseResult
@@ -82,21 +83,26 @@ class CallbackReceiver:
             self.deliveries.append(Delivery(job_id, status, body, time.time()))
             self._cond.notify_all()
 
-    def wait(self, job_id: str | None = None, /, *, timeout: float | None = None) -> PoseResult:
+    @renamed(timeout="timeout_s")
+    def wait(self, job_id: str | None = None, /, *, timeout_s: float | None = None) -> PoseResult:
         """Block until the callback of ``job_id`` (or any job) arrives; return its result.
 
         Raises
         ------
         TimeoutError
-            Nothing arrived within ``timeout`` seconds.
+            Nothing arrived within ``timeout_s`` seconds (``timeout=`` is the old name,
+            deprecated).
         JobFailedError, JobNotFoundError, PoseFormatError
             The delivered payload is a failed job, or not a valid result.
         """
-        return self.wait_delivery(job_id, timeout=timeout).result()
+        return self.wait_delivery(job_id, timeout_s=timeout_s).result()
 
+    @renamed(timeout="timeout_s")
     def wait_delivery(
-        self, job_id: str | None = None, /, *, timeout: float | None = None
+        self, job_id: str | None = None, /, *, timeout_s: float | None = None
     ) -> Delivery:
+        """Block until the callback of ``job_id`` (or any job) arrives; return the delivery."""
+        timeout = timeout_s
         deadline = None if timeout is None else time.monotonic() + timeout
 
         def found() -> Delivery | None:
@@ -198,7 +204,7 @@ def callback_receiver(
     --------
     >>> with posekit.callback_receiver() as cb:  # doctest: +SKIP
     ...     job_id = client.submit_video("clip.mp4", callback_url=cb)
-    ...     res = cb.wait(job_id, timeout=600)
+    ...     res = cb.wait(job_id, timeout_s=600)
     """
     path = f"/posekit-callback/{secrets.token_urlsafe(12)}"
     receiver = CallbackReceiver("", Path(cache_dir) if cache_dir is not None else None)

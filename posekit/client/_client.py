@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import requests
 
+from posekit._renamed import renamed
 from posekit.client._http import RetryPolicy, Safety, mount_deadlines, send
 from posekit.client._inputs import (
     MAX_VIDEO_BYTES,
@@ -65,16 +66,16 @@ class Client:
     base_url
         Defaults to ``POSEKIT_BASE_URL`` from the environment, else Kakao's
         ``https://cv-api.kakaobrain.com``.
-    timeout
+    timeout_s
         ``(connect, read)`` seconds; Kakao advises 5 and 15.
-    deadline
+    deadline_s
         Seconds a whole call may take (connection, upload, answer, retries and their waits),
         whatever the server does: a server dripping its answer is cut off (None: no limit).
-        :meth:`wait` also stops each poll at its own ``timeout``.
+        :meth:`wait` also stops each poll at its own ``timeout_s``.
     max_answer_bytes
         Largest answer read, in bytes (None: no limit); a larger one raises
         :class:`~posekit.errors.AnswerTooLargeError` without being held in memory.
-    retries, backoff, max_retry_after
+    retries, backoff_s, max_retry_after_s
         Retry policy (:class:`~posekit.client.RetryPolicy`): retries after the first attempt,
         first delay in seconds (doubling, jittered), longest ``Retry-After`` honoured. What is
         retried depends on the call: a video upload that reached the server is never sent twice.
@@ -87,23 +88,33 @@ class Client:
     session
         A ``requests.Session`` to use (proxies, certificates); one is made otherwise.
 
+    Times are in seconds and their names say so (``_s``). The old names (``timeout=``,
+    ``deadline=``, ``backoff=``, ``max_retry_after=``; and ``poll=``, ``max_poll=``,
+    ``timeout=`` of the waiting methods) still work, deprecated.
+
     Examples
     --------
     >>> client = Client(api_key="...", base_url="http://127.0.0.1:8000")  # doctest: +SKIP
     >>> res = client.analyze_video("clip.mp4", smoothing=False)  # doctest: +SKIP
     """
 
+    @renamed(
+        timeout="timeout_s",
+        deadline="deadline_s",
+        backoff="backoff_s",
+        max_retry_after="max_retry_after_s",
+    )
     def __init__(
         self,
         api_key: str | None = None,
         base_url: str | None = None,
         *,
-        timeout: float | tuple[float, float] = (5.0, 15.0),
-        deadline: float | None = 300.0,
+        timeout_s: float | tuple[float, float] = (5.0, 15.0),
+        deadline_s: float | None = 300.0,
         max_answer_bytes: int | None = 512 * 1024 * 1024,
         retries: int = 3,
-        backoff: float = 0.5,
-        max_retry_after: float = 60.0,
+        backoff_s: float = 0.5,
+        max_retry_after_s: float = 60.0,
         cache_dir: str | os.PathLike[str] | None = None,
         check_limits: bool = True,
         session: requests.Session | None = None,
@@ -118,10 +129,12 @@ class Client:
         if not base_url.lower().startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.deadline = deadline
+        self.timeout_s = timeout_s
+        self.deadline_s = deadline_s
         self.max_answer_bytes = max_answer_bytes
-        self.retry = RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after)
+        self.retry = RetryPolicy(
+            retries=retries, backoff_s=backoff_s, max_retry_after_s=max_retry_after_s
+        )
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.check_limits = check_limits
         self.session = session if session is not None else requests.Session()
@@ -170,14 +183,14 @@ class Client:
         deadline_s: float | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        limits = [d for d in (self.deadline, deadline_s) if d is not None]
+        limits = [d for d in (self.deadline_s, deadline_s) if d is not None]
         return send(
             self.session,
             method,
             self.base_url + path,
             safety=safety,
             policy=self.retry,
-            timeout=self.timeout,
+            timeout=self.timeout_s,
             headers=self._headers,
             deadline_s=min(limits) if limits else None,
             max_bytes=self.max_answer_bytes,
@@ -366,14 +379,15 @@ class Client:
             raise
         return JobInfo(job_id, "success", _result=res)
 
+    @renamed(poll="poll_s", max_poll="max_poll_s", timeout="timeout_s")
     def wait(
         self,
         job_id: str,
         /,
         *,
-        poll: float = 2.0,
-        max_poll: float = 10.0,
-        timeout: float | None = 3600.0,
+        poll_s: float = 2.0,
+        max_poll_s: float = 10.0,
+        timeout_s: float | None = 3600.0,
         progress: bool | None = None,
         _stop: threading.Event | None = None,
     ) -> PoseResult:
@@ -381,10 +395,10 @@ class Client:
 
         Parameters
         ----------
-        poll, max_poll
+        poll_s, max_poll_s
             First and longest interval between polls, in seconds (each wait is 1.5 times the
             previous one).
-        timeout
+        timeout_s
             Seconds to wait in all (None: no limit).
         progress
             Show a progress line (status and elapsed time); None shows it when interactive.
@@ -396,11 +410,12 @@ class Client:
         JobNotFoundError
             Unknown job id, or a result older than 7 days.
         JobTimeoutError
-            Still not done after ``timeout`` seconds (a ``TimeoutError``; the job goes on:
+            Still not done after ``timeout_s`` seconds (a ``TimeoutError``; the job goes on:
             call ``wait(job_id)`` again to resume).
         """
         from tqdm.auto import tqdm
 
+        poll, max_poll, timeout = poll_s, max_poll_s, timeout_s
         job_id = check_job_id(job_id)
         start = time.monotonic()
         interval = poll
@@ -453,6 +468,7 @@ class Client:
         finally:
             bar.close()
 
+    @renamed(poll="poll_s", max_poll="max_poll_s", timeout="timeout_s")
     def analyze_video(
         self,
         file: FileInput | None = None,
@@ -461,9 +477,9 @@ class Client:
         url: str | None = None,
         smoothing: bool = True,
         callback_url: str | Any | None = None,
-        poll: float = 2.0,
-        max_poll: float = 10.0,
-        timeout: float | None = 3600.0,
+        poll_s: float = 2.0,
+        max_poll_s: float = 10.0,
+        timeout_s: float | None = 3600.0,
         progress: bool | None = None,
     ) -> PoseResult:
         """:meth:`submit_video` then :meth:`wait`; the result's ``source`` is the video.
@@ -479,12 +495,13 @@ class Client:
             url,
             smoothing=smoothing,
             callback_url=callback_url,
-            poll=poll,
-            max_poll=max_poll,
-            timeout=timeout,
+            poll=poll_s,
+            max_poll=max_poll_s,
+            timeout=timeout_s,
             progress=progress,
         )
 
+    @renamed(poll="poll_s", max_poll="max_poll_s", timeout="timeout_s")
     def analyze_videos(
         self,
         videos: Sequence[FileInput],
@@ -492,9 +509,9 @@ class Client:
         *,
         smoothing: bool = True,
         max_workers: int = 4,
-        poll: float = 2.0,
-        max_poll: float = 10.0,
-        timeout: float | None = 3600.0,
+        poll_s: float = 2.0,
+        max_poll_s: float = 10.0,
+        timeout_s: float | None = 3600.0,
         progress: bool | None = None,
     ) -> list[VideoOutcome]:
         """Analyse several videos at once; one failing never loses the others' results.
@@ -520,8 +537,8 @@ class Client:
             videos,
             smoothing=smoothing,
             max_workers=max_workers,
-            poll=poll,
-            max_poll=max_poll,
-            timeout=timeout,
+            poll=poll_s,
+            max_poll=max_poll_s,
+            timeout=timeout_s,
             progress=progress,
         )

@@ -33,6 +33,7 @@ import urllib3.connectionpool
 import urllib3.exceptions
 
 from posekit._deadline import DeadlineError, Transfer
+from posekit._renamed import renamed
 from posekit.errors import (
     AnswerTooLargeError,
     APIConnectionError,
@@ -99,22 +100,30 @@ class RetryPolicy:
     ----------
     retries
         Retries after the first attempt.
-    backoff
-        First delay in seconds; doubles with each retry, up to ``max_backoff``, and is jittered
-        to between half and all of that.
-    max_retry_after
+    backoff_s
+        First delay in seconds; doubles with each retry, up to ``max_backoff_s``, and is
+        jittered to between half and all of that.
+    max_retry_after_s
         The longest ``Retry-After`` (seconds) the client waits for; a longer one is raised as
         :class:`~posekit.errors.RateLimitError` with ``retry_after`` set.
+
+    The old names ``backoff=``, ``max_backoff=`` and ``max_retry_after=`` still work,
+    deprecated.
     """
 
     retries: int = 3
-    backoff: float = 0.5
-    max_backoff: float = 8.0
-    max_retry_after: float = 60.0
+    backoff_s: float = 0.5
+    max_backoff_s: float = 8.0
+    max_retry_after_s: float = 60.0
 
     def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        base = min(self.max_backoff, self.backoff * 2.0**attempt)
+        base = min(self.max_backoff_s, self.backoff_s * 2.0**attempt)
         return base * (0.5 + 0.5 * rng())
+
+
+RetryPolicy.__init__ = renamed(  # type: ignore[method-assign]
+    backoff="backoff_s", max_backoff="max_backoff_s", max_retry_after="max_retry_after_s"
+)(RetryPolicy.__init__)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -336,7 +345,7 @@ def send(
             if resp.status_code not in _RETRY_STATUS[safety] or attempt >= policy.retries:
                 raise err
             advised = retry_after_seconds(resp.headers.get("Retry-After"))
-            if advised is not None and advised > policy.max_retry_after:
+            if advised is not None and advised > policy.max_retry_after_s:
                 raise err
             wait = advised if advised is not None else policy.delay(attempt)
             log.info(

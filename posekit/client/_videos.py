@@ -98,7 +98,12 @@ def run_video(
         if on_job is not None:
             on_job(job_id)
         res = client.wait(
-            job_id, poll=poll, max_poll=max_poll, timeout=timeout, progress=progress, _stop=stop
+            job_id,
+            poll_s=poll,
+            max_poll_s=max_poll,
+            timeout_s=timeout,
+            progress=progress,
+            _stop=stop,
         )
         return res.replace(source=source)
 

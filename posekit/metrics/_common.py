@@ -31,14 +31,14 @@ def as_1d(values: Any, what: str) -> np.ndarray:
     return arr
 
 
-def resolve_fs(values: Any, fs: float | None, what: str) -> float:
+def resolve_fps(values: Any, fs: float | None, what: str) -> float:
     if fs is None:
         fs = getattr(values, "attrs", {}).get("fps")
     if fs is None:
-        raise ValueError(f"{what}: the sampling rate is unknown: pass fs=... (Hz)")
+        raise ValueError(f"{what}: the sampling rate is unknown: pass fps=... (Hz)")
     fs = float(fs)
     if not np.isfinite(fs) or fs <= 0:
-        raise ValueError(f"{what}: fs must be a positive number of Hz, got {fs}")
+        raise ValueError(f"{what}: fps must be a positive number of Hz, got {fs}")
     return fs
 
 

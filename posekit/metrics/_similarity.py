@@ -11,6 +11,7 @@ import pandas as pd
 
 from posekit._levels import per_clip
 from posekit._points import dense_xy, frame_index
+from posekit._renamed import renamed
 from posekit.schema import COCO_SIGMAS, JOINT_INDEX, N_JOINTS
 
 __all__ = ["COCO_SIGMAS", "DTWResult", "cosine_similarity", "dtw", "oks"]
@@ -185,8 +186,9 @@ def _series(x: Any, what: str) -> np.ndarray:
     return arr
 
 
+@renamed(window="window_frames")
 @per_clip
-def dtw(series_a: Any, series_b: Any, /, *, window: int | None = None) -> DTWResult:
+def dtw(series_a: Any, series_b: Any, /, *, window_frames: int | None = None) -> DTWResult:
     """Dynamic time warping of two series (how alike are two squats, whatever their pace).
 
     Parameters
@@ -194,9 +196,9 @@ def dtw(series_a: Any, series_b: Any, /, *, window: int | None = None) -> DTWRes
     series_a, series_b
         1-D series (an angle over time) or ``(n, d)`` arrays/tables (several angles; ``time``
         is dropped). No NaNs.
-    window
-        Sakoe–Chiba band: only pairs with ``|i − j·n/m| <= window`` may be aligned. Default no
-        limit.
+    window_frames
+        Sakoe–Chiba band, in frames (samples): only pairs with ``|i − j·n/m| <= window_frames``
+        may be aligned. Default no limit. (``window=`` is the old name, deprecated.)
 
     Returns
     -------
@@ -216,9 +218,10 @@ def dtw(series_a: Any, series_b: Any, /, *, window: int | None = None) -> DTWRes
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"dtw: series have {a.shape[1]} and {b.shape[1]} columns")
     n, m = len(a), len(b)
+    window = window_frames
     if window is not None:
         if window < 0:
-            raise ValueError(f"dtw: window must be >= 0, got {window}")
+            raise ValueError(f"dtw: window_frames must be >= 0, got {window}")
     D = np.full((n, m), np.inf)
     prev = np.full(m + 1, np.inf)  # D[i-1, j-1] for j = 0..m (prev[0] = D[i-1, -1])
     for i in range(n):
@@ -245,7 +248,7 @@ def dtw(series_a: Any, series_b: Any, /, *, window: int | None = None) -> DTWRes
         D[i, lo:hi] = row
         prev = np.concatenate([[np.inf], D[i]])
     if not np.isfinite(D[-1, -1]):
-        raise ValueError(f"dtw: no alignment within window={window}; widen it")
+        raise ValueError(f"dtw: no alignment within window_frames={window}; widen it")
     path = [(n - 1, m - 1)]
     i, j = n - 1, m - 1
     while i > 0 or j > 0:

@@ -7,16 +7,18 @@ from typing import Any
 import numpy as np
 
 from posekit._levels import per_clip
-from posekit.metrics._common import as_1d, resolve_fs
+from posekit._renamed import renamed
+from posekit.metrics._common import as_1d, resolve_fps
 
 __all__ = ["dimensionless_jerk", "ldlj", "sparc"]
 
 
+@renamed(fs="fps")
 @per_clip
 def sparc(
     speed: Any,
     /,
-    fs: float | None = None,
+    fps: float | None = None,
     *,
     padlevel: int = 4,
     fc: float = 10.0,
@@ -28,8 +30,8 @@ def sparc(
     ----------
     speed
         A gap-free speed profile (1-D array or Series), e.g. a wrist's speed over one movement.
-    fs
-        Sampling rate (Hz); default ``speed.attrs["fps"]``.
+    fps
+        Sampling rate (Hz); default ``speed.attrs["fps"]``. (``fs=`` is the old name, deprecated.)
     padlevel
         Zero padding: the FFT length is ``2 ** (ceil(log2(len(speed))) + padlevel)``.
     fc
@@ -49,11 +51,11 @@ def sparc(
     --------
     >>> import numpy as np
     >>> t = np.arange(-1, 1, 0.01)
-    >>> round(sparc(np.exp(-5 * t**2), fs=100), 5)
+    >>> round(sparc(np.exp(-5 * t**2), fps=100), 5)
     -1.41403
     """
     v = as_1d(speed, "sparc")
-    fs = resolve_fs(speed, fs, "sparc")
+    rate = resolve_fps(speed, fps, "sparc")
     if fc <= 0 or not 0 < amp_th < 1:
         raise ValueError(f"sparc: need fc > 0 and 0 < amp_th < 1, got fc={fc}, amp_th={amp_th}")
     nfft = int(2 ** (np.ceil(np.log2(len(v))) + padlevel))
@@ -62,7 +64,7 @@ def sparc(
     if peak == 0:
         raise ValueError("sparc: the speed profile is all zero")
     mag = mag / peak
-    freq = np.arange(nfft) * (fs / nfft)
+    freq = np.arange(nfft) * (rate / nfft)
     band = freq <= fc
     f_sel, m_sel = freq[band], mag[band]
     above = np.flatnonzero(m_sel >= amp_th)
@@ -74,18 +76,19 @@ def sparc(
     return float(-np.sum(np.sqrt(df**2 + np.diff(m_sel) ** 2)))
 
 
+@renamed(fs="fps")
 @per_clip
-def dimensionless_jerk(speed: Any, /, fs: float | None = None) -> float:
+def dimensionless_jerk(speed: Any, /, fps: float | None = None) -> float:
     """Dimensionless jerk of a speed profile: −(T³ / v_peak²) ∫ (d²v/dt²)² dt.
 
-    ``T = len(speed) / fs``; the second derivative is the second difference over Δt², the
+    ``T = len(speed) / fps``; the second derivative is the second difference over Δt², the
     integral a sum times Δt (see :func:`ldlj`).
     """
     v = as_1d(speed, "dimensionless_jerk")
-    fs = resolve_fs(speed, fs, "dimensionless_jerk")
+    rate = resolve_fps(speed, fps, "dimensionless_jerk")
     if len(v) < 3:
         raise ValueError(f"dimensionless_jerk: need at least 3 samples, got {len(v)}")
-    dt = 1.0 / fs
+    dt = 1.0 / rate
     v_peak = np.max(np.abs(v))
     if v_peak == 0:
         raise ValueError("dimensionless_jerk: the speed profile is all zero")
@@ -94,25 +97,26 @@ def dimensionless_jerk(speed: Any, /, fs: float | None = None) -> float:
     return float(-(duration**3 / v_peak**2) * np.sum(jerk**2) * dt)
 
 
+@renamed(fs="fps")
 @per_clip
-def ldlj(speed: Any, /, fs: float | None = None) -> float:
+def ldlj(speed: Any, /, fps: float | None = None) -> float:
     """Log dimensionless jerk (LDLJ) of a speed profile; closer to 0 is smoother.
 
     Parameters
     ----------
     speed
         A gap-free speed profile (1-D array or Series).
-    fs
-        Sampling rate (Hz); default ``speed.attrs["fps"]``.
+    fps
+        Sampling rate (Hz); default ``speed.attrs["fps"]``. (``fs=`` is the old name, deprecated.)
 
     Notes
     -----
     LDLJ = −ln |DJ| with DJ = −(T³ / v_peak²) ∫ (d²v/dt²)² dt, the speed-profile form of
     Balasubramanian, Melendez-Calderon & Burdet (2012), "A robust and sensitive metric for
     quantifying movement smoothness", IEEE TBME 59(8), as in the authors' reference code
-    (github.com/siva82kb/smoothness): T = N/fs for N samples (not (N−1)/fs), the jerk is the
+    (github.com/siva82kb/smoothness): T = N/fps for N samples (not (N−1)/fps), the jerk is the
     second difference of speed over Δt², and the integral a plain sum times Δt. For
-    t = −1, −0.99, …, 0.99 (200 samples, fs = 100) and speed = exp(−5t²) it gives −5.81636.
+    t = −1, −0.99, …, 0.99 (200 samples, fps = 100) and speed = exp(−5t²) it gives −5.81636.
     The 2015 paper's variant built from velocity *vectors* with T⁵/A² scaling gives other numbers;
     this is not it.
 
@@ -120,7 +124,7 @@ def ldlj(speed: Any, /, fs: float | None = None) -> float:
     --------
     >>> import numpy as np
     >>> t = np.arange(-1, 1, 0.01)
-    >>> round(ldlj(np.exp(-5 * t**2), fs=100), 5)
+    >>> round(ldlj(np.exp(-5 * t**2), fps=100), 5)
     -5.81636
     """
-    return float(-np.log(abs(dimensionless_jerk(speed, fs))))
+    return float(-np.log(abs(dimensionless_jerk(speed, fps))))

@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from posekit._renamed import renamed
 from posekit.schema import JOINTS
 
 __all__ = [
@@ -58,8 +59,9 @@ class ColourScheme:
 
     Parameters
     ----------
-    people
+    hues
         One 0–255 RGB hue per person, cycled by ``object_id``; it is the middle colour.
+        (``people=`` is the old name, deprecated; ``.people`` still reads it.)
     left_shade
         How far the left side goes from the hue towards black (0 = the hue, 1 = black).
     right_tint
@@ -76,12 +78,17 @@ class ColourScheme:
     ((31, 119, 180), (19, 71, 108), (154, 194, 221))
     """
 
-    people: tuple[tuple[int, int, int], ...] = TAB10
+    hues: tuple[tuple[int, int, int], ...] = TAB10
     left_shade: float = 0.4
     right_tint: float = 0.55
     left: tuple[int, int, int] | None = None
     right: tuple[int, int, int] | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def people(self) -> tuple[tuple[int, int, int], ...]:
+        """The hues (the old name of :attr:`hues`)."""
+        return self.hues
 
     @classmethod
     def gait_lab(cls) -> ColourScheme:
@@ -126,7 +133,7 @@ class ColourScheme:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        hue = self.people[int(object_id) % len(self.people)]
+        hue = self.hues[int(object_id) % len(self.hues)]
         if side == "left":
             out = self.left if self.left is not None else _mix(hue, (0, 0, 0), self.left_shade)
         elif side == "right":
@@ -187,6 +194,8 @@ class ColourScheme:
         """
         return np.array([self.rgb(object_id, s) for s in SIDES], dtype=np.uint8)
 
+
+ColourScheme.__init__ = renamed(people="hues")(ColourScheme.__init__)  # type: ignore[method-assign]
 
 _SCHEME = [ColourScheme()]
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from posekit._renamed import renamed
 from posekit.plot._common import (
     as_keypoints,
     axis_label,
@@ -72,13 +73,14 @@ def metrics_table(
     return tab
 
 
+@renamed(person="object_id")
 def smoothing_comparison(
     raw: Any,
     methods: Mapping[str, pd.DataFrame],
     *,
     joint: str = "right_wrist",
     coord: str = "y",
-    person: int | None = None,
+    object_id: int | None = None,
     truth: pd.DataFrame | None = None,
     metrics: pd.DataFrame | bool | None = None,
     fps: float | None = None,
@@ -93,9 +95,9 @@ def smoothing_comparison(
         The unsmoothed keypoints table (drawn as grey dots joined by a thin line).
     methods
         ``{"name": smoothed table}``; each is one line, labelled with its name.
-    joint, coord, person
-        Which series: COCO joint, column (``"x"``, ``"y"``...) and object_id (default the person
-        present in the most frames).
+    joint, coord, object_id
+        Which series: COCO joint, column (``"x"``, ``"y"``...) and person (default the person
+        present in the most frames; ``person=`` is the old name of ``object_id``, deprecated).
     truth
         Ground truth in the same layout (drawn dashed black), e.g. from :mod:`posekit.synth`.
     metrics
@@ -112,7 +114,7 @@ def smoothing_comparison(
     """
     raw, _ = as_keypoints(raw, "smoothing_comparison")
     joint_list(joint)
-    oid = main_person(raw) if person is None else int(person)
+    oid = main_person(raw) if object_id is None else int(object_id)
     created = ax is None
     ax = get_ax(ax, (9, 6.5), layout=None)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from posekit._renamed import renamed
 from posekit.plot._colours import SIDES, joint_sides, pair_sides
 from posekit.plot._common import (
     as_keypoints,
@@ -41,13 +42,14 @@ def _frame_rows(kp: pd.DataFrame, frame: int | None) -> tuple[int, pd.DataFrame]
     return int(frame), rows
 
 
+@renamed(people="object_ids")
 def skeleton(
     data: Any,
     frame: int | None = None,
     *,
     image: np.ndarray | str | os.PathLike[str] | None = None,
     video: Any = None,
-    people: int | Iterable[int] | None = None,
+    object_ids: int | Iterable[int] | None = None,
     joints: Iterable[str] | None = None,
     skeleton: Sequence[Sequence[int]] | None = None,
     min_score: float = 0.2,
@@ -75,8 +77,9 @@ def skeleton(
     video
         A video file (or :class:`posekit._frames.FrameSource`): its frame ``frame`` is drawn under
         the skeletons.
-    people, joints
-        Which object_ids and joints to draw (default all).
+    object_ids, joints
+        Which people (one object_id or several) and joints to draw (default all).
+        ``people=`` is the old name of ``object_ids``, deprecated.
     skeleton
         1-based joint pairs; default the result's own, ``table.attrs["skeleton"]``, or
         :data:`posekit.schema.KAKAO_SKELETON`.
@@ -134,7 +137,7 @@ def skeleton(
     mask = np.zeros(len(JOINT_INDEX), bool)
     mask[[JOINT_INDEX[j] for j in joint_list(joints)]] = True
     obj_level = rows.index.get_level_values("object_id")
-    ids = people_list(np.unique(obj_level), people, "skeleton")
+    ids = people_list(np.unique(obj_level), object_ids, "skeleton")
     has_score = "score" in rows.columns
     jsides = joint_sides()
     for oid in ids:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from posekit._renamed import renamed
 from posekit.plot._overlay import Overlay
 from posekit.plot._raster import blank
 
@@ -68,6 +69,7 @@ def _check_video(ov: Overlay, src: Any, fps: float, on_mismatch: str) -> tuple[f
     return sx, sy, n
 
 
+@renamed(people="object_ids")
 def render_video(
     table: Any,
     video: str | os.PathLike[str] | None,
@@ -79,7 +81,7 @@ def render_video(
     width: int | None = None,
     start: int = 0,
     stop: int | None = None,
-    people: Sequence[int] | None = None,
+    object_ids: int | Sequence[int] | None = None,
     skeleton: Sequence[Sequence[int]] | None = None,
     min_score: float = 0.2,
     crf: int = 23,
@@ -111,8 +113,9 @@ def render_video(
         Output width in pixels (height follows the aspect ratio); default the video's.
     start, stop
         Frame range to render (``stop`` exclusive; default to the end of the video / table).
-    people
-        object_ids to draw (default all).
+    object_ids
+        The people to draw, one object_id or several (default all; ``people=`` is the old
+        name, deprecated).
     on_mismatch
         A video whose size, frame rate or length disagrees with the table: ``"warn"`` (scale the
         points to the video's size when only the resolution differs; leave out table frames past
@@ -162,8 +165,9 @@ def render_video(
         out_h = _even(in_h * out_w / in_w)
         scale = (sx * out_w / in_w, sy * out_h / in_h)
         people_mask = None
-        if people is not None:
-            people_mask = np.isin(ov.object_ids, np.asarray(list(people)))
+        if object_ids is not None:
+            ids = [object_ids] if isinstance(object_ids, int | np.integer) else list(object_ids)
+            people_mask = np.isin(ov.object_ids, np.asarray(ids))
         name = _pick_codec(codec)
         out_path, tmp = _output_paths(out_path)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from posekit._renamed import renamed
 from posekit.plot._common import (
     as_keypoints,
     axis_label,
@@ -68,11 +69,12 @@ def _person_cmap(oid: int):
     return LinearSegmentedColormap.from_list(f"person-{oid}", [light * 0.6 + 0.4, dark])
 
 
+@renamed(people="object_ids")
 def trajectory(
     kp: Any,
     joint: str = "right_wrist",
     *,
-    people: int | Iterable[int] | None = None,
+    object_ids: int | Iterable[int] | None = None,
     fps: float | None = None,
     image: np.ndarray | None = None,
     cmap: str = "viridis",
@@ -91,8 +93,9 @@ def trajectory(
         Keypoints table (or PoseResult).
     joint
         COCO joint name.
-    people
-        object_ids to draw (default all); each is one ``LineCollection`` with gid
+    object_ids
+        The people to draw, one object_id or several (default all; ``people=`` is the old
+        name, deprecated); each is one ``LineCollection`` with gid
         ``"trajectory-<id>"`` whose segments join consecutive frames where the joint is known.
         Segments that touch a filled point (the ``filled`` column) are dashed.
     fps
@@ -118,7 +121,7 @@ def trajectory(
     t_all, label_t = time_values(frames_all, kp.attrs, fps)
     norm = Normalize(float(np.min(t_all)), float(np.max(t_all))) if len(t_all) else Normalize(0, 1)
     obj = sub.index.get_level_values("object_id")
-    ids = people_list(np.unique(obj), people, "trajectory")
+    ids = people_list(np.unique(obj), object_ids, "trajectory")
     several = len(ids) > 1
     lc = None
     for oid in ids:
@@ -188,12 +191,13 @@ _MAX_LINES = 8
 _DEFAULT_JOINTS = ("left_wrist", "right_wrist", "left_ankle", "right_ankle")
 
 
+@renamed(people="object_ids")
 def timeseries(
     data: pd.DataFrame | pd.Series,
     *,
     columns: str | Sequence[str] | None = None,
     joints: str | Iterable[str] | None = None,
-    people: int | Iterable[int] | None = None,
+    object_ids: int | Iterable[int] | None = None,
     fps: float | None = None,
     legend: bool = True,
     max_lines: int = _MAX_LINES,
@@ -211,8 +215,9 @@ def timeseries(
         x and y when the table has no such column). Angle tables: default all columns.
     joints
         Keypoints layout only: joints to plot (default the wrists and ankles).
-    people
-        object_ids. Default: everybody when that stays within ``max_lines`` lines, else the
+    object_ids
+        The people to draw, one object_id or several (``people=`` is the old name,
+        deprecated). Default: everybody when that stays within ``max_lines`` lines, else the
         person present in the most frames (the title says so).
     fps
         x axis in seconds (default ``attrs["fps"]``; frames when unknown).
@@ -244,12 +249,12 @@ def timeseries(
         series, units, marks = _table_series(data, columns, joints, attrs)
     notes: list[str] = []
     all_ids = np.unique(np.concatenate([s[3] for s in series])) if series else np.array([], int)
-    if people is None and len(all_ids) > 1 and len(series) * len(all_ids) > max_lines:
+    if object_ids is None and len(all_ids) > 1 and len(series) * len(all_ids) > max_lines:
         counts = {int(o): int(sum(np.sum(s[3] == o) for s in series)) for o in all_ids}
         main = max(sorted(counts), key=lambda o: counts[o])
-        people = main
-        notes.append(f"id {main} (most frames; people= for the others)")
-    ids = people_list(all_ids, people, "timeseries")
+        object_ids = main
+        notes.append(f"id {main} (most frames; object_ids= for the others)")
+    ids = people_list(all_ids, object_ids, "timeseries")
     if not asked and len(series) * len(ids) > max_lines:
         keep = max(1, max_lines // len(ids))
         notes.append(f"first {keep} of {len(series)} series (columns= for more)")
@@ -398,10 +403,11 @@ def _speed(sub: pd.DataFrame, fps: float | None) -> np.ndarray:
     return out
 
 
+@renamed(person="object_id")
 def confidence(
     kp: Any,
     *,
-    person: int | None = None,
+    object_id: int | None = None,
     fps: float | None = None,
     cmap: str = "viridis",
     colorbar: bool = True,
@@ -409,16 +415,18 @@ def confidence(
 ) -> Axes:
     """Keypoint confidence as a heatmap: joints (rows) × frames (columns), for one person.
 
-    Frames where the person is absent are left blank (NaN). ``person`` defaults to the object_id
-    present in the most frames. The image's array is ``(17, n_frames)`` in joint order.
+    Frames where the person is absent are left blank (NaN). ``object_id`` (the person; ``person=``
+    is the old name, deprecated) defaults to the object_id present in the most frames. The image's array is ``(17, n_frames)`` in joint order.
     """
     kp, _ = as_keypoints(kp, "confidence")
     if "score" not in kp.columns:
         raise ValueError("confidence: the table has no 'score' column")
     oid = (
         main_person(kp)
-        if person is None
-        else people_list(np.unique(kp.index.get_level_values("object_id")), person, "confidence")[0]
+        if object_id is None
+        else people_list(
+            np.unique(kp.index.get_level_values("object_id")), object_id, "confidence"
+        )[0]
     )
     sub = kp.xs(oid, level="object_id")
     frames_present = np.unique(sub.index.get_level_values("frame").to_numpy())
@@ -452,12 +460,13 @@ def confidence(
     return ax
 
 
+@renamed(people="object_ids")
 def angle_angle(
     angles: pd.DataFrame,
     x: str,
     y: str,
     *,
-    people: int | Iterable[int] | None = None,
+    object_ids: int | Iterable[int] | None = None,
     fps: float | None = None,
     cmap: str = "viridis",
     colorbar: bool = True,
@@ -467,7 +476,8 @@ def angle_angle(
     """One angle against another (a cyclogram), coloured by time.
 
     ``angles`` is indexed by (frame, object_id) or by frame, with the angle columns in degrees.
-    Each person is one ``LineCollection`` with gid ``"angle-angle-<id>"``.
+    Each person is one ``LineCollection`` with gid ``"angle-angle-<id>"``; ``object_ids`` chooses
+    them (one object_id or several; default all; ``people=`` is the old name, deprecated).
     """
     from matplotlib.colors import Normalize
 
@@ -483,7 +493,7 @@ def angle_angle(
     )
     ax = get_ax(ax, (5, 5))
     lc = None
-    for oid in people_list(np.unique(ob), people, "angle_angle"):
+    for oid in people_list(np.unique(ob), object_ids, "angle_angle"):
         sel = np.flatnonzero(ob == oid)
         sel = sel[np.argsort(fr[sel], kind="stable")]
         xy = np.column_stack(

@@ -155,7 +155,7 @@ def compare(
 
     Examples
     --------
-    >>> table = compare(kp, {"butterworth": butterworth(kp), "median": median(kp, window=5)})  # doctest: +SKIP
+    >>> table = compare(kp, {"butterworth": butterworth(kp), "median": median(kp, window_frames=5)})  # doctest: +SKIP
     >>> recommend(table)  # doctest: +SKIP
     """
     rate = None

@@ -29,6 +29,7 @@ from scipy import ndimage, signal
 
 from posekit._history import logs_history, note_history
 from posekit._levels import per_clip
+from posekit._renamed import renamed
 from posekit.smooth._butter import butter_runs, butter_sos, sos_padlen
 from posekit.smooth._runs import apply_runs, odd_pad, series_view
 from posekit.smooth.winter import winter_cutoff
@@ -40,10 +41,10 @@ __all__ = ["butterworth", "gaussian", "median", "moving_average", "savgol"]
 def _check_window(window: int, name: str, *, odd: bool = True) -> int:
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
         raise ValueError(
-            f"{name}: window must be a positive integer number of frames, got {window!r}"
+            f"{name}: window_frames must be a positive integer number of frames, got {window!r}"
         )
     if odd and window % 2 == 0:
-        raise ValueError(f"{name}: window must be odd (centred on each frame), got {window}")
+        raise ValueError(f"{name}: window_frames must be odd (centred on each frame), got {window}")
     return int(window)
 
 
@@ -57,7 +58,7 @@ def run_filter(
 ) -> pd.DataFrame:
     """Apply ``func`` to every run of ``x``/``y`` of at least ``min_len`` frames.
 
-    ``name`` (``"smooth.median"``) and ``need``, what sets ``min_len`` (``"window=31"``), are
+    ``name`` (``"smooth.median"``) and ``need``, what sets ``min_len`` (``"window_frames=31"``), are
     for error messages; the caller's :func:`~posekit._history.logs_history` records the call.
     """
     view = series_view(kp)
@@ -81,19 +82,20 @@ def run_filter(
     return table
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
-def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
-    """Centred moving average of x and y over ``window`` frames (odd).
+def moving_average(kp: pd.DataFrame, /, *, window_frames: int) -> pd.DataFrame:
+    """Centred moving average of x and y over ``window_frames`` frames (odd).
 
     Parameters
     ----------
     kp
         A keypoints table.
-    window
-        Window length in frames, odd. Runs shorter than ``window`` stay unchanged. The first
-        and last ``window // 2`` frames of each run use the robust odd extension of the module
-        docstring.
+    window_frames
+        Window length in frames, odd. Runs shorter than ``window_frames`` stay unchanged. The
+        first and last ``window_frames // 2`` frames of each run use the robust odd extension
+        of the module docstring. (``window=`` is the old name, deprecated.)
 
     Returns
     -------
@@ -102,9 +104,9 @@ def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> sm = moving_average(kp, window=5)  # doctest: +SKIP
+    >>> sm = moving_average(kp, window_frames=5)  # doctest: +SKIP
     """
-    w = _check_window(window, "moving_average")
+    w = _check_window(window_frames, "moving_average")
     h = w // 2
 
     def func(a: np.ndarray) -> np.ndarray:
@@ -112,17 +114,18 @@ def moving_average(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
             :, h : h + a.shape[1]
         ]
 
-    return run_filter(kp, func, min_len=w, name="smooth.moving_average", need=f"window={w}")
+    return run_filter(kp, func, min_len=w, name="smooth.moving_average", need=f"window_frames={w}")
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
-def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
-    """Centred running median of x and y over ``window`` frames (odd): removes spikes.
+def median(kp: pd.DataFrame, /, *, window_frames: int) -> pd.DataFrame:
+    """Centred running median of x and y over ``window_frames`` frames (odd): removes spikes.
 
-    Runs shorter than ``window`` stay unchanged. See :func:`moving_average` for the rest.
+    Runs shorter than ``window_frames`` stay unchanged. See :func:`moving_average` for the rest.
     """
-    w = _check_window(window, "median")
+    w = _check_window(window_frames, "median")
     h = w // 2
 
     def func(a: np.ndarray) -> np.ndarray:
@@ -133,7 +136,7 @@ def median(kp: pd.DataFrame, /, *, window: int) -> pd.DataFrame:
             return _small_median(padded, w)
         return ndimage.median_filter(padded, size=(1, w), mode="nearest")[:, h : h + a.shape[1]]
 
-    return run_filter(kp, func, min_len=w, name="smooth.median", need=f"window={w}")
+    return run_filter(kp, func, min_len=w, name="smooth.median", need=f"window_frames={w}")
 
 
 def _med3(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -186,19 +189,21 @@ def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0)
     )
 
 
+@renamed(window="window_frames")
 @logs_history
 @per_clip
-def savgol(kp: pd.DataFrame, /, *, window: int, polyorder: int = 2) -> pd.DataFrame:
+def savgol(kp: pd.DataFrame, /, *, window_frames: int, polyorder: int = 2) -> pd.DataFrame:
     """Savitzky–Golay smoothing: a least-squares polynomial of ``polyorder`` per window.
 
-    ``window`` frames, odd and > ``polyorder``. Polynomials up to ``polyorder`` pass unchanged,
-    at run edges too (``scipy.signal.savgol_filter(mode="interp")``). Runs shorter than
-    ``window`` stay unchanged.
+    ``window_frames`` frames, odd and > ``polyorder``. Polynomials up to ``polyorder`` pass
+    unchanged, at run edges too (``scipy.signal.savgol_filter(mode="interp")``). Runs shorter
+    than ``window_frames`` stay unchanged.
     """
-    w = _check_window(window, "savgol")
+    w = _check_window(window_frames, "savgol")
     if not 0 <= polyorder < w:
         raise ValueError(
-            f"savgol: polyorder must be in [0, window), got polyorder={polyorder}, window={w}"
+            f"savgol: polyorder must be in [0, window_frames), got polyorder={polyorder}, "
+            f"window_frames={w}"
         )
 
     def func(a: np.ndarray) -> np.ndarray:
@@ -209,7 +214,7 @@ def savgol(kp: pd.DataFrame, /, *, window: int, polyorder: int = 2) -> pd.DataFr
         func,
         min_len=w,
         name="smooth.savgol",
-        need=f"window={w}",
+        need=f"window_frames={w}",
     )
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from posekit._history import logs_history
 from posekit._levels import per_clip
+from posekit._renamed import renamed
 from posekit.smooth._runs import series_view
 from posekit.tidy import get_fps
 
@@ -32,12 +33,12 @@ def _nonempty(data: np.ndarray, name: str) -> None:
 
 
 def one_euro_array(
-    data: np.ndarray, *, fps: float, min_cutoff: float, beta: float, d_cutoff: float
+    data: np.ndarray, *, fps: float, min_cutoff_hz: float, beta: float, d_cutoff_hz: float
 ) -> np.ndarray:
     """The One Euro filter along the last axis of an ``(S, N)`` array (NaN = gap, restart)."""
     s, n = data.shape
     out = np.full_like(data, np.nan)
-    a_d = _alpha(d_cutoff, fps)
+    a_d = _alpha(d_cutoff_hz, fps)
     x_hat = np.zeros(s)
     dx_hat = np.zeros(s)
     prev_ok = np.zeros(s, dtype=bool)
@@ -50,7 +51,7 @@ def one_euro_array(
         # derivative from the previous *filtered* value (Casiez et al. 2012, Algorithm 1)
         dx = (z - x_hat) * fps
         dx_new = a_d * dx + (1.0 - a_d) * dx_hat
-        a = _alpha(min_cutoff + beta * np.abs(dx_new), fps)
+        a = _alpha(min_cutoff_hz + beta * np.abs(dx_new), fps)
         x_new = a * z + (1.0 - a) * x_hat
         # a run starts: output the value itself, derivative estimate 0
         x_hat = np.where(cont, x_new, z)
@@ -61,20 +62,21 @@ def one_euro_array(
     return out
 
 
+@renamed(min_cutoff="min_cutoff_hz", d_cutoff="d_cutoff_hz")
 @logs_history
 @per_clip
 def one_euro(
     kp: pd.DataFrame,
     /,
     *,
-    min_cutoff: float = 1.0,
+    min_cutoff_hz: float = 1.0,
     beta: float = 0.0,
-    d_cutoff: float = 1.0,
+    d_cutoff_hz: float = 1.0,
     fps: float | None = None,
 ) -> pd.DataFrame:
     """The One Euro filter (Casiez, Roussel & Vogel, CHI 2012) on x and y.
 
-    A first-order low-pass whose cutoff rises with speed: ``fc = min_cutoff + beta * |dx/dt|``,
+    A first-order low-pass whose cutoff rises with speed: ``fc = min_cutoff_hz + beta * |dx/dt|``,
     so slow movement is steadied and fast movement follows with little lag. Causal (uses past
     frames only), like a live tracker.
 
@@ -82,11 +84,12 @@ def one_euro(
     ----------
     kp
         A keypoints table.
-    min_cutoff
-        Cutoff at zero speed, Hz (> 0). Lower removes more jitter.
+    min_cutoff_hz
+        Cutoff at zero speed, Hz (> 0). Lower removes more jitter. (``min_cutoff=`` is the
+        old name, deprecated; likewise ``d_cutoff=``.)
     beta
         Speed coefficient, 1/px (>= 0): how fast the cutoff rises with speed (px/s).
-    d_cutoff
+    d_cutoff_hz
         Cutoff of the low-pass applied to the speed estimate, Hz (> 0).
     fps
         Frame rate; defaults to ``kp.attrs["fps"]``.
@@ -99,15 +102,18 @@ def one_euro(
     frames is filtered afresh.
     """
     rate = get_fps(kp, fps)
-    if not min_cutoff > 0 or not d_cutoff > 0:
+    if not min_cutoff_hz > 0 or not d_cutoff_hz > 0:
         raise ValueError(
-            f"one_euro: min_cutoff and d_cutoff must be > 0 Hz, got {min_cutoff}, {d_cutoff}"
+            "one_euro: min_cutoff_hz and d_cutoff_hz must be > 0 Hz, "
+            f"got {min_cutoff_hz}, {d_cutoff_hz}"
         )
     if not beta >= 0:
         raise ValueError(f"one_euro: beta must be >= 0, got {beta}")
     view = series_view(kp)
     _nonempty(view.data, "one_euro")
-    out = one_euro_array(view.data, fps=rate, min_cutoff=min_cutoff, beta=beta, d_cutoff=d_cutoff)
+    out = one_euro_array(
+        view.data, fps=rate, min_cutoff_hz=min_cutoff_hz, beta=beta, d_cutoff_hz=d_cutoff_hz
+    )
     return view.to_table(out, kp)
 
 

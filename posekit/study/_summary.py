@@ -77,7 +77,7 @@ def summarize(
         base["mean_score"] = per_person["score"].mean()
 
     shared: list[str] = []
-    work = clean.mask_low_confidence(kp, threshold=min_score)
+    work = clean.mask_low_confidence(kp, min_score=min_score)
     work = _try(
         shared, "interpolate", lambda: clean.interpolate(work, max_gap_frames=max_gap_frames), work
     )
@@ -121,12 +121,12 @@ def summarize(
                 None,
             )
             sp.append(
-                _try(notes[int(o)], "sparc", lambda s=spd: metrics.sparc(s, fs=fps))
+                _try(notes[int(o)], "sparc", lambda s=spd: metrics.sparc(s, fps=fps))
                 if spd is not None
                 else np.nan
             )
             lj.append(
-                _try(notes[int(o)], "ldlj", lambda s=spd: metrics.ldlj(s, fs=fps))
+                _try(notes[int(o)], "ldlj", lambda s=spd: metrics.ldlj(s, fps=fps))
                 if spd is not None
                 else np.nan
             )

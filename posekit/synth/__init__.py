@@ -234,7 +234,7 @@ def generate(
 
     if person_height_px is not None:
         _check("person_height_px", person_height_px, 1.0)
-    placed = place(activity, t, duration=duration, rate=rate, n_people=n_people, width=width,
+    placed = place(activity, t, duration=duration, rate_hz=rate, n_people=n_people, width=width,
                    height=height, person_height_px=person_height_px, walk_path=walk_path,
                    rngs=rngs_motion)  # fmt: skip
     object_ids = np.arange(n_people, dtype=np.int64)

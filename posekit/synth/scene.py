@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from posekit._renamed import renamed
 from posekit.schema import JOINTS
 from posekit.synth import motion as _motion
 from posekit.synth.body import SEGMENT, to_image
@@ -56,12 +57,13 @@ def _walk_path(
     return x, np.full_like(t, f0), {"speed_px_s": v, "natural_speed_px_s": speed}
 
 
+@renamed(rate="rate_hz")
 def place(
     activity: str,
     t: np.ndarray,
     *,
     duration: float,
-    rate: float,
+    rate_hz: float,
     n_people: int,
     width: int,
     height: int,
@@ -69,7 +71,11 @@ def place(
     walk_path: str,
     rngs: list[np.random.Generator],
 ) -> list[Placed]:
-    """Motion and placement of every person (see :func:`posekit.synth.generate`)."""
+    """Motion and placement of every person (see :func:`posekit.synth.generate`).
+
+    ``rate_hz`` is the movement's rate (steps or repetitions per second; ``rate=`` is the old
+    name, deprecated).
+    """
     slot_w = width / n_people
     base_h = float(person_height_px) if person_height_px else min(0.6 * height, 0.85 * slot_w)
     out = []
@@ -80,7 +86,7 @@ def place(
         lane = (i * slot_w, (i + 1) * slot_w)
         cx = (i + 0.5) * slot_w
         if activity == "walk":
-            mo = _motion.walk(t, duration_s=duration, rate_hz=rate, phase0=(0.37 * i) % 1.0,
+            mo = _motion.walk(t, duration_s=duration, rate_hz=rate_hz, phase0=(0.37 * i) % 1.0,
                               rng=rngs[i])  # fmt: skip
             x0, facing, extra = _walk_path(
                 t, i=i, h=h, speed=mo.speed_h_per_s * h, width=width, lane=lane,
@@ -88,8 +94,8 @@ def place(
             )  # fmt: skip
         else:
             fn = _motion.squat if activity == "squat" else _motion.arm_raise
-            start = LEAD_IN_S + 0.35 * i / rate
-            mo = fn(t, duration_s=duration, rate_hz=rate, start_s=start, rng=rngs[i])
+            start = LEAD_IN_S + 0.35 * i / rate_hz
+            mo = fn(t, duration_s=duration, rate_hz=rate_hz, start_s=start, rng=rngs[i])
             facing = np.ones_like(t)
             x0 = np.full_like(t, cx - (0.1 * h if activity == "squat" else 0.0))
             extra = {}
