@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -35,6 +36,9 @@ class _Keep:
 
 _KEEP = _Keep()
 
+#: What a result may still set after it is built: the caches it fills when first asked.
+_CACHES = frozenset({"_people", "_job", "_flat"})
+
 
 class PoseResult:
     """A pose estimation result in the Kakao Pose API format.
@@ -55,13 +59,19 @@ class PoseResult:
         Where it came from (a file path, a URL, ``"synth"``...), for ``DataFrame.attrs``.
     partial
         True when the result covers only part of the video (an interrupted estimation).
+    extra
+        What else its maker knew (the estimator's timing and left/right decisions, an image's
+        size...), a read-only mapping.
 
     Notes
     -----
-    A result loaded from JSON keeps the original bytes and decodes the per-person structs only
-    when ``job``/``people`` are first touched; the tables are built straight from the bytes,
-    which is what makes :func:`posekit.load` fast on long videos. Treat a result as immutable:
-    after editing ``job`` in place, build a new one with :meth:`from_job`.
+    A result is an immutable value: its attributes cannot be set (``AttributeError``) and
+    ``extra`` cannot be changed; :meth:`replace` gives a new result with another ``source``,
+    ``partial`` or ``extra``. A result loaded from JSON keeps the original bytes and decodes the
+    per-person structs only when ``job``/``people`` are first touched; the tables are built
+    straight from the bytes (and cached), which is what makes :func:`posekit.load` fast on long
+    videos. The structs are shared with those caches: do not edit them in place; to change a
+    result, edit a copy (``copy.deepcopy(res.job)``) and build a new one with :meth:`from_job`.
     """
 
     def __init__(
@@ -86,34 +96,45 @@ class PoseResult:
         self._flat: Any = None  # posekit._decode.Flat cache: every detection as arrays
         self.source = source
         self.partial = partial
-        self.extra: dict[str, Any] = {} if extra is None else extra
+        self.extra: Mapping[str, Any] = MappingProxyType({} if extra is None else dict(extra))
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _CACHES or not getattr(self, "_frozen", False):
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(
+            f"PoseResult is immutable: {name} cannot be set; use result.replace(...) "
+            "or build a new result (PoseResult.from_job, from_keypoints)"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"PoseResult is immutable: {name} cannot be deleted")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "extra": dict(self.extra)}  # a mappingproxy does not pickle
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "extra", MappingProxyType(dict(state.get("extra") or {})))
 
     @property
     def people(self) -> list[Person] | None:
-        """Image results: the people found (no ``object_id``); None for a video result.
-
-        Touching it decodes the structs; the result then serialises from them.
-        """
+        """Image results: the people found, decoded on first use (None for a video result)."""
         if self.kind != "image":
             return None
         if self._people is None and self._raw is not None:
             self._people = _image_decoder.decode(self._raw)
-        self._raw = None
-        self._flat = None  # the caller may edit the structs: the bytes are no longer the truth
         return self._people
 
     @property
     def job(self) -> JobResult | None:
-        """Video results: the whole job answer as given; None for an image result.
-
-        Touching it decodes the structs; the result then serialises from them.
-        """
+        """Video results: the job answer, decoded on first use (None for an image result)."""
         if self.kind != "video":
             return None
         if self._job is None and self._raw is not None:
             self._job = _job_decoder.decode(self._raw)
-        self._raw = None
-        self._flat = None
         return self._job
 
     def _header(self) -> Any:
@@ -156,7 +177,7 @@ class PoseResult:
         *,
         source: str | _Keep | None = _KEEP,
         partial: bool | _Keep = _KEEP,
-        extra: dict[str, Any] | _Keep = _KEEP,
+        extra: Mapping[str, Any] | _Keep = _KEEP,
     ) -> PoseResult:
         """A new result with other ``source``, ``partial`` or ``extra``; this one is unchanged.
 
@@ -178,10 +199,11 @@ class PoseResult:
         """
         new = copy.copy(self)
         if not isinstance(source, _Keep):
-            new.source = source
+            object.__setattr__(new, "source", source)
         if not isinstance(partial, _Keep):
-            new.partial = partial
-        new.extra = dict(self.extra if isinstance(extra, _Keep) else extra)
+            object.__setattr__(new, "partial", partial)
+        if not isinstance(extra, _Keep):
+            object.__setattr__(new, "extra", MappingProxyType(dict(extra)))
         return new
 
     @classmethod

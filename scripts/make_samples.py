@@ -20,6 +20,7 @@ import msgspec
 from posekit.estimate import Estimator
 from posekit.io import atomic_write
 from posekit.media import fetch_demo_video
+from posekit.result import PoseResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = {"sports2d_demo": "sports2d_demo", "pose2sim_s01_cam01": "pose2sim_s01_cam01"}
@@ -52,9 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         for smoothing, suffix in ((False, "raw"), (True, "smoothed")):
             res = est.video(video, smoothing=smoothing, progress=True)
             # a fixed job id keeps reruns byte-identical (the estimator is deterministic)
-            res.job.job_id = f"posekit-sample-{name}-{suffix}"
-            res.job.info.date_created = "2026/11/27"
-            res.job.info.year = 2026
+            # a result is immutable: a new one from an edited copy of its job
+            info = msgspec.structs.replace(res.job.info, date_created="2026/11/27", year=2026)
+            job = msgspec.structs.replace(
+                res.job, job_id=f"posekit-sample-{name}-{suffix}", info=info
+            )
+            res = PoseResult.from_job(job, source=res.source).replace(extra=res.extra)
             path = atomic_write(args.out / f"{name}_{suffix}.json", rounded_json(res))
             t = res.extra["timing"]
             print(

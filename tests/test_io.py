@@ -63,6 +63,43 @@ def test_samples_load_and_round_trip_byte_for_byte(samples_dir, tmp_path):
         assert json.loads(again.to_json()) == json.loads(src.read_bytes())
 
 
+def test_a_result_is_immutable(samples_dir):
+    import copy
+    import pickle
+
+    import pandas as pd
+
+    res = pk.load(samples_dir / "kakao_video_first2.json")
+    kp = res.keypoints()
+    for name, value in [("source", "x"), ("partial", True), ("extra", {}), ("kind", "image"),
+                        ("_raw", None), ("anything", 1)]:  # fmt: skip
+        with pytest.raises(AttributeError, match="immutable"):
+            setattr(res, name, value)
+    with pytest.raises(TypeError):
+        res.extra["width"] = 3  # type: ignore[index]
+    with pytest.raises(AttributeError, match="immutable"):
+        del res.source
+    # touching the structs keeps the caches: same bytes out, same table, no re-decoding
+    flat = res._flat
+    assert res.job is res.job and res._flat is flat and flat is not None
+    assert res.to_json() == (samples_dir / "kakao_video_first2.json").read_bytes()
+    pd.testing.assert_frame_equal(res.keypoints(), kp)
+    # new values through replace(); the original is unchanged, the payload shared
+    other = res.replace(source="cam", partial=True, extra={"width": 3})
+    assert (other.source, other.partial, dict(other.extra)) == ("cam", True, {"width": 3})
+    assert (res.source, res.partial, dict(res.extra)) == (
+        str(samples_dir / "kakao_video_first2.json"),
+        False,
+        {},
+    )
+    assert other.job is res.job
+    # copies and pickles stay immutable and equal
+    for twin in (copy.copy(other), pickle.loads(pickle.dumps(other))):
+        assert dict(twin.extra) == {"width": 3} and twin.to_json() == res.to_json()
+        with pytest.raises(AttributeError, match="immutable"):
+            twin.source = "y"
+
+
 def test_seed_video_sample_fields(samples_dir):
     res = pk.load(samples_dir / "kakao_video_first2.json")
     assert res.kind == "video"

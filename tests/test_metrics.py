@@ -231,6 +231,43 @@ def test_oks_and_cosine_on_tables():
     assert sim.min() < sim.iloc[0]
 
 
+@pytest.mark.parametrize("func", [metrics.oks, metrics.cosine_similarity])
+def test_pose_similarity_return_type_rule(func):
+    """A table in -> Series by (frame, object_id); two poses -> float; stacked poses -> array."""
+    syn = pk.synth.generate("squat", duration_s=1, fps=10, noise_px=3.0, seed=7)
+    truth, seen = syn.truth, syn.result.keypoints()
+    p = standing(1)[0]
+    stack = np.stack([p, p + 1.0, p * 1.1])
+    one = truth.xs(0, level="frame").to_numpy()[:, :2]
+    out = func(truth, seen)
+    assert isinstance(out, pd.Series) and out.name == func.__name__
+    assert list(out.index.names) == ["frame", "object_id"] and len(out) == 10
+    for table_and_pose in (func(truth, one), func(one, truth)):  # a table on either side
+        assert isinstance(table_and_pose, pd.Series) and len(table_and_pose) == 10
+    assert type(func(p, p + 1.0)) is float
+    for arrays in (func(stack, stack), func(p, stack), func(stack, p)):
+        assert isinstance(arrays, np.ndarray) and arrays.shape == (3,)
+    np.testing.assert_allclose(func(stack, p), [func(q, p) for q in stack], rtol=1e-12)
+
+
+def test_symmetry_index_return_type_rule():
+    left, right = pd.Series([2.0, 4.0, 3.0]), pd.Series([2.0, 2.0, 3.0])
+    for summary in ("mean", "median", "max", "range"):
+        assert type(metrics.symmetry_index(left, right, summary=summary)) is float
+        assert type(metrics.symmetry_index(3.0, 2.0, summary=summary)) is float
+    assert type(metrics.symmetry_index(3.0, 2.0, summary="none")) is float
+    arr = metrics.symmetry_index(left.to_numpy(), right.to_numpy(), summary="none")
+    assert isinstance(arr, np.ndarray) and arr.shape == (3,)
+    for mixed in (
+        metrics.symmetry_index(left, right, summary="none"),
+        metrics.symmetry_index(left, right.to_numpy(), summary="none"),
+        metrics.symmetry_index(left.to_numpy(), right, summary="none"),
+    ):
+        assert isinstance(mixed, pd.Series) and mixed.name == "symmetry_index"
+        np.testing.assert_allclose(mixed.to_numpy(), arr)
+        assert mixed.index.equals(left.index)
+
+
 def test_cosine_similarity_ignores_position_and_size():
     p = standing(1)[0]
     assert metrics.cosine_similarity(p, p * 2.5 + [300.0, -40.0]) == pytest.approx(1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,6 +15,7 @@ import pytest
 from _tables import POSE, table
 
 import posekit.plot as pp
+from posekit import PoseResult
 from posekit.plot._colours import pair_sides
 from posekit.schema import COCO_SKELETON, JOINT_INDEX, KAKAO_SKELETON
 
@@ -168,8 +171,9 @@ def test_skeleton_uses_result_categories_and_image():
     from posekit.tidy import to_result
 
     kp = table(3, 1)
-    res = to_result(kp)
-    res.job.categories[0].skeleton = [[6, 7], [12, 13]]  # a two-bone skeleton
+    job = copy.deepcopy(to_result(kp).job)  # a result is immutable: edit a copy of its job
+    job.categories[0].skeleton = [[6, 7], [12, 13]]  # a two-bone skeleton
+    res = PoseResult.from_job(job)
     img = np.zeros((120, 200, 3), np.uint8)
     ax = pp.skeleton(res, 1, image=img)
     assert len(by_gid(ax, "skeleton-0").get_segments()) == 2

@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         res = est.video(
             src,
             smoothing=not args.no_smoothing,
-            progress=True,
+            progress=None,
             max_frames=args.max_frames,
             tiles=not args.no_tiles,
             convention=args.convention,

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import requests
 
+from posekit._progress import shows_progress
 from posekit._renamed import renamed
 from posekit.client._http import RetryPolicy, Safety, mount_deadlines, send
 from posekit.client._inputs import (
@@ -401,7 +402,8 @@ class Client:
         timeout_s
             Seconds to wait in all (None: no limit).
         progress
-            Show a progress line (status and elapsed time); None shows it when interactive.
+            Show a progress line (status and elapsed time); None (default): only in a terminal
+            or notebook.
 
         Raises
         ------
@@ -422,7 +424,7 @@ class Client:
         bar = tqdm(
             desc=f"job {job_id[:8]}",
             bar_format="{desc}: {postfix} [{elapsed}]",
-            disable=None if progress is None else not progress,
+            disable=not shows_progress(progress),
             leave=False,
         )
         try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from posekit._progress import progress_bar
 from posekit.client._inputs import FileInput, describe, file_or_url, read_input
 from posekit.client._jobs import check_job_id
 from posekit.errors import JobFailedError, JobNotFoundError, JobNotReadyError
@@ -144,8 +145,6 @@ def run_batch(
 ) -> list[VideoOutcome]:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    from tqdm.auto import tqdm
-
     outcomes = [VideoOutcome(source=describe(v)) for v in videos]
     stop = threading.Event()
     # A video listed twice is analysed once: the later items share the first one's outcome.
@@ -177,12 +176,7 @@ def run_batch(
 
     pool = ThreadPoolExecutor(max_workers=max(1, max_workers))
     futures = [pool.submit(run, i) for i in todo]
-    bar = tqdm(
-        total=len(futures),
-        desc="videos",
-        unit="video",
-        disable=None if progress is None else not progress,
-    )
+    bar = progress_bar(progress, total=len(futures), desc="videos", unit="video")
     try:
         for _ in as_completed(futures):
             bar.update()

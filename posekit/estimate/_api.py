@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 import time
 import uuid
 import warnings
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from posekit._progress import progress_bar
 from posekit.errors import ImageError, KakaoLimitWarning
 from posekit.estimate._convention import Convention, to_coco
 from posekit.estimate._leftright import (
@@ -270,7 +270,7 @@ class Estimator:
         /,
         *,
         smoothing: bool = True,
-        progress: bool = True,
+        progress: bool | None = None,
         max_frames: int | None = None,
         tiles: bool = True,
         detect_every: int = 2,
@@ -348,12 +348,8 @@ class Estimator:
         return res
 
 
-def _progress(total: int, progress: bool, name: str) -> Any:
-    from tqdm.auto import tqdm
-
-    # shown in terminals and notebooks, silent when stderr is a file or a pipe
-    disable = not progress or not (sys.stderr.isatty() or "ipykernel" in sys.modules)
-    return tqdm(total=total, desc=f"pose {name}", unit="frame", disable=disable)
+def _progress(total: int, progress: bool | None, name: str) -> Any:
+    return progress_bar(progress, total=total, desc=f"pose {name}", unit="frame")
 
 
 def _video_result(
@@ -620,7 +616,7 @@ def estimate_video(
     /,
     *,
     smoothing: bool = True,
-    progress: bool = True,
+    progress: bool | None = None,
     max_frames: int | None = None,
     tiles: bool = True,
     detect_every: int = 2,
@@ -640,7 +636,7 @@ def estimate_video(
         Filter each track's keypoints over time (a One Euro filter run forward and backward,
         so without lag; see ``docs/estimator.md``); Kakao's default is also on.
     progress
-        Show a progress bar (only in a terminal or notebook).
+        Show a progress bar; None (default): only in a terminal or notebook.
     max_frames
         Stop after this many frames (the result then describes that shorter clip).
     tiles

@@ -301,5 +301,4 @@ def load_openpose(
         source=str(source) if isinstance(source, str | os.PathLike) else "<openpose files>",
         description=f"Imported from OpenPose ({layout}) by posekit",
     )
-    res.extra.update(layout=layout, tracked=tracked)
-    return res
+    return res.replace(extra={**res.extra, "layout": layout, "tracked": tracked})

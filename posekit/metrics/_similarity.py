@@ -92,7 +92,11 @@ def oks(
 
     Returns
     -------
-    float for two single poses; else a Series indexed by (frame, object_id) (or an array).
+    float or Series or ndarray
+        One rule for every pose similarity (:func:`oks`, :func:`cosine_similarity`): a table
+        on either side gives a Series indexed by (frame, object_id) (the rows compared), named
+        after the function; otherwise two single poses ((17, 2) arrays) give a ``float``, and
+        arrays with several poses ((N, 17, 2)) an ndarray of N values.
 
     Notes
     -----
@@ -133,8 +137,25 @@ def cosine_similarity(pose_a: Any, pose_b: Any, /) -> Any:
 
     Each pose is centred on its mid_hip and divided by its torso length (mid_shoulder–mid_hip),
     so position and size do not count; the 34 coordinates of the joints present in both poses
-    are compared as one vector. Forms of input and output as :func:`oks`. NaN where a pose has
-    no hips or shoulders.
+    are compared as one vector. NaN where a pose has no hips or shoulders.
+
+    Parameters
+    ----------
+    pose_a, pose_b
+        Keypoints tables, or (17, 2) / (N, 17, 2) arrays, as :func:`oks` takes them.
+
+    Returns
+    -------
+    float or Series or ndarray
+        The rule of :func:`oks`: a table in gives a Series by (frame, object_id), two single
+        poses a ``float``, several poses in arrays an ndarray.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pose = np.random.default_rng(0).uniform(0, 100, (17, 2))
+    >>> round(cosine_similarity(pose, 2 * pose + 10), 6)
+    1.0
     """
     pa, pb, index, single = _pair(pose_a, pose_b)
     na, nb = _normalise(pa), _normalise(pb)

@@ -84,6 +84,25 @@ def _summarise(x: Any, how: str, what: str) -> Any:
         return float(np.nanmax(arr) - np.nanmin(arr))
 
 
+def _per_pair(left: Any, right: Any) -> Any:
+    """SI of each pair (L[i], R[i]), in the inputs' form (see :func:`symmetry_index`)."""
+    index = None
+    if isinstance(left, pd.Series) and isinstance(right, pd.Series):
+        left, right = left.align(right, join="inner")
+    if isinstance(left, pd.Series) or isinstance(right, pd.Series):
+        index = (left if isinstance(left, pd.Series) else right).index
+    lv = np.asarray(left, dtype=np.float64)
+    rv = np.asarray(right, dtype=np.float64)
+    if lv.shape != rv.shape:
+        raise ValueError(f"symmetry_index: left has shape {lv.shape}, right {rv.shape}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 200.0 * (lv - rv) / (lv + rv)
+    out = np.where(np.isfinite(out), out, np.nan)
+    if index is not None:
+        return pd.Series(out, index=index, name="symmetry_index")
+    return float(out) if out.ndim == 0 else out
+
+
 @per_clip
 def symmetry_index(left: Any, right: Any, /, *, summary: Summary = "mean") -> Any:
     """Robinson's symmetry index, SI = 2 (L − R) / (L + R) × 100 (%): 0 = symmetric.
@@ -102,7 +121,13 @@ def symmetry_index(left: Any, right: Any, /, *, summary: Summary = "mean") -> An
 
     Returns
     -------
-    float, or an array/Series for ``summary="none"``.
+    float or Series or ndarray
+        One rule: a summary gives a ``float``. ``summary="none"`` gives one value per pair in
+        the inputs' form: a Series (named ``symmetry_index``) when either side is a Series
+        (two Series are aligned on their common index; one Series lends its index to the
+        other side, which must have its length), a ``float`` for two numbers, else an
+        ndarray. (A study table with leading levels gives a Series by clip, see
+        :func:`posekit.study`.)
 
     Notes
     -----
@@ -112,18 +137,7 @@ def symmetry_index(left: Any, right: Any, /, *, summary: Summary = "mean") -> An
     if summary not in ("mean", "median", "max", "range", "none"):
         raise ValueError(f"summary must be mean, median, max, range or none, got {summary!r}")
     if summary == "none":
-        if isinstance(left, pd.Series) and isinstance(right, pd.Series):
-            left, right = left.align(right, join="inner")
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = 200.0 * (left - right) / (left + right)
-            return out.where(np.isfinite(out)).rename("symmetry_index")
-        lv = np.asarray(left, dtype=np.float64)
-        rv = np.asarray(right, dtype=np.float64)
-        if lv.shape != rv.shape:
-            raise ValueError(f"symmetry_index: left has shape {lv.shape}, right {rv.shape}")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = 200.0 * (lv - rv) / (lv + rv)
-        return np.where(np.isfinite(out), out, np.nan)
+        return _per_pair(left, right)
     lv = _summarise(left, summary, "left")
     rv = _summarise(right, summary, "right")
     if not (np.isfinite(lv) and np.isfinite(rv)):

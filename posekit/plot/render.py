@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from posekit._progress import progress_bar
 from posekit._renamed import renamed
 from posekit.plot._overlay import Overlay
 from posekit.plot._raster import blank
@@ -75,7 +76,7 @@ def render_video(
     video: str | os.PathLike[str] | None,
     out_path: str | os.PathLike[str],
     *,
-    progress: bool = True,
+    progress: bool | None = None,
     fps: float | None = None,
     codec: Literal["auto", "libx264", "h264", "mpeg4"] | str = "auto",
     width: int | None = None,
@@ -103,7 +104,7 @@ def render_video(
     out_path
         Output file (``.mp4``); written atomically (a temporary file renamed at the end).
     progress
-        Show a tqdm progress bar.
+        Show a tqdm progress bar; None (default): only in a terminal or notebook.
     fps
         Frame rate; default ``table.attrs["fps"]``. A table without fps is an error without a
         video, and takes the video's rate (with a warning) with one.
@@ -254,7 +255,7 @@ def _encode(
     frames: Iterator[tuple[int, np.ndarray | None]],
     draw: Callable[[np.ndarray, int], None],
     total: int,
-    progress: bool,
+    progress: bool | None,
 ) -> tuple[int, bool]:
     """Draw and encode ``frames`` into ``tmp``: (frames written, interrupted by Ctrl-C).
 
@@ -262,7 +263,6 @@ def _encode(
     what was finished (a playable, shorter video); any other error removes ``tmp``.
     """
     import av
-    from tqdm.auto import tqdm
 
     name, rate, out_w, out_h, crf = options
     done = 0
@@ -277,7 +277,7 @@ def _encode(
             else:
                 stream.bit_rate = int(out_w * out_h * float(rate) * 0.15)
             canvas = blank(out_w, out_h)
-            bar = tqdm(total=total, disable=not progress, unit="frame", desc="render")
+            bar = progress_bar(progress, total=total, unit="frame", desc="render")
             try:
                 for i, rgb in frames:
                     # frames() hands out fresh arrays (not cached): draw on them directly

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from posekit._progress import progress_bar
 from posekit.result import PoseResult
 
 Input = Literal["keypoints", "result", "path"]
@@ -136,11 +137,7 @@ def auto_batch(n: int, workers: int) -> int:
 
 
 def _progress(total: int, progress: bool | None, desc: str):
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total, desc=desc, unit="clip", disable=None if progress is None else not progress
-    )
+    return progress_bar(progress, total=total, desc=desc, unit="clip")
 
 
 def _one_thread_here():
