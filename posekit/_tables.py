@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from posekit._decode import flatten
-from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS
+from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS, TABLE_UNITS
 
 if TYPE_CHECKING:
     from posekit.result import PoseResult
@@ -39,7 +39,7 @@ JOINT_DTYPE = pd.CategoricalDtype(list(JOINTS), ordered=True)
 _JOINT_LEVEL = pd.CategoricalIndex(list(JOINTS), dtype=JOINT_DTYPE, name="joint")
 
 
-def _attrs(result: PoseResult) -> dict[str, Any]:
+def _attrs(result: PoseResult, columns: Sequence[str]) -> dict[str, Any]:
     return {
         "fps": result.fps,
         "width": result.width,
@@ -48,6 +48,7 @@ def _attrs(result: PoseResult) -> dict[str, Any]:
         "job_id": result.job_id,
         "kind": result.kind,
         "history": [],
+        "units": {c: TABLE_UNITS[c] for c in columns},
     }
 
 
@@ -106,7 +107,8 @@ def keypoints(
     DataFrame
         Indexed by (frame, object_id, joint), columns x, y, score (float64), ``filled`` (bool,
         only when the result marks filled points, see Notes) and time (seconds, only when the
-        result has an fps). ``attrs``: fps, width, height, source, job_id, kind, history.
+        result has an fps). ``attrs``: fps, width, height, source, job_id, kind, history and
+        units (``{"x": "px", "y": "px", "score": "1", "time": "s"}``).
 
     Notes
     -----
@@ -141,7 +143,7 @@ def keypoints(
     if fps:
         cols["time"] = np.repeat(frame / fps, N_JOINTS)
     df = pd.DataFrame(cols, index=index, copy=False)
-    df.attrs = _attrs(result)
+    df.attrs = _attrs(result, list(cols))
     if min_score is not None or undetected != "nan":
         opts = [f"min_score={min_score}"] if min_score is not None else []
         opts += [f"undetected={undetected!r}"] if undetected != "nan" else []
@@ -162,8 +164,9 @@ def filled_mask(kp: pd.DataFrame) -> np.ndarray:
 def objects(result: PoseResult) -> pd.DataFrame:
     """The tidy ``objects`` table: one row per (frame, object_id).
 
-    Columns ``bbox_x``, ``bbox_y``, ``bbox_w``, ``bbox_h``, ``area``, ``score`` (the person's
-    score as the API gives it) and ``time`` when fps is known.
+    Columns ``bbox_x``, ``bbox_y``, ``bbox_w``, ``bbox_h`` (px), ``area`` (px²), ``score`` (the
+    person's score as the API gives it) and ``time`` (s) when fps is known; ``attrs["units"]``
+    says so.
     """
     flat, order = _sorted_flat(result)
     frame = flat.frame[order]
@@ -180,7 +183,7 @@ def objects(result: PoseResult) -> pd.DataFrame:
     if result.fps:
         cols["time"] = frame / result.fps
     df = pd.DataFrame(cols, index=index)
-    df.attrs = _attrs(result)
+    df.attrs = _attrs(result, list(cols))
     return df
 
 

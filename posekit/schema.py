@@ -32,6 +32,7 @@ __all__ = [
     "MIRROR",
     "N_JOINTS",
     "STATUSES",
+    "TABLE_UNITS",
     "Annotation",
     "Category",
     "ErrorBody",
@@ -43,6 +44,7 @@ __all__ = [
     "default_category",
     "default_info",
     "kakao_bbox",
+    "keypoint_extent",
     "video_job",
 ]
 
@@ -100,6 +102,13 @@ COCO_SIGMAS: np.ndarray = np.array(
      0.107, 0.107, 0.087, 0.087, 0.089, 0.089]
 )  # fmt: skip
 COCO_SIGMAS.setflags(write=False)
+
+#: The unit of each column of the tables made from a result (``attrs["units"]``): the keypoints
+#: table's and the objects table's. ``"1"`` is a plain number (a score, a yes/no mark).
+TABLE_UNITS: dict[str, str] = {
+    "x": "px", "y": "px", "score": "1", "filled": "1", "time": "s",
+    "bbox_x": "px", "bbox_y": "px", "bbox_w": "px", "bbox_h": "px", "area": "px²",
+}  # fmt: skip
 
 # Kakao Pose API's documented input limits
 #: ``POST /pose``: the image formats accepted.
@@ -406,6 +415,45 @@ def video_job(
     )
 
 
+def keypoint_extent(
+    xy: np.ndarray, valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The box around each pose's keypoints: the lowest and highest x and y, vectorised.
+
+    The one place the keypoints' box is found: :func:`kakao_bbox` adds Kakao's ``+ 1``, the
+    similarity metrics take its area, the tracker its size.
+
+    Parameters
+    ----------
+    xy
+        ``(..., 17, 2)`` keypoint coordinates.
+    valid
+        ``(..., 17)`` bool: the keypoints to count. Non-finite points never count.
+
+    Returns
+    -------
+    lo, hi
+        ``(..., 2)`` each: (min x, min y) and (max x, max y); NaN where no point counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pose = np.array([[1.0, 5.0], [3.0, 2.0], [np.nan, np.nan]])
+    >>> keypoint_extent(pose)
+    (array([1., 2.]), array([3., 5.]))
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    use = np.isfinite(xy).all(axis=-1)
+    if valid is not None:
+        use &= np.asarray(valid, dtype=bool)
+    lo = np.where(use[..., None], xy, np.inf).min(axis=-2)
+    hi = np.where(use[..., None], xy, -np.inf).max(axis=-2)
+    none = ~use.any(axis=-1)
+    lo[none] = np.nan
+    hi[none] = np.nan
+    return lo, hi
+
+
 def kakao_bbox(xy: np.ndarray, valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Kakao's person box over keypoints, vectorised.
 
@@ -441,8 +489,7 @@ def kakao_bbox(xy: np.ndarray, valid: np.ndarray | None = None) -> tuple[np.ndar
     use = finite if valid is None else (np.asarray(valid, dtype=bool) & finite)
     use = np.where(use.any(axis=-1, keepdims=True), use, finite)
     any_point = use.any(axis=-1)
-    lo = np.where(use[..., None], xy, np.inf).min(axis=-2)
-    hi = np.where(use[..., None], xy, -np.inf).max(axis=-2)
+    lo, hi = keypoint_extent(xy, use)
     wh = hi - lo + 1.0
     bbox = np.where(any_point[..., None], np.concatenate([lo, wh], axis=-1), 0.0)
     area = np.where(any_point, wh[..., 0] * wh[..., 1], 0.0)

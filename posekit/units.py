@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from posekit.schema import TABLE_UNITS
+
 __all__ = [
     "STATURE_SHARE",
     "column_unit",
@@ -35,25 +37,37 @@ __all__ = [
 #: Movement*, fig. 4.1.
 STATURE_SHARE = 0.936 - 0.039
 
-_DEFAULT = {"x": "px", "y": "px", "score": "1", "time": "s"}
+_DEFAULT = TABLE_UNITS
 
 
 def column_unit(df: pd.DataFrame | pd.Series, column: str | None = None) -> str | None:
     """The unit of ``column`` of ``df`` (of the Series itself when ``column`` is None).
 
     Reads ``attrs["units"]``: a dict per column, or (older tables) one string for every value
-    column except ``time``. Keypoint tables without units are in pixels. None when unknown.
+    column except ``score`` and ``time``. Keypoint tables without units are in pixels. None
+    when unknown.
     """
-    units = df.attrs.get("units")
     name = column if column is not None else getattr(df, "name", None)
+    keypoints = isinstance(df, pd.DataFrame) and "score" in df.columns
+    return unit_in(df.attrs, name, keypoints=keypoints)
+
+
+def unit_in(attrs: dict[str, Any], column: Any, *, keypoints: bool = False) -> str | None:
+    """The unit of ``column`` that a table's ``attrs`` give (None when they do not say).
+
+    The one reading of ``attrs["units"]``, shared by :func:`column_unit` and the plots.
+    ``keypoints``: the table is a keypoints table (``x``, ``y`` are pixels unless it says
+    otherwise).
+    """
+    units = attrs.get("units")
     if isinstance(units, dict):
-        if name in units:
-            return str(units[name])
-    elif isinstance(units, str) and name != "time":
-        return units
-    if name == "time":
+        if column in units:
+            return str(units[column])
+    elif isinstance(units, str) and units and column not in ("score", "time"):
+        return units  # an older table: one unit for every value column
+    if column == "time":
         return "s"
-    if isinstance(df, pd.DataFrame) and name in ("x", "y") and "score" in df.columns:
+    if keypoints and column in ("x", "y"):
         return "px"
     return None
 

@@ -193,7 +193,10 @@ def interpolate(
     out["filled"] = out["filled"].to_numpy() > 0
     n_points = int(new_fill.sum())
     step = f"clean.interpolate(max_gap_frames={max_gap_frames}, method={method!r}): {n_points} points filled"
-    return with_history(out, step, like=kp)
+    out = with_history(out, step, like=kp)
+    if isinstance(out.attrs.get("units"), dict):  # the new column's unit: a yes/no mark
+        out.attrs["units"] = {**out.attrs["units"], "filled": "1"}
+    return out
 
 
 def _fill(series: np.ndarray, max_gap: int, method: str) -> tuple[np.ndarray, np.ndarray]:

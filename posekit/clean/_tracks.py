@@ -11,7 +11,7 @@ from scipy.optimize import linear_sum_assignment
 
 from posekit._history import carry_attrs, logs_history, note_history
 from posekit._levels import per_clip
-from posekit.schema import COCO_SIGMAS, JOINTS, N_JOINTS
+from posekit.schema import COCO_SIGMAS, JOINTS, N_JOINTS, keypoint_extent
 from posekit.tidy import _index, to_dense
 
 __all__ = ["assign_tracks", "main_person"]
@@ -23,13 +23,9 @@ _K2 = (2 * COCO_SIGMAS) ** 2
 
 def _size(pose: np.ndarray) -> np.ndarray:
     """Body size: sqrt of the keypoints' bounding-box area, px (poses (..., 17, 2)); 0 if none."""
-    ext = []
-    for k in (0, 1):
-        v = pose[..., k]
-        fin = np.isfinite(v)
-        ext.append(np.where(fin, v, -np.inf).max(axis=-1) - np.where(fin, v, np.inf).min(axis=-1))
-    with np.errstate(invalid="ignore"):
-        size = np.sqrt(ext[0] * ext[1])
+    lo, hi = keypoint_extent(pose)
+    ext = hi - lo
+    size = np.sqrt(ext[..., 0] * ext[..., 1])
     return np.where(np.isfinite(size), size, 0.0)
 
 

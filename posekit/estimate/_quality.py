@@ -7,8 +7,7 @@ Development measures, not part of the API: shared by ``tests/test_estimate.py``,
 
 from __future__ import annotations
 
-import json
-import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from posekit.io import flatten
+from posekit.io import load_openpose as load_openpose_result
 from posekit.result import PoseResult
 
 # -- Sports2D demo.mp4 --------------------------------------------------------------------------
@@ -78,24 +78,16 @@ def sports2d_report(res: PoseResult, *, step: int = 1) -> Sports2DReport:
 
 
 # -- Pose2Sim S01 vs OpenPose -------------------------------------------------------------------
-def openpose_frames(folder: Path) -> list[Path]:
-    """The per-frame JSON files of a camera folder (``cam03.0042.json``), in frame order;
-    stray files that do not follow the folder's naming (cam03's ``del_000000_0.json``) are
-    not frames."""
-    frames = [p for p in folder.glob("*.json") if re.fullmatch(r".+\.\d+\.json", p.name)]
-    return sorted(frames, key=lambda p: int(p.name.rsplit(".", 2)[1]))
-
-
 def load_openpose(folder: Path) -> list[np.ndarray]:
-    """Per frame, an (n_people, 17, 3) array of OpenPose BODY_25B joints 0-16 (COCO order)."""
-    out = []
-    for path in openpose_frames(folder):
-        people = json.loads(path.read_text())["people"]
-        arr = np.array([p["pose_keypoints_2d"] for p in people], dtype=float).reshape(
-            len(people), -1, 3
-        )
-        out.append(arr[:, :17])
-    return out
+    """Per frame file, in frame order, an (n_people, 17, 3) array of x, y, score: OpenPose's
+    BODY_25B joints 0-16 (COCO order), as :func:`posekit.io.load_openpose` reads them (stray
+    files that do not follow the folder's numbering, cam03's ``del_000000_0.json``, are not
+    frames)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="load_openpose: skipped")
+        res = load_openpose_result(folder, layout="BODY_25B")
+    flat = flatten(res)
+    return [flat.keypoints[flat.frame == ann.frame_num] for ann in res.annotations()]
 
 
 def _torso(kp: np.ndarray) -> float:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from posekit.errors import PoseFormatError
-from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS
+from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS, TABLE_UNITS
 
 __all__ = [
     "PoseArrays",
@@ -263,7 +263,7 @@ def table_from_arrays(
     out = from_dense(dense)
     if "filled" in out.columns:
         out["filled"] = out["filled"].to_numpy() > 0.5
-    unit_map = {"x": "px", "y": "px", "score": "1", "time": "s", **dict(units or {})}
+    unit_map = {**TABLE_UNITS, **dict(units or {})}
     out.attrs["units"] = {c: unit_map[c] for c in out.columns if c in unit_map}
     return out
 

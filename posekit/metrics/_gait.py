@@ -409,12 +409,18 @@ def gait_events(
     rows = [(oid, *e) for oid, p in people.items() for e in p.events]
     out = pd.DataFrame(rows, columns=["object_id", "side", "event", "frame", "time"])
     out = out.sort_values(["object_id", "time"], kind="stable").reset_index(drop=True)
+    out.attrs["units"] = {"frame": "frame", "time": "s"}  # the other columns name things
     return out
 
 
 _COLUMNS = ["n_steps", "cadence_spm", "step_time_s", "step_time_sd_s", "step_time_cv",
             "left_step_time_s", "right_step_time_s", "step_asymmetry_pct", "stride_time_s",
             "direction", "frames_used", "side_agreement", "note"]  # fmt: skip
+#: The unit of each number column of :func:`cadence` (``direction`` and ``note`` are words).
+_UNITS = {"n_steps": "1", "cadence_spm": "steps/min", "step_time_s": "s", "step_time_sd_s": "s",
+          "step_time_cv": "1", "left_step_time_s": "s", "right_step_time_s": "s",
+          "step_asymmetry_pct": "%", "stride_time_s": "s", "frames_used": "frame",
+          "side_agreement": "1"}  # fmt: skip
 
 
 def _summary(p: _Person) -> dict[str, object]:
@@ -503,6 +509,7 @@ def cadence(
             out[c] = out[c].astype(np.float64)
     out["direction"] = out["direction"].astype(str)
     out["note"] = out["note"].astype(str)
+    out.attrs["units"] = _UNITS
     for oid, p in people.items():
         if p.note:
             warnings.warn(f"cadence: object_id {oid}: {p.note}", GaitWarning, stacklevel=2)

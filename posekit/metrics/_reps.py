@@ -11,6 +11,7 @@ from scipy.signal import find_peaks, peak_widths
 
 from posekit._levels import per_clip
 from posekit.metrics._common import fill_gaps
+from posekit.units import column_unit
 
 __all__ = ["Repetitions", "count_repetitions"]
 
@@ -291,6 +292,12 @@ def count_repetitions(
     reps["peak_value"] = filled[peaks]
     reps["prominence"] = props.get("prominences", np.array([]))
     reps.index.name = "rep"
+    value_unit = column_unit(series) if isinstance(series, pd.Series) else None
+    reps.attrs["units"] = {
+        **dict.fromkeys(("start_frame", "peak_frame", "end_frame"), "frame"),
+        **dict.fromkeys(("start_time", "peak_time", "end_time", "duration_s"), "s"),
+        **(dict.fromkeys(("peak_value", "prominence"), value_unit) if value_unit else {}),
+    }
     out = Repetitions(
         reps=reps,
         prominence=float(prominence),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -12,7 +11,7 @@ import pandas as pd
 from posekit._levels import per_clip
 from posekit._points import dense_xy, frame_index
 from posekit._renamed import renamed
-from posekit.schema import COCO_SIGMAS, JOINT_INDEX, N_JOINTS
+from posekit.schema import COCO_SIGMAS, JOINT_INDEX, N_JOINTS, keypoint_extent
 
 __all__ = ["COCO_SIGMAS", "DTWResult", "cosine_similarity", "dtw", "oks"]
 
@@ -56,11 +55,9 @@ def _wrap(values: np.ndarray, index: pd.MultiIndex | None, single: bool, name: s
 
 
 def _bbox_area(p: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a pose with no joints: NaN area
-        lo = np.nanmin(p, axis=1)
-        hi = np.nanmax(p, axis=1)
-    wh = hi - lo + 1.0  # Kakao's bbox rule: max − min + 1
+    """Area of each pose's keypoint box by Kakao's rule (max − min + 1); NaN with no joints."""
+    lo, hi = keypoint_extent(p)
+    wh = hi - lo + 1.0
     return wh[:, 0] * wh[:, 1]
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit._points import dense_frames
+from posekit.units import column_unit
 
 __all__ = ["range_of_motion", "symmetry_index"]
 
@@ -30,7 +31,8 @@ def range_of_motion(angles: pd.DataFrame | pd.Series, /) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by (object_id, angle): ``min``, ``max``, ``range`` (= max − min, degrees),
-        ``argmin_frame``, ``argmax_frame`` and ``n`` (frames with a value). An angle that is
+        ``argmin_frame``, ``argmax_frame`` and ``n`` (frames with a value); ``attrs["units"]``
+        gives each column's unit. An angle that is
         all NaN for a person has NaN figures and n = 0.
     """
     d = dense_frames(angles, contiguous=False)
@@ -59,6 +61,16 @@ def range_of_motion(angles: pd.DataFrame | pd.Series, /) -> pd.DataFrame:
         index=index,
     )
     out.loc[~some.ravel(), ["argmin_frame", "argmax_frame"]] = pd.NA
+    if isinstance(angles, pd.DataFrame):
+        units = {column_unit(angles, str(c)) for c in d.columns} - {None}
+    else:
+        units = {column_unit(angles)} - {None}
+    value_unit = units.pop() if len(units) == 1 else "deg"
+    out.attrs["units"] = {
+        **dict.fromkeys(("min", "max", "range"), value_unit),
+        **dict.fromkeys(("argmin_frame", "argmax_frame"), "frame"),
+        "n": "1",
+    }
     return out
 
 

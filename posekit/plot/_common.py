@@ -221,25 +221,21 @@ def time_colored_segments(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np
 def column_unit(attrs: dict, column: str, *, keypoints: bool = False) -> str | None:
     """The unit of a column, read from the table, never guessed.
 
-    ``attrs["units"]`` (a string for every value column, as kinematics tables carry, or a
-    ``{column: unit}`` mapping) wins; keypoint ``x``/``y`` are pixels unless the table says
-    otherwise; angle columns (:mod:`posekit.angles` names) are degrees; ``score`` has none.
+    :func:`posekit.units.unit_in` reads ``attrs["units"]`` (a ``{column: unit}`` mapping, or an
+    older table's one string) as :func:`posekit.units.column_unit` does; angle columns
+    (:mod:`posekit.angles` names) are degrees; a plain number (``"1"``, a score) has none.
     """
-    units = attrs.get("units")
-    if isinstance(units, dict):
-        if column in units:
-            return str(units[column]).replace("deg", "°") or None
-    elif isinstance(units, str) and units and column not in ("score", "time"):
-        return units.replace("deg", "°")
-    if column == "time":
-        return "s"
-    if keypoints and column in ("x", "y"):
-        return "px"
-    from posekit.angles import JOINT_ANGLES, SEGMENT_ANGLES
+    from posekit.units import unit_in
 
-    if column in JOINT_ANGLES or column in SEGMENT_ANGLES:
-        return "°"
-    return None
+    unit = unit_in(attrs, column, keypoints=keypoints)
+    if unit is None:
+        from posekit.angles import JOINT_ANGLES, SEGMENT_ANGLES
+
+        if column in JOINT_ANGLES or column in SEGMENT_ANGLES:
+            unit = "°"
+    if not unit or unit == "1":  # a plain number (a score) has no unit on an axis
+        return None
+    return unit.replace("deg", "°")
 
 
 def axis_label(name: str, unit: str | None) -> str:
