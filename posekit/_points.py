@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from posekit._tables import check_keypoints
 from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS
 from posekit.tidy import JOINT_DTYPE, with_history
 
@@ -122,18 +123,7 @@ class DenseXY:
 
 
 def _check_table(kp: pd.DataFrame) -> pd.MultiIndex:
-    if not isinstance(kp, pd.DataFrame):
-        raise ValueError(f"expected a keypoints DataFrame, got {type(kp).__name__}")
-    index = kp.index
-    if not isinstance(index, pd.MultiIndex) or list(index.names) != ["frame", "object_id", "joint"]:
-        raise ValueError(
-            "expected a keypoints table indexed by (frame, object_id, joint), "
-            f"got index names {list(index.names)}"
-        )
-    missing = [c for c in ("x", "y") if c not in kp.columns]
-    if missing:
-        raise ValueError(f"keypoints table has no column(s) {missing}; it has {list(kp.columns)}")
-    return index
+    return check_keypoints(kp)
 
 
 def _joint_codes(index: pd.MultiIndex) -> np.ndarray:

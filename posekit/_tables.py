@@ -249,14 +249,42 @@ def _level_codes(index: pd.MultiIndex, level: int) -> tuple[np.ndarray, np.ndarr
     return values, codes
 
 
-def _check_layout(df: pd.DataFrame) -> pd.MultiIndex:
+def check_keypoints(
+    df: Any, columns: Sequence[str] = ("x", "y"), *, where: str | None = None
+) -> pd.MultiIndex:
+    """Check the keypoints layout: a DataFrame indexed by (frame, object_id, joint).
+
+    The one validator of the layout (the dense forms and the views call it): the table's
+    index, or a ValueError saying what is wrong, prefixed by ``where``; ``columns`` must be
+    there too.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_keypoints(pd.DataFrame({"x": [1.0]}), where="speed")
+    Traceback (most recent call last):
+    ...
+    ValueError: speed: expected a keypoints table indexed by (frame, object_id, joint), got index names [None]
+    """
+    at = f"{where}: " if where else ""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{at}expected a keypoints DataFrame, got {type(df).__name__}")
     index = df.index
     if not isinstance(index, pd.MultiIndex) or list(index.names) != ["frame", "object_id", "joint"]:
         raise ValueError(
-            "expected a keypoints table indexed by (frame, object_id, joint), "
+            f"{at}expected a keypoints table indexed by (frame, object_id, joint), "
             f"got index names {list(index.names)}"
         )
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{at}the keypoints table has no column(s) {missing}; it has {list(df.columns)}"
+        )
     return index
+
+
+def _check_layout(df: pd.DataFrame) -> pd.MultiIndex:
+    return check_keypoints(df, ())
 
 
 def to_dense(kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")) -> DenseKeypoints:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from posekit._tables import check_keypoints
 from posekit.plot._colours import TAB10, colour_scheme
 from posekit.schema import JOINT_INDEX, JOINTS, KAKAO_SKELETON, N_JOINTS
 
@@ -91,16 +92,7 @@ def as_keypoints(data: Any, where: str) -> tuple[pd.DataFrame, np.ndarray | None
         raise TypeError(
             f"{where}: expected a keypoints DataFrame or a PoseResult, got {type(data).__name__}"
         )
-    if list(data.index.names) != ["frame", "object_id", "joint"]:
-        raise ValueError(
-            f"{where}: expected a keypoints table indexed by (frame, object_id, joint), "
-            f"got index {list(data.index.names)}"
-        )
-    for col in ("x", "y"):
-        if col not in data.columns:
-            raise ValueError(
-                f"{where}: the table has no column {col!r} (columns {list(data.columns)})"
-            )
+    check_keypoints(data, where=where)
     return data, pairs
 
 

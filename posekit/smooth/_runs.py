@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from posekit._tables import check_keypoints
 from posekit.schema import JOINTS, N_JOINTS
 from posekit.tidy import to_dense, with_history
 
@@ -96,9 +97,7 @@ def _canonical(kp: pd.DataFrame) -> tuple[int, np.ndarray, int] | None:
 
 def series_view(kp: pd.DataFrame, columns: tuple[str, ...] = ("x", "y")) -> SeriesView:
     """The ``(S, N)`` series of ``columns`` over the table's full frame range."""
-    missing = [c for c in columns if c not in kp.columns]
-    if missing:
-        raise ValueError(f"table has no column(s) {missing}; it has {list(kp.columns)}")
+    check_keypoints(kp, columns)
     c = len(columns)
     canon = _canonical(kp)
     if canon is not None:  # a plain reshape and transpose
