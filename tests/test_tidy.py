@@ -67,6 +67,7 @@ def test_keypoints_layout(res):
         "job_id": "j1",
         "kind": "video",
         "history": [],
+        "units": {"x": "px", "y": "px", "score": "1", "time": "s"},
     }
     # values come from the right person: object 0 at frame 0 was listed second in the JSON
     doc = make_job()
