@@ -124,10 +124,12 @@ CASES = {
     "oks": lambda kp: pk.metrics.oks(kp, pk.smooth.butterworth(kp, cutoff_hz=6)),
     "oks_single_pose": lambda kp: pk.metrics.oks(kp, TEMPLATE_POSE, area=5000.0),
     "cosine_similarity": lambda kp: pk.metrics.cosine_similarity(
-        kp, pk.smooth.moving_average(kp, window=5)
+        kp, pk.smooth.moving_average(kp, window_frames=5)
     ),
     "dtw": lambda kp: pk.metrics.dtw(
-        pk.angles.joint_angles(_walkers(kp))["left_knee"].dropna(), TEMPLATE_SERIES, window=40
+        pk.angles.joint_angles(_walkers(kp))["left_knee"].dropna(),
+        TEMPLATE_SERIES,
+        window_frames=40,
     ),
     "sparc": lambda kp: pk.metrics.sparc(
         pk.kinematics.speed(pk.clean.interpolate(_walkers(kp), max_gap_frames=10))["speed"]
