@@ -31,6 +31,7 @@ from posekit.estimate import (
     ImageError,
     KakaoLimitWarning,
     LostPersonWarning,
+    _api,
 )
 from posekit.estimate._convention import (
     COCO_ALONG_AXIS,
@@ -896,28 +897,56 @@ def _tracked(res: PoseResult) -> tuple[int, int]:
     return int((counts >= 0.8 * res.n_frames).sum()), int(np.bincount(flat.frame).max())
 
 
+@pytest.fixture(scope="module")
+def multi_room(estimator: Estimator) -> dict[str, PoseResult]:
+    """Demo_MultiPerson cam02 (three people), cam03 and cam04 (two), one run each; cam01 (three
+    people, tracked since before issue 11) is left to the bench to spare the suite a run."""
+    return {
+        cam: estimator.video(fetch_demo_video(f"pose2sim_multi_{cam}"), progress=False)
+        for cam in ("cam02", "cam03", "cam04")
+    }
+
+
 @pytest.mark.slow
-def test_multi_person_room_everyone_tracked(estimator: Estimator) -> None:
+def test_multi_person_room_everyone_tracked(multi_room: dict[str, PoseResult]) -> None:
     """cam02: the participant, a woman in the foreground seen from behind (~1000 px tall,
     missed in every frame before: her crop overlapped the participant's) and a small standing
-    bystander (found by the finer scan every 10 frames); no pose on the anatomical skeleton
-    model or on the post in the foreground, never more poses than people."""
-    res = estimator.video(fetch_demo_video("pose2sim_multi_cam02"), progress=False)
+    bystander (found by the finer scan); no pose on the anatomical skeleton model or on the
+    post in the foreground, never more poses than people."""
+    res = multi_room["cam02"]
     flat = flatten(res)
     _, counts = np.unique(flat.object_id, return_counts=True)
-    # measured 100, 100 and 79 frames (the bystander: found at frame 10, lost 83-94), so the
-    # 80% target is missed by a frame; 2 of 3 before
-    assert len(counts) == 3 and sorted(counts)[0] >= 70, counts
-    assert _tracked(res)[1] == 3
+    # measured 100, 100 and 90 frames (the bystander: found by the fine scan at frame 10, then
+    # held); 2 of 3 people before
+    assert len(counts) == 3 and sorted(counts)[0] >= 85, counts
+    assert _tracked(res) == (3, 3)
 
 
 @pytest.mark.slow
-def test_a_person_lost_inside_the_picture_is_reported(estimator: Estimator) -> None:
-    """cam03: the woman standing behind the participant is lost when he passes in front of
-    her (her track is taken over); the user is told, with where."""
-    with pytest.warns(LostPersonWarning, match="inside the picture"):
-        res = estimator.video(fetch_demo_video("pose2sim_multi_cam03"), progress=False)
-    assert any("lost at frame" in w for w in res.extra["warnings"])
-    tracked, most = _tracked(res)
-    assert most <= 2  # never more poses than the two people in view
-    assert tracked >= 1  # measured 1 of 2 (the target, 2, is missed)
+@pytest.mark.parametrize("cam", ["cam03", "cam04"])
+def test_two_people_who_overlap_are_both_tracked(
+    multi_room: dict[str, PoseResult], cam: str
+) -> None:
+    """cam03: the participant passes in front of the woman standing behind him (his crop
+    drifted onto her and took her track); cam04: his raised arm reaches across her box (her
+    pose was dropped as a duplicate of his). Measured: cam03 100 and 88 frames (he is lost in
+    a few frames where he turns his back right in front of her), cam04 100 and 100; 1 of 2
+    before on both. Never more poses than the two people in view."""
+    res = multi_room[cam]
+    flat = flatten(res)
+    _, counts = np.unique(flat.object_id, return_counts=True)
+    assert _tracked(res) == (2, 2), counts
+    assert sorted(counts)[0] >= {"cam03": 84, "cam04": 95}[cam], counts
+
+
+def test_a_person_lost_inside_the_picture_is_reported() -> None:
+    """A track that ends (or pauses for more than 10 frames) away from the picture's edges
+    before the clip ends is reported; one that ends at an edge (walked out) is not."""
+    inside = np.array([[400.0, 300.0], [420.0, 500.0]])
+    edge = np.array([[2.0, 300.0], [40.0, 500.0]])
+    frames = [(i, [(0, inside), (1, edge)] if i < 20 else []) for i in range(60)]
+    frames[50] = (50, [(0, inside)])
+    lost = _api._lost_people(frames, 1000, 800)
+    assert len(lost) == 1 and "person 0 was lost at frame 19" in lost[0], lost
+    assert "found again at frame 50" in lost[0]
+    assert issubclass(LostPersonWarning, UserWarning)  # what estimate_video warns with

@@ -9,7 +9,11 @@ Per frame:
    crop overlaps a tracked crop is the same person and is dropped; the others get landmarks
    (twice: once on the detector's crop, once on the crop placed from those landmarks);
 3. poses whose presence probability is below ``min_presence`` are ghosts and are dropped;
-4. non-maximum suppression on the keypoint boxes removes duplicates (tracked poses win);
+4. non-maximum suppression on the keypoint boxes removes duplicates (tracked poses win), but
+   two bodies that share no landmark and whose heads are apart are two people however much
+   their boxes overlap; when two tracks' crops land on one person (one crop drifted onto a
+   neighbour), the track that moved least keeps that person and the other is looked for
+   again (the detector near its last place), never on someone another track holds;
 5. new poses take the identity of a recently lost track when their boxes overlap (Hungarian
    matching on box IoU), else a new ``object_id``.
 """
@@ -132,6 +136,34 @@ def _spread(pose: Pose39, least: float = 0.5, upright: float = 1.5) -> bool:
     return bool(np.hypot(w, h) >= least * pose.roi.size and h >= upright * w)
 
 
+def _on_body(a: Pose39, b: Pose39) -> bool:
+    """True when most of ``a``'s face (landmarks 0-10) lies on ``b``'s torso or legs: a body
+    read into another person's trunk or legs (a detector hit on someone's thighs gives a
+    "person" whose head is on them). A real person beside or behind ``b`` shows their head
+    beside ``b``'s body, even when their boxes overlap (Pose2Sim Demo_MultiPerson: the woman
+    standing next to the participant, whose raised arm reaches across her box)."""
+    if _face_on_torso(a, b) or _face_on_torso(a.xy[[11, 12, 23, 24]].mean(0), b):
+        return True  # its face, or the middle of its trunk, on the other's trunk
+    torso = float(np.linalg.norm((b.xy[11] + b.xy[12] - b.xy[23] - b.xy[24]) / 2))
+    radius = 0.2 * max(torso, 1.0)
+    face = a.xy[:11]
+    near = np.zeros(len(face), dtype=bool)
+    for i, j in ((23, 25), (25, 27), (24, 26), (26, 28), (23, 24)):
+        p, q = b.xy[i], b.xy[j]
+        d = q - p
+        t = np.clip(((face - p) @ d) / max(float(d @ d), 1e-9), 0.0, 1.0)
+        near |= np.linalg.norm(face - (p + t[:, None] * d), axis=1) < radius
+    return bool(near.mean() > 0.5)
+
+
+def _motion(pose: Pose39, last: Pose39) -> float:
+    """Median landmark displacement from ``last`` (the track's pose in its last frame), as a
+    share of that body's size: small for the person the track has followed, large for a
+    neighbour the crop has drifted onto."""
+    size = max(float(np.ptp(last.xy[:33], axis=0).max()), 1.0)
+    return float(np.median(np.linalg.norm(pose.xy[:33] - last.xy[:33], axis=1)) / size)
+
+
 def _face_on_torso(a: Pose39 | np.ndarray, b: Pose39) -> bool:
     """True when most of ``a``'s face (its landmarks 0-10, or given points) lies on ``b``'s
     torso (shoulders-hips quadrilateral): a head cannot be seen there, so ``a`` is a body
@@ -170,7 +202,9 @@ class PosePipeline:
         (:func:`fine_regions`), for people too small for the whole frame and its big tiles.
     apart
         Two overlapping poses sharing fewer than this share of their landmarks (within a
-        tenth of the body's size) are two people, however much their boxes overlap.
+        tenth of the body's size) are two people, however much their boxes overlap - unless
+        one's face or the middle of its trunk lies on the other's trunk or legs (a body read
+        into someone's thighs); ``0`` drops every pose whose box overlaps a kept one.
     search, search_frames, search_presence
         For this many frames after losing someone, look for them with rotated crops around
         their last place (accepting a crop whose presence reaches ``search_presence`` and
@@ -192,7 +226,7 @@ class PosePipeline:
         search_frames: int = 12,
         search_presence: float = 0.8,
         two_pass: bool = False,
-        apart: float = 0.0,
+        apart: float = 0.1,
         scan_every: int = 10,
     ) -> None:
         self.apart = apart
@@ -242,28 +276,37 @@ class PosePipeline:
         return pose if pose.flag >= self.min_presence else None
 
     def _follow(self, image: Frame, track: _Track) -> Pose39 | None:
-        """The tracked person in this frame.
-
-        Tried in turn: the crop from last frame's points 33/34 (mediapipe's way); the same crop
-        moved on by last frame's motion; the detector on the neighbourhood of the last crop;
-        and, for a person lost a few frames ago (a flip, a fast turn), a search over rotated
-        crops around where they were. A search hit must survive one round of re-cropping
-        from its own points, which a pose hallucinated on background rarely does.
-        """
-        recent = track.last_frame == self._frame - 1
+        """The tracked person in this frame, from a crop alone: the crop from last frame's
+        points 33/34 (mediapipe's way), else the same crop moved on by last frame's motion.
+        Only for a person found in the previous frame."""
+        if track.last_frame != self._frame - 1:
+            return None
         aux = track.pose.xy[33:35]
-        if recent:
-            pose = self._landmarks(image, Roi.from_points(aux[0], aux[1]))
-            if pose is not None and self.two_pass:
-                # the crop placed from this frame's own points is better centred on the person
-                pose = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34])) or pose
-            if pose is not None:
+        pose = self._landmarks(image, Roi.from_points(aux[0], aux[1]))
+        if pose is not None and self.two_pass:
+            # the crop placed from this frame's own points is better centred on the person
+            pose = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34])) or pose
+        if pose is not None:
+            return pose
+        if track.prev is not None:
+            ahead = 2 * aux - track.prev.xy[33:35]
+            pose = self._landmarks(image, Roi.from_points(ahead[0], ahead[1]))
+            if pose is not None and self._plausible(pose, track):
                 return pose
-            if track.prev is not None:
-                ahead = 2 * aux - track.prev.xy[33:35]
-                pose = self._landmarks(image, Roi.from_points(ahead[0], ahead[1]))
-                if pose is not None and self._plausible(pose, track):
-                    return pose
+        return None
+
+    def _recover(self, image: Frame, track: _Track, taken: list[Pose39]) -> Pose39 | None:
+        """A tracked person the crop did not find (or found on someone another track holds):
+        the detector on the neighbourhood of the last crop; and, for a person lost a few
+        frames ago (a flip, a fast turn), a search over rotated crops around where they were.
+        A search hit must survive one round of re-cropping from its own points, which a pose
+        hallucinated on background rarely does. Nobody in ``taken`` (people other tracks
+        hold in this frame) is taken again.
+        """
+
+        def free(pose: Pose39) -> bool:
+            return not any(_shared(pose, k) > 0.25 for k in taken)
+
         roi = track.pose.roi
         side = int(min(roi.size * 1.5, image.width, image.height))
         x0 = int(np.clip(roi.cx - side / 2, 0, image.width - side))
@@ -271,8 +314,10 @@ class PosePipeline:
         for det in self.detector(image, [(x0, y0, side, side)]):
             if _similarity(det.box, roi.box()) < 0.3:  # someone else in the neighbourhood
                 continue
+            if any(_same_placement(det.keypoints[:2], k) for k in taken):
+                continue  # the person another track holds
             pose = self._confirmed(image, Roi.from_points(det.keypoints[0], det.keypoints[1]))
-            if pose is not None and self._plausible(pose, track):
+            if pose is not None and self._plausible(pose, track) and free(pose):
                 return pose
         # Search only for someone established (not a passing ghost) who vanished inside the
         # picture; a person whose box touched the border has simply left the view.
@@ -290,7 +335,7 @@ class PosePipeline:
             for k in (1, -1, 2, -2, 3, -3, 4):
                 cand = Roi(roi.cx, roi.cy, size, roi.rotation + k * np.pi / 4)
                 pose = self._confirmed(image, cand, first=self.search_presence)
-                if pose is not None and self._plausible(pose, track):
+                if pose is not None and self._plausible(pose, track) and free(pose):
                     return pose
         return None
 
@@ -325,8 +370,8 @@ class PosePipeline:
         if pose.flag < (first if first is not None else self.min_presence):
             return None
         again = self._landmarks(image, Roi.from_points(pose.xy[33], pose.xy[34]))
-        if first is not None:  # a search hit must hold when re-cropped
-            return again
+        if first is not None:  # a search hit must hold when re-cropped, as convincingly
+            return again if again is not None and again.flag >= first else None
         return again or pose
 
     def __call__(
@@ -340,11 +385,29 @@ class PosePipeline:
         width, height = image.size
         candidates: list[tuple[Pose39, int | None]] = []
 
-        # 1. follow everyone seen in the previous frame
+        # 1. follow everyone seen in the previous frame, from the crop of their last pose
+        followed: list[tuple[Pose39, _Track]] = []
+        pending: list[_Track] = []
         for track in self._tracks.values():
             if self._frame - track.last_frame > self.search_frames:
                 continue
             pose = self._follow(image, track)
+            if pose is not None:
+                followed.append((pose, track))
+            else:
+                pending.append(track)
+        # two crops on one person (a crop drifts onto a neighbour when two people overlap in
+        # the picture): the track that moved least keeps that person, the other one looks
+        # for its own person below
+        followed.sort(key=lambda pt: _motion(pt[0], pt[1].pose))
+        for pose, track in followed:
+            if any(_shared(pose, k) > 0.25 or _face_on_torso(pose, k) for k, _ in candidates):
+                pending.append(track)
+            else:
+                candidates.append((pose, track.object_id))
+        # the others: the detector near their last place, rotated crops
+        for track in sorted(pending, key=lambda t: t.first_frame):
+            pose = self._recover(image, track, [k for k, _ in candidates])
             if pose is not None:
                 candidates.append((pose, track.object_id))
 
@@ -395,7 +458,8 @@ class PosePipeline:
             # just as much
             inside_max = 0.8 if oid is not None else 0.5
             if any(
-                (iou > self.nms_iou or inside > inside_max) and _shared(pose, k) >= self.apart
+                (iou > self.nms_iou or inside > inside_max)
+                and (_shared(pose, k) >= self.apart or _on_body(pose, k))
                 for (iou, inside), (k, _) in zip(
                     (_overlap(box, b) for b in boxes), kept, strict=True
                 )
