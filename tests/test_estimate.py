@@ -109,10 +109,10 @@ def cam01_smoothed(estimator: Estimator) -> PoseResult:
 def test_sports2d_two_people_tracked_without_ghosts(sports2d_raw: PoseResult) -> None:
     rep = sports2d_report(sports2d_raw)
     assert rep.n_both_frames == 158
-    # issue 11's target is 95%; measured 148/158 (93.7%) with opencv-python-headless 5.1 (the
-    # jumper is lost at his landing after the flip, frames 171-181, and LostPersonWarning says so).
-    # The bar sits at what is measured so that a regression fails; the miss is reported, not hidden.
-    assert rep.both_found >= 0.93 * 158, rep.lines()
+    # issue 11's target is 95% (151 frames); measured 152/158 (96.2%) with opencv-python-headless
+    # 5.1, since the search for a lost person accepts a body curled up in the somersault (148
+    # before: the jumper was lost in frames 172-181). He is still lost in 172-174 and 179-181.
+    assert rep.both_found >= 151, rep.lines()
     assert rep.ghost_frames <= 0.01 * rep.n_frames, rep.lines()
     # each person keeps one object_id (neither leaves the view), never shared
     assert len(rep.ids["jumper"]) == 1 and len(rep.ids["walker"]) == 1, rep.lines()

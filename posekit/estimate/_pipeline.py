@@ -156,6 +156,14 @@ def _on_body(a: Pose39, b: Pose39) -> bool:
     return bool(near.mean() > 0.5)
 
 
+def _at_edge(box: np.ndarray, size: tuple[int, int]) -> bool:
+    """True when a person's box touches the picture's border (within 2% of its long side)."""
+    margin = 0.02 * max(size)
+    return bool(
+        box[0] < margin or box[1] < margin or box[2] > size[0] - margin or box[3] > size[1] - margin
+    )
+
+
 def _motion(pose: Pose39, last: Pose39) -> float:
     """Median landmark displacement from ``last`` (the track's pose in its last frame), as a
     share of that body's size: small for the person the track has followed, large for a
@@ -199,7 +207,9 @@ class PosePipeline:
         A lost track can be picked up again (same ``object_id``) for this many frames.
     scan_every
         Every this many frames (0: never), the detector also scans the frame in finer tiles
-        (:func:`fine_regions`), for people too small for the whole frame and its big tiles.
+        (:func:`fine_regions`), for people too small for the whole frame and its big tiles;
+        after the first three scans, only every third time unless someone was lost inside
+        the picture recently.
     apart
         Two overlapping poses sharing fewer than this share of their landmarks (within a
         tenth of the body's size) are two people, however much their boxes overlap - unless
@@ -321,23 +331,34 @@ class PosePipeline:
                 return pose
         # Search only for someone established (not a passing ghost) who vanished inside the
         # picture; a person whose box touched the border has simply left the view.
-        margin = 0.02 * max(image.size)
-        x0b, y0b, x1b, y1b = track.box
-        at_edge = (
-            x0b < margin
-            or y0b < margin
-            or x1b > image.width - margin
-            or y1b > image.height - margin
-        )
-        if not self.search or track.seen < 10 or at_edge:
+        if not self.search or track.seen < 10 or _at_edge(track.box, image.size):
             return None
         for size in (roi.size, roi.size * 1.25):
             for k in (1, -1, 2, -2, 3, -3, 4):
                 cand = Roi(roi.cx, roi.cy, size, roi.rotation + k * np.pi / 4)
                 pose = self._confirmed(image, cand, first=self.search_presence)
-                if pose is not None and self._plausible(pose, track) and free(pose):
+                # a body curled up in a somersault is half as long as when it took off
+                if pose is not None and self._plausible(pose, track, least=0.3) and free(pose):
                     return pose
         return None
+
+    def _scan_due(self, size: tuple[int, int]) -> bool:
+        """Whether the fine scan runs in this frame: every ``scan_every`` frames over the first
+        three scans (people are in view from the start) and while someone established has
+        been lost inside the picture in the last ``max_lost_frames`` frames; otherwise every
+        third time (a newcomer enters at an edge, where the whole frame and its big tiles see
+        them once they are a few hundred pixels tall). The scan is 21 detector runs on a
+        16:9 frame, ~2 per frame when it runs every 10 frames."""
+        if not (self.tiles and self.scan_every) or self._frame % self.scan_every:
+            return False
+        if self._frame < 3 * self.scan_every or self._frame % (3 * self.scan_every) == 0:
+            return True
+        return any(
+            1 < self._frame - t.last_frame <= self.max_lost_frames  # not followed last frame
+            and t.seen >= 5
+            and not _at_edge(t.box, size)
+            for t in self._tracks.values()
+        )
 
     def _reid(self, box: np.ndarray, track: _Track) -> float:
         """Similarity of a fresh pose's box to a lost track: more travel is allowed the longer
@@ -350,16 +371,18 @@ class PosePipeline:
         return _similarity(box, track.box, slack)
 
     @staticmethod
-    def _plausible(pose: Pose39, track: _Track) -> bool:
+    def _plausible(pose: Pose39, track: _Track, *, least: float = 0.5) -> bool:
         """A pose found by a fallback route may continue ``track``: near its last place, and
-        of about its size (a body does not halve or double between nearby frames)."""
+        of about its size (a body does not halve or double between nearby frames: its crop,
+        which follows the body's scale, stays within 0.6-1.6 of the last one; the box of its
+        landmarks, which also follows its shape, within ``least``-2 of the last one)."""
         box = pose.box(_BODY)
         if _similarity(box, track.box) <= 0.3:
             return False
         diag = np.hypot(box[2] - box[0], box[3] - box[1])
         last = np.hypot(track.box[2] - track.box[0], track.box[3] - track.box[1])
         ratio = pose.roi.size / max(track.pose.roi.size, 1.0)
-        return 0.5 < diag / max(last, 1.0) < 2.0 and 0.6 < ratio < 1.6
+        return least < diag / max(last, 1.0) < 2.0 and 0.6 < ratio < 1.6
 
     def _confirmed(self, image: Frame, roi: Roi, *, first: float | None = None) -> Pose39 | None:
         """Landmarks on ``roi``, then again on the crop placed from those landmarks; the second
@@ -417,7 +440,7 @@ class PosePipeline:
             found: list[tuple[Any, float | None]] = [
                 (det, None) for det in self.detector(image, regions)
             ]
-            if self.tiles and self.scan_every and self._frame % self.scan_every == 0:
+            if self._scan_due(image.size):
                 # a hit only the fine scan makes is small: it must convince more (a pose is
                 # easily hallucinated on a small dark object) and hold when re-cropped
                 found += [
