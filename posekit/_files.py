@@ -22,7 +22,29 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, and the file is
-    then renamed over ``path``.
+    then renamed over ``path``. Missing parent folders are made.
+
+    Parameters
+    ----------
+    path
+        The file to write (replaced if it exists).
+    data
+        The content; a ``str`` is written as UTF-8.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from posekit.io import atomic_write
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = atomic_write(Path(tmp) / "sub" / "a.txt", "hello")
+    ...     out.read_bytes(), sorted(p.name for p in out.parent.iterdir())
+    (b'hello', ['a.txt'])
     """
     path = Path(path)
     if isinstance(data, str):

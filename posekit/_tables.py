@@ -116,6 +116,17 @@ def keypoints(
     them; :func:`to_result` writes them with score 0 and lists them in the person's ``filled``
     field). Its score is NaN, ``filled`` is True, and its coordinates are kept whatever
     ``min_score`` is.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.tidy import keypoints
+    >>> result = pk.synth.generate("squat", duration_s=1, fps=30, n_people=2).result
+    >>> kp = keypoints(result)
+    >>> kp.shape, list(kp.columns), kp.attrs["units"]["x"]  # 30 frames x 2 people x 17 joints
+    ((1020, 4), ['x', 'y', 'score', 'time'], 'px')
+    >>> int(keypoints(result, min_score=1.0)["x"].notna().sum())  # every score is below 1
+    0
     """
     if undetected not in ("nan", "keep"):
         raise ValueError(f"undetected must be 'nan' or 'keep', got {undetected!r}")
@@ -155,6 +166,25 @@ def filled_mask(kp: pd.DataFrame) -> np.ndarray:
     """Bool array, one per row: True where the point was filled (an estimate, not a detection).
 
     Reads the ``filled`` column; a table without one has no filled points.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+
+    Returns
+    -------
+    ndarray
+        ``(len(kp),)`` bool; a missing value in ``filled`` counts as False.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from posekit.tidy import filled_mask
+    >>> filled_mask(pd.DataFrame({"x": [1.0, 2.0]})).tolist()
+    [False, False]
+    >>> filled_mask(pd.DataFrame({"x": [1.0, 2.0], "filled": [False, True]})).tolist()
+    [False, True]
     """
     if "filled" not in kp.columns:
         return np.zeros(len(kp), dtype=bool)
@@ -164,9 +194,27 @@ def filled_mask(kp: pd.DataFrame) -> np.ndarray:
 def objects(result: PoseResult) -> pd.DataFrame:
     """The tidy ``objects`` table: one row per (frame, object_id).
 
-    Columns ``bbox_x``, ``bbox_y``, ``bbox_w``, ``bbox_h`` (px), ``area`` (px²), ``score`` (the
-    person's score as the API gives it) and ``time`` (s) when fps is known; ``attrs["units"]``
-    says so.
+    Parameters
+    ----------
+    result
+        An image or video result.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (frame, object_id); columns ``bbox_x``, ``bbox_y``, ``bbox_w``, ``bbox_h``
+        (px), ``area`` (px²), ``score`` (the person's score as the API gives it) and ``time``
+        (s) when fps is known; ``attrs["units"]`` says so.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.tidy import objects
+    >>> obj = objects(pk.synth.generate("squat", duration_s=1, fps=30, n_people=2).result)
+    >>> obj.shape, obj.attrs["units"]["area"]
+    ((60, 7), 'px²')
+    >>> bool((obj["area"] == obj["bbox_w"] * obj["bbox_h"]).all())
+    True
     """
     flat, order = _sorted_flat(result)
     frame = flat.frame[order]
@@ -288,7 +336,38 @@ def _check_layout(df: pd.DataFrame) -> pd.MultiIndex:
 
 
 def to_dense(kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")) -> DenseKeypoints:
-    """A keypoints table as a dense ``(frames, objects, 17, C)`` array (see DenseKeypoints)."""
+    """A keypoints table as a dense ``(frames, objects, 17, C)`` array (see DenseKeypoints).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    columns
+        The table's columns to take, in this order along the last axis.
+
+    Returns
+    -------
+    DenseKeypoints
+        Frames and object ids sorted; NaN where the table has no row. It remembers where each
+        row sits, for :func:`from_dense` with ``like=kp``.
+
+    Raises
+    ------
+    ValueError
+        ``kp`` is not indexed by (frame, object_id, joint), a column is missing, or a joint
+        name is not a COCO name.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.tidy import to_dense
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> dense = to_dense(kp)
+    >>> dense.values.shape, dense.object_ids.tolist()
+    ((30, 2, 17, 3), [0, 1])
+    >>> bool(dense["x"][0, 0, 0] == kp.loc[(0, 0, "nose"), "x"])
+    True
+    """
     index = _check_layout(kp)
     missing = [c for c in columns if c not in kp.columns]
     if missing:
@@ -332,6 +411,24 @@ def from_dense(
         A table with the same index the dense array was built from: the output has exactly
         its index (and its ``time`` column, and its ``attrs``). Without it, the output holds
         every joint of every (frame, object) marked present.
+
+    Returns
+    -------
+    DataFrame
+        A keypoints-layout table with one column per name in ``columns`` (plus ``time`` when
+        known).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.tidy import from_dense, to_dense
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> dense = to_dense(kp)
+    >>> from_dense(dense, like=kp).equals(kp)
+    True
+    >>> doubled = from_dense(dense, dense.values[..., :2] * 2, ["x2", "y2"], like=kp)
+    >>> list(doubled.columns), bool((doubled["x2"] == 2 * kp["x"]).all())
+    (['x2', 'y2', 'time'], True)
     """
     values = dense.values if values is None else values
     columns = tuple(dense.columns if columns is None else columns)
@@ -359,7 +456,30 @@ def from_dense(
 
 
 def to_wide(kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")) -> pd.DataFrame:
-    """One row per (frame, object_id); columns a (joint, coordinate) MultiIndex."""
+    """One row per (frame, object_id); columns a (joint, coordinate) MultiIndex.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    columns
+        The coordinates to take per joint.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (frame, object_id), ``17 * len(columns)`` columns ``(joint, coord)`` with
+        the joints in COCO order; the table's ``attrs``.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.tidy import to_wide
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> wide = to_wide(kp)
+    >>> wide.shape, wide.columns[0]
+    ((60, 51), ('nose', 'x'))
+    """
     dense = to_dense(kp, columns)
     fi, oi = np.nonzero(dense.present)
     data = dense.values[fi, oi].reshape(len(fi), -1)
@@ -373,7 +493,33 @@ def to_wide(kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")) -> p
 
 
 def from_wide(wide: pd.DataFrame) -> pd.DataFrame:
-    """The inverse of :func:`to_wide`."""
+    """The inverse of :func:`to_wide`.
+
+    Parameters
+    ----------
+    wide
+        Indexed by (frame, object_id), columns ``(joint, coord)`` holding the 17 COCO joints in
+        order (as :func:`to_wide` makes it).
+
+    Returns
+    -------
+    DataFrame
+        A keypoints table: one column per coordinate, plus ``time`` (s) when
+        ``wide.attrs["fps"]`` is set; ``wide``'s ``attrs``.
+
+    Raises
+    ------
+    ValueError
+        The columns do not hold the 17 COCO joints in order.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.tidy import from_wide, to_wide
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> from_wide(to_wide(kp)).equals(kp)
+    True
+    """
     coords = list(dict.fromkeys(wide.columns.get_level_values(1)))
     joints = list(dict.fromkeys(wide.columns.get_level_values(0)))
     if joints != list(JOINTS):

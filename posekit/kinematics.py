@@ -104,7 +104,30 @@ def _derivative(
 
 @per_clip
 def torso_length(kp: pd.DataFrame, /) -> pd.Series:
-    """Median torso length (px) per person: distance mid_shoulder–mid_hip over all frames."""
+    """Median torso length (px) per person: distance mid_shoulder–mid_hip over all frames.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table (in pixels, or metres after :func:`posekit.units.to_metres`).
+
+    Returns
+    -------
+    Series
+        Indexed by ``object_id``, named ``torso_length``, in the table's length unit.
+
+    Raises
+    ------
+    ValueError
+        A person has no frame with both shoulders and both hips.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> round(float(pk.kinematics.torso_length(kp)[0]), 1)  # 0.288 of a 432 px stature
+    124.4
+    """
     dense = dense_xy(kp)
     return pd.Series(
         _torso(dense), index=pd.Index(dense.object_ids, name="object_id"), name="torso_length"
@@ -188,11 +211,16 @@ def velocity(
     kp
         A keypoints table.
     fps
-        Frame rate; default ``kp.attrs["fps"]``.
+        Frame rate (Hz); default ``kp.attrs["fps"]``.
     method
         ``"central"``: (x[i+1] − x[i−1]) / 2Δt. ``"savgol"``: Savitzky–Golay derivative over
         ``window_frames`` frames (odd) with a polynomial of ``polyorder`` (default 2), which
         also smooths. (``window=`` is the old name of ``window_frames``, deprecated.)
+    window_frames
+        Window length of ``method="savgol"`` in frames: odd, >= 3 and > ``polyorder``.
+        Ignored by ``"central"``.
+    polyorder
+        Polynomial order of ``method="savgol"``; default 2.
     normalize
         ``"torso"``: divide by each person's median torso length (mid_shoulder–mid_hip).
         ``attrs["units"]`` gives each column's unit.
@@ -231,7 +259,38 @@ def acceleration(
 ) -> pd.DataFrame:
     """Acceleration, columns ``ax``, ``ay`` in px/s² (central: (x[i+1] − 2x[i] + x[i−1]) / Δt²).
 
-    Options as :func:`velocity`.
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    fps
+        Frame rate (Hz); default ``kp.attrs["fps"]``.
+    method
+        ``"central"`` (the three-point second difference above) or ``"savgol"``
+        (Savitzky–Golay second derivative, see :func:`velocity`).
+    window_frames
+        Window length of ``method="savgol"`` in frames (odd, >= 3).
+    polyorder
+        Polynomial order of ``method="savgol"``: >= 2 and < ``window_frames``; default 2.
+    normalize
+        ``"torso"``: in torso lengths/s² (see :func:`velocity`).
+
+    Returns
+    -------
+    DataFrame
+        The same index as ``kp``; columns ``ax``, ``ay`` and ``time``; ``attrs["units"]``
+        gives each column's unit. NaN where the stencil meets a missing sample or an end.
+
+    Examples
+    --------
+    A point at y = f²/2 px in frame f accelerates by 1 px per frame², 900 px/s² at 30 fps:
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> acc = pk.kinematics.acceleration(kp.assign(x=2.0 * f, y=0.5 * f**2))
+    >>> acc["ay"].dropna().unique().tolist(), acc["ax"].dropna().unique().tolist()
+    ([900.0], [0.0])
     """
     return _kin(kp, 2, ("ax", "ay"), fps=fps, method=method, window_frames=window_frames,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
@@ -252,8 +311,39 @@ def jerk(
 ) -> pd.DataFrame:
     """Jerk, columns ``jx``, ``jy`` in px/s³.
 
-    Central: the central difference of the acceleration, a 5-frame stencil. Options as
-    :func:`velocity`; savgol default window_frames 7, polyorder 3.
+    Central: the central difference of the acceleration, a 5-frame stencil.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    fps
+        Frame rate (Hz); default ``kp.attrs["fps"]``.
+    method
+        ``"central"`` or ``"savgol"`` (Savitzky–Golay third derivative, see :func:`velocity`).
+    window_frames
+        Window length of ``method="savgol"`` in frames (odd, > ``polyorder``); default 7.
+    polyorder
+        Polynomial order of ``method="savgol"``: >= 3 and < ``window_frames``; default 3.
+    normalize
+        ``"torso"``: in torso lengths/s³ (see :func:`velocity`).
+
+    Returns
+    -------
+    DataFrame
+        The same index as ``kp``; columns ``jx``, ``jy`` and ``time``; ``attrs["units"]``
+        gives each column's unit. NaN where the stencil meets a missing sample or an end.
+
+    Examples
+    --------
+    Constant acceleration has no jerk:
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> jk = pk.kinematics.jerk(kp.assign(x=2.0 * f, y=0.5 * f**2))
+    >>> float(jk["jy"].abs().max()), jk.attrs["units"]["jy"]
+    (0.0, 'px/s³')
     """
     return _kin(kp, 3, ("jx", "jy"), fps=fps, method=method, window_frames=window_frames,
                 polyorder=polyorder, normalize=normalize)  # fmt: skip
@@ -272,7 +362,41 @@ def speed(
     polyorder: int | None = None,
     normalize: Normalize = None,
 ) -> pd.DataFrame:
-    """Speed (magnitude of :func:`velocity`), column ``speed`` in px/s; same index as ``kp``."""
+    """Speed (magnitude of :func:`velocity`), column ``speed`` in px/s; same index as ``kp``.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    fps
+        Frame rate (Hz); default ``kp.attrs["fps"]``.
+    method
+        ``"central"`` or ``"savgol"``, as :func:`velocity`.
+    window_frames
+        Window length of ``method="savgol"`` in frames (odd, >= 3).
+    polyorder
+        Polynomial order of ``method="savgol"``; default 2.
+    normalize
+        ``"torso"``: in torso lengths/s (see :func:`velocity`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``speed`` (px/s, m/s or torso lengths/s, as ``attrs["units"]`` says) and
+        ``time``. NaN where the velocity is.
+
+    Examples
+    --------
+    Every point moving 3 px right and 4 px down per frame goes 5 px per frame, 150 px/s at
+    30 fps:
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> sp = pk.kinematics.speed(kp.assign(x=3.0 * f, y=4.0 * f))
+    >>> sp["speed"].dropna().unique().tolist(), sp.attrs["units"]["speed"]
+    ([150.0], 'px/s')
+    """
     out = _kin(kp, 1, ("vx", "vy"), fps=fps, method=method,
                              window_frames=window_frames, polyorder=polyorder, normalize=normalize)  # fmt: skip
     sp = np.hypot(out["vx"].to_numpy(), out["vy"].to_numpy())
@@ -290,6 +414,28 @@ def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.Data
 
     NaN at the first frame of the series and wherever either sample is missing (the frame before
     a frame absent from the table counts as missing).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    normalize
+        ``"torso"``: divide by each person's median torso length (:func:`torso_length`).
+
+    Returns
+    -------
+    DataFrame
+        The same index as ``kp``; columns ``dx``, ``dy`` (the table's length unit per frame)
+        and ``time`` when ``kp`` has it.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> d = pk.kinematics.displacement(kp.assign(x=2.0 * f, y=0.0))
+    >>> d.loc[[0, 1], "dx"].xs("nose", level="joint").tolist()  # none before the first frame
+    [nan, 2.0]
     """
     dense, coords, _, unit = _prepare(kp, None, normalize, need_fps=False)
     steps = []
@@ -307,9 +453,31 @@ def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.Data
 def path_length(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.DataFrame:
     """Distance travelled by each joint of each person: the sum of frame-to-frame step lengths.
 
-    Steps with a missing end are skipped (not bridged). Returns a table indexed by
-    (object_id, joint) with columns ``path_length`` (px, m on a table in metres, or torso
-    lengths) and ``n_steps``.
+    Steps with a missing end are skipped (not bridged).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    normalize
+        ``"torso"``: in torso lengths (each person's median, :func:`torso_length`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (object_id, joint), columns ``path_length`` (px, m on a table in metres, or
+        torso lengths) and ``n_steps`` (the steps summed).
+
+    Examples
+    --------
+    30 frames, every point moving 2 px per frame: 29 steps, 58 px:
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> pl = pk.kinematics.path_length(kp.assign(x=2.0 * f, y=0.0))
+    >>> pl.loc[(0, "nose")].tolist()
+    [58.0, 29.0]
     """
     dense, (x, y), _, unit = _prepare(kp, None, normalize, need_fps=False)
     length = np.hypot(x[1:] - x[:-1], y[1:] - y[:-1])  # (F-1, O, 17)
@@ -349,7 +517,15 @@ def angular_velocity(
     ----------
     angles
         A table from :mod:`posekit.angles` (indexed by (frame, object_id)), or one of its
-        columns. ``time`` is ignored.
+        columns, in degrees. ``time`` is ignored.
+    fps
+        Frame rate (Hz); default ``angles.attrs["fps"]``.
+    method
+        ``"central"`` or ``"savgol"``, as :func:`velocity`.
+    window_frames
+        Window length of ``method="savgol"`` in frames (odd, >= 3).
+    polyorder
+        Polynomial order of ``method="savgol"``; default 2.
     unwrap
         Unwrap ±360° jumps first so a segment crossing 180° does not give a spike.
 
@@ -357,6 +533,20 @@ def angular_velocity(
     -------
     DataFrame
         Same index, one column per angle (deg/s), plus ``time`` when fps is known.
+
+    Examples
+    --------
+    An angle growing by 3° per frame at 30 fps turns at 90°/s:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import posekit as pk
+    >>> idx = pd.MultiIndex.from_product([range(10), [0]], names=["frame", "object_id"])
+    >>> ang = pd.DataFrame({"left_knee": 3.0 * np.arange(10)}, index=idx)
+    >>> ang.attrs["fps"] = 30
+    >>> w = pk.kinematics.angular_velocity(ang)
+    >>> w["left_knee"].dropna().unique().tolist(), w.attrs["units"]["left_knee"]
+    ([90.0], 'deg/s')
     """
     from posekit.angles import unwrap_degrees
 
@@ -384,8 +574,33 @@ def trajectory(
 ) -> pd.DataFrame:
     """The path of one point (a joint, or a midpoint: ``mid_hip`` is the body centre).
 
-    Returns a table indexed by (frame, object_id), columns ``x``, ``y`` (px) and ``time`` when
-    fps is known; only ``object_id`` when given.
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    joint
+        A COCO joint name or a midpoint (``mid_hip``, ``mid_shoulder``...).
+    object_id
+        Only this person; default every person.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (frame, object_id), columns ``x``, ``y`` (the table's length unit, px unless
+        scaled) and ``time`` when fps is known.
+
+    Raises
+    ------
+    ValueError
+        An unknown point name, or an ``object_id`` not in the table.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> path = pk.kinematics.trajectory(kp, joint="mid_hip", object_id=0)
+    >>> path.shape, list(path.columns)
+    ((30, 3), ['x', 'y', 'time'])
     """
     check_points([joint])
     dense = dense_xy(kp)

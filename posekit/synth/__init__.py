@@ -64,9 +64,9 @@ _DATE = "2026/01/01"  # fixed, so that a seed always gives the same bytes
 
 @dataclass(frozen=True, eq=False)
 class Synth:
-    """A synthetic recording and its ground truth.
+    """A synthetic recording and its ground truth, as :func:`generate` makes it.
 
-    Attributes
+    Parameters
     ----------
     result
         The video job result (Kakao format) an estimator would report, with noise, dropouts
@@ -88,6 +88,15 @@ class Synth:
     dropped
         bool Series indexed like ``result.keypoints()``: True for dropout joints (score < 0.05,
         made-up coordinates).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> sim = pk.synth.generate("squat", duration_s=1, fps=30, missing_frames=0.2, seed=3)
+    >>> sim.params["activity"], sim.params["n_missing"]
+    ('squat', 6)
+    >>> len(sim.truth) // 17, int(sim.detected.sum())  # the truth has every frame
+    (30, 24)
     """
 
     result: PoseResult
@@ -107,8 +116,31 @@ class Synth:
     ) -> None:
         """Write the result as API JSON and, if asked, the truth beside it (all atomically).
 
-        ``truth_csv``: columns frame, object_id, joint, x, y; ``angles_csv``: frame, object_id
-        and the angle columns (6 decimals); ``params_json``: :attr:`params`.
+        Parameters
+        ----------
+        path
+            Where the result goes, as Kakao Pose API JSON.
+        truth_csv
+            If given, the exact keypoints as CSV: columns frame, object_id, joint, x, y (px,
+            6 decimals).
+        angles_csv
+            If given, the exact angles as CSV: frame, object_id and the angle columns
+            (degrees, 6 decimals).
+        params_json
+            If given, :attr:`params` as JSON.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import posekit as pk
+        >>> sim = pk.synth.generate("squat", duration_s=1, fps=30)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     sim.save(Path(tmp) / "squat.json", truth_csv=Path(tmp) / "truth.csv")
+        ...     back = pk.load(Path(tmp) / "squat.json")
+        ...     sorted(p.name for p in Path(tmp).iterdir()), back.keypoints().equals(
+        ...         sim.result.keypoints())
+        (['squat.json', 'truth.csv'], True)
         """
         from posekit.io import atomic_write
 
@@ -208,6 +240,17 @@ def generate(
     Reported coordinates are rounded to 0.01 px and clipped to the image; scores to 4 decimals.
     ``bbox`` is Kakao's rule over all 17 reported keypoints,
     ``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``, and ``area`` its w * h.
+
+    Examples
+    --------
+    Walking at 2 steps per second is a cadence of 120 steps/min:
+
+    >>> import posekit as pk
+    >>> sim = pk.synth.generate("walk", duration_s=2, fps=25, n_people=2, rate_hz=2.0)
+    >>> sim.params["n_frames"], sim.params["cadence_spm"], sim.params["object_ids"]
+    (50, 120.0, [0, 1])
+    >>> sim.result.keypoints().shape  # 50 frames x 2 people x 17 joints
+    (1700, 4)
     """
     if activity not in ACTIVITIES:
         raise ValueError(f"activity must be one of {ACTIVITIES}, got {activity!r}")
@@ -341,7 +384,43 @@ def big_job_json(
     """Write a long multi-person walking job result as JSON, for benchmarks.
 
     The defaults give ``generate("walk", duration_s=600, fps=30, n_people=5)``: 18,000 frames,
-    90,000 objects, about 50 MB. Written atomically; returns the path.
+    90,000 objects, about 50 MB. Written atomically.
+
+    Parameters
+    ----------
+    path
+        The JSON file to write.
+    minutes
+        Length of the recording in minutes.
+    fps
+        Frame rate (Hz).
+    n_people
+        People in every frame.
+    seed
+        Seed of :func:`generate`.
+    activity
+        ``"walk"``, ``"squat"`` or ``"arm_raise"``.
+    noise_px
+        Standard deviation of the coordinates' noise in pixels.
+    dropout
+        Fraction of keypoints reported as dropouts (see :func:`generate`).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    Three seconds (0.05 min) of two walkers:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.synth.big_job_json(Path(tmp) / "big.json", minutes=0.05, n_people=2)
+    ...     len(pk.load(path).keypoints()) // 17
+    180
     """
     from posekit.io import atomic_write
 

@@ -44,7 +44,33 @@ TOE_OFF = 0.62  # fraction of the gait cycle at toe-off
 
 @dataclass
 class Motion:
-    """One person's movement: exact angles, events, and the points for a facing direction."""
+    """One person's movement: exact angles, events, and the points for a facing direction.
+
+    Parameters
+    ----------
+    pose
+        Forward kinematics with the motion bound (a partial of
+        :func:`posekit.synth.body.profile_points` or ``frontal_points``), called with
+        ``facing=``; returns (points, angles).
+    angles
+        Exact inner joint angles (degrees), one (F,) array per angle name.
+    view
+        ``"profile"`` or ``"frontal"``.
+    info
+        The events and settings an analysis should recover (``n_reps``, ``rep_times_s``,
+        ``cadence_spm``, ``heel_strike_times_s``...).
+    speed_h_per_s
+        Natural walking speed in body heights per second (0 for the activities in place).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.synth.motion import squat
+    >>> t = np.arange(30) / 30
+    >>> mo = squat(t, duration_s=1.0, rate_hz=1.0, start_s=0.0, rng=np.random.default_rng(0))
+    >>> mo.view, sorted(mo.angles)[:2], mo.speed_h_per_s
+    ('profile', ['left_elbow', 'left_hip'], 0.0)
+    """
 
     pose: Callable[..., tuple[np.ndarray, dict[str, np.ndarray]]]
     angles: dict[str, np.ndarray]
@@ -56,6 +82,26 @@ class Motion:
         """(F, 17, 2) points in units of H for facing +1 / -1 per frame (F,).
 
         Facing decides which side is drawn as the far one; mirroring is done by the caller.
+
+        Parameters
+        ----------
+        facing
+            ``(F,)`` +1 (facing image right) or -1 (left) per frame.
+
+        Returns
+        -------
+        ndarray
+            ``(F, 17, 2)`` body-plane points (u forward, v up) in units of the standing height.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from posekit.synth.motion import walk
+        >>> t = np.arange(30) / 30
+        >>> mo = walk(t, duration_s=1.0, rate_hz=2.0, phase0=0.0, rng=np.random.default_rng(0))
+        >>> pts = mo.points(np.ones(30))
+        >>> pts.shape, bool(pts[..., 1].max() < 1.0)  # nothing above the standing height
+        ((30, 17, 2), True)
         """
         return self.pose(facing=np.asarray(facing, dtype=np.float64)[:, None])[0]
 
@@ -88,7 +134,38 @@ def walk(
     phase0: float,
     rng: np.random.Generator,
 ) -> Motion:
-    """Walking in profile; ``rate_hz`` is the step rate (two steps per stride)."""
+    """Walking in profile; ``rate_hz`` is the step rate (two steps per stride).
+
+    Parameters
+    ----------
+    t
+        ``(F,)`` frame times in seconds.
+    duration_s
+        Length of the recording in seconds (events are listed up to it).
+    rate_hz
+        Steps per second.
+    phase0
+        Gait-cycle phase (0–1) of the left leg at t = 0; 0 is a left heel strike.
+    rng
+        Random generator for the person-to-person range of motion.
+
+    Returns
+    -------
+    Motion
+        ``info`` holds ``step_rate_hz``, ``stride_rate_hz``, ``cadence_spm``,
+        ``heel_strike_times_s`` and ``toe_off_times_s`` per side, ``gait_phase0``.
+
+    Examples
+    --------
+    Two steps per second: a cadence of 120 steps/min, a left heel strike every second:
+
+    >>> import numpy as np
+    >>> from posekit.synth.motion import walk
+    >>> t = np.arange(60) / 30
+    >>> mo = walk(t, duration_s=2.0, rate_hz=2.0, phase0=0.0, rng=np.random.default_rng(0))
+    >>> mo.info["cadence_spm"], mo.info["heel_strike_times_s"]["left"]
+    (120.0, [0.0, 1.0])
+    """
     stride_hz = rate_hz / 2.0
     amp = 1.0 + 0.04 * rng.standard_normal(2)  # person-to-person range of motion
     p_left = (t * stride_hz + phase0) % 1.0
@@ -152,7 +229,41 @@ def squat(
     start_s: float,
     rng: np.random.Generator,
 ) -> Motion:
-    """Bodyweight squats in profile; ``rate_hz`` repetitions per second."""
+    """Bodyweight squats in profile; ``rate_hz`` repetitions per second.
+
+    Each repetition is a raised cosine of knee flexion from 3° to about 97° (±4% per
+    repetition) and back; only whole repetitions that end within the recording are done.
+
+    Parameters
+    ----------
+    t
+        ``(F,)`` frame times in seconds.
+    duration_s
+        Length of the recording in seconds.
+    rate_hz
+        Repetitions per second.
+    start_s
+        Time (s) the first repetition starts; the person stands still before.
+    rng
+        Random generator for the depth of each repetition.
+
+    Returns
+    -------
+    Motion
+        ``info`` holds ``n_reps``, ``rep_times_s`` (deepest points), ``rep_depth_deg`` (peak
+        knee flexion) and ``start_s``.
+
+    Examples
+    --------
+    One squat in one second, deepest at 0.5 s; standing, the inner knee angle is 180 − 3°:
+
+    >>> import numpy as np
+    >>> from posekit.synth.motion import squat
+    >>> t = np.arange(30) / 30
+    >>> mo = squat(t, duration_s=1.0, rate_hz=1.0, start_s=0.0, rng=np.random.default_rng(0))
+    >>> mo.info["n_reps"], mo.info["rep_times_s"], float(mo.angles["left_knee"][0])
+    (1, [0.5], 177.0)
+    """
     max_reps = int(np.ceil(duration_s * rate_hz)) + 1
     depth_deg = 97.0 * (1.0 + 0.04 * rng.standard_normal(max_reps))  # peak knee flexion
     rest = 3.0
@@ -194,7 +305,39 @@ def arm_raise(
     start_s: float,
     rng: np.random.Generator,
 ) -> Motion:
-    """Bilateral lateral arm raises, facing the camera; ``rate_hz`` repetitions per second."""
+    """Bilateral lateral arm raises, facing the camera; ``rate_hz`` repetitions per second.
+
+    The arms rise from 10° of abduction to about 160° (the left reaching 96% as far) and
+    back, a raised cosine per repetition.
+
+    Parameters
+    ----------
+    t
+        ``(F,)`` frame times in seconds.
+    duration_s
+        Length of the recording in seconds.
+    rate_hz
+        Repetitions per second.
+    start_s
+        Time (s) the first repetition starts.
+    rng
+        Random generator for the height of each repetition.
+
+    Returns
+    -------
+    Motion
+        Frontal view; ``info`` holds ``n_reps``, ``rep_times_s`` (highest points),
+        ``rep_peak_abduction_deg`` per side and ``start_s``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.synth.motion import arm_raise
+    >>> t = np.arange(60) / 30
+    >>> mo = arm_raise(t, duration_s=2.0, rate_hz=1.0, start_s=0.0, rng=np.random.default_rng(0))
+    >>> mo.view, mo.info["n_reps"], mo.info["rep_times_s"]
+    ('frontal', 2, [0.5, 1.5])
+    """
     max_reps = int(np.ceil(duration_s * rate_hz)) + 1
     peak_deg = 160.0 + 3.0 * rng.standard_normal(max_reps)
     rest = 10.0

@@ -29,7 +29,31 @@ MAX_DROPOUT_SCORE = 0.05  # dropouts score in [0, 0.05)
 
 @dataclass
 class Observed:
-    """Arrays of what the estimator reports, (F, P, ...) over frames and people."""
+    """Arrays of what the estimator reports, (F, P, ...) over frames and people.
+
+    Parameters
+    ----------
+    xy
+        ``(F, P, 17, 2)`` reported coordinates in pixels (rounded to 0.01 px).
+    score
+        ``(F, P, 17)`` keypoint scores in [0, 1].
+    person_score
+        ``(F, P)`` person scores in [0.01, 1].
+    present
+        ``(F, P)`` bool: the person was detected.
+    dropped
+        ``(F, P, 17)`` bool: a dropout joint (only meaningful where ``present``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.synth.observe import Observed
+    >>> obs = Observed(xy=np.zeros((2, 1, 17, 2)), score=np.ones((2, 1, 17)),
+    ...                person_score=np.ones((2, 1)), present=np.array([[True], [False]]),
+    ...                dropped=np.zeros((2, 1, 17), dtype=bool))
+    >>> int(obs.present.sum())
+    1
+    """
 
     xy: np.ndarray  # (F, P, 17, 2) reported coordinates (rounded to 0.01 px)
     score: np.ndarray  # (F, P, 17) keypoint scores
@@ -113,10 +137,48 @@ def observe(
 ) -> Observed:
     """Add noise, dropouts and missing frames to exact keypoints ``truth`` (F, P, 17, 2).
 
-    ``far_side`` (F, P, 17) bool marks joints on the side turned away from the camera (a little
-    less confident); ``in_view`` (F, P) bool where a person can be detected at all (the
-    ``missing_frames`` gaps come on top). ``rngs``: independent generators for noise, scores, dropouts and gaps, so
-    that changing one option leaves the others' randomness unchanged.
+    Parameters
+    ----------
+    truth
+        ``(F, P, 17, 2)`` exact keypoints in pixels.
+    heights_px
+        ``(P,)`` standing height of each person in pixels (scales the dropouts' scatter).
+    far_side
+        ``(F, P, 17)`` bool: joints on the side turned away from the camera (a little less
+        confident, more dropouts).
+    in_view
+        ``(F, P)`` bool: where a person can be detected at all (the ``missing_frames`` gaps
+        come on top).
+    noise_px
+        Standard deviation of the Gaussian noise on each coordinate, in pixels.
+    dropout
+        Fraction (0–1) of the present people's keypoints that are dropouts.
+    missing_frames
+        Fraction (0–1) of frames in which each person is not detected, in runs.
+    width, height
+        Image size in pixels; coordinates are clipped to it.
+    rngs
+        Four independent generators for noise, scores, dropouts and gaps, so that changing one
+        option leaves the others' randomness unchanged.
+
+    Returns
+    -------
+    Observed
+        What the estimator reports.
+
+    Examples
+    --------
+    Half of four frames missing, no noise: the coordinates are the truth:
+
+    >>> import numpy as np
+    >>> from posekit.synth.observe import observe
+    >>> truth = np.full((4, 1, 17, 2), 100.0)
+    >>> obs = observe(truth, heights_px=np.array([400.0]), far_side=np.zeros((4, 1, 17), bool),
+    ...               in_view=np.ones((4, 1), bool), noise_px=0.0, dropout=0.0,
+    ...               missing_frames=0.5, width=640, height=480,
+    ...               rngs=[np.random.default_rng(i) for i in range(4)])
+    >>> int(obs.present.sum()), bool((obs.xy == truth).all()), bool(obs.score.min() >= 0.35)
+    (2, True, True)
     """
     g_noise, g_score, g_drop, g_gap = rngs
     n_f, n_p = truth.shape[:2]
@@ -151,7 +213,32 @@ def observe(
 
 
 def build_annotations(obs: Observed, object_ids: np.ndarray) -> list[Annotation]:
-    """One :class:`Annotation` per frame (possibly with no objects), objects by object_id."""
+    """One :class:`Annotation` per frame (possibly with no objects), objects by object_id.
+
+    Parameters
+    ----------
+    obs
+        What :func:`observe` reports.
+    object_ids
+        ``(P,)`` the ``object_id`` of each person.
+
+    Returns
+    -------
+    list of Annotation
+        One per frame, ``frame_num`` 0, 1, ...; each present person becomes a ``Person`` with
+        Kakao's bounding box rule over its 17 points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.synth.observe import Observed, build_annotations
+    >>> obs = Observed(xy=np.full((2, 1, 17, 2), 10.0), score=np.ones((2, 1, 17)),
+    ...                person_score=np.ones((2, 1)), present=np.array([[True], [False]]),
+    ...                dropped=np.zeros((2, 1, 17), dtype=bool))
+    >>> ann = build_annotations(obs, np.array([7]))
+    >>> [len(a.objects) for a in ann], ann[0].objects[0].object_id, ann[0].objects[0].bbox
+    ([1, 0], 7, [10.0, 10.0, 1.0, 1.0])
+    """
     n_f = obs.present.shape[0]
     fi, pi = np.nonzero(obs.present)  # row-major: sorted by frame, then person
     xy = obs.xy[fi, pi]

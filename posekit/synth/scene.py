@@ -23,7 +23,31 @@ _RIGHT = np.array([j.startswith("right_") for j in JOINTS])
 
 @dataclass
 class Placed:
-    """One person in image pixels."""
+    """One person in image pixels.
+
+    Parameters
+    ----------
+    truth
+        ``(F, 17, 2)`` exact keypoints in pixels.
+    angles
+        Exact inner joint angles (degrees), one (F,) array per angle name.
+    far_side
+        ``(F, 17)`` bool: the joint is on the side away from the camera.
+    in_view
+        ``(F,)`` bool: the person can be detected in this frame.
+    height_px
+        Standing height in pixels.
+    info
+        What to record about the person (size, path, events; see :func:`place`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.synth.scene import Placed
+    >>> p = Placed(np.zeros((3, 17, 2)), {}, np.zeros((3, 17), bool), np.ones(3, bool), 400.0)
+    >>> p.truth.shape, p.info
+    ((3, 17, 2), {})
+    """
 
     truth: np.ndarray  # (F, 17, 2) exact keypoints, pixels
     angles: dict[str, np.ndarray]  # (F,) each, degrees
@@ -73,8 +97,46 @@ def place(
 ) -> list[Placed]:
     """Motion and placement of every person (see :func:`posekit.synth.generate`).
 
-    ``rate_hz`` is the movement's rate (steps or repetitions per second; ``rate=`` is the old
-    name, deprecated).
+    Parameters
+    ----------
+    activity
+        ``"walk"``, ``"squat"`` or ``"arm_raise"``.
+    t
+        ``(F,)`` frame times in seconds.
+    duration
+        Length of the recording in seconds.
+    rate_hz
+        The movement's rate: steps or repetitions per second (``rate=`` is the old name,
+        deprecated).
+    n_people
+        People side by side, each in its own slot of the image width.
+    width, height
+        Image size in pixels.
+    person_height_px
+        Standing height of the first person in pixels; None fits the image and slot. Later
+        people are smaller (farther away).
+    walk_path
+        ``"in_view"`` or ``"through"`` (see :func:`posekit.synth.generate`).
+    rngs
+        One random generator per person.
+
+    Returns
+    -------
+    list of Placed
+        One per person.
+
+    Examples
+    --------
+    The second person is 0.86 as tall as the first (432 px: 0.6 of a 720 px image):
+
+    >>> import numpy as np
+    >>> from posekit.synth.scene import place
+    >>> t = np.arange(30) / 30
+    >>> people = place("squat", t, duration=1.0, rate_hz=1.0, n_people=2, width=1280,
+    ...                height=720, person_height_px=None, walk_path="in_view",
+    ...                rngs=[np.random.default_rng(i) for i in range(2)])
+    >>> [p.height_px for p in people], people[0].truth.shape
+    ([432.0, 371.52], (30, 17, 2))
     """
     slot_w = width / n_people
     base_h = float(person_height_px) if person_height_px else min(0.6 * height, 0.85 * slot_w)
