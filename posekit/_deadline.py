@@ -33,11 +33,35 @@ class Transfer:
 
     Parameters
     ----------
+    what
+        The transfer in words (``"GET https://..."``), for the reason it was stopped.
     total_s
         Wall-clock seconds for the whole transfer: connecting, TLS, headers and body.
     min_rate_bytes_s
         From ``grace_s`` seconds after the body started (:meth:`body_started`), at least this
         many bytes per second on average (0: no minimum).
+    grace_s
+        Seconds after the body started before the minimum rate applies.
+
+    Examples
+    --------
+    Used as a context manager, the transfer is watched; :meth:`abort` shuts its sockets down,
+    and a read blocked on one returns at once:
+
+    >>> import socket
+    >>> from posekit._deadline import DeadlineError, Transfer
+    >>> ours, peer = socket.socketpair()
+    >>> with Transfer("GET http://example.test/video.mp4", total_s=30) as transfer:
+    ...     transfer.attach(ours)
+    ...     transfer.abort("cancelled by the user")
+    ...     print(ours.recv(1024))
+    ...     try:
+    ...         transfer.check()
+    ...     except DeadlineError as err:
+    ...         print(err)
+    b''
+    cancelled by the user
+    >>> ours.close(); peer.close()
     """
 
     def __init__(
@@ -56,19 +80,93 @@ class Transfer:
         self._lock = threading.Lock()
 
     def attach(self, sock: socket.socket) -> None:
+        """Register a socket of this transfer, to be shut down when it is stopped.
+
+        A socket attached after the transfer was stopped is shut down at once.
+
+        Parameters
+        ----------
+        sock
+            A connected socket (for TLS, the wrapped socket: the raw one is shut down).
+
+        Examples
+        --------
+        >>> import socket
+        >>> from posekit._deadline import Transfer
+        >>> transfer = Transfer("upload", total_s=30)
+        >>> transfer.abort("too late")
+        >>> ours, peer = socket.socketpair()
+        >>> transfer.attach(ours)  # already stopped: shut down at once
+        >>> ours.recv(1024)
+        b''
+        >>> ours.close(); peer.close()
+        """
         with self._lock:
             self._socks.append(sock)
             if self.reason is not None:  # already over: do not let it start
                 _shut(sock)
 
     def body_started(self) -> None:
+        """Note that the body starts now: the minimum rate counts from here (after the grace).
+
+        Examples
+        --------
+        >>> from posekit._deadline import Transfer
+        >>> transfer = Transfer("download", total_s=60, min_rate_bytes_s=1000)
+        >>> transfer.body_start is None
+        True
+        >>> transfer.body_started()
+        >>> transfer.body_start >= transfer.start
+        True
+        """
         self.body_start = time.monotonic()
 
     def add(self, n: int) -> None:
+        """Count ``n`` more bytes of the body as received (or sent).
+
+        Parameters
+        ----------
+        n
+            Bytes moved by the last read or write.
+
+        Examples
+        --------
+        >>> from posekit._deadline import Transfer
+        >>> transfer = Transfer("download", total_s=60)
+        >>> transfer.add(1500); transfer.add(500)
+        >>> transfer.nbytes
+        2000
+        """
         self.nbytes += n
 
     def overdue(self, now: float) -> str | None:
-        """Why this transfer must stop now, or None."""
+        """Why this transfer must stop now, or None.
+
+        Parameters
+        ----------
+        now
+            The time to judge at, in seconds of :func:`time.monotonic`.
+
+        Returns
+        -------
+        str or None
+            The reason (past the deadline, or below the minimum rate after the grace), or None
+            while the transfer may go on.
+
+        Examples
+        --------
+        >>> from posekit._deadline import Transfer
+        >>> transfer = Transfer("download", total_s=30, min_rate_bytes_s=1000, grace_s=5)
+        >>> transfer.overdue(transfer.start + 1) is None
+        True
+        >>> transfer.overdue(transfer.start + 31)
+        'download took more than 30 s'
+        >>> transfer.body_started(); transfer.add(2000)
+        >>> transfer.overdue(transfer.body_start + 6) is None  # 2000 bytes >= 1000 B/s x 1 s
+        True
+        >>> transfer.overdue(transfer.body_start + 8)
+        'download was too slow (250 bytes/s, at least 1000 bytes/s needed)'
+        """
         if now > self.deadline:
             return f"{self.what} took more than {self.total_s:g} s"
         if self.body_start is None or self.min_rate <= 0:
@@ -84,7 +182,27 @@ class Transfer:
         return None
 
     def abort(self, reason: str) -> None:
-        """Stop the transfer now (from any thread)."""
+        """Stop the transfer now (from any thread).
+
+        The first reason given is kept; every attached socket is shut down.
+
+        Parameters
+        ----------
+        reason
+            Why it was stopped; :meth:`check` raises :class:`DeadlineError` with it.
+
+        Examples
+        --------
+        >>> from posekit._deadline import DeadlineError, Transfer
+        >>> transfer = Transfer("upload", total_s=30)
+        >>> transfer.abort("the job was cancelled")
+        >>> transfer.abort("a later reason")
+        >>> try:
+        ...     transfer.check()
+        ... except DeadlineError as err:
+        ...     print(err)
+        the job was cancelled
+        """
         with self._lock:
             if self.reason is None:
                 self.reason = reason

@@ -117,7 +117,43 @@ def _format_error(exc: Exception, where: str, data: bytes | None = None) -> Pose
 
 @dataclass
 class Flat:
-    """All detections of a result as flat arrays, one row per (frame, object)."""
+    """All detections of a result as flat arrays, one row per (frame, object).
+
+    Made by :func:`flatten`; ``n`` is the number of detections, in the order of the
+    annotations and, within one, of their objects.
+
+    Parameters
+    ----------
+    frame
+        ``(n,)`` int64: the frame number (0 for an image).
+    object_id
+        ``(n,)`` int64: the person's id (an image's people: their place in the list).
+    keypoints
+        ``(n, 17, 3)`` float64: x, y (pixels) and score of each COCO joint.
+    bbox
+        ``(n, 4)`` float64: the bounding box as Kakao gives it, x, y, width, height (pixels).
+    area
+        ``(n,)`` float64: the box's area (pixels²).
+    score
+        ``(n,)`` float64: the person's score.
+    ann_index
+        ``(n,)`` int64: the position of the detection's annotation in the list.
+    obj_index
+        ``(n,)`` int64: the position of the detection in its annotation's objects.
+    filled
+        ``(n, 17)`` bool: points filled by :func:`posekit.clean.interpolate`; None when there
+        are none.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit._decode import flatten
+    >>> flat = flatten(pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result)
+    >>> flat.frame[:4], flat.object_id[:4]
+    (array([0, 0, 1, 1]), array([0, 1, 0, 1]))
+    >>> flat.keypoints.shape, flat.bbox.shape, flat.filled is None
+    ((60, 17, 3), (60, 4), True)
+    """
 
     frame: np.ndarray  # (n,) int64
     object_id: np.ndarray  # (n,) int64
@@ -150,11 +186,40 @@ MAX_OBJECT_ID = 2**31 - 1
 def flatten(result: PoseResult) -> Flat:  # noqa: C901 (one pass of checks, each naming its path)
     """Collect every detection of ``result`` into arrays, validating values on the way.
 
+    The arrays are cached on the result: a second call returns the same :class:`Flat`.
+
+    Parameters
+    ----------
+    result
+        An image or video result.
+
+    Returns
+    -------
+    Flat
+        One row per (frame, object).
+
     Raises
     ------
     PoseFormatError
         A keypoints list not of 51 values, a bbox not of 4, a NaN or infinite number, a negative
         frame number, or two detections with the same (frame, object_id).
+
+    Examples
+    --------
+    >>> from posekit import PoseResult
+    >>> from posekit._decode import flatten
+    >>> from posekit.schema import Person
+    >>> one = Person(area=1.0, bbox=[0, 0, 1, 1], category_id=1,
+    ...              keypoints=[10.0, 20.0, 0.9] * 17, score=0.8)
+    >>> flat = flatten(PoseResult.from_image([one, one]))
+    >>> flat.object_id.tolist(), flat.keypoints[1, 0].tolist()
+    ([0, 1], [10.0, 20.0, 0.9])
+    >>> short = Person(area=1.0, bbox=[0, 0, 1, 1], category_id=1, keypoints=[0.0] * 50,
+    ...                score=0.8)
+    >>> flatten(PoseResult.from_image([one, short]))
+    Traceback (most recent call last):
+    ...
+    posekit.errors.PoseFormatError: $[1].keypoints: has 50 values, expected 51 (x, y, score for each of the 17 joints)
     """
     cached = result._flat
     if cached is not None:
@@ -299,7 +364,33 @@ def _filled_marks(objs: list, where: Callable[[int], str]) -> np.ndarray | None:
 
 
 def check_job(job: JobResult | _FastJob) -> None:
-    """Raise the right error when a job answer holds no usable annotations."""
+    """Raise the right error when a job answer holds no usable annotations.
+
+    Parameters
+    ----------
+    job
+        A ``GET /pose/job/{job_id}`` answer.
+
+    Raises
+    ------
+    JobNotReadyError, JobFailedError, JobNotFoundError
+        The job's status is ``waiting`` or ``processing``, ``failed``, or ``not found``.
+    PoseFormatError
+        Another status, or a successful job without ``annotations``, without the ``video``
+        block, or with a video fps that is not a positive number.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit._decode import check_job
+    >>> from posekit.schema import JobResult
+    >>> check_job(pk.synth.generate("walk", duration_s=1, fps=30).result.job)  # a success: None
+    >>> try:
+    ...     check_job(JobResult(status="failed", job_id="j1", description="no video"))
+    ... except pk.JobFailedError as err:
+    ...     print(err)
+    job j1 failed: no video
+    """
     job_id = job.job_id if job.job_id is not msgspec.UNSET else None
     status = job.status
     if status in ("waiting", "processing"):

@@ -36,7 +36,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``posekit`` command line; return the exit status (errors print one line)."""
+    """Run the ``posekit`` command line; return the exit status (errors print one line).
+
+    Parameters
+    ----------
+    argv
+        The arguments after ``posekit`` (``["info", "result.json"]``); None reads
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 after an error (posekit's, a bad value or a file problem: one line on
+        stderr), 2 without a subcommand (the help is printed), 130 when interrupted.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from posekit.cli import main
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> main(["synth", "walk", "--duration", "1", "-o", f"{folder.name}/walk.json"])  # doctest: +ELLIPSIS
+    /tmp/.../walk.json: walk, 30 frames at 30 fps, 1 people, 108 steps/min
+    0
+    >>> main(["info", f"{folder.name}/walk.json"])  # doctest: +ELLIPSIS
+    source      /tmp/.../walk.json
+    kind        video
+    ...
+    frames      30 (30.000 fps, 1.00 s)
+    ...
+    0
+    >>> main(["info", f"{folder.name}/missing.json"])  # the error goes to stderr
+    1
+    >>> folder.cleanup()
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

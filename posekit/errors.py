@@ -8,16 +8,45 @@ from __future__ import annotations
 
 
 class PoseKitError(Exception):
-    """Base class of every posekit exception."""
+    """Base class of every posekit exception.
+
+    Catch it to handle any error posekit raises on purpose; the subclasses also derive from the
+    matching built-in (``ValueError``, ``FileNotFoundError``, ``TimeoutError``...).
+
+    Examples
+    --------
+    >>> from posekit.errors import PoseFormatError, PoseKitError
+    >>> try:
+    ...     raise PoseFormatError("expected a list", path="$.annotations")
+    ... except PoseKitError as err:
+    ...     print(type(err).__name__, isinstance(err, ValueError))
+    PoseFormatError True
+    """
 
 
 class PoseFormatError(PoseKitError, ValueError):
     """A result payload (JSON, dict, file) does not have the expected structure or values.
 
+    Parameters
+    ----------
+    message
+        What is wrong with the value.
+    path
+        The JSON path of the offending value, when known; the message is prefixed with it.
+
     Attributes
     ----------
     path : str
         The JSON path of the offending value (``"$"`` for the whole document), when known.
+
+    Examples
+    --------
+    >>> from posekit.errors import PoseFormatError
+    >>> err = PoseFormatError("has 48 values, expected 51", path="annotations[12].objects[0].keypoints")
+    >>> print(err)
+    annotations[12].objects[0].keypoints: has 48 values, expected 51
+    >>> err.path
+    'annotations[12].objects[0].keypoints'
     """
 
     def __init__(self, message: str, path: str | None = None) -> None:
@@ -35,11 +64,47 @@ class JobStatusError(PoseKitError):
 
 
 class JobNotReadyError(JobStatusError):
-    """The job is still ``waiting`` or ``processing``."""
+    """The job is still ``waiting`` or ``processing``.
+
+    Parameters
+    ----------
+    message
+        The error message.
+    job_id
+        The job's id, kept as ``err.job_id``.
+    status
+        The job's status (``"waiting"`` or ``"processing"``), kept as ``err.status``.
+
+    Examples
+    --------
+    >>> from posekit.errors import JobNotReadyError, JobStatusError
+    >>> try:
+    ...     raise JobNotReadyError("job is still processing", job_id="j1", status="processing")
+    ... except JobStatusError as err:
+    ...     print(err.job_id, err.status)
+    j1 processing
+    """
 
 
 class JobFailedError(JobStatusError):
-    """The job ended with status ``failed``; ``description`` holds the server's reason."""
+    """The job ended with status ``failed``; ``description`` holds the server's reason.
+
+    Parameters
+    ----------
+    message
+        The error message.
+    job_id
+        The job's id, kept as ``err.job_id``.
+    description
+        The server's reason for the failure, kept as ``err.description``.
+
+    Examples
+    --------
+    >>> from posekit.errors import JobFailedError
+    >>> err = JobFailedError("job j1 failed: no person", job_id="j1", description="no person")
+    >>> err.status, err.description
+    ('failed', 'no person')
+    """
 
     def __init__(
         self, message: str, job_id: str | None = None, description: str | None = None
@@ -49,7 +114,22 @@ class JobFailedError(JobStatusError):
 
 
 class JobNotFoundError(JobStatusError):
-    """The job id is unknown, or its result expired (Kakao keeps results 7 days)."""
+    """The job id is unknown, or its result expired (Kakao keeps results 7 days).
+
+    Parameters
+    ----------
+    message
+        The error message.
+    job_id
+        The job's id, kept as ``err.job_id``.
+
+    Examples
+    --------
+    >>> from posekit.errors import JobNotFoundError
+    >>> err = JobNotFoundError("job j1 was not found", job_id="j1")
+    >>> err.job_id, err.status
+    ('j1', 'not found')
+    """
 
     def __init__(self, message: str, job_id: str | None = None) -> None:
         super().__init__(message, job_id=job_id, status="not found")
@@ -162,24 +242,67 @@ class ChecksumError(PoseKitError, ValueError):
 
 
 class ModelsMissingError(PoseKitError, FileNotFoundError):
-    """The model weights are not in the cache; run ``posekit models install``."""
+    """The model weights are not in the cache; run ``posekit models install``.
+
+    Examples
+    --------
+    >>> from posekit.errors import ModelsMissingError
+    >>> try:
+    ...     raise ModelsMissingError("pose model weights not found")
+    ... except FileNotFoundError as err:
+    ...     print(err)
+    pose model weights not found
+    """
 
 
 class ModelChecksumError(ChecksumError):
-    """A cached weight file is damaged (its sha256 is wrong); reinstall it."""
+    """A cached weight file is damaged (its sha256 is wrong); reinstall it.
+
+    Examples
+    --------
+    >>> from posekit.errors import ChecksumError, ModelChecksumError
+    >>> issubclass(ModelChecksumError, ChecksumError), issubclass(ModelChecksumError, ValueError)
+    (True, True)
+    """
 
 
 class VideoError(PoseKitError, ValueError):
-    """A file cannot be read as a video (missing, empty, not a video, a still image...)."""
+    """A file cannot be read as a video (missing, empty, not a video, a still image...).
+
+    Examples
+    --------
+    >>> from posekit.errors import VideoError
+    >>> try:
+    ...     raise VideoError("clip.mp4 is empty (0 bytes): not a video")
+    ... except ValueError as err:
+    ...     print(err)
+    clip.mp4 is empty (0 bytes): not a video
+    """
 
 
 class VideoTruncatedError(VideoError):
     """Decoding stopped before the end the container announced (a damaged or cut file).
 
+    Parameters
+    ----------
+    message
+        What failed and where.
+    frames_read
+        Frames decoded successfully before the failure.
+
     Attributes
     ----------
     frames_read : int
         Frames decoded successfully before the failure.
+
+    Examples
+    --------
+    >>> from posekit.errors import VideoError, VideoTruncatedError
+    >>> try:
+    ...     raise VideoTruncatedError("clip.mp4: decoding failed at frame 42", frames_read=42)
+    ... except VideoError as err:
+    ...     print(err.frames_read)
+    42
     """
 
     def __init__(self, message: str, frames_read: int) -> None:

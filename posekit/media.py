@@ -23,7 +23,26 @@ __all__ = ["DEMO_VIDEOS", "DemoVideo", "fetch_demo_video"]
 
 @dataclass(frozen=True)
 class DemoVideo:
-    """A demo video inside a wheel on PyPI: its member path, checksum and attribution."""
+    """A demo video inside a wheel on PyPI: its member path, checksum and attribution.
+
+    Parameters
+    ----------
+    wheel
+        The pip requirement of the wheel that holds the video (``"sports2d==0.8.34"``).
+    member
+        The video's path inside the wheel.
+    sha256
+        The video file's expected sha256 (hex).
+    attribution
+        Who made the video, and its licence.
+
+    Examples
+    --------
+    >>> from posekit.media import DEMO_VIDEOS
+    >>> video = DEMO_VIDEOS["sports2d_demo"]
+    >>> video.wheel, video.member
+    ('sports2d==0.8.34', 'Sports2D/Demo/demo.mp4')
+    """
 
     wheel: str
     member: str
@@ -119,6 +138,13 @@ def fetch_demo_video(
     ValueError
         Unknown name.
     posekit._registry.DownloadError, posekit._registry.ChecksumError
+
+    Examples
+    --------
+    >>> from posekit.media import fetch_demo_video
+    >>> path = fetch_demo_video("pose2sim_s01_cam01")  # from the cache after make media
+    >>> path.name, path.stat().st_size > 100_000
+    ('pose2sim_s01_cam01.mp4', True)
     """
     if name not in DEMO_VIDEOS:
         raise ValueError(f"unknown demo video {name!r}; choose one of {sorted(DEMO_VIDEOS)}")

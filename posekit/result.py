@@ -47,6 +47,24 @@ class PoseResult:
     ``GET /pose/job/{job_id}`` answer of a successful job. Build one with :func:`posekit.load`,
     :meth:`from_keypoints`, the client, the estimator or :mod:`posekit.synth`.
 
+    Parameters
+    ----------
+    kind
+        ``"image"`` or ``"video"`` (anything else is a ValueError).
+    people
+        Image results: the people found.
+    job
+        Video results: the job answer (:meth:`from_job` checks it first; this does not).
+    source
+        Where it came from, for ``DataFrame.attrs``.
+    partial
+        True when the result covers only part of the video.
+    extra
+        What else its maker knew; copied into a read-only mapping.
+    _raw, _meta
+        Filled by :func:`posekit.load` only: the JSON bytes the result is decoded from on
+        first use, and the job answer without its per-person structs.
+
     Attributes
     ----------
     kind
@@ -72,6 +90,21 @@ class PoseResult:
     straight from the bytes (and cached), which is what makes :func:`posekit.load` fast on long
     videos. The structs are shared with those caches: do not edit them in place; to change a
     result, edit a copy (``copy.deepcopy(res.job)``) and build a new one with :meth:`from_job`.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.schema import Person
+    >>> one = Person(area=1.0, bbox=[0, 0, 1, 1], category_id=1,
+    ...              keypoints=[10.0, 20.0, 0.9] * 17, score=0.8)
+    >>> res = pk.PoseResult("image", people=[one], source="photo.jpg")
+    >>> res.kind, res.n_frames, res.keypoints().shape
+    ('image', 1, (17, 3))
+    >>> try:
+    ...     res.source = "other.jpg"
+    ... except AttributeError:
+    ...     print(res.replace(source="other.jpg").source, res.source)
+    other.jpg photo.jpg
     """
 
     def __init__(

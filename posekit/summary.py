@@ -14,7 +14,36 @@ __all__ = ["format_summary", "summarize"]
 
 
 def summarize(result: PoseResult) -> dict[str, Any]:
-    """Frames, fps, size, people, detection rates and mean scores of a result, as a dict."""
+    """Frames, fps, size, people, detection rates and mean scores of a result, as a dict.
+
+    Parameters
+    ----------
+    result
+        An image or video result.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``source``, ``job_id``, ``frames``, ``annotated_frames``,
+        ``frames_with_people``, ``fps``, ``duration_s`` (seconds; None without fps),
+        ``width``, ``height`` (pixels), ``detections`` (people summed over frames),
+        ``detection_rate`` (fraction of frames with at least one person), ``mean_score``
+        (the people's mean score; None without detections), ``mean_joint_score`` (joint name
+        -> mean keypoint score), ``partial``, and ``people``: object_id -> ``frames``,
+        ``first_frame``, ``last_frame``, ``detection_rate`` (fraction of all frames),
+        ``mean_score`` and ``mean_keypoint_score``.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.summary import summarize
+    >>> res = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2, missing_frames=0.2).result
+    >>> s = summarize(res)
+    >>> s["frames"], s["duration_s"], s["detections"], s["frames_with_people"]
+    (30, 1.0, 48, 29)
+    >>> s["people"][0]["frames"], s["people"][0]["detection_rate"]
+    (24, 0.8)
+    """
     flat = flatten(result)
     n_frames = result.n_frames
     frames_with = len(np.unique(flat.frame))
@@ -53,7 +82,35 @@ def summarize(result: PoseResult) -> dict[str, Any]:
 
 
 def format_summary(s: dict[str, Any]) -> str:
-    """The summary as the lines ``posekit info`` prints."""
+    """The summary as the lines ``posekit info`` prints.
+
+    Parameters
+    ----------
+    s
+        A summary made by :func:`summarize`.
+
+    Returns
+    -------
+    str
+        One line per item, people listed one per line (the first 20).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.summary import format_summary, summarize
+    >>> res = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2, missing_frames=0.2).result
+    >>> print(format_summary(summarize(res)))  # doctest: +ELLIPSIS
+    source      synth:walk:seed=0
+    kind        video
+    job_id      ...
+    frames      30 (30.000 fps, 1.00 s)
+    size        1280 x 720 px
+    detections  48 in 29 frames (detection rate 96.7%)
+    mean score  0.763 (person), 0.771 (keypoints)
+    people      2
+      object_id    0: frames 0-29 (24, 80.0%), score 0.759, keypoint score 0.774
+      object_id    1: frames 0-29 (24, 80.0%), score 0.767, keypoint score 0.768
+    """
     lines = [f"source      {s['source']}", f"kind        {s['kind']}"]
     if s["job_id"]:
         lines.append(f"job_id      {s['job_id']}")

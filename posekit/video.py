@@ -34,7 +34,32 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")
 
 
 def is_still_image(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` looks like a still image (by suffix or by its first bytes)."""
+    r"""True when ``path`` looks like a still image (by suffix or by its first bytes).
+
+    Parameters
+    ----------
+    path
+        A file name. Its suffix decides when it is one of :data:`IMAGE_SUFFIXES`; otherwise
+        the file's first bytes are compared with the PNG, JPEG, GIF, BMP and WebP signatures
+        (a file that cannot be opened is not an image).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from posekit.video import is_still_image
+    >>> is_still_image("photo.JPG"), is_still_image("clip.mp4")
+    (True, False)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     unnamed = Path(folder, "upload.bin")
+    ...     _ = unnamed.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(8))
+    ...     is_still_image(unnamed)
+    True
+    """
     path = Path(path)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return True
@@ -71,6 +96,31 @@ class VideoReader:
         No such file.
     VideoError
         The file is empty, not a video, a still image, or holds no video stream.
+
+    Examples
+    --------
+    A ten-frame clip written with PyAV (64×48 pixels, 25 fps, frame ``i`` grey level ``20 i``;
+    the lossy codec moves the levels a little, hence the rounding):
+
+    >>> import tempfile
+    >>> import av
+    >>> import numpy as np
+    >>> from posekit.video import VideoReader
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = f"{folder.name}/grey.mp4"
+    >>> with av.open(path, "w") as out:
+    ...     stream = out.add_stream("mpeg4", rate=25)
+    ...     stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+    ...     for i in range(10):
+    ...         rgb = np.full((48, 64, 3), 20 * i, np.uint8)
+    ...         out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+    ...     out.mux(stream.encode())
+    >>> with VideoReader(path) as video:
+    ...     print(video.fps, video.n_frames, video.width, video.height, video.duration)
+    ...     print([(index, round(rgb.mean() / 20)) for index, rgb in video])
+    25.0 10 64 48 0.4
+    [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (7, 7), (8, 8), (9, 9)]
+    >>> folder.cleanup()
     """
 
     def __init__(self, path: str | os.PathLike[str], *, threads: bool = True) -> None:
@@ -227,10 +277,41 @@ class VideoReader:
         Reading frames in increasing order is fast (no seek); any other order seeks to the
         keyframe before ``index`` and decodes forward.
 
+        Parameters
+        ----------
+        index
+            The frame's index; a negative index counts from the end, as in a list.
+
+        Returns
+        -------
+        numpy.ndarray
+            The frame, shape (height, width, 3), dtype uint8.
+
         Raises
         ------
         IndexError
             ``index`` outside ``0 .. n_frames - 1``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import av
+        >>> import numpy as np
+        >>> from posekit.video import VideoReader
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = f"{folder.name}/grey.mp4"
+        >>> with av.open(path, "w") as out:  # frame i has grey level 20 i
+        ...     stream = out.add_stream("mpeg4", rate=25)
+        ...     stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        ...     for i in range(10):
+        ...         rgb = np.full((48, 64, 3), 20 * i, np.uint8)
+        ...         out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        ...     out.mux(stream.encode())
+        >>> with VideoReader(path) as video:  # the grey level tells which frame came back
+        ...     frame = video.read(7)
+        ...     print(frame.shape, frame.dtype, round(frame.mean() / 20), round(video.read(-1).mean() / 20))
+        (48, 64, 3) uint8 7 9
+        >>> folder.cleanup()
         """
         index = int(index)
         if index < 0:
