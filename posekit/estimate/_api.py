@@ -63,8 +63,11 @@ _Found = tuple[int, np.ndarray, np.ndarray, float, Any]
 
 
 class LostPersonWarning(UserWarning):
-    """Someone was tracked, then lost inside the picture and not found again: they are
-    probably still there, without a pose (see ``result.extra["warnings"]``)."""
+    """A person was lost inside the picture and not found again.
+
+    Someone was tracked, then lost inside the picture and not found again: they are
+    probably still there, without a pose (see ``result.extra["warnings"]``).
+    """
 
 
 class _Interrupted(Exception):
@@ -157,10 +160,13 @@ def _person(
 
 
 def _coco(fp: FramePose, convention: Convention) -> tuple[np.ndarray, np.ndarray, float, Any]:
-    """COCO-17 keypoints (placed by ``convention``, see :mod:`posekit.estimate._convention`),
+    """The COCO-17 reading of one pose, and the model's own readings.
+
+    COCO-17 keypoints (placed by ``convention``, see :mod:`posekit.estimate._convention`),
     joint scores, person score, and the model's own readings: (the nose-depth cue of the
     previous left/right rule, COCO joints' z in crop widths or None, the joints in BlazePose's
-    placement)."""
+    placement).
+    """
     pose = fp.pose
     idx = BLAZE_TO_COCO
     score = np.minimum(pose.visibility[idx], pose.presence[idx])
@@ -414,9 +420,12 @@ def _video_result(
 def _lost_people(
     frames: list[tuple[int, list[Any]]], width: int, height: int, *, min_gap: int = 10
 ) -> list[str]:
-    """Tracks that end (for good, or for more than ``min_gap`` frames) away from the
+    """The tracks that end away from the picture's edges.
+
+    Tracks that end (for good, or for more than ``min_gap`` frames) away from the
     picture's edges before the clip ends: people who probably did not leave, but whom the
-    estimator stopped finding."""
+    estimator stopped finding.
+    """
     if not frames:
         return []
     seen: dict[int, list[tuple[int, np.ndarray]]] = {}
@@ -449,9 +458,12 @@ def _lost_people(
 
 
 def _runs_table(runs: list[dict[str, Any]], rule: str) -> Any:
-    """The left/right decision per track and run of frames (``result.extra["left_right"]``):
+    """The left/right decisions as a table, one row per run of frames.
+
+    The left/right decision per track and run of frames (``result.extra["left_right"]``):
     a DataFrame, one row per run kept as the model read it or swapped back, with the jumps
-    that justify it (see :func:`posekit.estimate._leftright.left_right_runs`)."""
+    that justify it (see :func:`posekit.estimate._leftright.left_right_runs`).
+    """
     import pandas as pd
 
     cols = [
@@ -466,9 +478,12 @@ def _runs_table(runs: list[dict[str, Any]], rule: str) -> Any:
 def _drop_short_tracks(
     frames: list[tuple[int, list[Any]]], min_frames: int
 ) -> list[tuple[int, list[Any]]]:
-    """Remove tracks seen in fewer than ``min_frames`` frames, unless cut by the clip's start or
+    """The frames without short-lived tracks, identities renumbered.
+
+    Remove tracks seen in fewer than ``min_frames`` frames, unless cut by the clip's start or
     end (a person stays in view for more than a blink; a ghost pose rarely does), and number
-    the rest 0, 1, 2... in order of first appearance."""
+    the rest 0, 1, 2... in order of first appearance.
+    """
     if min_frames <= 1 or not frames:
         return _renumber(frames)
     count: dict[int, int] = {}
@@ -498,9 +513,12 @@ def _per_track(
     runs: list[dict[str, Any]] | None = None,
     scores: str = "visible",
 ) -> list[tuple[int, list[_Found]]]:
-    """Along each track: undo left/right mirroring (always), then the One Euro filter forward
+    """The frames with each track's left/right settled and its keypoints smoothed.
+
+    Along each track: undo left/right mirroring (always), then the One Euro filter forward
     and backward (if ``smoothing``); see :mod:`posekit.estimate._leftright` and
-    :mod:`posekit.estimate._smooth`."""
+    :mod:`posekit.estimate._smooth`.
+    """
     where: dict[int, list[tuple[int, int]]] = {}
     for f, (_index, people) in enumerate(frames):
         for k, (oid, *_rest) in enumerate(people):

@@ -39,9 +39,12 @@ COCO_ALONG_AXIS = np.array([0.057, 0.053, 0.044, 0.038, 0.025, 0.007, 0.048, 0.0
 
 
 def body_axis(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unit vectors from the hip centre to the shoulder centre ``(..., 2)`` and those
+    """The body axis of COCO-17 keypoints: direction and length.
+
+    Unit vectors from the hip centre to the shoulder centre ``(..., 2)`` and those
     distances ``(...)`` in pixels, from COCO-17 keypoints ``(..., 17, 2)`` (zero where the
-    distance is zero or not finite)."""
+    distance is zero or not finite).
+    """
     kp = np.asarray(keypoints, dtype=np.float64)
     up = (kp[..., 5, :] + kp[..., 6, :]) / 2 - (kp[..., 11, :] + kp[..., 12, :]) / 2
     length = np.hypot(up[..., 0], up[..., 1])
@@ -51,9 +54,12 @@ def body_axis(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_coco(keypoints: np.ndarray, offsets: np.ndarray = COCO_ALONG_AXIS) -> np.ndarray:
-    """COCO-17 ``keypoints`` ``(..., 17, 2)`` in BlazePose's placement moved to COCO's: each
+    """Keypoints moved from BlazePose's placement to COCO's.
+
+    COCO-17 ``keypoints`` ``(..., 17, 2)`` in BlazePose's placement moved to COCO's: each
     joint by ``offsets[pair]`` torso lengths along the body axis (a new array; a person with
-    no torso length is returned as is)."""
+    no torso length is returned as is).
+    """
     axis, length = body_axis(keypoints)
     along = np.asarray(offsets, dtype=np.float64)[JOINT_PAIR]  # (17,)
     shift = along[:, None] * (length[..., None] * axis)[..., None, :]
@@ -61,10 +67,13 @@ def to_coco(keypoints: np.ndarray, offsets: np.ndarray = COCO_ALONG_AXIS) -> np.
 
 
 def fit_along_axis(ours: np.ndarray, reference: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """The offsets (one per pair, see :data:`JOINT_PAIR`) that move ``ours`` (n, 17, 2),
+    """The COCO placement offsets fitted on paired keypoints.
+
+    The offsets (one per pair, see :data:`JOINT_PAIR`) that move ``ours`` (n, 17, 2),
     BlazePose placement, to ``reference`` (n, 17, 2): per pair, the median of the reference's
     offset along our body axis, in our torso lengths, over the joints marked in ``use``
-    (n, 17) (e.g. those the reference scored above 0.5)."""
+    (n, 17) (e.g. those the reference scored above 0.5).
+    """
     axis, length = body_axis(ours)
     ok = use & (length > 0)[:, None]
     along = ((reference - ours) * axis[:, None, :]).sum(-1) / np.where(length > 0, length, 1.0)[

@@ -94,11 +94,14 @@ def _canvas(
 
 
 def _reduce(picture: Image.Image | Frame, f: int) -> Image.Image:
-    """``picture`` shrunk by the integer factor ``f`` (mean of f×f blocks), as Pillow's
+    """The picture shrunk by an integer factor (block means).
+
+    ``picture`` shrunk by the integer factor ``f`` (mean of f×f blocks), as Pillow's
     ``Image.reduce``. For f = 2 on an RGB array with even sides, OpenCV's area resize gives
     exactly the same pixels (both round (a + b + c + d + 2) >> 2) about 5× faster, and no
     full-size PIL image is made; other factors round differently in OpenCV, so Pillow does
-    them."""
+    them.
+    """
     if isinstance(picture, Frame):
         arr = picture.array_if_decoded()
         h, w = (arr.shape[:2]) if arr is not None else (0, 0)
@@ -197,9 +200,12 @@ class Detector:
     def prepare(
         self, image: Image.Image | Frame, regions: list[tuple[int, int, int, int]]
     ) -> list[DetectorInput]:
-        """The model inputs for ``regions`` of ``image`` (resizing, letterbox, scaling to
+        """The detector's inputs for regions of an image, made ahead of inference.
+
+        The model inputs for ``regions`` of ``image`` (resizing, letterbox, scaling to
         [-1, 1]): all the per-frame work before inference, so that it can be done ahead, in
-        the decoding thread (see :func:`posekit.estimate._prefetch.prefetch_images`)."""
+        the decoding thread (see :func:`posekit.estimate._prefetch.prefetch_images`).
+        """
         return [_canvas(*item) for item in self._inputs(image, regions)]
 
     def _inputs(

@@ -55,7 +55,9 @@ class Roi:
 
 
 class Frame:
-    """One picture as an RGB uint8 array and/or a PIL image, each made on first use (the
+    """One picture, as an RGB array and a PIL image made on demand.
+
+    One picture as an RGB uint8 array and/or a PIL image, each made on first use (the
     landmark crops read the array, the detector the PIL image).
 
     ``prepared`` holds detector inputs made ahead of time (by the decoding thread), keyed by
@@ -121,9 +123,12 @@ class Pose39:
     peak: np.ndarray | None = None  # (39,) best heatmap confidence near each point
 
     def facing_away(self) -> float:
-        """How far the model puts the nose *behind* the shoulders, in crop widths, weighted by
+        """How far the person faces away from the camera (nose behind shoulders).
+
+        How far the model puts the nose *behind* the shoulders, in crop widths, weighted by
         the nose's visibility: > 0 means the model reads the person as facing away from the
-        camera, < 0 as facing it."""
+        camera, < 0 as facing it.
+        """
         if self.z is None:
             return 0.0
         behind = (self.z[0] - (self.z[11] + self.z[12]) / 2) / INPUT
@@ -244,8 +249,11 @@ class Landmarker:
         self.calls = 0
 
     def _run(self, pixels: np.ndarray) -> tuple[np.ndarray, float]:
-        """Landmarks (39, 5) in crop pixels (heatmap-refined) and the presence probability;
-        the heatmap peak of each point is kept in ``self._peaks``."""
+        """The landmark model's answer on one crop: landmarks and presence.
+
+        Landmarks (39, 5) in crop pixels (heatmap-refined) and the presence probability;
+        the heatmap peak of each point is kept in ``self._peaks``.
+        """
         t = time.perf_counter()
         self._net.set_tensor(self._input, pixels)
         self._net.invoke()

@@ -61,9 +61,12 @@ def _size(xy: np.ndarray) -> np.ndarray:
 def mirror_moves(
     xy: np.ndarray, mirror: np.ndarray = MIRROR, joints: np.ndarray | None = None
 ) -> np.ndarray:
-    """(T-1, 2, 2) mean joint displacement from frame t-1 to t, in body sizes (box diagonal at
+    """The frame-to-frame joint moves of a track, as read and swapped.
+
+    (T-1, 2, 2) mean joint displacement from frame t-1 to t, in body sizes (box diagonal at
     t), for each pair of readings [state at t-1, state at t] (0: as read, 1: swapped by
-    ``mirror``), over ``joints`` (default all 17)."""
+    ``mirror``), over ``joints`` (default all 17).
+    """
     states = np.stack([xy, xy[:, mirror]], axis=1)  # (T, 2, 17, 2)
     if joints is not None:
         states = states[:, :, joints]
@@ -139,7 +142,9 @@ def fix_left_right(
 
 
 def fix_leg_swaps(xy: np.ndarray, frames: np.ndarray, *, swap_cost: float = 0.001) -> np.ndarray:
-    """Which frames of a track (whole-body left/right already settled) to give back their
+    """The frames of a track whose legs' left/right labels must be exchanged.
+
+    Which frames of a track (whole-body left/right already settled) to give back their
     legs: (T,) bool, True where the knees' and ankles' labels should be exchanged.
 
     The landmark model sometimes exchanges the legs alone for a frame or two, mostly while one
@@ -161,7 +166,9 @@ def left_right_runs(
     max_gap: int = 5,
     part: str = "body",
 ) -> list[dict[str, Any]]:
-    """The decision of :func:`fix_left_right` on one track, one row per run of frames kept as
+    """The left/right decision on one track, one row per run of frames.
+
+    The decision of :func:`fix_left_right` on one track, one row per run of frames kept as
     read or swapped: ``object_id``, ``first_frame``, ``last_frame``, ``frames``,
     ``mirrored`` (swapped back), ``jump_in`` / ``jump_out`` (mean joint move, in body sizes,
     from the frame before / to the frame after, as the model read them: a change of reading
@@ -169,7 +176,8 @@ def left_right_runs(
     once the run is swapped: small when the swap restores continuity), ``reason`` and ``part``
     (``"body"``: every left/right pair, :func:`fix_left_right`; ``"legs"``: knees and ankles,
     :func:`fix_leg_swaps`, whose moves are then over the legs only, and only its swapped runs
-    are listed)."""
+    are listed).
+    """
     rows: list[dict[str, Any]] = []
     n = len(xy)
     if n < 1:

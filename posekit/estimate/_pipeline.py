@@ -54,9 +54,11 @@ def tile_regions(width: int, height: int, *, tiles: bool = True) -> list[tuple[i
 
 
 def fine_regions(width: int, height: int) -> list[tuple[int, int, int, int]]:
-    """Squares of half the short side, overlapping by half, covering the frame: a person
-    ~100 px tall is ~25 px in the detector's input once the whole frame is shrunk to 224 px,
-    ~50 px in a tile of the short side, and ~100 px here."""
+    """Squares of half the short side, overlapping by half, covering the frame.
+
+    A person ~100 px tall is ~25 px in the detector's input once the whole frame is shrunk to 224
+    px, ~50 px in a tile of the short side, and ~100 px here.
+    """
     short = min(width, height)
     side = max(short // 2, 1)
     xs = np.linspace(0, width - side, max(int(np.ceil(2 * width / side)) - 1, 1)).round()
@@ -96,9 +98,11 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 def _similarity(new: np.ndarray, old: np.ndarray, slack: float = 1.0) -> float:
-    """How likely two boxes frame the same person a few frames apart: their IoU, or closeness
-    of centres relative to the old box's size (a person turning a flip changes box shape);
-    ``slack`` > 1 allows more travel (more frames have passed)."""
+    """How likely two boxes frame the same person a few frames apart.
+
+    Their IoU, or the closeness of centres relative to the old box's size (a person turning a flip
+    changes box shape); ``slack`` > 1 allows more travel (more frames have passed).
+    """
     iou = _overlap(new, old)[0]
     scale = slack * max(np.sqrt((old[2] - old[0]) * (old[3] - old[1])), 1.0)
     dist = np.hypot(
@@ -108,40 +112,52 @@ def _similarity(new: np.ndarray, old: np.ndarray, slack: float = 1.0) -> float:
 
 
 def _shared(a: Pose39, b: Pose39) -> float:
-    """Share of the 33 body landmarks of ``a`` and ``b`` that coincide (within a tenth of the
-    smaller body's size)."""
+    """The share of the 33 body landmarks two poses have in common.
+
+    Share of the 33 body landmarks of ``a`` and ``b`` that coincide (within a tenth of the
+    smaller body's size).
+    """
     size = min(np.ptp(a.xy[:33], axis=0).max(), np.ptp(b.xy[:33], axis=0).max())
     close = np.linalg.norm(a.xy[:33] - b.xy[:33], axis=1) < 0.1 * max(size, 1.0)
     return float(close.mean())
 
 
 def _same_placement(points: np.ndarray, pose: Pose39, tol: float = 0.25) -> bool:
-    """True when a detection's hip centre and scale point (2, 2) are where ``pose``'s
+    """Whether a detection would crop the person of ``pose`` again.
+
+    True when a detection's hip centre and scale point (2, 2) are where ``pose``'s
     auxiliary points 33/34 are (within ``tol`` of their distance): the detection would crop
     the same person again. (Overlapping crops are not enough: the crops of two people side by
-    side, or of one close behind another, overlap by much more than a third.)"""
+    side, or of one close behind another, overlap by much more than a third.)
+    """
     aux = pose.xy[33:35]
     scale = max(float(np.linalg.norm(aux[1] - aux[0])), 1.0)
     return bool(np.linalg.norm(points - aux, axis=1).max() < tol * scale)
 
 
 def _spread(pose: Pose39, least: float = 0.5, upright: float = 1.5) -> bool:
-    """True when a small body found by the fine scan looks like a standing person: the
+    """Whether a small body found by the fine scan looks like a standing person.
+
+    True when a small body found by the fine scan looks like a standing person: the
     diagonal of the 33 landmarks' box is at least ``least`` of the crop's side (people
     measured 0.9-1.1 of it; poses hallucinated on a post 0.3-0.4) and the box is at least
     ``upright`` times taller than wide (a bystander 4.7; poses hallucinated on ceiling
-    cameras and lamps 0.6-0.8; Pose2Sim Demo_MultiPerson and S01)."""
+    cameras and lamps 0.6-0.8; Pose2Sim Demo_MultiPerson and S01).
+    """
     box = pose.box(_BODY)
     w, h = box[2] - box[0], box[3] - box[1]
     return bool(np.hypot(w, h) >= least * pose.roi.size and h >= upright * w)
 
 
 def _on_body(a: Pose39, b: Pose39) -> bool:
-    """True when most of ``a``'s face (landmarks 0-10) lies on ``b``'s torso or legs: a body
+    """Whether ``a`` is a body read into ``b``'s trunk or legs.
+
+    True when most of ``a``'s face (landmarks 0-10) lies on ``b``'s torso or legs: a body
     read into another person's trunk or legs (a detector hit on someone's thighs gives a
     "person" whose head is on them). A real person beside or behind ``b`` shows their head
     beside ``b``'s body, even when their boxes overlap (Pose2Sim Demo_MultiPerson: the woman
-    standing next to the participant, whose raised arm reaches across her box)."""
+    standing next to the participant, whose raised arm reaches across her box).
+    """
     if _face_on_torso(a, b) or _face_on_torso(a.xy[[11, 12, 23, 24]].mean(0), b):
         return True  # its face, or the middle of its trunk, on the other's trunk
     torso = float(np.linalg.norm((b.xy[11] + b.xy[12] - b.xy[23] - b.xy[24]) / 2))
@@ -165,17 +181,23 @@ def _at_edge(box: np.ndarray, size: tuple[int, int]) -> bool:
 
 
 def _motion(pose: Pose39, last: Pose39) -> float:
-    """Median landmark displacement from ``last`` (the track's pose in its last frame), as a
+    """How far a pose moved from the track's last one, in body sizes.
+
+    Median landmark displacement from ``last`` (the track's pose in its last frame), as a
     share of that body's size: small for the person the track has followed, large for a
-    neighbour the crop has drifted onto."""
+    neighbour the crop has drifted onto.
+    """
     size = max(float(np.ptp(last.xy[:33], axis=0).max()), 1.0)
     return float(np.median(np.linalg.norm(pose.xy[:33] - last.xy[:33], axis=1)) / size)
 
 
 def _face_on_torso(a: Pose39 | np.ndarray, b: Pose39) -> bool:
-    """True when most of ``a``'s face (its landmarks 0-10, or given points) lies on ``b``'s
+    """Whether most of ``a``'s face lies on ``b``'s torso.
+
+    True when most of ``a``'s face (its landmarks 0-10, or given points) lies on ``b``'s
     torso (shoulders-hips quadrilateral): a head cannot be seen there, so ``a`` is a body
-    hallucinated out of ``b``."""
+    hallucinated out of ``b``.
+    """
     quad = b.xy[[11, 12, 24, 23]]
     quad = quad.mean(0) + 1.3 * (quad - quad.mean(0))  # a little wider: arms, clothes
     face = a.xy[:11] if isinstance(a, Pose39) else np.atleast_2d(a)
@@ -268,11 +290,14 @@ class PosePipeline:
         self._frame = -1
 
     def prepare(self, count: int, frame: Frame) -> None:
-        """Work for the ``count``-th frame (0-based) that can be done before it is processed,
+        """Prepare the detector's inputs for a frame ahead of processing it.
+
+        Work for the ``count``-th frame (0-based) that can be done before it is processed,
         in the decoding thread: the detector's inputs (resized whole frame and tiles) when the
         detector is due on that frame. Results are the same as without it; the main thread
         is spared the resizing (~3-5 ms per detector frame at 1768×994), which then overlaps
-        inference."""
+        inference.
+        """
         if count % self.detect_every:
             return
         regions = tile_regions(frame.width, frame.height, tiles=self.tiles)
@@ -286,9 +311,11 @@ class PosePipeline:
         return pose if pose.flag >= self.min_presence else None
 
     def _follow(self, image: Frame, track: _Track) -> Pose39 | None:
-        """The tracked person in this frame, from a crop alone: the crop from last frame's
-        points 33/34 (mediapipe's way), else the same crop moved on by last frame's motion.
-        Only for a person found in the previous frame."""
+        """The tracked person in this frame, found from a crop alone.
+
+        The crop from last frame's points 33/34 (mediapipe's way), else the same crop moved on by
+        last frame's motion. Only for a person found in the previous frame.
+        """
         if track.last_frame != self._frame - 1:
             return None
         aux = track.pose.xy[33:35]
@@ -306,7 +333,9 @@ class PosePipeline:
         return None
 
     def _recover(self, image: Frame, track: _Track, taken: list[Pose39]) -> Pose39 | None:
-        """A tracked person the crop did not find (or found on someone another track holds):
+        """A tracked person the crop did not find, looked for again.
+
+        A tracked person the crop did not find (or found on someone another track holds):
         the detector on the neighbourhood of the last crop; and, for a person lost a few
         frames ago (a flip, a fast turn), a search over rotated crops around where they were.
         A search hit must survive one round of re-cropping from its own points, which a pose
@@ -343,12 +372,14 @@ class PosePipeline:
         return None
 
     def _scan_due(self, size: tuple[int, int]) -> bool:
-        """Whether the fine scan runs in this frame: every ``scan_every`` frames over the first
-        three scans (people are in view from the start) and while someone established has
-        been lost inside the picture in the last ``max_lost_frames`` frames; otherwise every
-        third time (a newcomer enters at an edge, where the whole frame and its big tiles see
-        them once they are a few hundred pixels tall). The scan is 21 detector runs on a
-        16:9 frame, ~2 per frame when it runs every 10 frames."""
+        """Whether the fine scan runs in this frame.
+
+        Every ``scan_every`` frames over the first three scans (people are in view from the start)
+        and while someone established has been lost inside the picture in the last
+        ``max_lost_frames`` frames; otherwise every third time (a newcomer enters at an edge, where
+        the whole frame and its big tiles see them once they are a few hundred pixels tall). The
+        scan is 21 detector runs on a 16:9 frame, ~2 per frame when it runs every 10 frames.
+        """
         if not (self.tiles and self.scan_every) or self._frame % self.scan_every:
             return False
         if self._frame < 3 * self.scan_every or self._frame % (3 * self.scan_every) == 0:
@@ -361,9 +392,12 @@ class PosePipeline:
         )
 
     def _reid(self, box: np.ndarray, track: _Track) -> float:
-        """Similarity of a fresh pose's box to a lost track: more travel is allowed the longer
+        """The similarity of a fresh pose's box to a lost track.
+
+        Similarity of a fresh pose's box to a lost track: more travel is allowed the longer
         the track has been lost, relative to the body's size (its crop, which a crumpled
-        pose in the last frames - mid-flip, say - does not shrink)."""
+        pose in the last frames - mid-flip, say - does not shrink).
+        """
         side = np.sqrt(max((track.box[2] - track.box[0]) * (track.box[3] - track.box[1]), 1.0))
         slack = max(track.pose.roi.size / 2 / side, 1.0) * (
             1 + (self._frame - track.last_frame) / 10
@@ -372,10 +406,13 @@ class PosePipeline:
 
     @staticmethod
     def _plausible(pose: Pose39, track: _Track, *, least: float = 0.5) -> bool:
-        """A pose found by a fallback route may continue ``track``: near its last place, and
+        """Whether a pose found by a fallback route may continue ``track``.
+
+        A pose found by a fallback route may continue ``track``: near its last place, and
         of about its size (a body does not halve or double between nearby frames: its crop,
         which follows the body's scale, stays within 0.6-1.6 of the last one; the box of its
-        landmarks, which also follows its shape, within ``least``-2 of the last one)."""
+        landmarks, which also follows its shape, within ``least``-2 of the last one).
+        """
         box = pose.box(_BODY)
         if _similarity(box, track.box) <= 0.3:
             return False
@@ -385,8 +422,11 @@ class PosePipeline:
         return least < diag / max(last, 1.0) < 2.0 and 0.6 < ratio < 1.6
 
     def _confirmed(self, image: Frame, roi: Roi, *, first: float | None = None) -> Pose39 | None:
-        """Landmarks on ``roi``, then again on the crop placed from those landmarks; the second
-        answer when it holds, else the first (None if the first does not reach ``first``)."""
+        """Landmarks on a crop, confirmed on the crop placed from them.
+
+        Landmarks on ``roi``, then again on the crop placed from those landmarks; the second
+        answer when it holds, else the first (None if the first does not reach ``first``).
+        """
         if roi.size < self.min_roi_px:
             return None
         pose = self.landmarker(image, roi)

@@ -27,9 +27,12 @@ _LANDED = 181
 
 
 def sports2d_label(frame: int, box: np.ndarray) -> str:
-    """Who a pose is on: ``"jumper"`` (the man on the box) or ``"walker"`` (the woman on the
+    """Who a pose on the Sports2D demo is on, from its box.
+
+    Who a pose is on: ``"jumper"`` (the man on the box) or ``"walker"`` (the woman on the
     grass), from where its box is. The walker's box centre is always below y = 500; the
-    jumper's is above it until he lands on the right, far from the walker (x > 700)."""
+    jumper's is above it until he lands on the right, far from the walker (x > 700).
+    """
     cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
     walker = cy > 500 and (frame < _LANDED or cx < 700)
     return "walker" if walker else "jumper"
@@ -79,10 +82,13 @@ def sports2d_report(res: PoseResult, *, step: int = 1) -> Sports2DReport:
 
 # -- Pose2Sim S01 vs OpenPose -------------------------------------------------------------------
 def load_openpose(folder: Path) -> list[np.ndarray]:
-    """Per frame file, in frame order, an (n_people, 17, 3) array of x, y, score: OpenPose's
+    """The OpenPose people of a folder of frame files, as COCO-17 arrays.
+
+    Per frame file, in frame order, an (n_people, 17, 3) array of x, y, score: OpenPose's
     BODY_25B joints 0-16 (COCO order), as :func:`posekit.io.load_openpose` reads them (stray
     files that do not follow the folder's numbering, cam03's ``del_000000_0.json``, are not
-    frames)."""
+    frames).
+    """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="load_openpose: skipped")
         res = load_openpose_result(folder, layout="BODY_25B")
@@ -114,8 +120,11 @@ class OpenPoseReport:
 
 
 def _participant(people: np.ndarray) -> np.ndarray:
-    """The participant among OpenPose's people in a frame: the most complete skeleton (the
-    bystander is cut by the frame edge)."""
+    """The Pose2Sim participant among OpenPose's people in a frame.
+
+    The participant among OpenPose's people in a frame: the most complete skeleton (the
+    bystander is cut by the frame edge).
+    """
     n_good = [int((p[:, 2] > 0.5).sum()) + _torso(p) / 1e4 for p in people]
     return people[int(np.argmax(n_good))]
 
@@ -123,9 +132,12 @@ def _participant(people: np.ndarray) -> np.ndarray:
 def _matches(
     res: PoseResult, openpose: list[np.ndarray]
 ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-    """Per OpenPose frame the result covers: the participant (17, 3) and our closest estimate
+    """The participant and our closest estimate of them, per frame.
+
+    Per OpenPose frame the result covers: the participant (17, 3) and our closest estimate
     of them (17, 2), or None where there is none on them (no pose, or the closest one's median
-    distance over the joints OpenPose scored > 0.5 is above a torso length)."""
+    distance over the joints OpenPose scored > 0.5 is above a torso length).
+    """
     flat = flatten(res)
     for frame, people in enumerate(openpose):
         found = flat.keypoints[flat.frame == frame]
@@ -147,8 +159,11 @@ _TWIN = np.array([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15])
 
 
 def mirrored_frames(res: PoseResult, openpose: list[np.ndarray]) -> int:
-    """Frames where our estimate of the participant is closer to OpenPose with its left and
-    right labels exchanged than as it is (over the joint pairs OpenPose scored > 0.5)."""
+    """The number of frames where our participant is mirrored.
+
+    Frames where our estimate of the participant is closer to OpenPose with its left and
+    right labels exchanged than as it is (over the joint pairs OpenPose scored > 0.5).
+    """
     n = 0
     for ref, ours in _matches(res, openpose):
         if ours is None:
@@ -163,10 +178,12 @@ def mirrored_frames(res: PoseResult, openpose: list[np.ndarray]) -> int:
 
 
 def score_agreement(res: PoseResult, openpose: list[np.ndarray]) -> dict[str, float]:
-    """How our keypoint scores agree with OpenPose's on the participant: ``unseen_kept`` share
-    of the points OpenPose does not see (score <= 0.1) that we score >= 0.5; ``seen_kept``
-    share of the points it sees (> 0.5) that we score >= 0.5; ``face_kept`` share of nose and
-    eyes we score >= 0.5."""
+    """How our keypoint scores agree with OpenPose's on the participant.
+
+    ``unseen_kept``: share of the points OpenPose does not see (score <= 0.1) that we score >= 0.5;
+    ``seen_kept`` share of the points it sees (> 0.5) that we score >= 0.5; ``face_kept`` share of
+    nose and eyes we score >= 0.5.
+    """
     flat = flatten(res)
     unseen, seen, face = [], [], []
     for frame, people in enumerate(openpose):
@@ -188,8 +205,11 @@ def score_agreement(res: PoseResult, openpose: list[np.ndarray]) -> dict[str, fl
 
 
 def paired_openpose(res: PoseResult, openpose: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame where the participant is found: our estimate of them (n, 17, 2) and
-    OpenPose's (n, 17, 3)."""
+    """The participant's keypoints, ours and OpenPose's, paired by frame.
+
+    Per frame where the participant is found: our estimate of them (n, 17, 2) and
+    OpenPose's (n, 17, 3).
+    """
     return _stack(_matches(res, openpose))
 
 
@@ -201,8 +221,11 @@ def _stack(
 
 
 def relative_distances(ours: np.ndarray, refs: np.ndarray) -> np.ndarray:
-    """(n, 17) distances of paired keypoints (:func:`paired_openpose`) / OpenPose's torso
-    length; NaN for the joints OpenPose scored 0.5 or less."""
+    """The distances of paired keypoints in OpenPose torso lengths.
+
+    (n, 17) distances of paired keypoints (:func:`paired_openpose`) / OpenPose's torso
+    length; NaN for the joints OpenPose scored 0.5 or less.
+    """
     torso = np.array([_torso(r) for r in refs])
     d = np.linalg.norm(ours - refs[:, :, :2], axis=2) / torso[:, None]
     return np.where(refs[:, :, 2] > 0.5, d, np.nan)
@@ -217,10 +240,13 @@ def median_rel(ours: np.ndarray, refs: np.ndarray) -> float:
 def blazepose_pairs(
     estimator: Any, openpose_root: Path, cams: tuple[str, ...] = ("cam01", "cam02")
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per Pose2Sim camera (default cam01, cam02; cam03 is the back view): the participant as
+    """The participant in BlazePose's placement and OpenPose's, per camera.
+
+    Per Pose2Sim camera (default cam01, cam02; cam03 is the back view): the participant as
     estimated in BlazePose's own placement (no smoothing) and OpenPose's, paired by
     :func:`paired_openpose` - what the COCO placement offsets are fitted on
-    (``posekit.estimate._convention``)."""
+    (``posekit.estimate._convention``).
+    """
     from posekit.media import fetch_demo_video
 
     out = {}
@@ -247,8 +273,11 @@ def fit_offsets(
 
 
 def openpose_report(res: PoseResult, openpose: list[np.ndarray]) -> OpenPoseReport:
-    """Compare the participant (the OpenPose person with the most joints scored > 0.5: the
-    one on the force plate, not the bystander cut by the left edge) with the closest estimate."""
+    """Our estimate of the participant compared with OpenPose's.
+
+    Compare the participant (the OpenPose person with the most joints scored > 0.5: the
+    one on the force plate, not the bystander cut by the left edge) with the closest estimate.
+    """
     matches = list(_matches(res, openpose))
     allrel = relative_distances(*_stack(matches))
     flat_rel = allrel[np.isfinite(allrel)]
@@ -274,9 +303,12 @@ def _nanmedian0(a: np.ndarray) -> np.ndarray:
 def held_out_offsets(
     pairs: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> dict[str, tuple[np.ndarray, float, float]]:
-    """Leave one camera out: per camera of ``pairs`` (:func:`blazepose_pairs`), the COCO
+    """The COCO placement offsets and their figures, one camera left out.
+
+    Leave one camera out: per camera of ``pairs`` (:func:`blazepose_pairs`), the COCO
     placement offsets fitted on all the *other* cameras, and that camera's median distance /
-    torso and PCK@0.2 with them (a figure on data the offsets never saw)."""
+    torso and PCK@0.2 with them (a figure on data the offsets never saw).
+    """
     from posekit.estimate._convention import to_coco
 
     out = {}

@@ -37,9 +37,12 @@ HIDDEN_DEPTH = 0.05
 
 
 def facing(xy: np.ndarray) -> np.ndarray:
-    """(…,) in [-1, 1]: 1 facing the camera, -1 back to it, 0 in profile, from COCO keypoints
+    """How much a body faces the camera, in [-1, 1].
+
+    (…,) in [-1, 1]: 1 facing the camera, -1 back to it, 0 in profile, from COCO keypoints
     (…, 17, 2) whose left/right labels are settled: the signed width of shoulders and hips
-    across the body axis, as a share of the torso length (image y points down)."""
+    across the body axis, as a share of the torso length (image y points down).
+    """
     mid_sh = (xy[..., 5, :] + xy[..., 6, :]) / 2
     mid_hip = (xy[..., 11, :] + xy[..., 12, :]) / 2
     up = mid_sh - mid_hip
@@ -61,8 +64,11 @@ def _inside(points: np.ndarray, quad: np.ndarray) -> np.ndarray:
 
 
 def visible_scores(xy: np.ndarray, score: np.ndarray, z: np.ndarray | None) -> np.ndarray:
-    """Scores (T, 17) of one track with facing and hiding folded in; ``xy`` (T, 17, 2) and
-    ``z`` (T, 17) (smaller = nearer; None: no depth) with left/right already settled."""
+    """The keypoint scores of one track, with facing and hiding folded in.
+
+    Scores (T, 17) of one track with facing and hiding folded in; ``xy`` (T, 17, 2) and
+    ``z`` (T, 17) (smaller = nearer; None: no depth) with left/right already settled.
+    """
     out = score.copy()
     front = facing(xy)
     out[:, FACE] *= np.clip(1.0 + 2.0 * front, 0.0, 1.0)[:, None]

@@ -1,4 +1,6 @@
-"""The estimator's temporal filter: a One Euro filter on each track, in body-size units, run
+"""The estimator's temporal filter: One Euro, forward and backward.
+
+The estimator's temporal filter: a One Euro filter on each track, in body-size units, run
 forward and then backward.
 
 One Euro (Casiez, Roussel & Vogel, CHI 2012) is a low-pass filter whose cutoff rises with
