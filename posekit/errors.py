@@ -311,7 +311,17 @@ class VideoTruncatedError(VideoError):
 
 
 class ImageError(PoseKitError, ValueError):
-    """A file or bytes cannot be read as an image."""
+    """A file or bytes cannot be read as an image.
+
+    Examples
+    --------
+    >>> from posekit.estimate import ImageError, estimate_image
+    >>> try:
+    ...     estimate_image(b"not an image")
+    ... except ImageError as exc:
+    ...     print(type(exc).__name__, isinstance(exc, ValueError))
+    ImageError True
+    """
 
 
 class RuntimeMissingError(PoseKitError, ImportError):
@@ -319,4 +329,18 @@ class RuntimeMissingError(PoseKitError, ImportError):
 
 
 class KakaoLimitWarning(UserWarning):
-    """The input is processed, but Kakao's API would have refused it."""
+    """The input is processed, but Kakao's API would have refused it.
+
+    Examples
+    --------
+    A picture whose short side is under Kakao's 320 px:
+
+    >>> import warnings
+    >>> import numpy as np
+    >>> from posekit.estimate import KakaoLimitWarning, estimate_image
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = estimate_image(np.zeros((200, 400, 3), np.uint8), tiles=False)
+    >>> [w.category is KakaoLimitWarning for w in caught], res.people
+    ([True], [])
+    """

@@ -65,8 +65,20 @@ _Found = tuple[int, np.ndarray, np.ndarray, float, Any]
 class LostPersonWarning(UserWarning):
     """A person was lost inside the picture and not found again.
 
-    Someone was tracked, then lost inside the picture and not found again: they are
-    probably still there, without a pose (see ``result.extra["warnings"]``).
+    Someone was tracked, then lost away from the picture's edges and not found again before
+    the clip ends: they are probably still there, without a pose. :meth:`Estimator.video` and
+    :func:`estimate_video` warn once per such track; the messages are also in
+    ``result.extra["warnings"]``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from posekit.estimate import LostPersonWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("clip.mp4: object_id 1 lost at frame 80", LostPersonWarning)
+    >>> [issubclass(w.category, UserWarning) for w in caught]
+    [True]
     """
 
 
@@ -223,6 +235,21 @@ class Estimator:
         The weights are not installed: run ``posekit models install``.
     posekit.models.ModelChecksumError
         A weight file is damaged.
+
+    See Also
+    --------
+    estimate_image, estimate_video : the same with a shared estimator loaded on first use.
+
+    Examples
+    --------
+    Nobody in a blank picture:
+
+    >>> import numpy as np
+    >>> from posekit.estimate import Estimator
+    >>> est = Estimator()
+    >>> res = est.image(np.zeros((320, 480, 3), np.uint8))
+    >>> res.people, res.width, res.height
+    ([], 480, 320)
     """
 
     def __init__(self, models_dir: str | os.PathLike[str] | None = None, *, num_threads: int = 2):
@@ -251,7 +278,40 @@ class Estimator:
         min_presence: float = 0.5,
         convention: Convention = "coco",
     ) -> PoseResult:
-        """See :func:`estimate_image`."""
+        """The people in one picture; the answer Kakao's ``POST /pose`` gives.
+
+        Parameters
+        ----------
+        image
+            A path (JPEG, PNG, WebP, anything Pillow reads), the encoded bytes, an (H, W, 3)
+            uint8 RGB array or a PIL image.
+        tiles
+            Also look for people in square tiles of the picture (finds small people).
+        min_presence
+            Pose presence probability (0–1) below which a pose is rejected as a ghost.
+        convention
+            ``"coco"`` (default) or ``"blazepose"``: where the joints are placed (see
+            :func:`estimate_image`).
+
+        Returns
+        -------
+        PoseResult
+            ``kind="image"``: one ``Person`` per person found, no ``object_id``;
+            ``extra`` holds the picture's ``width`` and ``height``.
+
+        Warns
+        -----
+        KakaoLimitWarning
+            The image breaks Kakao's limits; it is processed anyway.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from posekit.estimate import Estimator
+        >>> res = Estimator().image(np.zeros((320, 320, 3), np.uint8), tiles=False)
+        >>> res.kind, len(res.people)
+        ('image', 0)
+        """
         convention = _check_convention(convention)
         arr, source, broken = _load_image(image)
         if broken:
@@ -287,7 +347,81 @@ class Estimator:
         left_right: str = "track",
         scores: str = "visible",
     ) -> PoseResult:
-        """See :func:`estimate_video`."""
+        """Track the poses of everyone in a video; the answer of a Kakao ``/pose/job``.
+
+        Parameters
+        ----------
+        path
+            The video file (anything FFmpeg decodes). Frames stream through one at a time.
+        smoothing
+            Filter each track's keypoints over time (One Euro, forward and backward).
+        progress
+            Show a progress bar; None (default): only in a terminal or notebook.
+        max_frames
+            Stop after this many frames (the result then describes that shorter clip).
+        tiles
+            Also run the detector on square tiles and, now and then, on finer ones (finds
+            people who are small in the frame).
+        detect_every
+            Run the detector every this many frames; people already found are tracked in
+            every frame.
+        min_presence
+            Pose presence probability below which a pose is rejected as a ghost.
+        min_track_frames
+            Tracks seen in fewer frames are dropped as ghosts, unless cut by the clip's start
+            or end.
+        convention
+            ``"coco"`` (default) or ``"blazepose"``: where the joints are placed.
+        on_frame
+            Called after each frame with (frames done, frames expected).
+        left_right
+            ``"track"`` (default), ``"nose-depth"`` or ``"off"``: how left and right are
+            decided along each track (see :func:`estimate_video`).
+        scores
+            ``"visible"`` (default): keypoint scores with the body's facing and hiding behind
+            it folded in; ``"model"``: the model's visibility and presence alone.
+
+        Returns
+        -------
+        PoseResult
+            ``kind="video"``, one annotation per frame; see :func:`estimate_video`.
+            ``extra["timing"]`` holds ``frames``, ``seconds`` (wall time) and
+            ``model_seconds`` (inside the two models).
+
+        Warns
+        -----
+        LostPersonWarning
+            Someone was lost inside the picture and not found again.
+        KakaoLimitWarning
+            The file is larger than Kakao's upload limit; it is processed anyway.
+
+        Raises
+        ------
+        posekit.video.VideoTruncatedError
+            The video is damaged or cut short; the frames read are in its ``result``.
+        posekit.video.VideoError
+            Not a readable video (empty, a still image, ...).
+
+        Examples
+        --------
+        A clip of three empty frames: one annotation per frame, nobody in them.
+
+        >>> import tempfile, pathlib
+        >>> import av, numpy as np
+        >>> from posekit.estimate import Estimator
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     clip = pathlib.Path(tmp) / "empty.mp4"
+        ...     with av.open(str(clip), "w") as out:
+        ...         stream = out.add_stream("mpeg4", rate=25)
+        ...         stream.width, stream.height = 320, 240
+        ...         for _ in range(3):
+        ...             frame = av.VideoFrame.from_ndarray(np.zeros((240, 320, 3), np.uint8))
+        ...             out.mux(stream.encode(frame))
+        ...         out.mux(stream.encode())
+        ...     res = Estimator().video(clip, progress=False, tiles=False)
+        >>> res.n_frames, res.fps, res.keypoints().empty, res.extra["timing"]["frames"]
+        (3, 25.0, True, 3)
+        """
         convention = _check_convention(convention)
         left_right = _check_left_right(left_right)
         scores = _check_scores(scores)
@@ -619,7 +753,10 @@ def estimate_image(
 
     Examples
     --------
+    >>> import numpy as np
     >>> from posekit.estimate import estimate_image
+    >>> estimate_image(np.zeros((320, 320, 3), np.uint8)).people  # nobody in a blank picture
+    []
     >>> res = estimate_image("person.jpg")                       # doctest: +SKIP
     >>> res.keypoints()                                          # doctest: +SKIP
     """
