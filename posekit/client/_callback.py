@@ -36,7 +36,38 @@ class _Head(msgspec.Struct):
 
 
 def parse_callback(body: bytes) -> PoseResult:
-    """The :class:`PoseResult` of a callback body (a job answer); raises like :func:`load`."""
+    """The :class:`PoseResult` of a callback body (a job answer); raises like :func:`load`.
+
+    Parameters
+    ----------
+    body
+        The callback request's body: the JSON of the job answer.
+
+    Returns
+    -------
+    PoseResult
+        The video result of a successful job.
+
+    Raises
+    ------
+    JobFailedError, JobNotFoundError, JobNotReadyError
+        The body is the answer of a job that did not succeed.
+    PoseFormatError
+        The body is not a valid job answer.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.client import parse_callback
+    >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+    >>> parse_callback(res.to_json()).n_frames
+    30
+    >>> try:
+    ...     parse_callback(b'{"job_id": "j1", "status": "failed", "description": "not a video"}')
+    ... except pk.JobFailedError as err:
+    ...     print(err)
+    job j1 failed: not a video
+    """
     try:
         return load(body)
     except (RecursionError, OverflowError, MemoryError, TypeError) as exc:
@@ -45,7 +76,27 @@ def parse_callback(body: bytes) -> PoseResult:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One callback request as it arrived."""
+    """One callback request as it arrived.
+
+    Parameters
+    ----------
+    job_id, status
+        The job's id and status read from the body (None when it is not a job answer).
+    body
+        The request's body, as received.
+    received_at
+        When it arrived, in seconds since the epoch.
+
+    Examples
+    --------
+    >>> import time
+    >>> import posekit as pk
+    >>> from posekit.client import Delivery
+    >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+    >>> delivery = Delivery(res.job_id, "success", res.to_json(), time.time())
+    >>> delivery.status, delivery.result().n_frames
+    ('success', 30)
+    """
 
     job_id: str | None
     status: str | None
@@ -53,11 +104,52 @@ class Delivery:
     received_at: float
 
     def result(self) -> PoseResult:
+        """The delivered result (:func:`parse_callback`), its ``source`` naming the job.
+
+        Raises
+        ------
+        JobFailedError, JobNotFoundError, PoseFormatError
+            The delivered payload is a failed job, or not a valid result.
+
+        Examples
+        --------
+        >>> import time
+        >>> import posekit as pk
+        >>> from posekit.client import Delivery
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> delivery = Delivery(res.job_id, "success", res.to_json(), time.time())
+        >>> delivery.result().source == f"callback for job {res.job_id}"
+        True
+        """
         return parse_callback(self.body).replace(source=f"callback for job {self.job_id}")
 
 
 class CallbackReceiver:
-    """A running callback receiver; ``str(receiver)`` (or ``.url``) is the ``callback_url``."""
+    """A running callback receiver; ``str(receiver)`` (or ``.url``) is the ``callback_url``.
+
+    Made and run by :func:`callback_receiver`; ``deliveries`` lists what arrived, in order.
+
+    Parameters
+    ----------
+    url
+        The URL the API should call.
+    cache_dir
+        Where successful results are written (``{job_id}.json``) as they arrive; None: nowhere.
+
+    Examples
+    --------
+    What the API does when a job ends, done here by hand: POST the job answer to the URL.
+
+    >>> import requests
+    >>> import posekit as pk
+    >>> from posekit.client import callback_receiver
+    >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+    >>> with callback_receiver() as receiver:
+    ...     answer = requests.post(str(receiver), data=res.to_json(), timeout=5)
+    ...     delivery = receiver.wait_delivery(res.job_id, timeout_s=5)
+    >>> answer.status_code, delivery.status, len(receiver.deliveries)
+    (200, 'success', 1)
+    """
 
     def __init__(self, url: str, cache_dir: Path | None) -> None:
         self.url = url
@@ -87,6 +179,18 @@ class CallbackReceiver:
     def wait(self, job_id: str | None = None, /, *, timeout_s: float | None = None) -> PoseResult:
         """Block until the callback of ``job_id`` (or any job) arrives; return its result.
 
+        Parameters
+        ----------
+        job_id
+            The job to wait for; None: the first callback of any job.
+        timeout_s
+            Seconds to wait at most (None: no limit).
+
+        Returns
+        -------
+        PoseResult
+            The delivered result, its ``source`` naming the job.
+
         Raises
         ------
         TimeoutError
@@ -94,6 +198,21 @@ class CallbackReceiver:
             deprecated).
         JobFailedError, JobNotFoundError, PoseFormatError
             The delivered payload is a failed job, or not a valid result.
+
+        Examples
+        --------
+        >>> import threading
+        >>> import requests
+        >>> import posekit as pk
+        >>> from posekit.client import callback_receiver
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> with callback_receiver() as receiver:  # the API calls it later, from elsewhere
+        ...     later = threading.Timer(0.05, requests.post, (str(receiver),), {"data": res.to_json()})
+        ...     later.start()
+        ...     got = receiver.wait(res.job_id, timeout_s=5)
+        ...     later.join()
+        >>> got.n_frames, got.keypoints().equals(res.keypoints())
+        (30, True)
         """
         return self.wait_delivery(job_id, timeout_s=timeout_s).result()
 
@@ -101,7 +220,37 @@ class CallbackReceiver:
     def wait_delivery(
         self, job_id: str | None = None, /, *, timeout_s: float | None = None
     ) -> Delivery:
-        """Block until the callback of ``job_id`` (or any job) arrives; return the delivery."""
+        """Block until the callback of ``job_id`` (or any job) arrives; return the delivery.
+
+        Parameters
+        ----------
+        job_id
+            The job to wait for; None: the first callback of any job.
+        timeout_s
+            Seconds to wait at most (None: no limit).
+
+        Returns
+        -------
+        Delivery
+            The request as it arrived (not parsed: see :meth:`Delivery.result`).
+
+        Raises
+        ------
+        TimeoutError
+            Nothing arrived within ``timeout_s`` seconds.
+        PoseFormatError
+            The body that arrived is not a job answer (it names no ``job_id``).
+
+        Examples
+        --------
+        >>> from posekit.client import CallbackReceiver
+        >>> receiver = CallbackReceiver("http://127.0.0.1:8008/cb", None)  # not listening
+        >>> try:
+        ...     receiver.wait_delivery(timeout_s=0.01)
+        ... except TimeoutError as err:
+        ...     print(err)
+        no callback for any job at http://127.0.0.1:8008/cb within 0.01 s
+        """
         timeout = timeout_s
         deadline = None if timeout is None else time.monotonic() + timeout
 

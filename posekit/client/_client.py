@@ -95,8 +95,22 @@ class Client:
 
     Examples
     --------
-    >>> client = Client(api_key="...", base_url="http://127.0.0.1:8000")  # doctest: +SKIP
-    >>> res = client.analyze_video("clip.mp4", smoothing=False)  # doctest: +SKIP
+    A posekit server on a loopback port, with a stand-in estimator that finds one standing
+    person in every frame (:mod:`posekit.server.testing`), and a real demo video:
+
+    >>> import tempfile
+    >>> import posekit as pk
+    >>> from posekit.server import BackgroundServer, ServerConfig
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, worker_kind="thread",
+    ...                       estimator="posekit.server.testing:fixed_estimator")
+    >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")  # 1080 x 1920, 60 fps
+    >>> with BackgroundServer(config) as server:
+    ...     with pk.Client(api_key="my-key", base_url=server.url) as client:
+    ...         res = client.analyze_video(video, poll_s=0.05)
+    >>> res.n_frames, res.fps, res.keypoints().attrs["width"]
+    (100, 60.0, 1080)
+    >>> folder.cleanup()
     """
 
     @renamed(
@@ -152,6 +166,14 @@ class Client:
         return f"Client(base_url={self.base_url!r}{cache})"
 
     def close(self) -> None:
+        """Close the HTTP session (unless it was given by the caller); ``with`` does it.
+
+        Examples
+        --------
+        >>> from posekit.client import Client
+        >>> client = Client(api_key="my-key", base_url="http://127.0.0.1:8000")
+        >>> client.close()  # nothing was sent: no connection was open
+        """
         if self._owns_session:
             self.session.close()
 
@@ -221,6 +243,34 @@ class Client:
         -------
         PoseResult
             An image result; ``attrs`` of its tables carry the original width and height.
+
+        Raises
+        ------
+        InputLimitError
+            The image breaks the limits and ``prepare`` is False.
+
+        Examples
+        --------
+        A 2560 × 1920 photo is over the limits: ``prepare=True`` sends it at 2048 × 1536 and
+        maps the keypoints back (the stand-in estimator puts a person in the middle):
+
+        >>> import io
+        >>> from PIL import Image
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> from posekit.server import BackgroundServer, ServerConfig
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, worker_kind="thread",
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> photo = io.BytesIO()
+        >>> Image.new("RGB", (2560, 1920)).save(photo, "JPEG")
+        >>> with BackgroundServer(config) as server:
+        ...     with pk.Client(api_key="my-key", base_url=server.url) as client:
+        ...         res = client.analyze_image(photo.getvalue(), prepare=True)
+        >>> nose = res.keypoints().loc[(0, 0, "nose")]
+        >>> float(nose.x), res.extra["prepared"]["sent_size"]
+        (1280.0, (2048, 1536))
+        >>> folder.cleanup()
         """
         file, url = file_or_url(file, url)
         if url is not None:
@@ -280,6 +330,28 @@ class Client:
         -----
         The upload is never repeated once it may have reached the server (only a failure to
         connect, or an HTTP 429, is retried), so one call never starts two jobs.
+
+        Returns
+        -------
+        str
+            The job id (a UUID), for :meth:`wait` or :meth:`job`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> from posekit.server import BackgroundServer, ServerConfig
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, worker_kind="thread",
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+        >>> with BackgroundServer(config) as server:
+        ...     with pk.Client(api_key="my-key", base_url=server.url) as client:
+        ...         job_id = client.submit_video(video, smoothing=False)
+        ...         res = client.wait(job_id, poll_s=0.05)
+        >>> len(job_id), res.job.job_id == job_id, res.n_frames
+        (36, True, 100)
+        >>> folder.cleanup()
         """
         file, url = file_or_url(file, url)
         data = name = None
@@ -325,7 +397,36 @@ class Client:
         return self.cache_dir / f"{job_id}.json" if self.cache_dir is not None else None
 
     def cached(self, job_id: str, /) -> PoseResult | None:
-        """The cached result of ``job_id``, or None (no cache, not cached, or unreadable)."""
+        """The cached result of ``job_id``, or None (no cache, not cached, or unreadable).
+
+        An unreadable cached file is deleted (with a warning in the log), so that the server
+        is asked again.
+
+        Parameters
+        ----------
+        job_id
+            The job's id (a UUID; anything else is a ValueError).
+
+        Returns
+        -------
+        PoseResult or None
+
+        Examples
+        --------
+        The cache is a folder of ``{job_id}.json`` files; nothing is asked of the server:
+
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> res.save(f"{folder.name}/{res.job_id}.json")
+        >>> client = pk.Client(api_key="my-key", base_url="http://127.0.0.1:9", cache_dir=folder.name)
+        >>> client.cached(res.job_id).n_frames
+        30
+        >>> client.cached("69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11") is None
+        True
+        >>> folder.cleanup()
+        """
         path = self._cache_path(check_job_id(job_id))
         if path is None or not path.is_file():
             return None
@@ -343,13 +444,33 @@ class Client:
 
         Parameters
         ----------
+        job_id
+            The job's id (a UUID; anything else is a ValueError).
         refresh
             Ask the server even when the result is cached.
+        _deadline_s
+            Seconds this call may take at most (used by :meth:`wait`).
 
         Returns
         -------
         JobInfo
-            ``status`` and, for a successful job, ``result``.
+            ``status`` and, for a successful job, ``result``. A successful answer is written
+            to ``cache_dir`` before it is parsed.
+
+        Examples
+        --------
+        A cached result is answered without asking the server:
+
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> res.save(f"{folder.name}/{res.job_id}.json")
+        >>> client = pk.Client(api_key="my-key", base_url="http://127.0.0.1:9", cache_dir=folder.name)
+        >>> info = client.job(res.job_id)
+        >>> info.status, info.from_cache, info.done, info.result.n_frames
+        ('success', True, True, 30)
+        >>> folder.cleanup()
         """
         job_id = check_job_id(job_id)
         if not refresh:
@@ -396,6 +517,8 @@ class Client:
 
         Parameters
         ----------
+        job_id
+            The job's id (a UUID; anything else is a ValueError).
         poll_s, max_poll_s
             First and longest interval between polls, in seconds (each wait is 1.5 times the
             previous one).
@@ -404,6 +527,14 @@ class Client:
         progress
             Show a progress line (status and elapsed time); None (default): only in a terminal
             or notebook.
+        _stop
+            An event that stops the waiting (with :class:`~posekit.errors.JobNotReadyError`)
+            when set; used by :meth:`analyze_videos`.
+
+        Returns
+        -------
+        PoseResult
+            The video result.
 
         Raises
         ------
@@ -414,6 +545,21 @@ class Client:
         JobTimeoutError
             Still not done after ``timeout_s`` seconds (a ``TimeoutError``; the job goes on:
             call ``wait(job_id)`` again to resume).
+
+        Examples
+        --------
+        A result in ``cache_dir`` is returned at once (see :meth:`submit_video` for a wait on
+        a running server):
+
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> res.save(f"{folder.name}/{res.job_id}.json")
+        >>> client = pk.Client(api_key="my-key", base_url="http://127.0.0.1:9", cache_dir=folder.name)
+        >>> client.wait(res.job_id).keypoints().equals(res.keypoints())
+        True
+        >>> folder.cleanup()
         """
         from tqdm.auto import tqdm
 
@@ -490,6 +636,45 @@ class Client:
         uploaded twice: a second call, e.g. after an interruption or a restart, waits for the
         job the first one started (or reads its cached result). A failed or expired job is
         submitted again. If waiting fails, the error carries the job id in a note.
+
+        Parameters
+        ----------
+        file
+            A path, the video bytes or a binary file object (at most 50 MB); a string starting
+            with ``http://``/``https://`` is taken as ``url``.
+        url
+            A video on the web (http or https, no redirects) for the server to fetch.
+        smoothing
+            Let the server smooth keypoints between frames.
+        callback_url
+            Called once by the server when the job ends (see :meth:`submit_video`).
+        poll_s, max_poll_s, timeout_s, progress
+            As for :meth:`wait` (seconds).
+
+        Returns
+        -------
+        PoseResult
+            The video result, its ``source`` the file or URL.
+
+        Examples
+        --------
+        With a cache, the second call uploads nothing: it finds the job the first one started.
+
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> from posekit.server import BackgroundServer, ServerConfig
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, worker_kind="thread",
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+        >>> with BackgroundServer(config) as server:
+        ...     client = pk.Client(api_key="my-key", base_url=server.url, cache_dir=folder.name)
+        ...     first = client.analyze_video(video, poll_s=0.05)
+        ...     again = client.analyze_video(video, poll_s=0.05)
+        ...     jobs = server.app.state.runner.store.count("success")
+        >>> first.n_frames, again.job_id == first.job_id, jobs
+        (100, True, 1)
+        >>> folder.cleanup()
         """
         return run_video(
             self,
@@ -533,6 +718,26 @@ class Client:
             the waiting and returns what finished; unfinished items carry a
             :class:`~posekit.errors.JobNotReadyError`. With a ``cache_dir``, running the same
             batch again uploads nothing that was already submitted (see :meth:`analyze_video`).
+
+        Examples
+        --------
+        A real video and bytes that are no video: the second job fails, the first is kept.
+
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> from posekit.server import BackgroundServer, ServerConfig
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, worker_kind="thread",
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+        >>> with BackgroundServer(config) as server:
+        ...     with pk.Client(api_key="my-key", base_url=server.url) as client:
+        ...         outcomes = client.analyze_videos([video, b"not a video"], poll_s=0.05)
+        >>> [(o.ok, type(o.error).__name__) for o in outcomes]
+        [(True, 'NoneType'), (False, 'JobFailedError')]
+        >>> outcomes[0].result.n_frames
+        100
+        >>> folder.cleanup()
         """
         return run_batch(
             self,

@@ -107,8 +107,18 @@ class RetryPolicy:
         The longest ``Retry-After`` (seconds) the client waits for; a longer one is raised as
         :class:`~posekit.errors.RateLimitError` with ``retry_after`` set.
 
+    max_backoff_s
+        The longest delay between two attempts, in seconds (before jitter).
+
     The old names ``backoff=``, ``max_backoff=`` and ``max_retry_after=`` still work,
     deprecated.
+
+    Examples
+    --------
+    >>> from posekit.client import RetryPolicy
+    >>> policy = RetryPolicy(retries=5, backoff_s=0.5, max_backoff_s=4.0)
+    >>> [policy.delay(attempt, rng=lambda: 1.0) for attempt in range(5)]  # no jitter
+    [0.5, 1.0, 2.0, 4.0, 4.0]
     """
 
     retries: int = 3
@@ -117,6 +127,32 @@ class RetryPolicy:
     max_retry_after_s: float = 60.0
 
     def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Seconds to wait before retry number ``attempt + 1``.
+
+        ``backoff_s * 2 ** attempt``, at most ``max_backoff_s``, times a jitter between 0.5
+        and 1.
+
+        Parameters
+        ----------
+        attempt
+            Retries made so far (0 before the first retry).
+        rng
+            Gives a number in [0, 1) for the jitter (0 gives half the delay, 1 all of it).
+
+        Returns
+        -------
+        float
+            Seconds.
+
+        Examples
+        --------
+        >>> from posekit.client import RetryPolicy
+        >>> policy = RetryPolicy(backoff_s=0.5)
+        >>> policy.delay(2, rng=lambda: 1.0), policy.delay(2, rng=lambda: 0.0)
+        (2.0, 1.0)
+        >>> 1.0 <= policy.delay(2) <= 2.0
+        True
+        """
         base = min(self.max_backoff_s, self.backoff_s * 2.0**attempt)
         return base * (0.5 + 0.5 * rng())
 
@@ -145,7 +181,33 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def error_from_response(resp: requests.Response) -> PoseAPIError:
-    """The typed exception for a non-2xx answer (Kakao's ``{"code", "msg"}`` body or other)."""
+    """The typed exception for a non-2xx answer (Kakao's ``{"code", "msg"}`` body or other).
+
+    Kakao's error code chooses the class (:data:`KAKAO_ERRORS`), else the HTTP status (5xx:
+    :class:`~posekit.errors.ServerError`); a 429 carries its ``Retry-After`` in seconds.
+
+    Parameters
+    ----------
+    resp
+        The answer, its body not yet read or read.
+
+    Returns
+    -------
+    PoseAPIError
+        The exception to raise (it is not raised here).
+
+    Examples
+    --------
+    >>> import io
+    >>> import requests
+    >>> from posekit.client import error_from_response
+    >>> resp = requests.Response()
+    >>> resp.status_code, resp.url = 401, "https://cv-api.kakaobrain.com/pose"
+    >>> resp.raw = io.BytesIO(b'{"code": -401, "msg": "wrong appKey"}')
+    >>> err = error_from_response(resp)
+    >>> type(err).__name__, err.status, err.code, err.msg
+    ('AuthError', 401, -401, 'wrong appKey')
+    """
     status = resp.status_code
     method = resp.request.method if resp.request is not None else None
     url = resp.url

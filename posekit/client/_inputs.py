@@ -95,7 +95,29 @@ def sniff_format(data: bytes) -> str | None:
 
 @dataclass(frozen=True)
 class ImageCheck:
-    """An image measured against the documented limits; ``problems`` empty means it may go."""
+    """An image measured against the documented limits; ``problems`` empty means it may go.
+
+    Made by :func:`check_image`.
+
+    Parameters
+    ----------
+    format
+        ``"JPEG"``, ``"PNG"``, ``"WEBP"`` or ``"HEIC"`` from the file's first bytes; None for
+        any other format.
+    nbytes
+        The file's size in bytes.
+    size
+        ``(width, height)`` in pixels; None when Pillow cannot read the image (HEIC).
+    problems
+        Each limit the image breaks, in words.
+
+    Examples
+    --------
+    >>> from posekit.client import ImageCheck
+    >>> check = ImageCheck(format="JPEG", nbytes=180_000, size=(640, 480), problems=())
+    >>> check.ok, check.mime, check.ext
+    (True, 'image/jpeg', 'jpg')
+    """
 
     format: str | None
     nbytes: int
@@ -104,14 +126,38 @@ class ImageCheck:
 
     @property
     def ok(self) -> bool:
+        """True when the image breaks no limit.
+
+        Examples
+        --------
+        >>> from posekit.client import ImageCheck
+        >>> ImageCheck("PNG", 3_000_000, (640, 480), ("2.86 MB, more than 2 MB",)).ok
+        False
+        """
         return not self.problems
 
     @property
     def mime(self) -> str:
+        """The MIME type to upload it with (``application/octet-stream`` when unknown).
+
+        Examples
+        --------
+        >>> from posekit.client import ImageCheck
+        >>> ImageCheck("WEBP", 1000, (640, 480), ()).mime
+        'image/webp'
+        """
         return _MIME.get(self.format or "", "application/octet-stream")
 
     @property
     def ext(self) -> str:
+        """The file name extension to upload it with (``bin`` when unknown).
+
+        Examples
+        --------
+        >>> from posekit.client import ImageCheck
+        >>> ImageCheck("HEIC", 1000, None, ()).ext
+        'heic'
+        """
         return _EXT.get(self.format or "", "bin")
 
 
@@ -126,6 +172,35 @@ def _pillow_size(data: bytes) -> tuple[int, int] | None:
 
 
 def check_image(data: bytes) -> ImageCheck:
+    """Measure an image against the API's documented limits.
+
+    The limits: JPEG, PNG, HEIC or WebP; at most :data:`MAX_IMAGE_BYTES` (2 MB); long side at
+    most :data:`MAX_LONG_SIDE` (2048 px); short side at least :data:`MIN_SHORT_SIDE` (320 px).
+    Only the image's header is read.
+
+    Parameters
+    ----------
+    data
+        The image file's bytes.
+
+    Returns
+    -------
+    ImageCheck
+        The format, size in bytes and pixels, and the limits broken.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> from posekit.client import check_image
+    >>> photo = io.BytesIO()
+    >>> Image.new("RGB", (3000, 200)).save(photo, "JPEG")
+    >>> check = check_image(photo.getvalue())
+    >>> check.format, check.size, check.ok
+    ('JPEG', (3000, 200), False)
+    >>> check.problems
+    ('long side 3000 px > 2048 px', 'short side 200 px < 320 px')
+    """
     fmt = sniff_format(data)
     size = _pillow_size(data)
     problems = []
@@ -148,7 +223,26 @@ class PreparedImage:
     """An image re-encoded to fit the limits, and how its pixels relate to the original's.
 
     ``sent = original * (scale_x, scale_y)``; padding (if any) is added at the right/bottom, so it
-    does not move coordinates.
+    does not move coordinates. Made by :func:`prepare_image`.
+
+    Parameters
+    ----------
+    data
+        The encoded image to upload.
+    mime
+        Its MIME type (``"image/jpeg"``).
+    original_size, sent_size
+        ``(width, height)`` in pixels of the original and of the image sent (padding included).
+    scale_x, scale_y
+        Sent pixels per original pixel, across and down (they differ only by rounding).
+
+    Examples
+    --------
+    >>> from posekit.client import PreparedImage
+    >>> prepared = PreparedImage(b"...", "image/jpeg", (2560, 1920), (2048, 1536), 0.8, 0.8)
+    >>> x_original = 1000.0
+    >>> x_original * prepared.scale_x  # where that column is in the image sent
+    800.0
     """
 
     data: bytes
@@ -171,9 +265,39 @@ def prepare_image(data: bytes, *, quality: int = 92) -> PreparedImage:
     """Resize (and pad, for very elongated images) and re-encode ``data`` to fit the limits.
 
     The image is scaled so its long side is at most 2048 px and its short side at least 320 px
-    (padding at the right or bottom when no scale satisfies both), then encoded as JPEG (PNG for
-    images with transparency, when small enough), lowering the quality and then the size until
-    it is at most 2 MB.
+    (padding at the right or bottom when no scale satisfies both), converted to RGB and encoded
+    as JPEG, lowering the quality by 10 at a time (not below 50) and then the size until it is
+    at most 2 MB.
+
+    Parameters
+    ----------
+    data
+        The image file's bytes (any format Pillow decodes).
+    quality
+        The first JPEG quality tried (1-95).
+
+    Returns
+    -------
+    PreparedImage
+        The JPEG to send and the scale between its pixels and the original's.
+
+    Raises
+    ------
+    InputLimitError
+        The image cannot be decoded (HEIC needs the pillow-heif plugin).
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> from posekit.client import check_image, prepare_image
+    >>> photo = io.BytesIO()
+    >>> Image.new("RGB", (3000, 200)).save(photo, "PNG")
+    >>> prepared = prepare_image(photo.getvalue())
+    >>> prepared.mime, prepared.sent_size, round(prepared.scale_x, 4)
+    ('image/jpeg', (2048, 320), 0.6827)
+    >>> check_image(prepared.data).ok
+    True
     """
     from PIL import Image, UnidentifiedImageError
 

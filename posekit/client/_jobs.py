@@ -12,7 +12,33 @@ __all__ = ["JobInfo", "check_job_id"]
 
 
 def check_job_id(job_id: str) -> str:
-    """``job_id`` if it is a UUID (as the API issues), else a ValueError; never builds odd URLs."""
+    """``job_id`` if it is a UUID (as the API issues), else a ValueError; never builds odd URLs.
+
+    Parameters
+    ----------
+    job_id
+        A job id as the API gave it (lower- or upper-case hex, with its dashes).
+
+    Returns
+    -------
+    str
+        ``job_id`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        Not a string in the UUID form.
+
+    Examples
+    --------
+    >>> from posekit.client import check_job_id
+    >>> check_job_id("69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11")
+    '69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11'
+    >>> check_job_id("../../admin")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a job id: '../../admin' (expected a UUID such as '69a51e1b-60e0-...')
+    """
     try:
         if isinstance(job_id, str) and str(uuid.UUID(job_id)) == job_id.lower():
             return job_id
@@ -27,6 +53,28 @@ class JobInfo:
 
     ``result`` gives the :class:`~posekit.PoseResult` of a successful job and raises
     :class:`JobNotReadyError`, :class:`JobFailedError` or :class:`JobNotFoundError` otherwise.
+
+    Parameters
+    ----------
+    job_id
+        The job's id.
+    status
+        ``"waiting"``, ``"processing"``, ``"success"``, ``"failed"`` or ``"not found"``.
+    description
+        The server's reason, for a failed job.
+    from_cache
+        True when the answer came from the client's ``cache_dir``, not from the server.
+    _result
+        The result of a successful job (filled by :meth:`Client.job`).
+
+    Examples
+    --------
+    >>> from posekit.client import JobInfo
+    >>> info = JobInfo("69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11", "processing")
+    >>> info.done
+    False
+    >>> JobInfo("69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11", "failed", "not a video").done
+    True
     """
 
     job_id: str
@@ -42,6 +90,27 @@ class JobInfo:
 
     @property
     def result(self) -> PoseResult:
+        """The result of a successful job; raises for a job in any other state.
+
+        Raises
+        ------
+        JobNotReadyError
+            The job is still ``waiting`` or ``processing``.
+        JobFailedError
+            The job failed (``description`` holds the server's reason).
+        JobNotFoundError
+            The job id is unknown, or its result expired.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.client import JobInfo
+        >>> try:
+        ...     JobInfo("69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11", "failed", "not a video").result
+        ... except pk.JobFailedError as err:
+        ...     print(err.description)
+        not a video
+        """
         if self._result is not None:
             return self._result
         if self.status == "failed":

@@ -33,7 +33,29 @@ log = logging.getLogger("posekit.client")
 
 @dataclass
 class VideoOutcome:
-    """One video of a batch: its ``result`` or the ``error`` it met, and its ``job_id``."""
+    """One video of a batch: its ``result`` or the ``error`` it met, and its ``job_id``.
+
+    Made by :meth:`posekit.client.Client.analyze_videos`.
+
+    Parameters
+    ----------
+    source
+        The video as given (its path, URL, or ``<N bytes>``).
+    job_id
+        The job started for it, once known (None if it was never submitted).
+    result
+        Its result, when the job succeeded.
+    error
+        What went wrong otherwise.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.client import VideoOutcome
+    >>> failed = VideoOutcome("clip.mp4", job_id="j1", error=pk.JobFailedError("no video"))
+    >>> failed.ok, failed.result is None
+    (False, True)
+    """
 
     source: str
     job_id: str | None = None
@@ -42,6 +64,16 @@ class VideoOutcome:
 
     @property
     def ok(self) -> bool:
+        """True when the video has a result.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.client import VideoOutcome
+        >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+        >>> VideoOutcome("walk.mp4", job_id=res.job_id, result=res).ok
+        True
+        """
         return self.result is not None
 
     def __repr__(self) -> str:
