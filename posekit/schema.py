@@ -177,6 +177,13 @@ class Annotation(msgspec.Struct, gc=False):
         The frame's number, from 0.
     objects
         The people in it (:class:`Person`, with ``object_id``).
+
+    Examples
+    --------
+    >>> import msgspec
+    >>> from posekit.schema import Annotation
+    >>> msgspec.json.decode(b'{"frame_num": 3, "objects": []}', type=Annotation)
+    Annotation(frame_num=3, objects=[])
     """
 
     frame_num: int
@@ -217,6 +224,15 @@ class Info(msgspec.Struct):
     ----------
     contributor, date_created, description, url, version, year
         COCO's fields, each optional.
+
+    Examples
+    --------
+    Fields left unset are not written:
+
+    >>> import msgspec
+    >>> from posekit.schema import Info
+    >>> msgspec.json.encode(Info(description="squat", year=2026))
+    b'{"description":"squat","year":2026}'
     """
 
     contributor: str | UnsetType = UNSET
@@ -238,6 +254,15 @@ class VideoInfo(msgspec.Struct):
         Frames in the video.
     width, height
         Frame size in pixels.
+
+    Examples
+    --------
+    >>> import msgspec
+    >>> from posekit.schema import VideoInfo
+    >>> v = msgspec.json.decode(b'{"fps": 30, "frames": 90, "width": 1280, "height": 720}',
+    ...                         type=VideoInfo)
+    >>> v.fps, v.frames / v.fps  # fps is a float; the video lasts 3 s
+    (30.0, 3.0)
     """
 
     fps: float
@@ -287,6 +312,13 @@ class JobSubmitted(msgspec.Struct):
     ----------
     job_id
         The new job's id, to poll ``GET /pose/job/{job_id}`` with.
+
+    Examples
+    --------
+    >>> import msgspec
+    >>> from posekit.schema import JobSubmitted
+    >>> msgspec.json.decode(b'{"job_id": "abc"}', type=JobSubmitted).job_id
+    'abc'
     """
 
     job_id: str
@@ -301,6 +333,13 @@ class ErrorBody(msgspec.Struct):
         Kakao's error code (negative).
     msg
         What was wrong.
+
+    Examples
+    --------
+    >>> import msgspec
+    >>> from posekit.schema import ErrorBody
+    >>> msgspec.json.decode(b'{"code": -2, "msg": "bad image"}', type=ErrorBody)
+    ErrorBody(code=-2, msg='bad image')
     """
 
     code: int

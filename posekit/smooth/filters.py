@@ -104,7 +104,15 @@ def moving_average(kp: pd.DataFrame, /, *, window_frames: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> sm = moving_average(kp, window_frames=5)  # doctest: +SKIP
+    A ramp stays a ramp:
+
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> sm = pk.smooth.moving_average(kp.assign(x=2.0 * f, y=100.0), window_frames=5)
+    >>> bool(np.allclose(sm["x"], 2.0 * f))
+    True
     """
     w = _check_window(window_frames, "moving_average")
     h = w // 2
@@ -124,6 +132,31 @@ def median(kp: pd.DataFrame, /, *, window_frames: int) -> pd.DataFrame:
     """Centred running median of x and y over ``window_frames`` frames (odd): removes spikes.
 
     Runs shorter than ``window_frames`` stay unchanged. See :func:`moving_average` for the rest.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    window_frames
+        Window length in frames, odd (``window=`` is the old name, deprecated). A spike of up
+        to ``window_frames // 2`` frames is removed.
+
+    Returns
+    -------
+    DataFrame
+        A new table, same index and columns; ``score`` and ``time`` unchanged.
+
+    Examples
+    --------
+    A 50 px spike on a still point is removed:
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> still = kp.assign(x=100.0, y=200.0)
+    >>> still.loc[(10, 0, "nose"), "x"] = 150.0
+    >>> sm = pk.smooth.median(still, window_frames=5)
+    >>> sm["x"].unique().tolist(), sm["y"].unique().tolist()
+    ([100.0], [200.0])
     """
     w = _check_window(window_frames, "median")
     h = w // 2
@@ -167,6 +200,37 @@ def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0)
 
     The kernel reaches ``r = round(truncate * sigma_frames)`` frames each side; runs shorter
     than ``2r + 1`` frames stay unchanged.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    sigma_frames
+        Standard deviation of the Gaussian kernel in frames (> 0).
+    truncate
+        Kernel half-width in standard deviations.
+
+    Returns
+    -------
+    DataFrame
+        A new table, same index and columns; ``score`` and ``time`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        ``sigma_frames`` is not a positive number.
+
+    Examples
+    --------
+    A ramp stays a ramp, up to the ends of the run (robust odd extension):
+
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> sm = pk.smooth.gaussian(kp.assign(x=2.0 * f, y=100.0), sigma_frames=2.0)
+    >>> bool(np.allclose(sm["x"], 2.0 * f)), bool(np.allclose(sm["y"], 100.0))
+    (True, True)
     """
     if not np.isfinite(sigma_frames) or sigma_frames <= 0:
         raise ValueError(f"gaussian: sigma_frames must be > 0, got {sigma_frames}")
@@ -195,9 +259,36 @@ def gaussian(kp: pd.DataFrame, /, *, sigma_frames: float, truncate: float = 4.0)
 def savgol(kp: pd.DataFrame, /, *, window_frames: int, polyorder: int = 2) -> pd.DataFrame:
     """Savitzky–Golay smoothing: a least-squares polynomial of ``polyorder`` per window.
 
-    ``window_frames`` frames, odd and > ``polyorder``. Polynomials up to ``polyorder`` pass
-    unchanged, at run edges too (``scipy.signal.savgol_filter(mode="interp")``). Runs shorter
-    than ``window_frames`` stay unchanged.
+    Polynomials up to ``polyorder`` pass unchanged, at run edges too
+    (``scipy.signal.savgol_filter(mode="interp")``). Runs shorter than ``window_frames`` stay
+    unchanged.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    window_frames
+        Window length in frames, odd and > ``polyorder`` (``window=`` is the old name,
+        deprecated).
+    polyorder
+        Order of the polynomial fitted in each window.
+
+    Returns
+    -------
+    DataFrame
+        A new table, same index and columns; ``score`` and ``time`` unchanged.
+
+    Examples
+    --------
+    A parabola passes a quadratic Savitzky–Golay filter unchanged:
+
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> sm = pk.smooth.savgol(kp.assign(x=0.5 * f**2, y=100.0), window_frames=7, polyorder=2)
+    >>> bool(np.allclose(sm["x"], 0.5 * f**2))
+    True
     """
     w = _check_window(window_frames, "savgol")
     if not 0 <= polyorder < w:
@@ -262,7 +353,15 @@ def butterworth(
 
     Examples
     --------
-    >>> bw = butterworth(kp, cutoff_hz=6.0)  # doctest: +SKIP
+    Ramps pass exactly; the call is recorded in the table's history:
+
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> bw = pk.smooth.butterworth(kp.assign(x=2.0 * f, y=100.0), cutoff_hz=6.0)
+    >>> bool(np.allclose(bw["x"], 2.0 * f)), bw.attrs["history"][-1]
+    (True, 'smooth.butterworth(cutoff_hz=6.0, order=2, fps=None)')
     """
     rate = get_fps(kp, fps)
     if isinstance(cutoff_hz, str):

@@ -100,6 +100,24 @@ def one_euro(
     ``OneEuroFilter.py``): the derivative is taken from the previous *filtered* value, the
     first value of each run is passed through with derivative 0. Each run of consecutive valid
     frames is filtered afresh.
+
+    Returns
+    -------
+    DataFrame
+        A new table, same index and columns; ``score`` and ``time`` unchanged.
+
+    Examples
+    --------
+    A still point stays where it is; a moving one lags behind (causal filter):
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> pk.smooth.one_euro(kp.assign(x=5.0, y=7.0))["x"].unique().tolist()
+    [5.0]
+    >>> sm = pk.smooth.one_euro(kp.assign(x=2.0 * f, y=7.0), min_cutoff_hz=1.0)
+    >>> bool(sm.loc[(29, 0, "nose"), "x"] < 58.0)
+    True
     """
     rate = get_fps(kp, fps)
     if not min_cutoff_hz > 0 or not d_cutoff_hz > 0:
@@ -251,6 +269,23 @@ def kalman(
     -----
     Each segment starts at its first measurement with zero velocity and a diffuse velocity
     prior. Memory: about 48 bytes per value (states and gains are kept for the backward pass).
+
+    Returns
+    -------
+    DataFrame
+        A new table, same index and columns; ``score`` and ``time`` unchanged.
+
+    Examples
+    --------
+    Constant velocity is what the model expects: a ramp comes back within 0.001 px:
+
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> sm = pk.smooth.kalman(kp.assign(x=2.0 * f, y=100.0))
+    >>> float(np.abs(sm["x"] - 2.0 * f).max()) < 1e-3
+    True
     """
     rate = get_fps(kp, fps)
     if not process_noise > 0 or not measurement_noise > 0:
