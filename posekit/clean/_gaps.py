@@ -43,6 +43,15 @@ def mask_low_confidence(kp: pd.DataFrame, /, *, min_score: float = 0.3) -> pd.Da
     -------
     DataFrame
         A new table; ``score`` is kept, so the masked points can still be inspected.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> sim = pk.synth.generate("squat", duration_s=1, fps=30, dropout=0.1, seed=0)
+    >>> kp = sim.result.keypoints(undetected="keep")
+    >>> masked = pk.clean.mask_low_confidence(kp, min_score=0.3)
+    >>> int(masked["x"].isna().sum()) == int((kp["score"] < 0.3).sum()) == 51
+    True
     """
     if not 0.0 <= min_score <= 1.0:
         raise ValueError(f"mask_low_confidence: min_score must be in [0, 1], got {min_score}")
@@ -95,6 +104,19 @@ def reindex_frames(
     DataFrame
         A rectangular table: (frames × object_ids × 17 joints) rows; added rows have NaN x,
         y and score, and ``time = frame / fps`` when fps is known.
+
+    Examples
+    --------
+    A person missing from 6 of 30 frames:
+
+    >>> import posekit as pk
+    >>> sim = pk.synth.generate("squat", duration_s=1, fps=30, missing_frames=0.2, seed=3)
+    >>> kp = sim.result.keypoints()
+    >>> full = pk.clean.reindex_frames(kp)
+    >>> len(kp) // 17, len(full) // 17, int(full["x"].isna().sum()) // 17
+    (24, 30, 6)
+    >>> len(pk.clean.reindex_frames(kp, start=0, stop=40)) // 17
+    40
     """
     cols = _value_columns(kp)
     dense, frames, values, _ = _full_dense(kp, cols, start, stop)
@@ -154,6 +176,23 @@ def interpolate(
         input become rows). Filled points get x and y, score NaN and ``filled`` True (a bool
         column added after ``score``; points filled by an earlier step stay marked), so plots,
         the Player and :func:`posekit.tidy.to_result` tell them from detections.
+
+    Examples
+    --------
+    A 3-frame gap in a point moving 2 px per frame is filled on the line:
+
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> f = kp.index.get_level_values("frame").to_numpy()
+    >>> gap = kp.assign(x=2.0 * f, y=100.0)
+    >>> gap.loc[(slice(10, 12), 0, "nose"), ["x", "y"]] = np.nan
+    >>> out = pk.clean.interpolate(gap, max_gap_frames=5)
+    >>> nose = out.xs("nose", level="joint").loc[9:13]
+    >>> nose["x"].tolist(), nose["filled"].tolist()
+    ([18.0, 20.0, 22.0, 24.0, 26.0], [False, True, True, True, False])
+    >>> int(pk.clean.interpolate(gap, max_gap_frames=2)["x"].isna().sum())  # too long: kept
+    3
     """
     if (
         isinstance(max_gap_frames, bool)

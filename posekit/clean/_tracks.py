@@ -125,6 +125,24 @@ def assign_tracks(
     matched tracks take the detection's joints (keeping the old position of joints it lacks)
     and update their velocity, unmatched detections start new tracks, tracks unmatched for
     more than ``max_missed_frames`` frames end.
+
+    Examples
+    --------
+    Two walkers whose ids are exchanged in every odd frame get their own tracks back:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> frame = kp.index.get_level_values("frame")
+    >>> oid = kp.index.get_level_values("object_id")
+    >>> index = pd.MultiIndex.from_arrays(
+    ...     [frame, np.where(frame % 2 == 1, 1 - oid, oid), kp.index.get_level_values("joint")],
+    ...     names=kp.index.names)
+    >>> shuffled = kp.set_axis(index).sort_index()
+    >>> tracked = pk.clean.assign_tracks(shuffled)
+    >>> tracked[["x", "y"]].equals(kp[["x", "y"]]), tracked.attrs["history"][-1][-8:]
+    (True, '2 tracks')
     """
     _check_options(metric, predict, max_distance, max_missed_frames)
     has_score = "score" in kp.columns
@@ -299,6 +317,16 @@ def main_person(
     -------
     DataFrame
         The rows of the chosen object_id (the id is kept, and named in the history line).
+
+    Examples
+    --------
+    The second synthetic person stands farther away (smaller):
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> main = pk.clean.main_person(kp, by="largest")
+    >>> main.index.get_level_values("object_id").unique().tolist(), len(main) // 17
+    ([0], 30)
     """
     if by not in ("longest", "largest", "central"):
         raise ValueError(f"main_person: by must be 'longest', 'largest' or 'central', got {by!r}")

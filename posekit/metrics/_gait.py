@@ -37,7 +37,23 @@ Direction = Literal["auto", "right", "left"]
 
 
 class GaitWarning(UserWarning):
-    """A gait figure is missing or doubtful; the table's ``note`` column says why."""
+    """A gait figure is missing or doubtful; the table's ``note`` column says why.
+
+    Examples
+    --------
+    A squat is no walk: :func:`cadence` warns and gives NaN:
+
+    >>> import warnings
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=2, fps=30).result.keypoints()
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     table = pk.metrics.cadence(kp)
+    >>> caught[0].category.__name__, bool(table["cadence_spm"].isna().all())
+    ('GaitWarning', True)
+    >>> table["note"].iloc[0][:32]
+    'not walking across the picture: '
+    """
 
 
 @dataclass
@@ -403,6 +419,19 @@ def gait_events(
     so feet alternate. Only the *names* left/right come from the estimator, by a vote over
     stance frames (``cadence(...)["side_agreement"]``). Toe-off is where the swinging foot is
     furthest behind the pelvis (Zeni, Richards & Higginson 2008, Gait & Posture 27(4)).
+
+    Examples
+    --------
+    Two steps per second: the heel strikes are 0.5 s apart, the feet alternating:
+
+    >>> import posekit as pk
+    >>> syn = pk.synth.generate("walk", duration_s=4, fps=30, rate_hz=2.0, seed=0)
+    >>> events = pk.metrics.gait_events(syn.result.keypoints())
+    >>> strikes = events[events["event"] == "heel_strike"]
+    >>> strikes["time"].diff().dropna().round(3).unique().tolist()
+    [0.5]
+    >>> strikes["side"].tolist()[:4]
+    ['right', 'left', 'right', 'left']
     """
     _, people = _people(kp, fps, object_id, direction, min_step_s, smooth_s, min_step_length,
                         rel_prominence)  # fmt: skip
@@ -473,6 +502,23 @@ def cadence(
     See :func:`gait_events` for how steps are found and for the parameters. A person who is
     not walking across the picture (standing, squatting, walking toward or away from the
     camera) gets NaN figures and a ``note`` saying why, and a :class:`GaitWarning` is issued.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table of people walking roughly across the picture (a side view).
+    fps
+        Frame rate (Hz); default ``kp.attrs["fps"]``.
+    object_id
+        Only this person; default everyone.
+    direction
+        Which way the person walks in the picture; ``"auto"`` as in :func:`gait_events`.
+    min_step_s
+        The shortest plausible step in seconds.
+    smooth_s
+        Length (s) of the smoothing of the feet's separation (0 = none).
+    min_step_length
+        The smallest step counted, as a fraction of the leg length (hip to ankle).
 
     Returns
     -------

@@ -20,7 +20,7 @@ __all__ = ["Repetitions", "count_repetitions"]
 class Repetitions:
     """The result of :func:`count_repetitions`.
 
-    Attributes
+    Parameters
     ----------
     reps
         One row per repetition: ``start_frame``, ``peak_frame``, ``end_frame``, ``start_time``,
@@ -29,9 +29,25 @@ class Repetitions:
     prominence
         The prominence threshold that was used.
     fps
-        The frame rate that was used.
+        The frame rate that was used (Hz).
+    params
+        The settings that were used (``direction``, ``min_period_s``...).
     note
         Why the count may be doubtful (empty when nothing is).
+
+    Examples
+    --------
+    A knee angle swinging between 90° and 180° every 2 s for 10 s: minima at 2, 4, 6 and 8 s
+    (the one at 0 s is at the edge and does not count):
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import posekit as pk
+    >>> t = np.arange(300) / 30
+    >>> knee = pd.Series(135 - 45 * np.cos(np.pi * t), name="left_knee")
+    >>> reps = pk.metrics.count_repetitions(knee, fps=30)
+    >>> reps.count, reps.reps["peak_time"].tolist(), reps.rate_per_min
+    (4, [2.0, 4.0, 6.0, 8.0], 30.0)
     """
 
     reps: pd.DataFrame

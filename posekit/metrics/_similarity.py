@@ -99,6 +99,18 @@ def oks(
     -----
     COCO: OKS = Σᵢ exp(−dᵢ² / (2 s² kᵢ²)) / (number of labelled joints), kᵢ = 2σᵢ, as in
     cocoapi's ``COCOeval.computeOks`` (which adds machine epsilon to the area).
+
+    Examples
+    --------
+    Every joint moved by (3, 3) px, d² = 18 px², with s² = 18 px² and k = 1: exp(−1/2):
+
+    >>> import numpy as np
+    >>> from posekit.metrics import oks
+    >>> pose = np.column_stack([np.arange(17) * 10.0, np.arange(17) * 5.0])
+    >>> oks(pose, pose)
+    1.0
+    >>> round(oks(pose, pose + 3.0, sigmas=np.full(17, 0.5), area=18.0), 5)
+    0.60653
     """
     pa, pb, index, single = _pair(kp_a, kp_b)
     k = COCO_SIGMAS if sigmas is None else np.asarray(sigmas, dtype=np.float64)
@@ -171,13 +183,21 @@ def cosine_similarity(pose_a: Any, pose_b: Any, /) -> Any:
 class DTWResult:
     """The result of :func:`dtw`.
 
-    Attributes
+    Parameters
     ----------
     distance
-        The summed local cost along the best alignment.
+        The summed local cost along the best alignment (in the series' units).
     path
         ``(K, 2)`` int array of aligned index pairs (i into series a, j into series b), from
         (0, 0) to (n − 1, m − 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.metrics import dtw
+    >>> res = dtw([0.0, 1.0, 2.0], [0.0, 1.0, 2.0])
+    >>> res.distance, res.path.tolist(), res.normalized_distance
+    (0.0, [[0, 0], [1, 1], [2, 2]], 0.0)
     """
 
     distance: float
@@ -230,6 +250,20 @@ def dtw(series_a: Any, series_b: Any, /, *, window_frames: int | None = None) ->
     D[i−1, j], D[i, j−1]). Each row is solved at once: with C the running sum of c along the
     row, D[i, j] = C[j] + min_{k<=j}(A[k] + c[k] − C[k]), where A[k] = min(D[i−1, k−1],
     D[i−1, k]). O(n·m) time and memory.
+
+    Examples
+    --------
+    The same movement done at half the pace aligns at no cost:
+
+    >>> import numpy as np
+    >>> from posekit.metrics import dtw
+    >>> fast = np.array([0, 1, 2, 3, 2, 1, 0.0])
+    >>> slow = np.repeat(fast, 2)
+    >>> res = dtw(fast, slow)
+    >>> res.distance, len(res.path), res.path[:3].tolist()
+    (0.0, 14, [[0, 0], [0, 1], [1, 2]])
+    >>> dtw(np.zeros(5), np.ones(3)).normalized_distance  # every aligned pair is 1 apart
+    1.0
     """
     a = _series(series_a, "series_a")
     b = _series(series_b, "series_b")

@@ -34,6 +34,18 @@ def range_of_motion(angles: pd.DataFrame | pd.Series, /) -> pd.DataFrame:
         ``argmin_frame``, ``argmax_frame`` and ``n`` (frames with a value); ``attrs["units"]``
         gives each column's unit. An angle that is
         all NaN for a person has NaN figures and n = 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from posekit.metrics import range_of_motion
+    >>> idx = pd.MultiIndex.from_product([range(4), [0]], names=["frame", "object_id"])
+    >>> ang = pd.DataFrame({"left_knee": [170.0, 95.0, 120.0, 178.0]}, index=idx)
+    >>> rom = range_of_motion(ang)
+    >>> rom.loc[(0, "left_knee"), ["min", "max", "range"]].tolist()
+    [95.0, 178.0, 83.0]
+    >>> int(rom.loc[(0, "left_knee"), "argmin_frame"]), rom.attrs["units"]["range"]
+    (1, 'deg')
     """
     d = dense_frames(angles, contiguous=False)
     v = d.values  # (F, O, A)
@@ -145,6 +157,18 @@ def symmetry_index(left: Any, right: Any, /, *, summary: Summary = "mean") -> An
     -----
     Robinson, Herzog & Nigg (1987), J Manipulative Physiol Ther 10(4). Positive means the left
     value is the larger. A summary with L + R = 0 raises ValueError.
+
+    Examples
+    --------
+    A left knee moving through 110° and a right one through 90°: 2 · 20 / 200 = 20 %:
+
+    >>> import pandas as pd
+    >>> from posekit.metrics import symmetry_index
+    >>> symmetry_index(110.0, 90.0)
+    20.0
+    >>> left, right = pd.Series([100.0, 120.0]), pd.Series([100.0, 80.0])
+    >>> symmetry_index(left, right), symmetry_index(left, right, summary="none").tolist()
+    (20.0, [0.0, 40.0])
     """
     if summary not in ("mean", "median", "max", "range", "none"):
         raise ValueError(f"summary must be mean, median, max, range or none, got {summary!r}")
