@@ -69,7 +69,9 @@ def column_unit(df: pd.DataFrame | pd.Series, column: str | None = None) -> str 
     ('m/s', 's', None)
     """
     name = column if column is not None else getattr(df, "name", None)
-    keypoints = isinstance(df, pd.DataFrame) and "score" in df.columns
+    keypoints = isinstance(df, pd.DataFrame) and (
+        "score" in df.columns or "score" in df.columns.get_level_values(-1)
+    )
     return unit_in(df.attrs, name, keypoints=keypoints)
 
 
@@ -78,8 +80,10 @@ def unit_in(attrs: dict[str, Any], column: Any, *, keypoints: bool = False) -> s
 
     The one reading of ``attrs["units"]``, shared by :func:`column_unit` and the plots.
     ``keypoints``: the table is a keypoints table (``x``, ``y`` are pixels unless it says
-    otherwise).
+    otherwise). A wide table's column ``(joint, coordinate)`` has its coordinate's unit.
     """
+    if isinstance(column, tuple) and column:
+        column = column[-1]  # a wide table's (joint, coordinate): the unit is the coordinate's
     units = attrs.get("units")
     if isinstance(units, dict):
         if column in units:

@@ -39,6 +39,7 @@ def tables() -> dict[str, pd.DataFrame]:
         "repetitions": pk.metrics.count_repetitions(squat["left_knee"]).reps,
         "to_metres": pk.units.to_metres(kp, scale=0.01),
         "compare": pk.smooth.compare(kp, {"bw": pk.smooth.butterworth(kp, cutoff_hz=6)}),
+        "wide": walk.wide(),
         **gait,
     }
 
@@ -49,8 +50,17 @@ def test_every_number_column_has_a_unit(tables):
         assert isinstance(units, dict), name
         numbers = [c for c in table.columns if not pd.api.types.is_string_dtype(table[c])]
         numbers = [c for c in numbers if c not in ("object_id", "side", "event")]
-        missing = [c for c in numbers if c not in units]
+        # a wide table's columns are (joint, coordinate): the unit is the coordinate's
+        missing = [c for c in numbers if (c[-1] if isinstance(c, tuple) else c) not in units]
         assert not missing, f"{name}: no unit for {missing}"
+
+
+def test_a_wide_table_has_its_coordinates_units(tables):
+    wide = tables["wide"]
+    assert column_unit(wide, ("left_knee", "x")) == "px"
+    assert column_unit(wide, ("nose", "score")) == "1"
+    metres = pk.units.to_metres(tables["keypoints"], scale=0.01)
+    assert column_unit(pk.tidy.to_wide(metres), ("left_ankle", "y")) == "m"
 
 
 def test_the_units_say_what_the_columns_hold(tables):
