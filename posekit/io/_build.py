@@ -29,9 +29,32 @@ def make_person(
 ) -> Person:
     """A Kakao ``Person`` from a ``(17, 3)`` array of x, y, score.
 
-    ``bbox`` defaults to Kakao's rule over the keypoints with a score above 0:
-    ``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``, ``area`` to ``w * h`` and ``score``
-    to the mean keypoint score.
+    Parameters
+    ----------
+    kp
+        ``(17, 3)`` (or 51 values) x (px), y (px) and score per COCO joint.
+    score
+        The person's score; default the mean keypoint score (4 decimals).
+    object_id
+        The track id; default none (an image result's person).
+    bbox
+        ``[x, y, w, h]`` in pixels; default Kakao's rule over the keypoints with a score above
+        0: ``[min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]``.
+    area
+        Box area in px²; default ``w * h`` of the box.
+
+    Returns
+    -------
+    Person
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from posekit.io import make_person
+    >>> kp = np.column_stack([np.arange(17) * 2.0, np.arange(17.0), np.full(17, 0.8)])
+    >>> p = make_person(kp, object_id=3)
+    >>> p.bbox, p.area, p.score, p.object_id  # x 0..32, y 0..16
+    ([0.0, 0.0, 33.0, 17.0], 561.0, 0.8, 3)
     """
     kp = np.asarray(kp, dtype=np.float64).reshape(N_JOINTS, 3)
     if bbox is None:

@@ -72,7 +72,38 @@ def _sniff_h5(path: Path) -> str:
 
 
 def detect_format(path: str | os.PathLike[str], *, for_writing: bool = False) -> str:
-    """The format of ``path`` from its extension (and, reading, its first bytes)."""
+    """The format of ``path`` from its extension (and, reading, its first bytes).
+
+    A folder is OpenPose's; an existing ``.json`` is told apart by its first bytes (COCO
+    results or annotations, else Kakao), ``.csv`` (DeepLabCut's starts ``scorer,``) and
+    ``.h5`` (SLEAP's or DeepLabCut's) likewise.
+
+    Parameters
+    ----------
+    path
+        The file or folder.
+    for_writing
+        Decide from the name alone (the file need not exist; ``.json`` is Kakao's, ``.csv`` a
+        table, ``.h5`` DeepLabCut's).
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`.
+
+    Raises
+    ------
+    ValueError
+        The extension names no format.
+
+    Examples
+    --------
+    >>> from posekit.io import detect_format
+    >>> [detect_format(name) for name in ("walk.trc", "knee.sto", "clip.nc", "result.json")]
+    ['trc', 'mot', 'movement', 'kakao']
+    >>> detect_format("table.csv", for_writing=True)
+    'csv'
+    """
     p = Path(path)
     if not for_writing and p.is_dir():
         return "openpose"
@@ -118,6 +149,23 @@ def read(
         Kakao, OpenPose and COCO inputs: points with a lower score get NaN coordinates.
     options
         Passed to the format's reader (``mapping=``, ``layout=``, ``units=``...).
+
+    Returns
+    -------
+    DataFrame
+        A keypoints table (an angles table for ``.mot``/``.sto``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write(kp, Path(tmp) / "squat.trc")
+    ...     back = pk.io.read(path)
+    >>> back.shape, bool((back["x"] - kp["x"]).abs().max() < 1e-6), back.attrs["fps"]
+    ((510, 4), True, 30.0)
     """
     # the format modules (and pandas) load on first use: `import posekit` stays light
 
@@ -173,8 +221,41 @@ def write(
     """Write a posekit table in the format ``path``'s extension (or ``format``) names.
 
     A keypoints table can be written in any writable format; ``.mot`` takes an angles table
-    (:func:`posekit.angles.joint_angles`); ``csv``/``parquet`` take any table. ``options`` go to
-    the format's writer (``object_id=`` for TRC/MOT, ``layout=`` for DeepLabCut...).
+    (:func:`posekit.angles.joint_angles`); ``csv``/``parquet`` take any table.
+
+    Parameters
+    ----------
+    table
+        A keypoints table (an angles table for ``.mot``; any posekit table for CSV/Parquet).
+    path
+        The file to write; its extension names the format unless ``format`` is given.
+    format
+        Overrides the guess from the extension (``"coco-annotations"`` for a COCO annotation
+        file, for example).
+    options
+        Passed to the format's writer (``object_id=`` for TRC/MOT, ``layout=`` for
+        DeepLabCut...).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        A format posekit cannot write, or a Kakao file from a table not in pixels.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write(kp, Path(tmp) / "squat.json")  # Kakao API JSON
+    ...     pk.io.detect_format(path), pk.io.read(path).equals(kp)
+    ('kakao', True)
     """
     from posekit.io.coco import write_coco
     from posekit.io.dlc import write_dlc

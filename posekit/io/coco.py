@@ -49,6 +49,34 @@ def load_coco(  # noqa: C901 (results and annotation files, each checked with it
     flag (0 not labelled, 1 occluded, 2 visible), turned into a score of 0 or 1; in results it
     is the detector's keypoint score and is kept. A single image with no ``fps`` gives an image
     result; otherwise a video result.
+
+    Parameters
+    ----------
+    source
+        A JSON file, or its parsed content: a results list or an annotation dict.
+    fps
+        Frame rate (Hz) of the video the images come from; COCO files carry none.
+    width, height
+        Frame size in pixels, if known (annotation files' ``images`` give it otherwise).
+
+    Returns
+    -------
+    PoseResult
+
+    Raises
+    ------
+    PoseFormatError
+        The content is not COCO keypoints; the message names the JSON path.
+
+    Examples
+    --------
+    A detection with every joint at (10 k, 20) px and score 0.9:
+
+    >>> from posekit.io import load_coco
+    >>> kps = [v for k in range(17) for v in (10.0 * k, 20.0, 0.9)]
+    >>> res = load_coco([{"image_id": 7, "category_id": 1, "keypoints": kps, "score": 0.8}])
+    >>> res.kind, res.keypoints()["x"].tolist()[:3]
+    ('image', [0.0, 10.0, 20.0])
     """
     if isinstance(source, str | os.PathLike):
         try:
@@ -159,6 +187,23 @@ def to_coco(
         (ground truth: images, annotations with visibility flags, the person category).
     min_score
         Points with a lower score count as missing (written ``0, 0, 0``).
+
+    Returns
+    -------
+    list or dict
+        ``kind="results"``: a list of detections (``image_id``, ``category_id``, ``keypoints``,
+        ``score``); ``"annotations"``: a dict with ``info``, ``images``, ``annotations`` and
+        ``categories``.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> dets = pk.io.to_coco(kp)
+    >>> len(dets), sorted(dets[0]), len(dets[0]["keypoints"])  # 30 frames, 17 × 3 values
+    (30, ['category_id', 'image_id', 'keypoints', 'score'], 51)
+    >>> sorted(pk.io.to_coco(kp, kind="annotations"))
+    ['annotations', 'categories', 'images', 'info']
     """
     from posekit.io._arrays import arrays_from_table
     from posekit.units import length_unit
@@ -245,6 +290,36 @@ def write_coco(
     """Write COCO keypoints JSON (see :func:`to_coco`).
 
     pycocotools reads it (``COCO``, ``COCO.loadRes``, ``COCOeval(..., "keypoints")``).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table in pixels.
+    path
+        The JSON file to write.
+    objects
+        The matching objects table, for boxes, areas and person scores (see :func:`to_coco`).
+    kind
+        ``"results"`` or ``"annotations"``.
+    min_score
+        Points with a lower score are written as missing.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_coco(kp, Path(tmp) / "dets.json")
+    ...     fmt, back = pk.io.detect_format(path), pk.io.load_coco(path, fps=30).keypoints()
+    >>> fmt, bool((back["x"] - kp["x"]).abs().max() < 1e-6)
+    ('coco', True)
     """
     from posekit._files import atomic_write
 

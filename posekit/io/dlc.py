@@ -41,8 +41,30 @@ def to_dlc_frame(
 ) -> pd.DataFrame:
     """A keypoints table as a DeepLabCut-style DataFrame (rows = frames from 0).
 
-    ``layout="auto"``: single-animal columns for one person, multi-animal (individuals
-    ``id_<object_id>``) for several.
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    layout
+        ``"single"``: columns (scorer, bodyparts, coords); ``"multi"``: (scorer, individuals,
+        bodyparts, coords) with individuals ``id_<object_id>``; ``"auto"``: single for one
+        person, multi for several.
+    scorer
+        The ``scorer`` column level's value.
+
+    Returns
+    -------
+    DataFrame
+        One row per frame from 0; coords ``x``, ``y`` (px) and ``likelihood`` (posekit's
+        score).
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> frame = pk.io.to_dlc_frame(kp)
+    >>> frame.shape, list(frame.columns.names), frame.columns[0]  # 2 people × 17 joints × 3
+    ((30, 102), ['scorer', 'individuals', 'bodyparts', 'coords'], ('posekit', 'id_0', 'nose', 'x'))
     """
     not_empty(kp, "a DeepLabCut file")
     a = arrays_from_table(kp)
@@ -83,7 +105,36 @@ def write_dlc(
     """Write a keypoints table as a DeepLabCut ``.h5`` or ``.csv`` file (by extension).
 
     Rows are frames from 0 (frames before the table's first are empty); bodyparts are the COCO
-    names; ``likelihood`` is posekit's score. See :func:`to_dlc_frame` for ``layout``.
+    names; ``likelihood`` is posekit's score.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    path
+        ``.h5`` (needs PyTables) or ``.csv``.
+    layout
+        ``"auto"``, ``"single"`` or ``"multi"`` (see :func:`to_dlc_frame`).
+    scorer
+        The ``scorer`` column level's value.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_dlc(kp, Path(tmp) / "squat.csv")
+    ...     first = path.read_text().splitlines()[0]
+    ...     back = pk.io.read_dlc(path, fps=30)
+    >>> first[:20], bool((back["x"] - kp["x"]).abs().max() < 1e-6)
+    ('scorer,posekit,posek', True)
     """
     df = to_dlc_frame(kp, layout=layout, scorer=scorer)
     path = Path(path)
@@ -152,6 +203,20 @@ def read_dlc(
         ``3`` keep that number as ``object_id``, others are numbered in file order (the names are
         in ``attrs["individuals"]``). Bodyparts that match no COCO joint are listed in
         ``attrs["extra_keypoints"]`` and not kept.
+
+    Examples
+    --------
+    Two people written multi-animal, one of them read back:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_dlc(kp, Path(tmp) / "walk.h5")
+    ...     one = pk.io.read_dlc(path, fps=30, individual="id_1")
+    >>> one.index.get_level_values("object_id").unique().tolist(), len(one) // 17
+    ([1], 30)
     """
     path = check_file(path, "DeepLabCut")
     where = str(path)

@@ -152,5 +152,28 @@ def load(source: str | os.PathLike[str] | bytes | dict[str, Any] | list[Any]) ->
 
 
 def save(result: PoseResult, path: str | os.PathLike[str], *, indent: int | None = None) -> None:
-    """Write ``result`` as Kakao API JSON, atomically."""
+    """Write ``result`` as Kakao API JSON, atomically.
+
+    Parameters
+    ----------
+    result
+        The result to write.
+    path
+        The JSON file.
+    indent
+        Spaces per indentation level; default compact JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> result = pk.synth.generate("squat", duration_s=1, fps=30).result
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     pk.io.save(result, Path(tmp) / "squat.json", indent=1)
+    ...     text = (Path(tmp) / "squat.json").read_text()
+    ...     back = pk.io.load(Path(tmp) / "squat.json")
+    >>> text.splitlines()[1], back.keypoints().equals(result.keypoints())
+    (' "status": "success",', True)
+    """
     result.save(path, indent=indent)

@@ -40,6 +40,17 @@ def to_movement(kp: pd.DataFrame, /) -> Any:
     individuals are named ``id_<object_id>``; keypoints are the 17 COCO names. With fps the time
     coordinate is ``frame / fps`` seconds (so it need not start at 0), else frame numbers.
 
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``position`` (time, space, keypoints, individuals) and ``confidence`` (time,
+        keypoints, individuals), the layout of movement's poses datasets.
+
     Examples
     --------
     >>> import posekit as pk
@@ -92,6 +103,33 @@ def from_movement(
     Keypoints map to COCO joints by name (``mapping`` for others); individuals named
     ``id_3``/``3``/``track_3`` get ``object_id`` 3, others their position. A (frame, individual)
     with no finite value gets no rows.
+
+    Parameters
+    ----------
+    ds
+        A ``movement`` poses dataset (``position`` and ``confidence`` over time, space,
+        keypoints, individuals).
+    mapping
+        ``{keypoint name: COCO joint name}`` for keypoints not spelled like a COCO joint.
+    where
+        What to call the dataset in error messages (a file name).
+
+    Returns
+    -------
+    DataFrame
+        A keypoints table; ``score`` is the dataset's confidence.
+
+    Examples
+    --------
+    A dataset whose nose is called ``snout``:
+
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> ds = pk.io.to_movement(kp)
+    >>> names = ["snout" if k == "nose" else k for k in ds.keypoints.values]
+    >>> back = pk.io.from_movement(ds.assign_coords(keypoints=names), mapping={"snout": "nose"})
+    >>> back[["x", "y"]].equals(kp[["x", "y"]])
+    True
     """
     for var in ("position",):
         if var not in getattr(ds, "data_vars", {}):
@@ -156,7 +194,32 @@ def from_movement(
 
 
 def write_movement(kp: pd.DataFrame, path: PathLike, /) -> Path:
-    """Save a keypoints table as a ``movement`` dataset in a netCDF file (``.nc``)."""
+    """Save a keypoints table as a ``movement`` dataset in a netCDF file (``.nc``).
+
+    Parameters
+    ----------
+    kp
+        A keypoints table.
+    path
+        The netCDF file; written under a temporary name, then renamed.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_movement(kp, Path(tmp) / "squat.nc")
+    ...     back = pk.io.read_movement(path)
+    >>> back[["x", "y", "time"]].equals(kp[["x", "y", "time"]]), back.attrs["fps"]
+    (True, 30.0)
+    """
     ds = to_movement(kp)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +230,37 @@ def write_movement(kp: pd.DataFrame, path: PathLike, /) -> Path:
 
 
 def read_movement(path: PathLike, /, *, mapping: dict[str, str] | None = None) -> pd.DataFrame:
-    """Read a ``movement`` poses dataset saved as netCDF (``ds.to_netcdf(...)``)."""
+    """Read a ``movement`` poses dataset saved as netCDF (``ds.to_netcdf(...)``).
+
+    Parameters
+    ----------
+    path
+        The netCDF file.
+    mapping
+        ``{keypoint name: COCO joint name}`` for keypoints not spelled like a COCO joint.
+
+    Returns
+    -------
+    DataFrame
+        A keypoints table (see :func:`from_movement`).
+
+    Raises
+    ------
+    PoseFormatError
+        The file is not a netCDF dataset.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     pk.io.to_movement(kp).to_netcdf(Path(tmp) / "walk.nc")
+    ...     back = pk.io.read_movement(Path(tmp) / "walk.nc")
+    >>> back.index.get_level_values("object_id").unique().tolist(), len(back) == len(kp)
+    ([0, 1], True)
+    """
     xr = need("xarray", "a movement dataset")
     path = check_file(path, "movement netCDF")
     try:

@@ -53,6 +53,38 @@ def write_nwb(
 
     Frames are contiguous from the table's first (missing are NaN), sampled at ``attrs["fps"]``
     (``rate``, ``starting_time = first frame / fps``). Confidence is posekit's score.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table with fps.
+    path
+        The ``.nwb`` file to write.
+    session_description
+        The NWB file's ``session_description``.
+    identifier
+        The NWB file's ``identifier``; default a random UUID.
+    session_start_time
+        The NWB file's ``session_start_time``; default now (UTC).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pynwb
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_nwb(kp, Path(tmp) / "walk.nwb", identifier="walk-1")
+    ...     with pynwb.NWBHDF5IO(str(path), "r") as f:
+    ...         nwb = f.read()
+    ...         nwb.identifier, sorted(nwb.processing["behavior"].data_interfaces)
+    ('walk-1', ['PoseEstimation_id_0', 'PoseEstimation_id_1', 'Skeletons'])
     """
     from posekit.tidy import get_fps
     from posekit.units import length_unit
@@ -140,6 +172,29 @@ def read_nwb(path: PathLike, /, *, mapping: dict[str, str] | None = None) -> pd.
     (``PoseEstimation_id_2``), else its position. Series map to COCO joints by name (``mapping``
     for others); fps comes from the series' ``rate`` or the median step of its timestamps.
     Positions in metres (or cm, mm) come out in metres with ``attrs["units"]`` saying so.
+
+    Parameters
+    ----------
+    path
+        The ``.nwb`` file.
+    mapping
+        ``{series name: COCO joint name}`` for series not spelled like a COCO joint.
+
+    Returns
+    -------
+    DataFrame
+        A keypoints table; ``score`` is the series' confidence.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = pk.io.read_nwb(pk.io.write_nwb(kp, Path(tmp) / "squat.nwb"))
+    >>> back[["x", "y"]].equals(kp[["x", "y"]]), back.attrs["fps"], back.attrs["units"]["x"]
+    (True, 30.0, 'px')
     """
     pynwb = need("pynwb", "NWB")
     need("ndx_pose", "NWB")

@@ -260,6 +260,26 @@ def load_openpose(
     PoseFormatError
         A file that is not OpenPose JSON (the message names the file and the JSON path), a
         layout that does not fit, or a file given where a folder is expected.
+
+    Examples
+    --------
+    Three frames of one untracked person in OpenPose's 18-point COCO layout (its left eye is
+    point 15):
+
+    >>> import json
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for frame in range(3):
+    ...         pts = np.column_stack([np.arange(18) * 10.0 + frame, np.full(18, 5.0), np.full(18, 0.9)])
+    ...         person = {"person_id": [-1], "pose_keypoints_2d": pts.ravel().tolist()}
+    ...         name = Path(tmp) / f"clip_{frame:012d}_keypoints.json"
+    ...         _ = name.write_text(json.dumps({"version": 1.3, "people": [person]}))
+    ...     kp = pk.io.load_openpose(tmp, fps=30).keypoints()
+    >>> kp.xs("nose", level="joint")["x"].tolist(), kp.loc[(0, 0, "left_eye"), ["x", "y"]].tolist()
+    ([0.0, 1.0, 2.0], [150.0, 5.0])
     """
     files = _frame_files(source)
     frames: list[tuple[int, list[tuple[int, np.ndarray]]]] = []

@@ -81,6 +81,18 @@ def write_trc(
     Path
         The file written. Pixels keep the picture's axes (``Y`` down); metres are written with
         ``Y`` up (``Y = −y``); ``Z`` is 0. NaN stays ``NaN``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_trc(pk.units.to_metres(kp, 0.004), Path(tmp) / "squat.trc")
+    ...     header = path.read_text().splitlines()[:4]
+    >>> header[2].split()[:5], header[3].split()[:4]  # DataRate ... Units; the markers
+    (['30', '30', '30', '17', 'm'], ['Frame#', 'Time', 'Nose', 'LEye'])
     """
     from posekit._files import atomic_write
     from posekit.tidy import get_fps
@@ -162,6 +174,21 @@ def read_trc(
         where the marker is missing. Lengths in metres (``cm``/``mm`` converted, ``Y`` turned back
         down) or pixels; ``attrs["units"]`` says which. ``Z`` is dropped (with a warning when it is
         not 0).
+
+    Examples
+    --------
+    Metres written with Y up come back with y down, as the table had them:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> metres = pk.units.to_metres(kp, 0.004)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = pk.io.read_trc(pk.io.write_trc(metres, Path(tmp) / "squat.trc"))
+    >>> back.attrs["units"]["y"], bool(np.allclose(back["y"], metres["y"])), back.attrs["fps"]
+    ('m', True, 30.0)
     """
     path = check_file(path, "TRC")
     where = str(path)
@@ -243,6 +270,23 @@ def write_mot(
         Output file.
     object_id
         The person to write; needed when the table holds several.
+
+    Returns
+    -------
+    Path
+        The file written: a ``time`` column (s) and one column per angle, ``inDegrees=yes``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> knees = pk.angles.joint_angles(kp)[["left_knee", "right_knee"]]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     lines = pk.io.write_mot(knees, Path(tmp) / "knees.mot").read_text().splitlines()
+    >>> lines[4], lines[10].split()
+    ('inDegrees=yes', ['time', 'left_knee', 'right_knee'])
     """
     from posekit._files import atomic_write
     from posekit.tidy import get_fps
@@ -298,12 +342,34 @@ def write_mot(
 def read_mot(path: PathLike, /, *, fps: float | None = None, object_id: int = 0) -> pd.DataFrame:
     """Read an OpenSim ``.mot``/``.sto`` file as an angles table in degrees.
 
+    Parameters
+    ----------
+    path
+        The file.
+    fps
+        Frame rate (Hz); default from the file's time steps.
+    object_id
+        The id of the person in the table.
+
     Returns
     -------
     DataFrame
         Indexed by (frame, object_id), one column per coordinate plus ``time``. fps is the file's
         sampling rate (the median time step) unless given; radians (``inDegrees=no``) are turned
         into degrees.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> knees = pk.angles.joint_angles(kp)[["left_knee", "right_knee"]]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = pk.io.read_mot(pk.io.write_mot(knees, Path(tmp) / "knees.mot"))
+    >>> list(back.columns), back.attrs["fps"], bool(np.allclose(back["left_knee"], knees["left_knee"]))
+    (['left_knee', 'right_knee', 'time'], 30.0, True)
     """
     path = check_file(path, "MOT")
     where = str(path)

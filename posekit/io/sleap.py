@@ -53,6 +53,30 @@ def read_sleap(
     DataFrame
         Keypoints table; ``score`` is SLEAP's point score (NaN for user-labelled points, which
         have none); track names are in ``attrs["individuals"]``.
+
+    Examples
+    --------
+    Three predicted frames written with ``sleap-io``, the skeleton's nodes named as COCO's:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> import sleap_io as sio
+    >>> import posekit as pk
+    >>> from posekit.schema import JOINTS
+    >>> skeleton = sio.Skeleton(nodes=list(JOINTS))
+    >>> video = sio.Video(filename="clip.mp4")
+    >>> frames = [
+    ...     sio.LabeledFrame(video=video, frame_idx=i, instances=[sio.PredictedInstance.from_numpy(
+    ...         points_data=np.column_stack([np.arange(17) * 10.0 + i, np.full(17, 50.0)]),
+    ...         point_scores=np.full(17, 0.5), score=1.0, skeleton=skeleton)])
+    ...     for i in range(3)]
+    >>> labels = sio.Labels(labeled_frames=frames, videos=[video], skeletons=[skeleton])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sio.save_file(labels, str(Path(tmp) / "clip.slp"))
+    ...     kp = pk.io.read_sleap(Path(tmp) / "clip.slp", fps=30)
+    >>> kp.xs("nose", level="joint")["x"].tolist(), kp["score"].unique().tolist()
+    ([0.0, 1.0, 2.0], [0.5])
     """
     sio = need("sleap_io", "SLEAP")
     path = check_file(path, "SLEAP")

@@ -145,12 +145,34 @@ def write_table(
 
     Parameters
     ----------
+    table
+        Any posekit table (keypoints, angles, a study table...).
     path
         ``*.csv`` (one CSV file), ``*.parquet`` without ``partition_on`` (one file), otherwise a
         Parquet dataset folder, replaced atomically as a whole.
     partition_on
         Index levels (or columns) to partition the dataset on (hive: ``subject=s1/...``);
         default for a study table: its clip keys.
+
+    Returns
+    -------
+    Path
+        What was written.
+
+    Examples
+    --------
+    A CSV file starts with a ``# posekit`` line that holds the index, dtypes and ``attrs``:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=1, fps=30).result.keypoints()
+    >>> angles = pk.angles.joint_angles(kp)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_table(angles, Path(tmp) / "angles.csv")
+    ...     first, back = path.read_text()[:10], pk.io.read_table(path)
+    >>> first, back.equals(angles), back.attrs == angles.attrs
+    ('# posekit ', True, True)
     """
     from posekit._files import atomic_write
     from posekit._levels import leading_levels
@@ -212,8 +234,43 @@ def read_table(
 ) -> pd.DataFrame:
     """Read what :func:`write_table` (or ``posekit tidy``) wrote: index, dtypes and ``attrs`` back.
 
-    ``filters`` (pyarrow's, e.g. ``[("subject", "=", "s1")]``) reads only some partitions.
     Files posekit did not write are read as plain tables.
+
+    Parameters
+    ----------
+    path
+        A ``.csv`` file, a Parquet file or a Parquet dataset folder.
+    filters
+        Parquet only: pyarrow's row filters, e.g. ``[("subject", "=", "s1")]``, to read only
+        some partitions.
+    columns
+        Parquet datasets: read only these columns (the index levels come too).
+
+    Returns
+    -------
+    DataFrame
+        The table with its index, dtypes and ``attrs`` as written.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    PoseFormatError
+        The file is not a CSV table or Parquet, or its posekit metadata is broken.
+
+    Examples
+    --------
+    One person's x from a dataset partitioned by ``object_id``:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.io.write_table(kp, Path(tmp) / "walk", partition_on=["object_id"])
+    ...     one = pk.io.read_table(path, filters=[("object_id", "=", 1)], columns=["x"])
+    >>> list(one.columns), list(one.index.names), len(one) // 17
+    (['x'], ['frame', 'object_id', 'joint'], 30)
     """
     path = Path(path)
     where = str(path)
