@@ -53,7 +53,37 @@ def metrics_table(
 ):
     """Draw a DataFrame as a matplotlib table under ``ax`` (numbers to 3 significant digits).
 
-    Returns the ``matplotlib.table.Table`` (its cells hold the formatted strings).
+    Parameters
+    ----------
+    table
+        The figures to show; row labels from its index (tuples joined by `` / ``), column
+        labels from its columns. NaN shows as ``–``.
+    ax
+        The Axes the table goes under.
+    max_columns
+        Only the first this many columns are shown.
+    fontsize
+        Font size of the cells in points.
+    height
+        Height of the table as a fraction of the Axes' height.
+
+    Returns
+    -------
+    matplotlib.table.Table
+        Gid ``"metrics-table"``; its cells hold the formatted strings.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from posekit.plot.analysis import metrics_table
+    >>> fig, ax = plt.subplots()
+    >>> tab = metrics_table(pd.DataFrame({"rmse_px": [1.23456, float("nan")]}, index=["a", "b"]), ax=ax)
+    >>> tab.get_celld()[(1, 0)].get_text().get_text(), tab.get_celld()[(2, 0)].get_text().get_text()
+    ('1.23', '–')
+    >>> plt.close(fig)
     """
     shown = table.iloc[:, :max_columns]
     rows = [" / ".join(map(str, r)) if isinstance(r, tuple) else str(r) for r in shown.index]
@@ -103,14 +133,32 @@ def smoothing_comparison(
     metrics
         A metrics DataFrame to show as a table under the plot; None computes it with
         ``posekit.smooth.compare(raw, methods, truth=truth)``; False shows none.
+    fps
+        x axis in seconds (default ``raw.attrs["fps"]``; frames when unknown).
     frames
         Restrict the plot to a frame range, e.g. ``slice(0, 120)``.
+    ax
+        Axes to draw on; default a new figure.
 
     Returns
     -------
     Axes
         Lines have gids ``"raw"``, ``"truth"`` and ``"method-<name>"`` (and ``"raw-filled"``,
         hollow markers on filled raw points); the table gid ``"metrics-table"``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import posekit as pk
+    >>> sim = pk.synth.generate("squat", duration_s=2, fps=30, noise_px=2.0, seed=1)
+    >>> raw = sim.result.keypoints()
+    >>> ax = pk.plot.smoothing_comparison(raw, {"median": pk.smooth.median(raw, window_frames=5)},
+    ...                                   joint="left_knee", truth=sim.truth)
+    >>> [line.get_gid() for line in ax.lines], [t.get_gid() for t in ax.tables]
+    (['raw', 'truth', 'method-median'], ['metrics-table'])
+    >>> plt.close(ax.figure)
     """
     raw, _ = as_keypoints(raw, "smoothing_comparison")
     joint_list(joint)
@@ -209,12 +257,36 @@ def repetitions(
     reps
         The result of :func:`posekit.metrics.count_repetitions` (or its ``reps`` table, with
         start/end/peak columns in frames or seconds); None computes it.
+    fps
+        x axis in seconds (default ``series.attrs["fps"]`` or the repetitions'; frames when
+        unknown).
+    ax
+        Axes to draw on; default a new figure.
 
     Returns
     -------
     Axes
         The series line (gid ``"series"``), one shaded span per repetition (gid ``"rep-<k>"``) and
         the turning points (gid ``"rep-peaks"``).
+
+    Examples
+    --------
+    A knee angle with a minimum every 2 s for 10 s (see
+    :class:`posekit.metrics.Repetitions`):
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import posekit as pk
+    >>> t = np.arange(300) / 30
+    >>> knee = pd.Series(135 - 45 * np.cos(np.pi * t), name="left_knee")
+    >>> knee.attrs["fps"] = 30
+    >>> ax = pk.plot.repetitions(knee)
+    >>> [p.get_gid() for p in ax.patches], bool(ax.get_xlim()[1] > 9)
+    (['rep-0', 'rep-1', 'rep-2', 'rep-3'], True)
+    >>> plt.close(ax.figure)
     """
     if not isinstance(series, pd.Series):
         raise TypeError(f"repetitions: expected a pandas Series, got {type(series).__name__}")

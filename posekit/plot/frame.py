@@ -93,11 +93,32 @@ def skeleton(
     side_legend
         A small legend naming the left and right colours (of the first person drawn).
 
+    faded_alpha
+        Opacity (0–1) of the faded low-confidence parts.
+    linewidth
+        Width of the bones in points.
+    markersize
+        Size of the joint markers (matplotlib ``scatter``'s ``s``, points²).
+    ax
+        Axes to draw on; default a new figure.
+
     Returns
     -------
     Axes
         Image-plane axes (y down, equal aspect). Each person is one ``LineCollection`` (gid
         ``"skeleton-<id>"``) and one scatter (gid ``"joints-<id>"``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> ax = pk.plot.skeleton(kp, frame=10)
+    >>> [c.get_gid() for c in ax.collections], ax.get_title(), bool(ax.yaxis_inverted())
+    (['skeleton-0', 'joints-0', 'skeleton-1', 'joints-1'], 'frame 10', True)
+    >>> plt.close(ax.figure)
     """
     from matplotlib import patheffects
     from matplotlib.collections import LineCollection

@@ -117,6 +117,15 @@ def render_video(
     object_ids
         The people to draw, one object_id or several (default all; ``people=`` is the old
         name, deprecated).
+    skeleton
+        1-based joint pairs to draw as bones; default the result's, ``attrs["skeleton"]`` or
+        Kakao's.
+    min_score
+        Joints with a lower score (and bones touching them) are faded; score 0 (the API's
+        "not detected") is not drawn.
+    crf
+        H.264 quality (constant rate factor, 0–51, lower is better and larger); MPEG-4 ignores
+        it.
     on_mismatch
         A video whose size, frame rate or length disagrees with the table: ``"warn"`` (scale the
         points to the video's size when only the resolution differs; leave out table frames past
@@ -140,6 +149,21 @@ def render_video(
     ValueError
         Unknown fps, unreadable video (:class:`posekit.video.VideoError`), mismatched video
         with ``on_mismatch="error"``, empty frame range.
+
+    Examples
+    --------
+    Half a second of a squat on a blank 320 × 240 canvas:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import posekit as pk
+    >>> from posekit.video import VideoReader
+    >>> kp = pk.synth.generate("squat", duration_s=0.5, fps=30, width=320, height=240).result.keypoints()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pk.plot.render_video(kp, None, Path(tmp) / "squat.mp4", progress=False)
+    ...     with VideoReader(path) as clip:
+    ...         clip.width, clip.height, clip.fps, clip.n_frames
+    (320, 240, 30.0, 15)
     """
     ov = Overlay(table, skeleton=skeleton, min_score=min_score)
     table_fps = fps if fps is not None else ov.attrs.get("fps")

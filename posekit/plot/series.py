@@ -102,11 +102,31 @@ def trajectory(
         Colour by seconds instead of frames (default ``kp.attrs["fps"]`` when set).
     image
         Optional picture (``(H, W, 3)``) under the path.
+    cmap
+        Matplotlib colour map name, for one person.
+    colorbar
+        Add a colour bar of time (one person).
+    linewidth
+        Width of the path in points.
+    ax
+        Axes to draw on; default a new figure.
 
     Returns
     -------
     Axes
         y pointing down (image coordinates), equal aspect.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> ax = pk.plot.trajectory(kp, "right_wrist")
+    >>> [c.get_gid() for c in ax.collections], bool(ax.yaxis_inverted())
+    (['trajectory-0', 'trajectory-1'], True)
+    >>> plt.close(ax.figure)
     """
     from matplotlib.colors import Normalize
 
@@ -221,9 +241,13 @@ def timeseries(
         person present in the most frames (the title says so).
     fps
         x axis in seconds (default ``attrs["fps"]``; frames when unknown).
+    legend
+        Draw the legend.
     max_lines
         Without ``columns``/``joints``, at most this many series are drawn (the first ones;
         the title says how many were left out). Asked-for columns are always all drawn.
+    ax
+        Axes to draw on; default a new figure.
 
     Returns
     -------
@@ -233,6 +257,18 @@ def timeseries(
         (``attrs["units"]``; px for x/y, ° for angles; none when unknown). Filled points (the
         ``filled`` column) of x and y series get hollow circles: one more ``Line2D`` each, gid
         ``"filled-<joint> <column>-<id>"``, not in the legend.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> ax = pk.plot.timeseries(kp, joints="left_ankle", columns="y")
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_ylabel()
+    (['left_ankle y · id 0', 'left_ankle y · id 1'], 'left_ankle y (px)')
+    >>> plt.close(ax.figure)
     """
     ax = get_ax(ax)
     attrs = dict(data.attrs)
@@ -421,8 +457,41 @@ def confidence(
 ) -> Axes:
     """Keypoint confidence as a heatmap: joints (rows) × frames (columns), for one person.
 
-    Frames where the person is absent are left blank (NaN). ``object_id`` (the person; ``person=``
-    is the old name, deprecated) defaults to the object_id present in the most frames. The image's array is ``(17, n_frames)`` in joint order.
+    Frames where the person is absent are left blank (NaN). The image's array is
+    ``(17, n_frames)`` in joint order, from the person's first frame to their last.
+
+    Parameters
+    ----------
+    kp
+        A keypoints table (or PoseResult) with a ``score`` column.
+    object_id
+        The person; default the object_id present in the most frames (``person=`` is the old
+        name, deprecated).
+    fps
+        x axis in seconds (default ``attrs["fps"]``; frames when unknown).
+    cmap
+        Matplotlib colour map name (scores 0 to 1).
+    colorbar
+        Add a colour bar of the score.
+    ax
+        Axes to draw on; default a new figure.
+
+    Returns
+    -------
+    Axes
+        One image (``ax.images[0]``), joints as rows.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> ax = pk.plot.confidence(kp, object_id=1)
+    >>> ax.images[0].get_array().shape, ax.get_title()
+    ((17, 30), 'keypoint confidence · id 1')
+    >>> plt.close(ax.figure)
     """
     kp, _ = as_keypoints(kp, "confidence")
     if "score" not in kp.columns:
@@ -481,9 +550,46 @@ def angle_angle(
 ) -> Axes:
     """One angle against another (a cyclogram), coloured by time.
 
-    ``angles`` is indexed by (frame, object_id) or by frame, with the angle columns in degrees.
-    Each person is one ``LineCollection`` with gid ``"angle-angle-<id>"``; ``object_ids`` chooses
-    them (one object_id or several; default all; ``people=`` is the old name, deprecated).
+    Parameters
+    ----------
+    angles
+        An angles table indexed by (frame, object_id) or by frame, angle columns in degrees.
+    x, y
+        The angles on the horizontal and vertical axes (column names).
+    object_ids
+        The people to draw, one object_id or several; default all (``people=`` is the old
+        name, deprecated).
+    fps
+        Colour by seconds (default ``attrs["fps"]``; frames when unknown).
+    cmap
+        Matplotlib colour map name.
+    colorbar
+        Add a colour bar of time.
+    linewidth
+        Width of the path in points.
+    ax
+        Axes to draw on; default a new figure.
+
+    Returns
+    -------
+    Axes
+        Each person is one ``LineCollection`` with gid ``"angle-angle-<id>"``; axis labels in
+        degrees.
+
+    Examples
+    --------
+    A hip–knee cyclogram of one walker:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> ang = pk.angles.joint_angles(kp)
+    >>> ax = pk.plot.angle_angle(ang, "left_hip", "left_knee", object_ids=0)
+    >>> [c.get_gid() for c in ax.collections], ax.get_xlabel()
+    (['angle-angle-0'], 'left_hip (°)')
+    >>> plt.close(ax.figure)
     """
     from matplotlib.colors import Normalize
 
