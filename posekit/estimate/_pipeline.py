@@ -86,6 +86,11 @@ class _Track:
     seen: int = 0  # frames the person was found in
 
 
+#: A pose found in this frame and the ``object_id`` of the track it continues (None: a fresh
+#: detection, its identity decided in step 4).
+_Candidate = tuple[Pose39, int | None]
+
+
 def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """IoU and intersection over the smaller box."""
     x0, y0 = max(a[0], b[0]), max(a[1], b[1])
@@ -440,15 +445,43 @@ class PosePipeline:
     def __call__(
         self, frame: Frame | np.ndarray | Image.Image, *, video: bool = True
     ) -> list[FramePose]:
-        """The people in ``frame`` (RGB). ``video=False`` forgets earlier frames (an image)."""
+        """The people in ``frame`` (RGB), found by the steps of the module's docstring.
+
+        Parameters
+        ----------
+        frame
+            The next frame of the video (or a picture).
+        video
+            False forgets earlier frames (an image: nobody is tracked from before).
+
+        Returns
+        -------
+        list of FramePose
+            One per person found, in ``object_id`` order.
+        """
         if not video:
             self.reset()
         self._frame += 1
         image = Frame.of(frame)
-        width, height = image.size
-        candidates: list[tuple[Pose39, int | None]] = []
+        candidates = self._tracked(image)
+        if self._frame % self.detect_every == 0 or not candidates:
+            self._add_detections(image, candidates)
+        kept, boxes = self._deduplicated(candidates)
+        out = self._identified(kept, boxes)
+        self._forget_lost()
+        out.sort(key=lambda p: p.object_id)
+        return out
 
-        # 1. follow everyone seen in the previous frame, from the crop of their last pose
+    def _tracked(self, image: Frame) -> list[_Candidate]:
+        """Step 1: the people of the previous frames, each under their track's ``object_id``.
+
+        Everyone seen in the previous frame is followed from the crop of their last pose. When
+        two crops land on one person (a crop drifts onto a neighbour when two people overlap in
+        the picture), the track that moved least keeps that person; the other tracks, and those
+        lost in the last ``search_frames`` frames, are looked for again (:meth:`_recover`),
+        oldest track first, never on someone another track holds.
+        """
+        candidates: list[_Candidate] = []
         followed: list[tuple[Pose39, _Track]] = []
         pending: list[_Track] = []
         for track in self._tracks.values():
@@ -459,58 +492,80 @@ class PosePipeline:
                 followed.append((pose, track))
             else:
                 pending.append(track)
-        # two crops on one person (a crop drifts onto a neighbour when two people overlap in
-        # the picture): the track that moved least keeps that person, the other one looks
-        # for its own person below
         followed.sort(key=lambda pt: _motion(pt[0], pt[1].pose))
         for pose, track in followed:
             if any(_shared(pose, k) > 0.25 or _face_on_torso(pose, k) for k, _ in candidates):
                 pending.append(track)
             else:
                 candidates.append((pose, track.object_id))
-        # the others: the detector near their last place, rotated crops
         for track in sorted(pending, key=lambda t: t.first_frame):
             pose = self._recover(image, track, [k for k, _ in candidates])
             if pose is not None:
                 candidates.append((pose, track.object_id))
+        return candidates
 
-        # 2. detect (whole frame + tiles), skip people already followed
-        if self._frame % self.detect_every == 0 or not candidates:
-            regions = tile_regions(width, height, tiles=self.tiles)
-            found: list[tuple[Any, float | None]] = [
-                (det, None) for det in self.detector(image, regions)
+    def _detections(self, image: Frame) -> list[tuple[Any, float | None]]:
+        """The detector's hits on the whole frame and its tiles (and the fine scan's, when due).
+
+        Each hit comes with the presence its landmarks must reach and hold when re-cropped:
+        None (``min_presence``) for the whole frame and its tiles, ``search_presence`` for a hit
+        only the fine scan makes: it is small, must convince more (a pose is easily
+        hallucinated on a small dark object) and hold when re-cropped.
+        """
+        width, height = image.size
+        regions = tile_regions(width, height, tiles=self.tiles)
+        found: list[tuple[Any, float | None]] = [
+            (det, None) for det in self.detector(image, regions)
+        ]
+        if self._scan_due(image.size):
+            found += [
+                (det, self.search_presence)
+                for det in self.detector(image, fine_regions(width, height))
             ]
-            if self._scan_due(image.size):
-                # a hit only the fine scan makes is small: it must convince more (a pose is
-                # easily hallucinated on a small dark object) and hold when re-cropped
-                found += [
-                    (det, self.search_presence)
-                    for det in self.detector(image, fine_regions(width, height))
-                ]
-            for det, first in found:
-                roi = Roi.from_points(det.keypoints[0], det.keypoints[1])
-                if any(_same_placement(det.keypoints[:2], p) for p, _ in candidates):
-                    continue
-                # a detected face on a tracked person's torso would only give a ghost
-                face = (det.box[:2] + det.box[2:]) / 2
-                if any(_face_on_torso(face, p) for p, oid in candidates if oid is not None):
-                    continue
-                # refine: place the crop again from the landmarks themselves
-                pose = self._confirmed(image, roi, first=first)
-                if pose is not None and first is not None and not _spread(pose):
-                    pose = None  # a pose hallucinated on a small object (a post, a lamp)
-                if pose is not None:
-                    candidates.append((pose, None))
+        return found
 
-        # 3. duplicates: tracked poses first (oldest track first), then fresh ones by presence
-        def rank(item: tuple[Pose39, int | None]) -> tuple[int, float]:
-            pose, oid = item
-            if oid is not None:
-                return (0, float(self._tracks[oid].first_frame))
-            return (1, -pose.flag)
+    def _add_detections(self, image: Frame, candidates: list[_Candidate]) -> None:
+        """Step 2: append to ``candidates`` the people the detector finds (no ``object_id``).
 
-        candidates.sort(key=rank)
-        kept: list[tuple[Pose39, int | None]] = []
+        A detection placed where a candidate already is (one found earlier in this loop
+        included), or whose face lies on a tracked person's torso (it would only give a ghost),
+        is skipped; the others get landmarks, confirmed on the crop placed from those landmarks.
+        """
+        for det, first in self._detections(image):
+            roi = Roi.from_points(det.keypoints[0], det.keypoints[1])
+            if any(_same_placement(det.keypoints[:2], p) for p, _ in candidates):
+                continue
+            face = (det.box[:2] + det.box[2:]) / 2
+            if any(_face_on_torso(face, p) for p, oid in candidates if oid is not None):
+                continue
+            pose = self._confirmed(image, roi, first=first)
+            if pose is not None and first is not None and not _spread(pose):
+                pose = None  # a pose hallucinated on a small object (a post, a lamp)
+            if pose is not None:
+                candidates.append((pose, None))
+
+    def _rank(self, item: _Candidate) -> tuple[int, float]:
+        """The order in which duplicates are resolved.
+
+        Tracked poses first (oldest track first), then fresh ones by presence.
+        """
+        pose, oid = item
+        if oid is not None:
+            return (0, float(self._tracks[oid].first_frame))
+        return (1, -pose.flag)
+
+    def _deduplicated(
+        self, candidates: list[_Candidate]
+    ) -> tuple[list[_Candidate], list[np.ndarray]]:
+        """Step 4: the candidates without duplicates, and their keypoint boxes.
+
+        In :meth:`_rank` order, a pose is dropped when it overlaps a kept one (box IoU above
+        ``nms_iou``, or mostly inside it) and the two share at least ``apart`` of their
+        landmarks or its face or trunk lies on the other's trunk or legs; or when it shares
+        several landmarks with a kept one, however different its box.
+        """
+        candidates.sort(key=self._rank)
+        kept: list[_Candidate] = []
         boxes: list[np.ndarray] = []
         for pose, oid in candidates:
             box = pose.box(_BODY)
@@ -534,11 +589,17 @@ class PosePipeline:
                 continue
             kept.append((pose, oid))
             boxes.append(box)
+        return kept, boxes
 
-        # 4. identities for fresh poses: recently lost tracks first, then new ids
+    def _reidentified(self, kept: list[_Candidate], boxes: list[np.ndarray]) -> dict[int, int]:
+        """The ``object_id`` of a recently lost track for the fresh poses that continue one.
+
+        Keys are indices into ``kept``. Fresh poses and lost tracks are matched by Hungarian
+        assignment on :meth:`_reid` (a match needs more than 0.2). Only established tracks
+        (seen in 5 frames or more) are picked up again: a ghost seen for a frame or two must
+        not lend its id to the next person who appears.
+        """
         used = {oid for _, oid in kept if oid is not None}
-        # only established tracks are picked up again: a ghost seen for a frame or two must
-        # not lend its id to the next person who appears
         lost = [
             t
             for t in self._tracks.values()
@@ -554,6 +615,15 @@ class PosePipeline:
             for r, c in zip(rows, cols, strict=True):
                 if sim[r, c] > 0.2:
                     assigned[fresh[r]] = lost[c].object_id
+        return assigned
+
+    def _identified(self, kept: list[_Candidate], boxes: list[np.ndarray]) -> list[FramePose]:
+        """Step 5: every kept pose under an ``object_id``, the tracks updated.
+
+        A fresh pose takes the id of the lost track it continues (:meth:`_reidentified`), else
+        a new id (and a new track).
+        """
+        assigned = self._reidentified(kept, boxes)
         out = []
         for i, (pose, oid) in enumerate(kept):
             tracked = oid is not None
@@ -568,10 +638,11 @@ class PosePipeline:
             track.pose, track.last_frame, track.box = pose, self._frame, boxes[i]
             track.seen += 1
             out.append(FramePose(oid, pose, tracked))
-        # forget tracks lost for too long
+        return out
+
+    def _forget_lost(self) -> None:
+        """Forget the tracks lost for more than ``max_lost_frames`` frames."""
         for oid in [
             o for o, t in self._tracks.items() if self._frame - t.last_frame > self.max_lost_frames
         ]:
             del self._tracks[oid]
-        out.sort(key=lambda p: p.object_id)
-        return out
