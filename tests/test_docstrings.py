@@ -77,7 +77,8 @@ def missing(obj: Any) -> list[str]:
     except (TypeError, ValueError):
         params = []
     is_property_getter = not inspect.isclass(obj) and params == [] and obj.__name__ != "__init__"
-    if params and "Parameters\n---" not in doc:
+    is_protocol = inspect.isclass(obj) and getattr(obj, "_is_protocol", False)  # not built
+    if params and not is_protocol and "Parameters\n---" not in doc:
         out.append("Parameters")
     if ">>>" not in doc and not is_property_getter:
         out.append("Examples")

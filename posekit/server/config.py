@@ -39,16 +39,71 @@ class Estimator(Protocol):
     raise ``ValueError``; the server answers it as a bad parameter (image) or a failed job (video).
     An optional ``warmup()`` is called once per worker at start, to load models ahead of the
     first request.
+
+    Examples
+    --------
+    The check is structural: any object with the two methods is an estimator.
+
+    >>> from posekit.server.config import Estimator
+    >>> from posekit.server.testing import fixed_estimator
+    >>> isinstance(fixed_estimator, Estimator), isinstance("posekit.estimate", Estimator)
+    (True, False)
     """
 
     def estimate_image(self, image: Any, /) -> Any:
-        """The people in the image file at path ``image``: an image :class:`PoseResult`."""
+        """The people in the image file at path ``image``: an image :class:`PoseResult`.
+
+        Parameters
+        ----------
+        image
+            The path of the uploaded (or downloaded) image file.
+
+        Returns
+        -------
+        PoseResult
+            An image result; the server answers its ``people``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from PIL import Image
+        >>> from posekit.server.testing import fixed_estimator
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     Image.new("RGB", (640, 480)).save(f"{folder}/photo.png")
+        ...     res = fixed_estimator.estimate_image(f"{folder}/photo.png")
+        >>> res.kind, len(res.people)
+        ('image', 1)
+        """
         ...
 
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
     ) -> Any:
-        """The poses in the video file at ``path``: a video :class:`PoseResult`."""
+        """The poses in the video file at ``path``: a video :class:`PoseResult`.
+
+        Parameters
+        ----------
+        path
+            The path of the uploaded (or downloaded) video file.
+        smoothing
+            The client's ``smoothing`` form field: smooth keypoints between frames.
+        progress
+            Show progress (the server passes False).
+
+        Returns
+        -------
+        PoseResult
+            A video result; the server answers its job with the job's id and status.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.server.testing import fixed_estimator
+        >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+        >>> res = fixed_estimator.estimate_video(video, smoothing=False)
+        >>> res.kind, res.n_frames, res.fps
+        ('video', 100, 60.0)
+        """
         ...
 
 
@@ -117,6 +172,20 @@ class ServerConfig:
         closed).
     clock
         Seconds since the epoch; injectable so tests can age jobs.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from posekit.server import ServerConfig
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, workers=2)
+    >>> config.max_image_bytes, config.retention_s / 86400, config.url_ports
+    (2097152, 7.0, (80, 443))
+    >>> ServerConfig(data_dir=folder.name, workers=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: workers must be >= 1, got 0
+    >>> folder.cleanup()
     """
 
     data_dir: Path = field(default_factory=lambda: data_root() / "server")
@@ -188,6 +257,31 @@ class ServerConfig:
         (``80,443`` or ``any``), ``POSEKIT_SERVER_MAX_IMAGE_BYTES``,
         ``POSEKIT_SERVER_MAX_VIDEO_BYTES``, ``POSEKIT_SERVER_MAX_QUEUE``, and every other number
         by its upper-case field name (``POSEKIT_SERVER_MAX_JOB_S``, ...).
+
+        Parameters
+        ----------
+        env
+            The variables to read; None reads ``os.environ``.
+        **overrides
+            Fields set directly; they win over the variables.
+
+        Returns
+        -------
+        ServerConfig
+
+        Raises
+        ------
+        ValueError
+            A number that does not parse, or a value the configuration refuses.
+
+        Examples
+        --------
+        >>> from posekit.server import ServerConfig
+        >>> env = {"POSEKIT_SERVER_KEYS": "key-1, key-2", "POSEKIT_SERVER_MAX_JOB_S": "60",
+        ...        "POSEKIT_SERVER_URL_PORTS": "any", "POSEKIT_SERVER_DATA_DIR": "/tmp/pk-server"}
+        >>> config = ServerConfig.from_env(env, workers=1)
+        >>> config.keys, config.max_job_s, config.url_ports, config.workers
+        (('key-1', 'key-2'), 60.0, None, 1)
         """
         env = dict(os.environ if env is None else env)
         kw: dict[str, Any] = {}
@@ -259,10 +353,36 @@ def parse_ports(text: str) -> tuple[int, ...] | None:
 
 
 def load_keys(path: str | os.PathLike[str]) -> list[str]:
-    """Read API keys from a file: one per line; blank lines and ``#`` comments ignored.
+    r"""Read API keys from a file: one per line; blank lines and ``#`` comments ignored.
 
     A comment starts at a ``#`` that begins the line or follows a space; a ``#`` inside a key
     (``abc#def``) is part of the key.
+
+    Parameters
+    ----------
+    path
+        The keys file.
+
+    Returns
+    -------
+    list of str
+        The keys, in the file's order.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from posekit.server.config import load_keys
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     keys = Path(folder, "keys.txt")
+    ...     _ = keys.write_text("# the lab\nabc123  # Alice\n\nxyz#789\n")
+    ...     load_keys(keys)
+    ['abc123', 'xyz#789']
     """
     try:
         text = Path(path).read_text()
@@ -286,10 +406,31 @@ def estimator_spec(estimator: Any) -> Any:
 def resolve_estimator(spec: Any) -> Estimator:
     """Turn a dotted path, module, class or object into an object with the estimator methods.
 
+    Parameters
+    ----------
+    spec
+        ``"package.module"`` or ``"package.module:attribute"`` (imported), a module, a class
+        (instantiated without arguments) or an object.
+
+    Returns
+    -------
+    Estimator
+        An object with callable ``estimate_image`` and ``estimate_video``.
+
     Raises
     ------
     ValueError
         The path cannot be imported or the object lacks ``estimate_image``/``estimate_video``.
+
+    Examples
+    --------
+    >>> from posekit.server.config import resolve_estimator
+    >>> type(resolve_estimator("posekit.server.testing:SynthEstimator")).__name__
+    'SynthEstimator'
+    >>> resolve_estimator("posekit.units")
+    Traceback (most recent call last):
+    ...
+    ValueError: estimator 'posekit.units' has no callable estimate_image or estimate_video
     """
     obj = spec
     if isinstance(spec, str):

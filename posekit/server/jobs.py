@@ -47,7 +47,41 @@ class JobRunner:
     """Runs the jobs of one server.
 
     Owns the store, the estimator pool, the outbound pools and the tasks that work through
-    the job queue.
+    the job queue. :meth:`start` and :meth:`stop` run in the server's event loop.
+
+    Parameters
+    ----------
+    config
+        The server's configuration (its ``data_dir`` holds the job store).
+
+    Examples
+    --------
+    What ``POST /pose/job`` does with an uploaded video, without the HTTP side:
+
+    >>> import asyncio
+    >>> import shutil
+    >>> import tempfile
+    >>> import posekit as pk
+    >>> from posekit.server import ServerConfig
+    >>> from posekit.server.jobs import JobRunner
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+    ...                       estimator="posekit.server.testing:fixed_estimator")
+    >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+    >>> async def one_job():
+    ...     runner = JobRunner(config)
+    ...     await runner.start()
+    ...     (runner.store.inputs / "job-1").mkdir()
+    ...     shutil.copy(video, runner.store.inputs / "job-1" / "clip.mp4")
+    ...     runner.submit("job-1", {"input": "job-1/clip.mp4", "smoothing": True})
+    ...     while runner.store.get("job-1").status in ("waiting", "processing"):
+    ...         await asyncio.sleep(0.01)
+    ...     await runner.stop()
+    ...     return runner.store.get("job-1").status, runner.store.result_path("job-1")
+    >>> status, path = asyncio.run(one_job())
+    >>> status, pk.load(path).n_frames
+    ('success', 100)
+    >>> folder.cleanup()
     """
 
     def __init__(self, config: ServerConfig) -> None:
@@ -183,7 +217,45 @@ class JobRunner:
 
     # -- jobs ----------------------------------------------------------------------------------
     def submit(self, job_id: str, params: dict) -> None:
-        """Record a new job and queue it."""
+        """Record a new job and queue it.
+
+        A job with a ``video_url`` whose video is not there yet is downloaded first (outside
+        the estimator queue).
+
+        Parameters
+        ----------
+        job_id
+            The new job's id.
+        params
+            What the job needs: ``input`` (the video's path under the store's ``inputs``
+            folder), ``smoothing``, and optionally ``video_url``, ``callback_url``, ``owner``.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> import shutil
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> from posekit.server import ServerConfig
+        >>> from posekit.server.jobs import JobRunner
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+        >>> async def submit_two():
+        ...     runner = JobRunner(config)
+        ...     await runner.start()
+        ...     shutil.copy(video, runner.store.inputs / "a.mp4")
+        ...     runner.submit("job-a", {"input": "a.mp4", "smoothing": True})
+        ...     runner.submit("job-b", {"input": "missing.mp4", "smoothing": True})
+        ...     while runner.store.count("waiting") + runner.store.count("processing"):
+        ...         await asyncio.sleep(0.01)
+        ...     await runner.stop()
+        ...     return runner.store.get("job-a").status, runner.store.get("job-b").description
+        >>> asyncio.run(submit_two())
+        ('success', 'Failed to process video: no such video file: missing.mp4')
+        >>> folder.cleanup()
+        """
         assert self.queue is not None
         self.store.add(job_id, params)
         self.waiting += 1
@@ -205,7 +277,37 @@ class JobRunner:
             self.queue.put_nowait(job_id)
 
     def expired(self, job: Job) -> bool:
-        """Whether an ended job is older than the retention time (and is to be forgotten)."""
+        """Whether an ended job is older than the retention time (and is to be forgotten).
+
+        Parameters
+        ----------
+        job
+            A job of the store.
+
+        Returns
+        -------
+        bool
+            True for a ``success`` or ``failed`` job last updated more than
+            ``config.retention_s`` seconds ago.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server import ServerConfig
+        >>> from posekit.server.jobs import JobRunner
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> runner = JobRunner(ServerConfig(data_dir=folder.name, retention_s=3600,
+        ...                                 clock=lambda: 100_000.0))
+        >>> runner.store.add("job-1", {"input": "job-1.mp4"})  # at 100,000 s
+        >>> runner.expired(runner.store.get("job-1"))  # waiting: never expires
+        False
+        >>> runner.store.succeed("job-1", b"{}")
+        True
+        >>> runner.config.clock = lambda: 100_000.0 + 7200  # two hours later
+        >>> runner.expired(runner.store.get("job-1"))
+        True
+        >>> runner.store.close(); folder.cleanup()
+        """
         return job.status in ("success", "failed") and (
             job.updated < self.config.clock() - self.config.retention_s
         )
@@ -317,7 +419,44 @@ class JobRunner:
                 dest.unlink(missing_ok=True)
 
     def cancel(self, job_id: str) -> bool:
-        """Stop a waiting or running job (it ends ``failed``); False if it had ended."""
+        """Stop a waiting or running job (it ends ``failed``); False if it had ended.
+
+        A download in progress is cut off; a job running in a worker process is interrupted
+        (in a thread, its result is dropped when it ends). A pending callback is then sent.
+
+        Parameters
+        ----------
+        job_id
+            The job to stop.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> import shutil
+        >>> import tempfile
+        >>> import posekit as pk
+        >>> from posekit.server import ServerConfig
+        >>> from posekit.server.jobs import JobRunner
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+        >>> async def submit_and_cancel():
+        ...     runner = JobRunner(config)
+        ...     await runner.start()
+        ...     shutil.copy(video, runner.store.inputs / "a.mp4")
+        ...     runner.submit("job-a", {"input": "a.mp4", "smoothing": True})
+        ...     first, again = runner.cancel("job-a"), runner.cancel("job-a")
+        ...     await runner.stop()
+        ...     return first, again, runner.answer(runner.store.get("job-a"))
+        >>> asyncio.run(submit_and_cancel())
+        (True, False, b'{"status":"failed","job_id":"job-a","description":"Cancelled by the client"}')
+        >>> folder.cleanup()
+        """
         if not self.store.cancel(job_id, CANCELLED):
             return False
         transfer = self._transfers.get(job_id)
@@ -340,7 +479,30 @@ class JobRunner:
             self._schedule_callback(job_id, 0.0)
 
     def answer(self, job: Job) -> bytes:
-        """The JSON answer for a job that is not a success (the success answer is its file)."""
+        """The JSON answer for a job that is not a success (the success answer is its file).
+
+        Parameters
+        ----------
+        job
+            A job of the store that is ``waiting``, ``processing`` or ``failed``.
+
+        Returns
+        -------
+        bytes
+            ``{"status", "job_id"}``, and ``description`` for a failed job.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server import ServerConfig
+        >>> from posekit.server.jobs import JobRunner
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> runner = JobRunner(ServerConfig(data_dir=folder.name))
+        >>> runner.store.add("job-1", {"input": "job-1.mp4"})
+        >>> runner.answer(runner.store.get("job-1"))
+        b'{"status":"waiting","job_id":"job-1"}'
+        >>> runner.store.close(); folder.cleanup()
+        """
         body = JobResult(status=job.status, job_id=job.id)
         if job.status == "failed":
             body.description = job.description or "Failed"

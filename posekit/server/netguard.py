@@ -63,20 +63,86 @@ _CHUNK = 64 * 1024
 
 
 class UnsafeURLError(ValueError):
-    """The URL is not allowed: scheme, port or one of its addresses."""
+    """The URL is not allowed: scheme, port or one of its addresses.
+
+    Examples
+    --------
+    >>> from posekit.server.netguard import UnsafeURLError, check_url
+    >>> try:
+    ...     check_url("file:///etc/passwd")
+    ... except UnsafeURLError as err:
+    ...     print(err)
+    only http and https URLs are supported, not 'file'
+    """
 
 
 class FetchError(OSError):
-    """The download or the callback failed (connection, timeout, HTTP status, redirect)."""
+    """The download or the callback failed (connection, timeout, HTTP status, redirect).
+
+    Examples
+    --------
+    >>> import socket
+    >>> from posekit.server.netguard import FetchError, UrlPolicy, fetch_to_file
+    >>> with socket.socket() as sock:  # a free port that nobody listens on
+    ...     sock.bind(("127.0.0.1", 0))
+    ...     port = sock.getsockname()[1]
+    >>> policy = UrlPolicy(allow_private=True, ports=None)  # loopback allowed, for the example
+    >>> try:
+    ...     fetch_to_file(f"http://127.0.0.1:{port}/clip.mp4", "/tmp/never-written",
+    ...                   max_bytes=1000, policy=policy)
+    ... except FetchError as err:
+    ...     print(str(err).startswith(f"cannot reach http://127.0.0.1:{port}/clip.mp4"))
+    True
+    """
 
 
 class TooLargeError(FetchError):
-    """The answer is larger than allowed."""
+    """The answer is larger than allowed.
+
+    Examples
+    --------
+    >>> from posekit.server.netguard import FetchError, TooLargeError
+    >>> issubclass(TooLargeError, FetchError), issubclass(TooLargeError, OSError)
+    (True, True)
+    """
 
 
 @dataclass(frozen=True)
 class UrlPolicy:
-    """Which URLs may be reached and how long to wait (seconds)."""
+    """Which URLs may be reached and how long to wait (seconds).
+
+    Made by the server from its :class:`~posekit.server.ServerConfig`.
+
+    Parameters
+    ----------
+    allow_private
+        Let URLs reach loopback, private and link-local addresses (cloud metadata addresses
+        stay refused).
+    ports
+        The ports allowed; None allows any.
+    connect_timeout_s, read_timeout_s
+        Seconds to connect, and the longest wait for the next bytes.
+    total_timeout_s
+        Seconds a whole download may take.
+    min_rate_bytes_s
+        The slowest average download rate, after the first ``read_timeout_s`` seconds.
+    callback_timeout_s
+        Seconds a whole callback call may take.
+    ca_file
+        Trust these CA certificates (a PEM file) instead of the system's.
+
+    Examples
+    --------
+    >>> from posekit.server.netguard import UnsafeURLError, UrlPolicy, check_url
+    >>> public = lambda host, port: ["93.184.215.14"]  # a resolver, for the example
+    >>> check_url("http://example.com:8080/", policy=UrlPolicy(ports=None), resolver=public).port
+    8080
+    >>> try:
+    ...     check_url("http://example.com:8080/", policy=UrlPolicy(), resolver=public)
+    ... except UnsafeURLError as err:
+    ...     print(err)
+    port 8080 is not allowed (allowed: 80, 443)
+    """
 
     allow_private: bool = False
     ports: tuple[int, ...] | None = (80, 443)
@@ -90,7 +156,33 @@ class UrlPolicy:
 
 @dataclass(frozen=True)
 class CheckedURL:
-    """A URL that passed :func:`check_url`, with the addresses to connect to."""
+    """A URL that passed :func:`check_url`, with the addresses to connect to.
+
+    Parameters
+    ----------
+    url
+        The URL as given.
+    scheme
+        ``"http"`` or ``"https"``.
+    host
+        The host name (or address) of the URL.
+    port
+        The port, the scheme's default when the URL names none.
+    target
+        The path and query, as sent in the request line.
+    host_header
+        The ``Host`` header to send (with the port when it is not the default).
+    addresses
+        Every address the host resolved to, each one checked.
+
+    Examples
+    --------
+    >>> from posekit.server.netguard import check_url
+    >>> checked = check_url("https://example.com/videos/clip.mp4?s=1",
+    ...                     resolver=lambda host, port: ["93.184.215.14"])
+    >>> checked.port, checked.target, checked.host_header, checked.addresses
+    (443, '/videos/clip.mp4?s=1', 'example.com', ('93.184.215.14',))
+    """
 
     url: str
     scheme: str
@@ -123,6 +215,33 @@ def address_problem(ip: str | IPAddress, *, allow_private: bool = False) -> str 
     private 10/8, 172.16/12, 192.168/16 and fc00::/7, link-local 169.254/16 and fe80::/10,
     shared 100.64/10, reserved and documentation ranges), including IPv4 addresses wrapped in
     IPv6 (``::ffff:127.0.0.1``, 6to4, NAT64, Teredo).
+
+    Parameters
+    ----------
+    ip
+        An IPv4 or IPv6 address (text or an ``ipaddress`` object).
+    allow_private
+        Accept addresses that are not globally routable.
+
+    Returns
+    -------
+    str or None
+        The reason it is refused, or None.
+
+    Raises
+    ------
+    ValueError
+        ``ip`` is not an IP address.
+
+    Examples
+    --------
+    >>> from posekit.server.netguard import address_problem
+    >>> address_problem("93.184.215.14") is None
+    True
+    >>> address_problem("10.1.2.3"), address_problem("::ffff:127.0.0.1")
+    ('10.1.2.3 is a private address', '::ffff:7f00:1 is a loopback address')
+    >>> address_problem("169.254.169.254", allow_private=True)
+    '169.254.169.254 is a cloud metadata address'
     """
     addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
     if isinstance(addr, ipaddress.IPv6Address) and addr.scope_id:
@@ -180,6 +299,37 @@ def check_url(
 
     ``resolver(host, port) -> [address, ...]`` defaults to ``socket.getaddrinfo``; tests pass
     their own to check names that resolve to refused addresses without any DNS traffic.
+
+    Parameters
+    ----------
+    url
+        The URL a client gave.
+    policy
+        What is allowed.
+    resolver
+        Gives the addresses of a host name (default: the system's resolver).
+
+    Returns
+    -------
+    CheckedURL
+        The URL's parts and the checked addresses to connect to.
+
+    Raises
+    ------
+    UnsafeURLError
+        Not http or https, no host, user name or password, a port not allowed, a host that
+        does not resolve, or any of its addresses refused by :func:`address_problem`.
+
+    Examples
+    --------
+    >>> from posekit.server.netguard import UnsafeURLError, check_url
+    >>> check_url("https://example.com/clip.mp4", resolver=lambda h, p: ["93.184.215.14"]).host
+    'example.com'
+    >>> try:  # a public name that resolves to a private address is refused
+    ...     check_url("http://intranet.example/", resolver=lambda h, p: ["10.0.0.7"])
+    ... except UnsafeURLError as err:
+    ...     print(err)
+    host 'intranet.example' is not allowed: 10.0.0.7 is a private address
     """
     _check_text(url)
     try:
@@ -345,6 +495,53 @@ def fetch_to_file(
     FetchError
         Connection failure, timeout, too slow, cancelled, redirect, or an HTTP status other
         than 2xx.
+
+    Parameters
+    ----------
+    url
+        The URL to download.
+    dest
+        The file to write (removed again if the download fails).
+    max_bytes
+        The largest download accepted, in bytes.
+    policy
+        What is allowed, and the time limits.
+    resolver
+        Gives the addresses of a host name (default: the system's resolver).
+    transfer
+        The transfer's clock; default one made from ``policy``.
+
+    Returns
+    -------
+    int
+        Bytes written.
+
+    Examples
+    --------
+    A file served on a loopback port (allowed here by the policy, for the example):
+
+    >>> import tempfile
+    >>> import threading
+    >>> from functools import partial
+    >>> from http.server import HTTPServer, SimpleHTTPRequestHandler
+    >>> from pathlib import Path
+    >>> from posekit.server.netguard import TooLargeError, UrlPolicy, fetch_to_file
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> _ = Path(folder.name, "clip.mp4").write_bytes(b"x" * 5000)
+    >>> handler = type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
+    >>> server = HTTPServer(("127.0.0.1", 0), partial(handler, directory=folder.name))
+    >>> url = f"http://127.0.0.1:{server.server_port}/clip.mp4"
+    >>> policy = UrlPolicy(allow_private=True, ports=None)
+    >>> threading.Thread(target=server.handle_request).start()  # one request
+    >>> fetch_to_file(url, f"{folder.name}/copy.mp4", max_bytes=10_000, policy=policy)
+    5000
+    >>> threading.Thread(target=server.handle_request).start()
+    >>> try:
+    ...     fetch_to_file(url, f"{folder.name}/copy.mp4", max_bytes=1000, policy=policy)
+    ... except TooLargeError as err:
+    ...     print(err)  # doctest: +ELLIPSIS
+    http://127.0.0.1:.../clip.mp4 is 5000 bytes, more than 1000
+    >>> server.server_close(); folder.cleanup()
     """
     checked = check_url(url, policy=policy, resolver=resolver)
     if transfer is None:
@@ -410,6 +607,56 @@ def post_json(
 
     The call (connection, sending, the answer's headers) ends within
     ``policy.callback_timeout_s``.
+
+    Parameters
+    ----------
+    url
+        The callback URL.
+    body
+        The JSON to send.
+    policy
+        What is allowed, and the time limit.
+    resolver
+        Gives the addresses of a host name (default: the system's resolver).
+    transfer
+        The call's clock; default one of ``policy.callback_timeout_s`` seconds.
+
+    Returns
+    -------
+    int
+        The HTTP status of the answer.
+
+    Raises
+    ------
+    UnsafeURLError
+        The URL is refused by ``policy``.
+    FetchError
+        No answer: connection failure, timeout, or a redirect.
+
+    Examples
+    --------
+    What the server does when a job ends, here to a receiver on a loopback port (allowed by
+    the policy, for the example) that answers 204:
+
+    >>> import threading
+    >>> from http.server import BaseHTTPRequestHandler, HTTPServer
+    >>> from posekit.server.netguard import UrlPolicy, post_json
+    >>> received = []
+    >>> class Receiver(BaseHTTPRequestHandler):
+    ...     def do_POST(self):
+    ...         received.append(self.rfile.read(int(self.headers["Content-Length"])))
+    ...         self.send_response(204)
+    ...         self.end_headers()
+    ...     def log_message(self, *args):
+    ...         pass
+    >>> server = HTTPServer(("127.0.0.1", 0), Receiver)
+    >>> threading.Thread(target=server.handle_request).start()  # one request
+    >>> post_json(f"http://127.0.0.1:{server.server_port}/done", b'{"status": "success"}',
+    ...           policy=UrlPolicy(allow_private=True, ports=None))
+    204
+    >>> received
+    [b'{"status": "success"}']
+    >>> server.server_close()
     """
     checked = check_url(url, policy=policy, resolver=resolver)
     if transfer is None:

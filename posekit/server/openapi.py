@@ -37,7 +37,30 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 
 def openapi_document(config: ServerConfig) -> dict[str, Any]:
-    """The OpenAPI 3.1 description of the three endpoints, with ``config``'s limits."""
+    """The OpenAPI 3.1 description of the three endpoints, with ``config``'s limits.
+
+    The server answers it at ``/openapi.json``.
+
+    Parameters
+    ----------
+    config
+        The server's configuration (its upload limits appear in the descriptions).
+
+    Returns
+    -------
+    dict
+        The document, ready for ``json.dumps``.
+
+    Examples
+    --------
+    >>> from posekit.server import ServerConfig
+    >>> from posekit.server.openapi import openapi_document
+    >>> doc = openapi_document(ServerConfig(keys=("my-key",), data_dir="/tmp/pk-server"))
+    >>> doc["openapi"], sorted(doc["paths"])
+    ('3.1.0', ['/pose', '/pose/job', '/pose/job/{job_id}'])
+    >>> doc["components"]["schemas"]["Person"]["properties"]["keypoints"]["maxItems"]
+    51
+    """
     _, components = msgspec.json.schema_components(
         [list[Person], JobResult, JobSubmitted, ErrorBody],
         ref_template="#/components/schemas/{name}",

@@ -35,7 +35,24 @@ def uvicorn_options(config: ServerConfig) -> dict[str, Any]:
 def serve(
     config: ServerConfig, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info"
 ) -> None:
-    """Serve the API with uvicorn until interrupted."""
+    """Serve the API with uvicorn until interrupted.
+
+    What ``posekit serve`` runs; in a notebook or a test, use :class:`BackgroundServer`.
+
+    Parameters
+    ----------
+    config
+        The server's configuration.
+    host, port
+        Where to listen (``0.0.0.0`` to be reachable from other machines).
+    log_level
+        uvicorn's log level (``"debug"``, ``"info"``, ``"warning"``...).
+
+    Examples
+    --------
+    >>> from posekit.server import ServerConfig, serve
+    >>> serve(ServerConfig.from_env(), port=8000)  # doctest: +SKIP
+    """
     import uvicorn
 
     from posekit.server.app import create_app
@@ -53,12 +70,36 @@ def serve(
 class BackgroundServer:
     """The server on a loopback port, in a thread of this process.
 
+    Parameters
+    ----------
+    config
+        The server's configuration.
+    host
+        The address to listen on.
+    port
+        The port; 0 picks a free one (``url`` tells it once started).
+    log_level
+        uvicorn's log level.
+
     Examples
     --------
+    With the stand-in estimator of :mod:`posekit.server.testing` (one standing person):
+
+    >>> import requests
+    >>> import tempfile
     >>> from posekit.server import BackgroundServer, ServerConfig
-    >>> cfg = ServerConfig(keys=("k",), data_dir="/tmp/pk-srv", estimator="posekit.server.testing:fake_estimator")
-    >>> with BackgroundServer(cfg) as srv:            # doctest: +SKIP
-    ...     print(srv.url)                            # http://127.0.0.1:<port>
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, worker_kind="thread",
+    ...                       estimator="posekit.server.testing:fixed_estimator")
+    >>> with BackgroundServer(config) as server:
+    ...     openapi = requests.get(server.url + "/openapi.json", timeout=5)
+    ...     refused = requests.post(server.url + "/pose", timeout=5,
+    ...                             headers={"Authorization": "KakaoAK wrong-key"})
+    >>> server.url.startswith("http://127.0.0.1:"), openapi.status_code
+    (True, 200)
+    >>> refused.status_code, refused.json()["code"]
+    (401, -401)
+    >>> folder.cleanup()
     """
 
     def __init__(
@@ -106,6 +147,22 @@ class BackgroundServer:
         -------
         BackgroundServer
             This server (for ``with BackgroundServer(...).start() as srv``).
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> import tempfile
+        >>> from posekit.server import BackgroundServer, ServerConfig
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(keys=("my-key",), data_dir=folder.name, worker_kind="thread",
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> server = BackgroundServer(config).start()
+        >>> with pk.Client(api_key="my-key", base_url=server.url) as client:
+        ...     info = client.job("69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11")
+        >>> server.stop()
+        >>> info.status
+        'not found'
+        >>> folder.cleanup()
         """
         self._thread = threading.Thread(target=self._server.run, name="posekit-server", daemon=True)
         self._thread.start()

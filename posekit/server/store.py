@@ -54,6 +54,20 @@ class Job:
         Estimations started (restarts count).
     callback
         ``none``, ``pending``, ``delivered`` or ``undeliverable``.
+    callback_tries
+        Callback calls made so far.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from posekit.server.store import JobStore
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+    >>> store.add("job-1", {"input": "job-1/clip.mp4", "smoothing": True})
+    >>> job = store.get("job-1")
+    >>> job.status, job.created, job.params["smoothing"], job.callback
+    ('waiting', 1000.0, True, 'none')
+    >>> store.close(); folder.cleanup()
     """
 
     id: str
@@ -68,7 +82,35 @@ class Job:
 
 
 class JobStore:
-    """Jobs on disk under ``root``: ``jobs.sqlite3``, ``inputs/`` and ``results/``."""
+    """Jobs on disk under ``root``: ``jobs.sqlite3``, ``inputs/`` and ``results/``.
+
+    The folders and the database are created if needed; a database of an older server is
+    brought up to date.
+
+    Parameters
+    ----------
+    root
+        The server's data folder.
+    clock
+        Gives the time, in seconds since the epoch (``time.time``; tests pass their own).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from posekit.server.store import JobStore
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+    >>> store.add("job-1", {"input": "job-1/clip.mp4"})
+    >>> store.start("job-1")
+    True
+    >>> store.succeed("job-1", b'{"status": "success"}')
+    True
+    >>> store.get("job-1").status, store.result_path("job-1").read_bytes()
+    ('success', b'{"status": "success"}')
+    >>> sorted(p.name for p in store.root.iterdir())  # doctest: +ELLIPSIS
+    ['inputs', 'jobs.sqlite3', ..., 'results']
+    >>> store.close(); folder.cleanup()
+    """
 
     def __init__(self, root: str | Path, *, clock: Callable[[], float]) -> None:
         self.root = Path(root)
@@ -118,16 +160,81 @@ class JobStore:
 
     # -- paths ---------------------------------------------------------------------------------
     def input_path(self, job_id: str, suffix: str = ".bin") -> Path:
-        """Where the job's video is kept while it waits."""
+        """Where the job's video is kept while it waits.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+        suffix
+            The file name's suffix.
+
+        Returns
+        -------
+        Path
+            ``inputs/{job_id}{suffix}`` under the store's folder.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.input_path("job-1", ".mp4").relative_to(store.root).as_posix()
+        'inputs/job-1.mp4'
+        >>> store.close(); folder.cleanup()
+        """
         return self.inputs / f"{job_id}{suffix}"
 
     def result_path(self, job_id: str) -> Path:
-        """Where the job's result JSON is written."""
+        """Where the job's result JSON is written.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+
+        Returns
+        -------
+        Path
+            ``results/{job_id}.json`` under the store's folder.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.result_path("job-1").relative_to(store.root).as_posix()
+        'results/job-1.json'
+        >>> store.close(); folder.cleanup()
+        """
         return self.results / f"{job_id}.json"
 
     # -- writes --------------------------------------------------------------------------------
     def add(self, job_id: str, params: dict[str, Any]) -> None:
-        """Record a new ``waiting`` job with its parameters."""
+        """Record a new ``waiting`` job with its parameters.
+
+        Parameters
+        ----------
+        job_id
+            The new job's id (the database refuses one it already holds).
+        params
+            The request's parameters, stored as JSON (``input``, ``smoothing``, ``owner``,
+            ``video_url``, ``callback_url``); a ``callback_url`` makes the callback pending.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "job-1/clip.mp4", "callback_url": "https://example.com/cb"})
+        >>> job = store.get("job-1")
+        >>> job.status, job.callback
+        ('waiting', 'pending')
+        >>> store.close(); folder.cleanup()
+        """
         now = self.clock()
         callback = "pending" if params.get("callback_url") else "none"
         self._write(
@@ -137,7 +244,32 @@ class JobStore:
         )
 
     def start(self, job_id: str) -> bool:
-        """waiting -> processing; False if the job is not waiting (already taken or gone)."""
+        """waiting -> processing; False if the job is not waiting (already taken or gone).
+
+        Each start counts as an attempt.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "job-1/clip.mp4"})
+        >>> store.start("job-1"), store.start("job-1")  # the second worker does not get it
+        (True, False)
+        >>> store.get("job-1").attempts
+        1
+        >>> store.close(); folder.cleanup()
+        """
         return (
             self._write(
                 "UPDATE jobs SET status='processing', updated=?, attempts=attempts+1 "
@@ -151,6 +283,30 @@ class JobStore:
         """Mark success; ``result_json`` (when given) is written atomically first.
 
         Returns False (and changes nothing) if the job had already ended (cancelled).
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+        result_json
+            The ``GET /pose/job/{job_id}`` answer to store; None when the worker wrote it.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "job-1/clip.mp4"})
+        >>> store.succeed("job-1", b'{"status": "success"}'), store.get("job-1").status
+        (True, 'success')
+        >>> store.succeed("job-1")  # it had ended
+        False
+        >>> store.close(); folder.cleanup()
         """
         if result_json is not None:
             atomic_write(self.result_path(job_id), result_json)
@@ -164,7 +320,33 @@ class JobStore:
         )
 
     def fail(self, job_id: str, description: str) -> bool:
-        """Mark failed with ``description``; False if the job had already ended."""
+        """Mark failed with ``description``; False if the job had already ended.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+        description
+            Why it failed, as the client will read it.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "job-1/clip.mp4"})
+        >>> store.fail("job-1", "Failed to process video: not a video")
+        True
+        >>> job = store.get("job-1")
+        >>> job.status, job.description
+        ('failed', 'Failed to process video: not a video')
+        >>> store.close(); folder.cleanup()
+        """
         return (
             self._write(
                 "UPDATE jobs SET status='failed', updated=?, description=? "
@@ -175,7 +357,32 @@ class JobStore:
         )
 
     def mark_callback(self, job_id: str, state: str) -> bool:
-        """pending -> ``state``; False if the callback was not pending."""
+        """pending -> ``state``; False if the callback was not pending.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+        state
+            ``"delivered"`` or ``"undeliverable"``.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "x", "callback_url": "https://example.com/cb"})
+        >>> store.mark_callback("job-1", "delivered"), store.mark_callback("job-1", "delivered")
+        (True, False)
+        >>> store.get("job-1").callback
+        'delivered'
+        >>> store.close(); folder.cleanup()
+        """
         return (
             self._write(
                 "UPDATE jobs SET callback=? WHERE id=? AND callback='pending'", (state, job_id)
@@ -184,17 +391,88 @@ class JobStore:
         )
 
     def callback_tried(self, job_id: str) -> int:
-        """Count one more callback call; return how many were made."""
+        """Count one more callback call; return how many were made.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+
+        Returns
+        -------
+        int
+            Calls made so far (0 for an unknown job).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "x", "callback_url": "https://example.com/cb"})
+        >>> store.callback_tried("job-1"), store.callback_tried("job-1")
+        (1, 2)
+        >>> store.close(); folder.cleanup()
+        """
         self._write("UPDATE jobs SET callback_tries=callback_tries+1 WHERE id=?", (job_id,))
         job = self.get(job_id)
         return job.callback_tries if job is not None else 0
 
     def cancel(self, job_id: str, description: str) -> bool:
-        """waiting or processing -> failed with ``description``; False if it had ended."""
+        """waiting or processing -> failed with ``description``; False if it had ended.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+        description
+            The reason the client will read (``"Cancelled by the client"``).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "job-1/clip.mp4"})
+        >>> store.cancel("job-1", "Cancelled by the client"), store.cancel("job-1", "again")
+        (True, False)
+        >>> store.get("job-1").description
+        'Cancelled by the client'
+        >>> store.close(); folder.cleanup()
+        """
         return self.fail(job_id, description)
 
     def ids(self, status: str) -> list[str]:
-        """The ids of the jobs with ``status``."""
+        """The ids of the jobs with ``status``.
+
+        Parameters
+        ----------
+        status
+            ``"waiting"``, ``"processing"``, ``"success"`` or ``"failed"``.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> for job_id in ("job-1", "job-2", "job-3"):
+        ...     store.add(job_id, {"input": job_id})
+        >>> store.start("job-2")
+        True
+        >>> sorted(store.ids("waiting")), store.ids("processing")
+        (['job-1', 'job-3'], ['job-2'])
+        >>> store.close(); folder.cleanup()
+        """
         rows = self._conn().execute("SELECT id FROM jobs WHERE status=?", (status,)).fetchall()
         return [r["id"] for r in rows]
 
@@ -202,6 +480,32 @@ class JobStore:
         """After a restart: jobs left ``processing`` go back to ``waiting``.
 
         Or they fail after ``max_attempts``. Returns every waiting job's id, oldest first.
+
+        Parameters
+        ----------
+        max_attempts
+            Starts after which a job left ``processing`` fails instead.
+
+        Returns
+        -------
+        list of str
+            The waiting jobs' ids, oldest first.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> for job_id in ("job-1", "job-2"):
+        ...     store.add(job_id, {"input": job_id})
+        >>> store.start("job-1")  # then the server stops
+        True
+        >>> store.requeue_interrupted(max_attempts=1)  # job-1 had its one attempt
+        ['job-2']
+        >>> store.get("job-1").status
+        'failed'
+        >>> store.close(); folder.cleanup()
         """
         now = self.clock()
         with self._lock:
@@ -230,7 +534,36 @@ class JobStore:
         return [r["id"] for r in rows]
 
     def purge(self, *, older_than_s: float) -> int:
-        """Delete finished jobs whose result is older than ``older_than_s``; return how many."""
+        """Delete finished jobs whose result is older than ``older_than_s``; return how many.
+
+        Their rows and result files go; the API then answers ``not found`` for them.
+
+        Parameters
+        ----------
+        older_than_s
+            Seconds since the job ended (its last update).
+
+        Returns
+        -------
+        int
+            Jobs deleted.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "job-1"})
+        >>> store.succeed("job-1", b"{}")
+        True
+        >>> store.purge(older_than_s=3600)
+        0
+        >>> store.clock = lambda: 1000.0 + 7200  # two hours later
+        >>> store.purge(older_than_s=3600), store.get("job-1"), store.result_path("job-1").exists()
+        (1, None, False)
+        >>> store.close(); folder.cleanup()
+        """
         cutoff = self.clock() - older_than_s
         rows = (
             self._conn()
@@ -247,12 +580,55 @@ class JobStore:
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
-        """The job, or None if the store does not know it."""
+        """The job, or None if the store does not know it.
+
+        Parameters
+        ----------
+        job_id
+            The job's id.
+
+        Returns
+        -------
+        Job or None
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> store.add("job-1", {"input": "job-1/clip.mp4"})
+        >>> store.get("job-1").status, store.get("job-2")
+        ('waiting', None)
+        >>> store.close(); folder.cleanup()
+        """
         row = self._conn().execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
         return None if row is None else self._job(row)
 
     def count(self, status: str) -> int:
-        """How many jobs have ``status``."""
+        """How many jobs have ``status``.
+
+        Parameters
+        ----------
+        status
+            ``"waiting"``, ``"processing"``, ``"success"`` or ``"failed"``.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server.store import JobStore
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> store = JobStore(folder.name, clock=lambda: 1000.0)
+        >>> for job_id in ("job-1", "job-2"):
+        ...     store.add(job_id, {"input": job_id})
+        >>> store.count("waiting"), store.count("success")
+        (2, 0)
+        >>> store.close(); folder.cleanup()
+        """
         return int(
             self._conn()
             .execute("SELECT COUNT(*) FROM jobs WHERE status=?", (status,))

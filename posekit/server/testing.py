@@ -39,10 +39,34 @@ __all__ = ["FixedEstimator", "SynthEstimator", "fake_estimator", "fixed_estimato
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """``(width, height)`` of a PNG, JPEG, GIF or WebP file, read from its header.
 
+    Only the first 64 KiB are read; nothing is decoded.
+
+    Parameters
+    ----------
+    path
+        The image file.
+
+    Returns
+    -------
+    tuple of int
+        Width and height in pixels.
+
     Raises
     ------
     ValueError
         Not one of those formats, or a damaged header.
+
+    Examples
+    --------
+    >>> from posekit.server.testing import image_size
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> Image.new("RGB", (640, 480)).save(f"{folder.name}/photo.png")
+    >>> Image.new("RGB", (320, 200)).save(f"{folder.name}/small.jpg")
+    >>> image_size(f"{folder.name}/photo.png"), image_size(f"{folder.name}/small.jpg")
+    ((640, 480), (320, 200))
+    >>> folder.cleanup()
     """
     with open(path, "rb") as f:
         head = f.read(64 * 1024)
@@ -135,10 +159,56 @@ def _person(keypoints: list[float], object_id: int | None = None) -> Person:
 
 
 class FixedEstimator:
-    """One motionless standing person in every frame (and in every image)."""
+    """One motionless standing person in every frame (and in every image).
+
+    The person is centred, 80 % of the image's height, every keypoint scored 0.9.
+
+    Examples
+    --------
+    ``fixed_estimator`` is one; a server uses it with
+    ``ServerConfig(estimator="posekit.server.testing:fixed_estimator")``.
+
+    >>> import posekit as pk
+    >>> from posekit.server.testing import FixedEstimator
+    >>> res = FixedEstimator().estimate_video(pk.media.fetch_demo_video("pose2sim_s01_cam01"))
+    >>> kp = res.keypoints()
+    >>> float(kp.groupby(level="joint", observed=True)["x"].std().max())  # nobody moves
+    0.0
+    >>> float(kp["score"].min()), len(kp) == 100 * 17
+    (0.9, True)
+    """
 
     def estimate_image(self, image: Any, /) -> PoseResult:
-        """One standing person in the middle of the image."""
+        """One standing person in the middle of the image.
+
+        Parameters
+        ----------
+        image
+            The path of a PNG, JPEG, GIF or WebP file (only its header is read).
+
+        Returns
+        -------
+        PoseResult
+            An image result with one person; ``extra`` holds the image's width and height.
+
+        Raises
+        ------
+        ValueError
+            Not such an image.
+
+        Examples
+        --------
+        >>> from posekit.server.testing import fixed_estimator
+        >>> import tempfile
+        >>> from PIL import Image
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> Image.new("RGB", (640, 480)).save(f"{folder.name}/photo.png")
+        >>> res = fixed_estimator.estimate_image(f"{folder.name}/photo.png")
+        >>> nose = res.keypoints().loc[(0, 0, "nose")]
+        >>> float(nose.x), res.extra["width"]  # the middle of the 640 px width
+        (320.0, 640)
+        >>> folder.cleanup()
+        """
         w, h = image_size(image)
         _delay()
         res = PoseResult.from_image([_person(_standing(w, h))], source=str(image))
@@ -147,7 +217,33 @@ class FixedEstimator:
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
     ) -> PoseResult:
-        """The standing person in every frame of the video."""
+        """The standing person in every frame of the video.
+
+        Parameters
+        ----------
+        path
+            The video file (its header gives fps, frame count and size; nothing is decoded).
+        smoothing, progress
+            Accepted as the real estimator does; they change nothing.
+
+        Returns
+        -------
+        PoseResult
+            A video result, the same person in every frame, ``object_id`` 0.
+
+        Raises
+        ------
+        VideoError
+            Not a video.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.server.testing import fixed_estimator
+        >>> res = fixed_estimator.estimate_video(pk.media.fetch_demo_video("pose2sim_s01_cam01"))
+        >>> res.n_frames, res.fps, res.keypoints().attrs["width"]
+        (100, 60.0, 1080)
+        """
         fps, n, w, h = _video_meta(path)
         _delay()
         kp = _standing(w, h)
@@ -166,10 +262,51 @@ class SynthEstimator:
     """A squatting person from :func:`posekit.synth.generate`, seeded by the input's bytes.
 
     ``smoothing=False`` adds 1.5 px of noise to the coordinates, ``True`` gives them exact.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.server.testing import fake_estimator
+    >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+    >>> exact = fake_estimator.estimate_video(video)
+    >>> noisy = fake_estimator.estimate_video(video, smoothing=False)
+    >>> diff = (noisy.keypoints()["x"] - exact.keypoints()["x"]).abs()
+    >>> exact.n_frames, bool(0 < diff.mean() < 3)
+    (100, True)
     """
 
     def estimate_image(self, image: Any, /) -> PoseResult:
-        """One squatting person, the same for the same image bytes."""
+        """One squatting person, the same for the same image bytes.
+
+        Parameters
+        ----------
+        image
+            The path of a PNG, JPEG, GIF or WebP file.
+
+        Returns
+        -------
+        PoseResult
+            An image result with one person (the first frame of a synthetic squat seeded by
+            the file's bytes); ``extra`` holds the image's width and height.
+
+        Raises
+        ------
+        ValueError
+            Not such an image.
+
+        Examples
+        --------
+        >>> from posekit.server.testing import fake_estimator
+        >>> import tempfile
+        >>> from PIL import Image
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> Image.new("RGB", (640, 480)).save(f"{folder.name}/photo.png")
+        >>> first = fake_estimator.estimate_image(f"{folder.name}/photo.png")
+        >>> again = fake_estimator.estimate_image(f"{folder.name}/photo.png")
+        >>> len(first.people), first.keypoints().equals(again.keypoints())
+        (1, True)
+        >>> folder.cleanup()
+        """
         w, h = image_size(image)
         from posekit import synth
 
@@ -185,7 +322,36 @@ class SynthEstimator:
     def estimate_video(
         self, path: Any, /, *, smoothing: bool = True, progress: bool = False
     ) -> PoseResult:
-        """A squat over the video's frames, seeded by its bytes."""
+        """A squat over the video's frames, seeded by its bytes.
+
+        Parameters
+        ----------
+        path
+            The video file (its header gives fps, frame count and size).
+        smoothing
+            False adds 1.5 px of Gaussian noise to the coordinates.
+        progress
+            Accepted as the real estimator does; it changes nothing.
+
+        Returns
+        -------
+        PoseResult
+            A video result of :func:`posekit.synth.generate` ``("squat")`` at the video's
+            frame rate, length and size.
+
+        Raises
+        ------
+        VideoError
+            Not a video.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.server.testing import fake_estimator
+        >>> res = fake_estimator.estimate_video(pk.media.fetch_demo_video("pose2sim_s01_cam01"))
+        >>> res.n_frames, res.fps, res.keypoints().attrs["height"]
+        (100, 60.0, 1920)
+        """
         fps, n, w, h = _video_meta(path)
         from posekit import synth
 

@@ -32,7 +32,26 @@ _DRAIN_MAX_BYTES = 256 * 1024 * 1024
 
 
 class ApiError(Exception):
-    """An error answer in Kakao's shape: HTTP ``status`` and body ``{"code", "msg"}``."""
+    """An error answer in Kakao's shape: HTTP ``status`` and body ``{"code", "msg"}``.
+
+    Parameters
+    ----------
+    code
+        Kakao's error code (-1 internal, -2 bad parameter, -10 quota, -401 wrong key).
+    msg
+        What was wrong, for the client.
+    status
+        The HTTP status of the answer.
+    headers
+        Extra answer headers (``Retry-After``).
+
+    Examples
+    --------
+    >>> from posekit.server.uploads import ApiError
+    >>> err = ApiError(-10, "the job queue is full; retry later", 429, {"Retry-After": "10"})
+    >>> err.status, err.code, err.headers["Retry-After"], str(err)
+    (429, -10, '10', 'the job queue is full; retry later')
+    """
 
     def __init__(self, code: int, msg: str, status: int = 400, headers: dict | None = None) -> None:
         super().__init__(msg)
@@ -44,7 +63,28 @@ class ApiError(Exception):
 
 @dataclass
 class Form:
-    """The fields of a form and, for multipart bodies, the one file stored on disk."""
+    """The fields of a form and, for multipart bodies, the one file stored on disk.
+
+    Made by :func:`read_form`.
+
+    Parameters
+    ----------
+    fields
+        Field name -> value (text).
+    file_path
+        Where the part named ``file`` was written; None when there was none.
+    file_size
+        Its size in bytes.
+    filename
+        The file name the client gave, if any.
+
+    Examples
+    --------
+    >>> from posekit.server.uploads import Form
+    >>> form = Form(fields={"video_url": "https://example.com/clip.mp4"})
+    >>> form.file_path is None, form.fields["video_url"]
+    (True, 'https://example.com/clip.mp4')
+    """
 
     fields: dict[str, str] = field(default_factory=dict)
     file_path: Path | None = None
@@ -77,11 +117,52 @@ async def read_form(
     The part named ``file`` is written to ``dest`` (created only if such a part arrives); other
     file parts are refused. ``headers`` must have lower-case names.
 
+    Parameters
+    ----------
+    headers
+        The request's headers, names in lower case (``content-type``, ``content-length``).
+    stream
+        The body, as it arrives.
+    dest
+        Where to write the file part.
+    max_file_bytes
+        The largest file accepted, in bytes; the whole body may carry
+        :data:`FIELDS_MAX_BYTES` more.
+    what
+        The file in words, for the error message (``"the video"``).
+
+    Returns
+    -------
+    Form
+        The fields, and the file's path, size and name.
+
     Raises
     ------
     ApiError
         -2 / 400 for a malformed body or unsupported content type; -2 / 413 when the body or
         the file is larger than allowed.
+
+    Examples
+    --------
+    A multipart body as ``requests`` encodes it, arriving in two chunks:
+
+    >>> import asyncio
+    >>> import tempfile
+    >>> import requests
+    >>> from pathlib import Path
+    >>> from posekit.server.uploads import read_form
+    >>> request = requests.Request("POST", "http://server/pose/job", data={"smoothing": "false"},
+    ...                            files={"file": ("clip.mp4", b"0123456789")}).prepare()
+    >>> headers = {k.lower(): v for k, v in request.headers.items()}
+    >>> async def body():
+    ...     yield request.body[:50]
+    ...     yield request.body[50:]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     form = asyncio.run(read_form(headers, body(), dest=Path(folder, "upload"),
+    ...                                  max_file_bytes=1000))
+    ...     stored = form.file_path.read_bytes()
+    >>> form.fields, form.filename, form.file_size, stored
+    ({'smoothing': 'false'}, 'clip.mp4', 10, b'0123456789')
     """
     ctype, params = parse_options_header(headers.get("content-type", ""))
     max_body = max_file_bytes + FIELDS_MAX_BYTES

@@ -55,7 +55,40 @@ _CANCEL_DIR: str | None = None
 
 @dataclass(frozen=True)
 class JobLimits:
-    """What one job may cost (see :class:`~posekit.server.ServerConfig`)."""
+    """What one job may cost (see :class:`~posekit.server.ServerConfig`).
+
+    Parameters
+    ----------
+    max_job_s
+        Wall-clock seconds a video job may take.
+    max_video_frames
+        Frames a video may have.
+    max_video_pixels
+        Pixels a video may have in all (frames x width x height).
+    max_image_pixels
+        Pixels an image may have (width x height).
+
+    Examples
+    --------
+    A video over the limits fails as bad input, from its header, before any decoding:
+
+    >>> import asyncio
+    >>> import tempfile
+    >>> import posekit as pk
+    >>> from posekit.server import ServerConfig
+    >>> from posekit.server.workers import EstimatorError, EstimatorPool, JobLimits
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+    ...                       estimator="posekit.server.testing:fixed_estimator")
+    >>> pool = EstimatorPool(config, JobLimits(max_video_frames=50))
+    >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")  # 100 frames
+    >>> try:
+    ...     asyncio.run(pool.video("job-1", video, True, f"{folder.name}/job-1.json"))
+    ... except EstimatorError as err:
+    ...     print(err.kind, "|", err)
+    bad_input | the video has 100 frames, more than the limit of 50
+    >>> pool.shutdown(); folder.cleanup()
+    """
 
     max_job_s: float = 900.0
     max_video_frames: int = 18_000
@@ -67,6 +100,25 @@ class JobInterrupted(BaseException):
     """Raised in a worker at a job's time limit or when it is cancelled.
 
     A BaseException, so that an estimator's ``except Exception`` does not swallow it.
+
+    Parameters
+    ----------
+    kind
+        ``"cancelled"``, or ``"bad_input"`` for the time limit (as :class:`EstimatorError`).
+    message
+        Why the job stopped.
+
+    Examples
+    --------
+    >>> from posekit.server.workers import JobInterrupted
+    >>> try:
+    ...     try:
+    ...         raise JobInterrupted("cancelled", "cancelled")
+    ...     except Exception:  # an estimator's own handler
+    ...         print("swallowed")
+    ... except JobInterrupted as stop:
+    ...     print("stopped:", stop.kind)
+    stopped: cancelled
     """
 
     def __init__(self, kind: str, message: str) -> None:
@@ -78,7 +130,27 @@ _ABS_PATH = re.compile(r"(?<![\w:/.~-])(?:/[^\s'\"/]+)+/([^\s'\"/]*)")
 
 
 def public_message(text: str) -> str:
-    """``text`` without the server's folders: absolute paths become their last part."""
+    """``text`` without the server's folders: absolute paths become their last part.
+
+    Error descriptions go to clients; the server's folders are none of their business.
+
+    Parameters
+    ----------
+    text
+        A message that may name files by their absolute paths.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from posekit.server.workers import public_message
+    >>> public_message("/srv/posekit/inputs/5a1f/clip.mp4 cannot be read as a video")
+    'clip.mp4 cannot be read as a video'
+    >>> public_message("see https://example.com/a/b")  # URLs are kept
+    'see https://example.com/a/b'
+    """
     return _ABS_PATH.sub(r"\1", text)
 
 
@@ -87,6 +159,30 @@ class EstimatorError(Exception):
 
     It refused the input (``bad_input``), broke (``internal``), could not write (``io``), or
     the job was stopped (``cancelled``, ``bad_input`` for the time limit).
+
+    Parameters
+    ----------
+    kind
+        ``"bad_input"``, ``"internal"``, ``"io"`` or ``"cancelled"``.
+    message
+        What happened (for ``bad_input``, the text the client reads).
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> import tempfile
+    >>> from posekit.server import ServerConfig
+    >>> from posekit.server.workers import EstimatorPool
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+    ...                       estimator="posekit.server.testing:fixed_estimator")
+    >>> pool = EstimatorPool(config)
+    >>> try:
+    ...     asyncio.run(pool.image(f"{folder.name}/missing.png"))
+    ... except EstimatorError as err:
+    ...     print(err.kind)
+    bad_input
+    >>> pool.shutdown(); folder.cleanup()
     """
 
     def __init__(self, kind: str, message: str) -> None:
@@ -156,7 +252,36 @@ def _ping(est: Any) -> tuple:
 
 
 def encode_job_result(result: Any, job_id: str) -> bytes:
-    """The ``GET /pose/job/{id}`` answer for a successful job, as JSON bytes."""
+    """The ``GET /pose/job/{id}`` answer for a successful job, as JSON bytes.
+
+    The job's id and status are set, its description dropped, and missing ``annotations``,
+    ``categories`` and ``info`` filled with Kakao's defaults.
+
+    Parameters
+    ----------
+    result
+        What the estimator's ``estimate_video`` returned: a video :class:`~posekit.PoseResult`.
+    job_id
+        The server's id for the job.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    TypeError
+        ``result`` is not a video result.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.server.workers import encode_job_result
+    >>> res = pk.synth.generate("walk", duration_s=1, fps=30).result
+    >>> answer = pk.load(encode_job_result(res, "69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11"))
+    >>> answer.job_id, answer.job.status, answer.n_frames
+    ('69a51e1b-60e0-4e4b-9c8e-4b6f2b9e4c11', 'success', 30)
+    """
     job = getattr(result, "job", None)
     if not isinstance(job, JobResult) or job.video is msgspec.UNSET:
         raise TypeError("the estimator's estimate_video did not return a video PoseResult")
@@ -284,7 +409,40 @@ def _run_image(est: Any, src: str, limits: JobLimits) -> tuple:
 
 
 class EstimatorPool:
-    """``workers`` slots for video jobs plus one for images, in processes or threads."""
+    """``workers`` slots for video jobs plus one for images, in processes or threads.
+
+    Parameters
+    ----------
+    config
+        The server's configuration: ``workers``, ``worker_kind``, ``estimator`` and
+        ``data_dir`` (cancel markers go to its ``cancel`` folder).
+    limits
+        What one job may cost; default :class:`JobLimits`'s defaults.
+
+    Raises
+    ------
+    ValueError
+        The estimator cannot be resolved, or (worker processes) cannot be sent to them.
+
+    Examples
+    --------
+    With threads (worker processes start the same way, each loading the estimator once):
+
+    >>> import asyncio
+    >>> import tempfile
+    >>> from posekit.server import ServerConfig
+    >>> from posekit.server.workers import EstimatorPool
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+    ...                       estimator="posekit.server.testing:fixed_estimator")
+    >>> pool = EstimatorPool(config)
+    >>> import posekit as pk
+    >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+    >>> size = asyncio.run(pool.video("job-1", video, True, f"{folder.name}/job-1.json"))
+    >>> pool.size, pk.load(f"{folder.name}/job-1.json").n_frames  # a video slot, an image slot
+    (2, 100)
+    >>> pool.shutdown(); folder.cleanup()
+    """
 
     def __init__(self, config: ServerConfig, limits: JobLimits | None = None) -> None:
         self.kind = config.worker_kind
@@ -336,7 +494,49 @@ class EstimatorPool:
         await asyncio.gather(*(self._call(_ping) for _ in range(self.size)))
 
     async def video(self, job_id: str, src: Path, smoothing: bool, dest: Path) -> int:
-        """Estimate the video at ``src`` and write the job result to ``dest``; return its size."""
+        """Estimate the video at ``src`` and write the job result to ``dest``; return its size.
+
+        Parameters
+        ----------
+        job_id
+            The job's id (written into the result, and the name a cancel uses).
+        src
+            The video file.
+        smoothing
+            Passed to the estimator's ``estimate_video``.
+        dest
+            Where to write the ``GET /pose/job/{job_id}`` answer (atomically).
+
+        Returns
+        -------
+        int
+            The size of the answer written, in bytes.
+
+        Raises
+        ------
+        EstimatorError
+            The estimator refused the video or failed, the job was over its limits, or it was
+            cancelled.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> import tempfile
+        >>> from posekit.server import ServerConfig
+        >>> from posekit.server.workers import EstimatorPool
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> pool = EstimatorPool(config)
+        >>> import posekit as pk
+        >>> video = pk.media.fetch_demo_video("pose2sim_s01_cam01")
+        >>> dest = f"{folder.name}/job-1.json"
+        >>> size = asyncio.run(pool.video("job-1", video, False, dest))
+        >>> answer = pk.load(dest)
+        >>> answer.job_id, answer.n_frames, size == len(answer.to_json())
+        ('job-1', 100, True)
+        >>> pool.shutdown(); folder.cleanup()
+        """
         marker = self.cancel_dir / job_id
         try:
             return int(
@@ -346,7 +546,41 @@ class EstimatorPool:
             marker.unlink(missing_ok=True)
 
     async def image(self, src: Path) -> bytes:
-        """Estimate the image at ``src``; return the ``POST /pose`` answer as JSON bytes."""
+        """Estimate the image at ``src``; return the ``POST /pose`` answer as JSON bytes.
+
+        Parameters
+        ----------
+        src
+            The image file.
+
+        Returns
+        -------
+        bytes
+            The JSON list of the people found.
+
+        Raises
+        ------
+        EstimatorError
+            The estimator refused the image or failed, or it is over the pixel limit.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> import tempfile
+        >>> from posekit.server import ServerConfig
+        >>> from posekit.server.workers import EstimatorPool
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(data_dir=folder.name, worker_kind="thread", workers=1,
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> pool = EstimatorPool(config)
+        >>> import posekit as pk
+        >>> from PIL import Image
+        >>> Image.new("RGB", (640, 480)).save(f"{folder.name}/photo.png")
+        >>> answer = asyncio.run(pool.image(f"{folder.name}/photo.png"))
+        >>> len(pk.load(answer).people)
+        1
+        >>> pool.shutdown(); folder.cleanup()
+        """
         return bytes(await self._call(_run_image, str(src), self.limits))
 
     def _processes(self) -> list:
@@ -356,6 +590,28 @@ class EstimatorPool:
         """Interrupt ``job_id`` if a worker process runs it.
 
         Threads cannot be interrupted: their result is dropped when they end.
+
+        A marker file for the job is left in the pool's ``cancel`` folder (a worker that starts
+        the job later sees it), and the worker process that runs the job, if any, is signalled.
+
+        Parameters
+        ----------
+        job_id
+            The job to stop.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from posekit.server import ServerConfig
+        >>> from posekit.server.workers import EstimatorPool
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> config = ServerConfig(data_dir=folder.name, worker_kind="process", workers=1,
+        ...                       estimator="posekit.server.testing:fixed_estimator")
+        >>> pool = EstimatorPool(config)  # no process starts before the first job
+        >>> pool.cancel("job-1")
+        >>> (pool.cancel_dir / "job-1").exists()  # the job fails as soon as a worker takes it
+        True
+        >>> pool.shutdown(); folder.cleanup()
         """
         if self.kind != "process":
             return
