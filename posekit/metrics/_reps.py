@@ -256,6 +256,9 @@ def count_repetitions(
         Frame rate; default ``series.attrs["fps"]``.
     direction
         Whether a repetition is a minimum or a maximum of the series.
+    rel_prominence
+        The default prominence as a fraction (0–1) of the series' range (1st to 99th
+        percentile). Ignored when ``prominence`` is given.
     rel_height
         Where a repetition starts and ends: where the series has come back ``rel_height`` of the
         way from the peak to its surroundings (``scipy.signal.peak_widths``).
