@@ -68,6 +68,16 @@ def test_table_round_trip_keeps_index_dtypes_and_attrs(walkers, tmp_path, suffix
         assert pk.io.read_table(p).attrs == table.attrs
 
 
+def test_parquet_columns_from_one_file_or_a_dataset(walkers, tmp_path):
+    # one file keeps its posekit metadata in the schema: the index comes along with the columns
+    one = pk.io.read_table(pk.io.write_table(walkers, tmp_path / "kp.parquet"), columns=["x"])
+    assert list(one.columns) == ["x"] and list(one.index.names) == ["frame", "object_id", "joint"]
+    pd.testing.assert_series_equal(one["x"], walkers["x"], check_exact=True)
+    assert one.attrs["fps"] == walkers.attrs["fps"]
+    with pytest.raises(PoseFormatError, match="nope"):
+        pk.io.read_table(tmp_path / "kp.parquet", columns=["nope"])
+
+
 def test_plain_csv_reads_with_its_index_columns(walkers, tmp_path):
     path = tmp_path / "plain.csv"
     walkers.reset_index().to_csv(path, index=False)

@@ -301,6 +301,14 @@ def read_table(
     sidecar = path / _SIDECAR
     if path.is_dir() and sidecar.exists():
         meta = json.loads(sidecar.read_text())
+    elif columns is not None and path.is_file():
+        # one file: its posekit metadata (the index levels to read along) is in its schema
+        try:
+            schema_meta = pq.read_schema(path).metadata or {}
+        except Exception as exc:  # pyarrow's ArrowInvalid for a file that is not Parquet
+            raise PoseFormatError(f"{where}: not a Parquet file or dataset ({exc})") from None
+        if _META_KEY in schema_meta:
+            meta = json.loads(schema_meta[_META_KEY])
     want = (
         None
         if columns is None
