@@ -5,14 +5,17 @@ side with the previous approach.
 
 Each clip is estimated once; the per-track steps (left/right rule, scores) are then replayed
 on the same model outputs with each rule, so the columns differ only by the rule. Pose2Sim S01
-cam01/cam02 (front) and cam03 (back) against OpenPose; nothing of the left/right decision was
-fitted on cam03, the COCO offsets are fitted on cam01+cam02. Demo_MultiPerson cam01-04: people
+cam01/cam02 (front), cam03 and cam04 (back; cam04 from behind and above) against OpenPose;
+nothing of the left/right decision was fitted on cam03 or cam04, the COCO offsets are fitted on
+cam01+cam02. Demo_MultiPerson cam01-04: people
 tracked (in >= 80% of frames) and the most poses in one frame, vs the people in view.
 
 Then, per view, which joints carry the distance to OpenPose (median / torso per joint, and its
 part along the body axis and across it), and the COCO placement offsets left one camera out:
 fitted on the two other cameras, reported on the third (``--quick`` skips the multi-person
-clips).
+clips). Then the calibration check (OpenPose of cam01+cam02 triangulated with the
+trial's calibration and reprojected into each camera; epipolar distances per camera pair), and
+the candidate back-view corrections, each fitted on one back view and reported on the other.
 """
 
 from __future__ import annotations
@@ -26,12 +29,19 @@ import numpy as np
 from posekit.estimate import Estimator, _api
 from posekit.estimate._convention import body_axis, to_coco
 from posekit.estimate._quality import (
+    _participant,
+    _torso,
+    back_view_corrections,
     blazepose_pairs,
+    epipolar_distances,
+    fit_offsets,
     held_out_offsets,
     load_openpose,
     mirrored_frames,
     openpose_report,
+    read_qca,
     relative_distances,
+    reprojected_openpose,
     score_agreement,
 )
 from posekit.io import flatten
@@ -73,10 +83,10 @@ def pose2sim_rows(est: Estimator) -> None:
         "model's labels": dict(left_right="off", scores="model"),
         "along the track (now)": dict(left_right="track", scores="visible"),
     }
-    for cam in ("cam01", "cam02", "cam03"):
+    for cam in CAMS:
         op = load_openpose(OPENPOSE / cam)
         results = replays(est, f"pose2sim_s01_{cam}", **rules)
-        view = "back" if cam == "cam03" else "front"
+        view = "back" if cam in BACK else "front"
         for label, res in results.items():
             q = openpose_report(res, op)
             s = score_agreement(res, op)
@@ -110,7 +120,8 @@ JOINTS = (
     "nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow",
     "r_elbow", "l_wrist", "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle",
 )  # fmt: skip
-CAMS = ("cam01", "cam02", "cam03")
+CAMS = ("cam01", "cam02", "cam03", "cam04")
+BACK = ("cam03", "cam04")
 
 
 def per_joint_rows(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
@@ -121,11 +132,10 @@ def per_joint_rows(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
     left), in % of the torso; n = frames where OpenPose scored the joint > 0.5."""
     print("\nper joint, unsmoothed, held-out offsets: median dist / along / across, % torso (n)")
     print(
-        f"{'joint':<11}"
-        + "".join(f"{c + (' back' if c == 'cam03' else ' front'):>28}" for c in CAMS)
+        f"{'joint':<11}" + "".join(f"{c + (' back' if c in BACK else ' front'):>28}" for c in CAMS)
     )
     cols = {}
-    held = held_out_offsets(pairs)
+    held = held_out(pairs)
     for cam in CAMS:
         ours, refs = pairs[cam]
         coco = to_coco(ours, held[cam][0])
@@ -152,14 +162,60 @@ def per_joint_rows(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         print(line)
 
 
+def held_out(
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> dict[str, tuple[np.ndarray, float, float]]:
+    """cam01-cam03 left one out of those three (fitted on the two others); cam04 with the
+    shipped offsets (fitted on cam01+cam02, so held out too)."""
+    out = held_out_offsets({c: pairs[c] for c in CAMS[:3]})
+    ours, refs = pairs["cam04"]
+    offsets = fit_offsets(pairs, ("cam01", "cam02"))
+    rel = relative_distances(to_coco(ours, offsets), refs)
+    rel = rel[np.isfinite(rel)]
+    out["cam04"] = (offsets, float(np.median(rel)), float(np.mean(rel < 0.2)))
+    return out
+
+
 def held_out_rows(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-    print("\nCOCO offsets left one camera out (fitted on the two others), unsmoothed:")
+    print("\nCOCO offsets held out (cam01-03: fitted on the two others of the three; cam04: the")
+    print("shipped ones, fitted on cam01+cam02), unsmoothed:")
     print("camera        BlazePose placement   held-out median   held-out PCK@0.2   target")
-    for cam, (_, med, pck) in held_out_offsets(pairs).items():
+    for cam, (_, med, pck) in held_out(pairs).items():
         ours, refs = pairs[cam]
         raw = relative_distances(ours, refs)
         raw_med = float(np.median(raw[np.isfinite(raw)]))
         print(f"{cam:<14}{100 * raw_med:17.2f}%{100 * med:17.2f}%{100 * pck:18.1f}%   < 5%, > 95%")
+
+
+def calibration_rows() -> None:
+    """The trial's calibration (``tests/data/pose2sim_s01_openpose/Calib.qca.txt``) against
+    OpenPose: front views triangulated, reprojected into every camera; epipolar distances."""
+    cams = read_qca(OPENPOSE / "Calib.qca.txt")
+    op = {c: load_openpose(OPENPOSE / c) for c in CAMS}
+    refs = {c: np.array([_participant(p) for p in op[c]]) for c in CAMS}
+    print("\ncalibration: OpenPose cam01+cam02 triangulated, reprojected, vs each camera's")
+    print("OpenPose (median / torso, per joint: shoulders, hips, knees, ankles L/R)")
+    for cam in CAMS:
+        rel = relative_distances(reprojected_openpose(cams, op, ("cam01", "cam02"), cam), refs[cam])
+        joints = " ".join(
+            f"{100 * np.nanmedian(rel[:, j]):5.1f}" for j in (5, 6, 11, 12, 13, 14, 15, 16)
+        )
+        print(f"  -> {cam}: {100 * np.nanmedian(rel):6.2f}%   {joints}")
+    print("epipolar distance, median / torso (OpenPose joints both cameras score > 0.5):")
+    for i, a in enumerate(CAMS):
+        for b in CAMS[i + 1 :]:
+            d = []
+            for ra, rb in zip(refs[a], refs[b], strict=True):
+                g = (ra[:, 2] > 0.5) & (rb[:, 2] > 0.5)
+                d.extend(epipolar_distances(cams[a], cams[b], ra[g, :2], rb[g, :2]) / _torso(rb))
+            print(f"  {a}-{b}: {100 * np.median(d):5.2f}%")
+
+
+def back_view_rows(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    print("\nback-view corrections, fitted on one back view, reported on the other (unsmoothed;")
+    print("front views keep the shipped offsets): median distance / torso, target < 5%")
+    for label, row in back_view_corrections(pairs).items():
+        print(f"  {label:<56}" + "".join(f"{c} {100 * v:5.2f}%  " for c, v in row.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     pairs = blazepose_pairs(est, OPENPOSE, CAMS)
     per_joint_rows(pairs)
     held_out_rows(pairs)
+    back_view_rows(pairs)
+    calibration_rows()
     return 0
 
 

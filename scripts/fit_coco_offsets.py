@@ -12,7 +12,10 @@ Prints the offsets fitted on both cameras (the ones to put in ``COCO_ALONG_AXIS`
 offsets fitted on each camera alone, and the check that matters: offsets fitted on one camera
 applied to the *other* camera (held out), median distance to OpenPose in torso lengths; then
 the same left one camera out over the three cameras, the back view cam03 included (fitted on
-two, reported on the third; cam03's figure uses exactly the shipped offsets).
+two, reported on the third; cam03's figure uses exactly the shipped offsets); then cam04 (from
+behind and above, OpenPose from the pose2sim 0.8.4 wheel) with the shipped offsets, and the
+candidate corrections for people seen from behind, each fitted on one back view (cam03 or
+cam04) and reported on the other.
 Reads ``tests/data`` (test data), so it is a development script, not part of posekit.
 """
 
@@ -26,6 +29,7 @@ from posekit.estimate._convention import (
     to_coco,
 )
 from posekit.estimate._quality import (
+    back_view_corrections,
     blazepose_pairs,
     fit_offsets,
     held_out_offsets,
@@ -40,7 +44,7 @@ PAIRS = ("nose", "eyes", "ears", "shoulders", "elbows", "wrists", "hips", "knees
 
 
 def main() -> int:
-    data = blazepose_pairs(Estimator(), OPENPOSE, (*CAMS, "cam03"))
+    data = blazepose_pairs(Estimator(), OPENPOSE, (*CAMS, "cam03", "cam04"))
     both = fit_offsets(data, CAMS)
     print("offsets along the body axis, torso lengths (towards the head > 0):")
     print(f"{'':<12}" + "".join(f"{p:>10}" for p in PAIRS))
@@ -63,11 +67,23 @@ def main() -> int:
     print("(held out: offsets fitted on the other camera only)")
 
     print("\nleft one camera out of three (target < 5%, PCK@0.2 > 95%):")
-    for cam, (offsets, med, pck) in held_out_offsets(data).items():
+    three = {c: data[c] for c in (*CAMS, "cam03")}
+    for cam, (offsets, med, pck) in held_out_offsets(three).items():
         print(
             f"{cam:<8}{100 * med:>8.2f}%{100 * pck:>8.1f}%   offsets "
             + " ".join(f"{v:.3f}" for v in offsets)
         )
+    ours, refs = data["cam04"]
+    print(
+        f"cam04 (back, above; shipped offsets, held out): {100 * median_rel(to_coco(ours), refs):.2f}%"
+        f" (BlazePose placement {100 * median_rel(ours, refs):.2f}%)"
+    )
+    print("\nback views: offsets fitted on one back view alone")
+    for cam in ("cam03", "cam04"):
+        print(f"{cam:<12}" + "".join(f"{v:>10.3f}" for v in fit_offsets(data, (cam,))))
+    print("candidate back-view corrections, fitted on the other back view (target < 5%):")
+    for label, row in back_view_corrections(data).items():
+        print(f"  {label:<56}" + "".join(f"{c} {100 * v:5.2f}%  " for c, v in row.items()))
     return 0
 
 

@@ -45,13 +45,19 @@ from posekit.estimate._landmarks import Roi
 from posekit.estimate._leftright import LEG_MIRROR, MIRROR, fix_left_right, fix_leg_swaps
 from posekit.estimate._pipeline import tile_regions
 from posekit.estimate._quality import (
+    _participant,
+    back_view_corrections,
     blazepose_pairs,
+    epipolar_distances,
     fit_offsets,
     held_out_offsets,
     load_openpose,
     median_rel,
     mirrored_frames,
     openpose_report,
+    read_qca,
+    relative_distances,
+    reprojected_openpose,
     score_agreement,
     sports2d_label,
     sports2d_report,
@@ -88,15 +94,19 @@ def pose2sim_raw(estimator: Estimator) -> dict[str, PoseResult]:
         cam: estimator.video(
             fetch_demo_video(f"pose2sim_s01_{cam}"), smoothing=False, progress=False
         )
-        for cam in ("cam01", "cam02", "cam03")
+        for cam in ("cam01", "cam02", "cam03", "cam04")
     }
 
 
 @pytest.fixture(scope="session")
 def pose2sim_blazepose(estimator: Estimator, openpose_dir: Path) -> dict[str, tuple]:
-    """Per camera (cam01, cam02 front; cam03 back): the participant in BlazePose's own
-    placement and OpenPose's, paired."""
-    return blazepose_pairs(estimator, openpose_dir, ("cam01", "cam02", "cam03"))
+    """Per camera (cam01, cam02 front; cam03 back; cam04 from behind and above): the
+    participant in BlazePose's own placement and OpenPose's, paired."""
+    return blazepose_pairs(estimator, openpose_dir, ("cam01", "cam02", "cam03", "cam04"))
+
+
+#: The three cameras the COCO offsets were first checked on, left one out among them.
+THREE = ("cam01", "cam02", "cam03")
 
 
 @pytest.fixture(scope="session")
@@ -120,23 +130,26 @@ def test_sports2d_two_people_tracked_without_ghosts(sports2d_raw: PoseResult) ->
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cam", ["cam01", "cam02", "cam03"])
+@pytest.mark.parametrize("cam", ["cam01", "cam02", "cam03", "cam04"])
 def test_pose2sim_agrees_with_openpose(
     pose2sim_raw: dict[str, PoseResult], openpose_dir: Path, cam: str
 ) -> None:
-    """Front views (cam01, cam02) and the back view (cam03) of the same trial. Nothing in the
-    left/right decision was fitted on cam03 (its one constant, the price of a swapped frame,
-    dates from the front views); the COCO offsets are fitted on cam01+cam02."""
+    """Front views (cam01, cam02) and the back views (cam03; cam04 from behind and above) of
+    the same trial. Nothing in the left/right decision was fitted on cam03 or cam04 (its one
+    constant, the price of a swapped frame, dates from the front views); the COCO offsets are
+    fitted on cam01+cam02."""
     openpose = load_openpose(openpose_dir / cam)
     rep = openpose_report(pose2sim_raw[cam], openpose)
     assert rep.frames == 100 and rep.missing == 0, rep.lines(cam)
     # 0 mirrored frames, smoothed or not (unsmoothed, cam02 had one before the legs' pass)
     assert mirrored_frames(pose2sim_raw[cam], openpose) == 0
     assert rep.pck > 0.95, rep.lines(cam)
-    # measured 4.63% (cam01), 5.02% (cam02), 5.90% (cam03) unsmoothed: cam02 sits on the 5%
-    # target and cam03 misses it (its hips are placed ~7% of the torso sideways from where
-    # OpenPose puts them from behind; no front-view offset moves them)
-    assert rep.median_rel < {"cam01": 0.05, "cam02": 0.052, "cam03": 0.062}[cam], rep.lines(cam)
+    # measured 4.63% (cam01), 5.02% (cam02), 5.90% (cam03), 4.94% (cam04) unsmoothed: cam02
+    # and cam04 sit on the 5% target and cam03 misses it (its hips are placed ~7% of the
+    # torso sideways from where OpenPose puts them from behind; cam04's are not, so no
+    # back-view offset moves them either)
+    bars = {"cam01": 0.05, "cam02": 0.052, "cam03": 0.062, "cam04": 0.0515}
+    assert rep.median_rel < bars[cam], rep.lines(cam)
 
 
 @pytest.mark.slow
@@ -241,7 +254,7 @@ def test_coco_offsets_left_one_camera_out(pose2sim_blazepose: dict[str, tuple]) 
     (cam01), 4.94% (cam02), 5.92% (cam03, the back view: fitted on the front views only) with
     PCK@0.2 99.5%, 97.9%, 97.5%. cam03 misses the 5% target; the bars sit just above what is
     measured so that a regression fails."""
-    held = held_out_offsets(pose2sim_blazepose)
+    held = held_out_offsets({c: pose2sim_blazepose[c] for c in THREE})
     bars = {"cam01": 0.0495, "cam02": 0.0505, "cam03": 0.0605}
     for cam, (_, med, pck) in held.items():
         assert med < bars[cam], (cam, med)
@@ -258,7 +271,89 @@ def test_shipped_coco_offsets_are_the_fit_on_both_cameras(
     fitted = fit_offsets(pose2sim_blazepose, ("cam01", "cam02"))
     assert fitted == pytest.approx(COCO_ALONG_AXIS, abs=0.0015)
     # so cam03 (the back view) is held out for the shipped offsets
-    assert held_out_offsets(pose2sim_blazepose)["cam03"][0] == pytest.approx(fitted)
+    held = held_out_offsets({c: pose2sim_blazepose[c] for c in THREE})
+    assert held["cam03"][0] == pytest.approx(fitted)
+
+
+@pytest.mark.slow
+def test_coco_offsets_on_a_second_back_view(pose2sim_blazepose: dict[str, tuple]) -> None:
+    """cam04 (from behind and above; OpenPose from the pose2sim 0.8.4 wheel) is held out for
+    the shipped offsets (fitted on the front views): measured 4.94%, PCK@0.2 99.9%. Its own
+    placement is as close (4.85%): from behind the front views' shift of the shoulders and
+    hips is not what OpenPose does."""
+    ours, refs = pose2sim_blazepose["cam04"]
+    coco = to_coco(ours, COCO_ALONG_AXIS)
+    assert median_rel(coco, refs) < 0.0505
+    rel = relative_distances(coco, refs)
+    assert np.mean(rel[np.isfinite(rel)] < 0.2) > 0.99
+
+
+@pytest.mark.slow
+def test_no_back_view_correction_holds_on_the_other_back_view(
+    pose2sim_blazepose: dict[str, tuple],
+) -> None:
+    """Each candidate correction for people seen from behind, fitted on one back view and
+    reported on the other, leaves cam03 where the shipped offsets put it (5.92%; measured
+    5.79-6.12%): cam03's sideways shift of the pelvis and left shoulder is not in cam04, so
+    none ships (``docs/estimator.md``). A fit that would reach the target on cam03 fails
+    here and must be looked at."""
+    rows = back_view_corrections(pose2sim_blazepose)
+    shipped = rows["shipped offsets (cam01+cam02)"]
+    assert shipped["cam03"] == pytest.approx(0.0592, abs=0.001)
+    assert shipped["cam04"] == pytest.approx(0.0494, abs=0.001)
+    for label, row in rows.items():
+        assert 0.0575 < row["cam03"] < 0.0625, (label, row)
+        assert 0.045 < row["cam04"] < 0.057, (label, row)
+
+
+# -- the trial's calibration: a second, independent look at OpenPose ------------------------------
+@pytest.fixture(scope="module")
+def pose2sim_calibration(openpose_dir: Path) -> tuple[dict, dict]:
+    cams = read_qca(openpose_dir / "Calib.qca.txt")
+    return cams, {c: load_openpose(openpose_dir / c) for c in cams}
+
+
+def test_calibration_reprojects_openpose_across_views(pose2sim_calibration: tuple) -> None:
+    """OpenPose of the two front views triangulated with ``Calib.qca.txt`` and reprojected:
+    into the front views themselves 1.4% of the torso, into cam04 (from behind and above, not
+    used) 7.9% (5.9% once each frame's common shift is removed: the views' OpenPose differ,
+    the hips most). A wrong convention is far off: rotation transposed 299%, without the turn
+    from Qualisys's camera axes to OpenCV's 98%. cam03's calibration does not agree with
+    the others (22%, about 40 px off): it is not used as a reference."""
+    cams, op = pose2sim_calibration
+    refs = {
+        c: np.array([p[int(np.argmax((p[:, :, 2] > 0.5).sum(1)))] for p in op[c]]) for c in cams
+    }
+    med = {
+        c: float(np.nanmedian(relative_distances(
+            reprojected_openpose(cams, op, ("cam01", "cam02"), c), refs[c]
+        )))
+        for c in cams
+    }  # fmt: skip
+    assert med["cam01"] < 0.02 and med["cam02"] < 0.02, med
+    assert med["cam04"] < 0.10, med
+    assert med["cam03"] > 0.15, med  # the calibration of cam03 is off
+
+
+def test_calibration_epipolar_agreement(pose2sim_calibration: tuple) -> None:
+    """Median distance of a camera's OpenPose joints from the epipolar lines of another's, /
+    torso: cam01-cam02 2.8%, cam01-cam04 3.4%, cam02-cam04 2.7% (OpenPose's own noise); every
+    pair with cam03 5.9-13.4%."""
+    cams, op = pose2sim_calibration
+
+    def median(a: str, b: str) -> float:
+        d = []
+        for pa, pb in zip(op[a], op[b], strict=True):
+            ra, rb = _participant(pa), _participant(pb)
+            g = (ra[:, 2] > 0.5) & (rb[:, 2] > 0.5)
+            torso = np.linalg.norm(rb[[5, 6], :2] - rb[[11, 12], :2], axis=1).mean()
+            d.extend(epipolar_distances(cams[a], cams[b], ra[g, :2], rb[g, :2]) / torso)
+        return float(np.median(d))
+
+    for a, b in (("cam01", "cam02"), ("cam01", "cam04"), ("cam02", "cam04")):
+        assert median(a, b) < 0.04, (a, b)
+    for a, b in (("cam01", "cam03"), ("cam02", "cam03"), ("cam03", "cam04")):
+        assert median(a, b) > 0.05, (a, b)
 
 
 # -- the Kakao format -----------------------------------------------------------------------------

@@ -318,3 +318,196 @@ def held_out_offsets(
         rel = rel[np.isfinite(rel)]
         out[cam] = (offsets, float(np.median(rel)), float(np.mean(rel < 0.2)))
     return out
+
+
+# -- Pose2Sim S01 calibration: the four cameras in one world ----------------------------------
+@dataclass(frozen=True)
+class Camera:
+    """One calibrated camera in OpenCV's convention: ``x ~ K [R | t] X`` with lens distortion
+    ``dist`` (k1, k2, p1, p2); world in millimetres."""
+
+    name: str
+    K: np.ndarray  # (3, 3), pixels
+    dist: np.ndarray  # (4,)
+    R: np.ndarray  # (3, 3), world -> camera
+    t: np.ndarray  # (3,), mm
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Pixels (n, 2) of world points (n, 3), lens distortion applied (NaN in, NaN out)."""
+        import cv2
+
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        out = np.full((len(pts), 2), np.nan)
+        ok = np.isfinite(pts).all(1)
+        if ok.any():
+            rvec, _ = cv2.Rodrigues(self.R)
+            px, _ = cv2.projectPoints(pts[ok], rvec, self.t, self.K, self.dist)
+            out[ok] = px.reshape(-1, 2)
+        return out
+
+    def normalized(self, pixels: np.ndarray) -> np.ndarray:
+        """Undistorted normalised image coordinates (n, 2) of pixels (n, 2)."""
+        import cv2
+
+        px = np.asarray(pixels, dtype=np.float64).reshape(-1, 1, 2)
+        return cv2.undistortPoints(px, self.K, self.dist).reshape(-1, 2)
+
+
+def read_qca(path: Path) -> dict[str, Camera]:
+    """The cameras of a Qualisys ``.qca.txt`` calibration (the Pose2Sim demo's
+    ``Calib.qca.txt``), read as Pose2Sim's own reader does (``read_qca`` and
+    ``calib_qca_fun`` in ``Pose2Sim/calibration.py``, pose2sim 0.10.49): focal lengths,
+    centre and distortion coefficients are in sensor units, 64 to the pixel; ``transform`` is
+    the camera's position (mm) and the rotation with r11, r12, r13 its first *column*, in
+    Qualisys's camera axes (y up, looking along -z), turned by pi about x to OpenCV's."""
+    import xml.etree.ElementTree as ET
+
+    cams = {}
+    for cam in ET.parse(path).getroot().findall("cameras/camera"):
+        i = {k: float(v) for k, v in cam.find("intrinsic").attrib.items()}  # type: ignore[union-attr]
+        tr = {k: float(v) for k, v in cam.find("transform").attrib.items()}  # type: ignore[union-attr]
+        fov = {k: float(v) for k, v in cam.find("fov_video").attrib.items()}  # type: ignore[union-attr]
+        K = np.array(
+            [
+                [i["focalLengthU"] / 64, 0.0, i["centerPointU"] / 64 - fov["left"]],
+                [0.0, i["focalLengthV"] / 64, i["centerPointV"] / 64 - fov["top"]],
+                [0.0, 0.0, 1.0],
+            ]
+        )
+        keys = (
+            "radialDistortion1",
+            "radialDistortion2",
+            "tangentalDistortion1",
+            "tangentalDistortion2",
+        )
+        dist = np.array([i[k] for k in keys]) / 64
+        # the rotation as stored row by row is the camera-to-world matrix transposed,
+        # i.e. world -> Qualisys camera axes
+        rot = np.array([tr[f"r{a}{b}"] for a in "123" for b in "123"]).reshape(3, 3)
+        position = np.array([tr["x"], tr["y"], tr["z"]])
+        flip = np.diag([1.0, -1.0, -1.0])  # pi about x: Qualisys camera axes -> OpenCV's
+        R = flip @ rot
+        cams[cam.attrib["serial"]] = Camera(cam.attrib["serial"], K, dist, R, -R @ position)
+    return cams
+
+
+def triangulate(cameras: list[Camera], pixels: list[np.ndarray]) -> np.ndarray:
+    """World points (n, 3) from the same n points seen by two or more ``cameras``, ``pixels``
+    one (n, 2) array per camera (NaN where a camera does not see the point): linear (DLT)
+    triangulation on undistorted normalised coordinates; NaN where fewer than two cameras
+    see a point."""
+    norm = [cam.normalized(px) for cam, px in zip(cameras, pixels, strict=True)]
+    n = len(norm[0])
+    out = np.full((n, 3), np.nan)
+    for j in range(n):
+        rows = []
+        for cam, uv in zip(cameras, norm, strict=True):
+            if np.isfinite(uv[j]).all():
+                P = np.hstack([cam.R, cam.t[:, None]])
+                rows += [uv[j, 0] * P[2] - P[0], uv[j, 1] * P[2] - P[1]]
+        if len(rows) >= 4:
+            X = np.linalg.svd(np.array(rows))[2][-1]
+            out[j] = X[:3] / X[3]
+    return out
+
+
+def epipolar_distances(a: Camera, b: Camera, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """(n,) distance in pixels of camera ``b``'s points ``pb`` (n, 2) from the epipolar lines of
+    camera ``a``'s points ``pa`` (n, 2) (the same points; undistorted, so the pixels are
+    ``b``'s focal length): zero for a perfect calibration and perfect keypoints, whatever the
+    3D point - a check of the calibration that needs no third view."""
+    R = b.R @ a.R.T
+    t = b.t - R @ a.t
+    tx = np.array([[0, -t[2], t[1]], [t[2], 0, -t[0]], [-t[1], t[0], 0]])
+    ua = np.column_stack([a.normalized(pa), np.ones(len(pa))])
+    ub = np.column_stack([b.normalized(pb), np.ones(len(pb))])
+    lines = ua @ (tx @ R).T
+    return np.abs((lines * ub).sum(1)) / np.hypot(lines[:, 0], lines[:, 1]) * b.K[0, 0]
+
+
+def reprojected_openpose(
+    cameras: dict[str, Camera],
+    openpose: dict[str, list[np.ndarray]],
+    views: tuple[str, ...],
+    target: str,
+) -> np.ndarray:
+    """The participant's OpenPose joints (scored > 0.5) of cameras ``views``, triangulated per
+    frame and joint and projected into camera ``target``: (frames, 17, 2), NaN where fewer
+    than two views see a joint; ``openpose`` maps camera names to :func:`load_openpose`."""
+    out = []
+    for people in zip(*(openpose[v] for v in views), strict=True):
+        refs = [_participant(p) for p in people]
+        pix = [np.where((r[:, 2] > 0.5)[:, None], r[:, :2], np.nan) for r in refs]
+        X = triangulate([cameras[v] for v in views], pix)
+        out.append(cameras[target].project(X))
+    return np.array(out)
+
+
+# -- a back-view correction, fitted on one back view and reported on the other --------------
+FRONT_CAMS = ("cam01", "cam02")
+BACK_CAMS = ("cam03", "cam04")
+
+
+def across_offsets(
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]], cams: tuple[str, ...], offsets: np.ndarray
+) -> np.ndarray:
+    """Per joint (17,), the median offset of OpenPose's joint from ours across the body axis
+    (in torso lengths, > 0 towards the picture's side where a person facing the camera has
+    their left) after ``offsets`` along it, over ``cams`` of ``pairs``."""
+    from posekit.estimate._convention import body_axis, to_coco
+
+    across, good = [], []
+    for cam in cams:
+        ours, refs = pairs[cam]
+        axis, length = body_axis(ours)
+        delta = refs[..., :2] - to_coco(ours, offsets)
+        safe = np.where(length > 0, length, 1.0)[:, None]
+        across.append((axis[:, None, 0] * delta[..., 1] - axis[:, None, 1] * delta[..., 0]) / safe)
+        good.append(refs[..., 2] > 0.5)
+    a, g = np.concatenate(across), np.concatenate(good)
+    return np.array([np.median(a[g[:, j], j]) if g[:, j].sum() >= 5 else 0.0 for j in range(17)])
+
+
+def with_across(ours: np.ndarray, offsets: np.ndarray, across: np.ndarray) -> np.ndarray:
+    """``ours`` (n, 17, 2) moved by ``offsets`` along the body axis and ``across`` (17,) torso
+    lengths across it (see :func:`across_offsets`)."""
+    from posekit.estimate._convention import body_axis, to_coco
+
+    axis, length = body_axis(ours)
+    side = np.stack([-axis[..., 1], axis[..., 0]], -1)  # unit vector across, same sign
+    return to_coco(ours, offsets) + across[None, :, None] * (length[:, None, None] * side[:, None])
+
+
+def back_view_corrections(
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> dict[str, dict[str, float]]:
+    """Candidate corrections for people seen from behind, each fitted on one back view and
+    reported on the other (``pairs`` from :func:`blazepose_pairs` over cam01-cam04): median
+    distance / torso per back camera. Except the pooled fit (front views and the other back
+    view, all people alike), each applies to people seen from behind only, so the front views'
+    figures do not change with it; the pooled fit moves them too (left one camera out of
+    four: cam01 4.93%, cam02 5.01%, worse than 4.82% and 4.94% left out of three)."""
+    from posekit.estimate._convention import to_coco
+
+    front = fit_offsets(pairs, FRONT_CAMS)
+    rows: dict[str, dict[str, float]] = {
+        "shipped offsets (cam01+cam02)": {},
+        "back-view offsets along the axis": {},
+        "offsets fitted on cam01+cam02 and the other back view": {},
+        "back-view offsets along and across, per joint": {},
+        "shipped offsets + across, per joint": {},
+    }
+    for cam in BACK_CAMS:
+        other = next(c for c in BACK_CAMS if c != cam)
+        ours, refs = pairs[cam]
+        back = fit_offsets(pairs, (other,))
+        candidates = (
+            to_coco(ours, front),
+            to_coco(ours, back),
+            to_coco(ours, fit_offsets(pairs, (*FRONT_CAMS, other))),
+            with_across(ours, back, across_offsets(pairs, (other,), back)),
+            with_across(ours, front, across_offsets(pairs, (other,), front)),
+        )
+        for row, moved in zip(rows.values(), candidates, strict=True):
+            row[cam] = median_rel(moved, refs)
+    return rows
