@@ -219,8 +219,8 @@ def test_scores_mean_there_and_visible(
 
 @pytest.mark.slow
 def test_back_view_nobody_fitted_on(estimator: Estimator) -> None:
-    """Pose2Sim S01 cam04 (the participant from behind and above; no reference, and nothing
-    was fitted or tuned on it): left/right as from behind in every frame (judged by eye on
+    """Pose2Sim S01 cam04 (the participant from behind and above; nothing was fitted or tuned
+    on it; against its OpenPose: ``test_pose2sim_agrees_with_openpose``): left/right as from behind in every frame (judged by eye on
     frames 0, 10, ..., 90: the left side on the picture's left), no face point kept, the
     ears and the body kept."""
     res = estimator.video(fetch_demo_video("pose2sim_s01_cam04"), progress=False)
@@ -294,7 +294,7 @@ def test_no_back_view_correction_holds_on_the_other_back_view(
 ) -> None:
     """Each candidate correction for people seen from behind, fitted on one back view and
     reported on the other, leaves cam03 where the shipped offsets put it (5.92%; measured
-    5.79-6.12%): cam03's sideways shift of the pelvis and left shoulder is not in cam04, so
+    5.79-6.12%; cam04 4.47-5.56%): cam03's sideways shift of the pelvis and left shoulder is not in cam04, so
     none ships (``docs/estimator.md``). A fit that would reach the target on cam03 fails
     here and must be looked at."""
     rows = back_view_corrections(pose2sim_blazepose)
@@ -303,7 +303,7 @@ def test_no_back_view_correction_holds_on_the_other_back_view(
     assert shipped["cam04"] == pytest.approx(0.0494, abs=0.001)
     for label, row in rows.items():
         assert 0.0575 < row["cam03"] < 0.0625, (label, row)
-        assert 0.045 < row["cam04"] < 0.057, (label, row)
+        assert 0.043 < row["cam04"] < 0.057, (label, row)
 
 
 # -- the trial's calibration: a second, independent look at OpenPose ------------------------------

@@ -493,6 +493,7 @@ def back_view_corrections(
     rows: dict[str, dict[str, float]] = {
         "shipped offsets (cam01+cam02)": {},
         "back-view offsets along the axis": {},
+        "the same for shoulders and hips only": {},
         "offsets fitted on cam01+cam02 and the other back view": {},
         "back-view offsets along and across, per joint": {},
         "shipped offsets + across, per joint": {},
@@ -501,9 +502,12 @@ def back_view_corrections(
         other = next(c for c in BACK_CAMS if c != cam)
         ours, refs = pairs[cam]
         back = fit_offsets(pairs, (other,))
+        trunk = front.copy()
+        trunk[[3, 6]] = back[[3, 6]]  # shoulders and hips: where both back views agree
         candidates = (
             to_coco(ours, front),
             to_coco(ours, back),
+            to_coco(ours, trunk),
             to_coco(ours, fit_offsets(pairs, (*FRONT_CAMS, other))),
             with_across(ours, back, across_offsets(pairs, (other,), back)),
             with_across(ours, front, across_offsets(pairs, (other,), front)),
