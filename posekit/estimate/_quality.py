@@ -323,8 +323,10 @@ def held_out_offsets(
 # -- Pose2Sim S01 calibration: the four cameras in one world ----------------------------------
 @dataclass(frozen=True)
 class Camera:
-    """One calibrated camera in OpenCV's convention: ``x ~ K [R | t] X`` with lens distortion
-    ``dist`` (k1, k2, p1, p2); world in millimetres."""
+    """One calibrated camera in OpenCV's convention.
+
+    ``x ~ K [R | t] X`` with lens distortion ``dist`` (k1, k2, p1, p2); world in millimetres.
+    """
 
     name: str
     K: np.ndarray  # (3, 3), pixels
@@ -354,12 +356,15 @@ class Camera:
 
 
 def read_qca(path: Path) -> dict[str, Camera]:
-    """The cameras of a Qualisys ``.qca.txt`` calibration (the Pose2Sim demo's
-    ``Calib.qca.txt``), read as Pose2Sim's own reader does (``read_qca`` and
-    ``calib_qca_fun`` in ``Pose2Sim/calibration.py``, pose2sim 0.10.49): focal lengths,
-    centre and distortion coefficients are in sensor units, 64 to the pixel; ``transform`` is
-    the camera's position (mm) and the rotation with r11, r12, r13 its first *column*, in
-    Qualisys's camera axes (y up, looking along -z), turned by pi about x to OpenCV's."""
+    """The cameras of a Qualisys ``.qca.txt`` calibration, in OpenCV's convention.
+
+    Read as Pose2Sim's own reader does (``read_qca`` and ``calib_qca_fun`` in
+    ``Pose2Sim/calibration.py``, pose2sim 0.10.49), e.g. the Pose2Sim demo's
+    ``Calib.qca.txt``: focal lengths, centre and distortion coefficients are in sensor units,
+    64 to the pixel; ``transform`` is the camera's position (mm) and the world-to-camera
+    rotation row by row, in Qualisys's camera axes (y up, looking along -z), turned by pi
+    about x to OpenCV's.
+    """
     import xml.etree.ElementTree as ET
 
     cams = {}
@@ -392,10 +397,12 @@ def read_qca(path: Path) -> dict[str, Camera]:
 
 
 def triangulate(cameras: list[Camera], pixels: list[np.ndarray]) -> np.ndarray:
-    """World points (n, 3) from the same n points seen by two or more ``cameras``, ``pixels``
-    one (n, 2) array per camera (NaN where a camera does not see the point): linear (DLT)
-    triangulation on undistorted normalised coordinates; NaN where fewer than two cameras
-    see a point."""
+    """World points (n, 3) from the same n points seen by two or more ``cameras``.
+
+    ``pixels`` is one (n, 2) array per camera (NaN where a camera does not see the point):
+    linear (DLT) triangulation on undistorted normalised coordinates; NaN where fewer than
+    two cameras see a point.
+    """
     norm = [cam.normalized(px) for cam, px in zip(cameras, pixels, strict=True)]
     n = len(norm[0])
     out = np.full((n, 3), np.nan)
@@ -412,10 +419,13 @@ def triangulate(cameras: list[Camera], pixels: list[np.ndarray]) -> np.ndarray:
 
 
 def epipolar_distances(a: Camera, b: Camera, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-    """(n,) distance in pixels of camera ``b``'s points ``pb`` (n, 2) from the epipolar lines of
-    camera ``a``'s points ``pa`` (n, 2) (the same points; undistorted, so the pixels are
-    ``b``'s focal length): zero for a perfect calibration and perfect keypoints, whatever the
-    3D point - a check of the calibration that needs no third view."""
+    """Distances (n,) of camera ``b``'s points from the epipolar lines of camera ``a``'s.
+
+    ``pa`` and ``pb`` (n, 2) are the same points in pixels; the distance is measured on
+    undistorted points, in pixels of ``b``'s focal length: zero for a perfect calibration and
+    perfect keypoints, whatever the 3D point - a check of the calibration that needs no third
+    view.
+    """
     R = b.R @ a.R.T
     t = b.t - R @ a.t
     tx = np.array([[0, -t[2], t[1]], [t[2], 0, -t[0]], [-t[1], t[0], 0]])
@@ -431,9 +441,12 @@ def reprojected_openpose(
     views: tuple[str, ...],
     target: str,
 ) -> np.ndarray:
-    """The participant's OpenPose joints (scored > 0.5) of cameras ``views``, triangulated per
-    frame and joint and projected into camera ``target``: (frames, 17, 2), NaN where fewer
-    than two views see a joint; ``openpose`` maps camera names to :func:`load_openpose`."""
+    """The participant's OpenPose joints of cameras ``views`` as seen by camera ``target``.
+
+    The joints scored > 0.5 are triangulated per frame and joint and projected into
+    ``target``: (frames, 17, 2), NaN where fewer than two views see a joint; ``openpose``
+    maps camera names to :func:`load_openpose`.
+    """
     out = []
     for people in zip(*(openpose[v] for v in views), strict=True):
         refs = [_participant(p) for p in people]
@@ -451,9 +464,11 @@ BACK_CAMS = ("cam03", "cam04")
 def across_offsets(
     pairs: dict[str, tuple[np.ndarray, np.ndarray]], cams: tuple[str, ...], offsets: np.ndarray
 ) -> np.ndarray:
-    """Per joint (17,), the median offset of OpenPose's joint from ours across the body axis
-    (in torso lengths, > 0 towards the picture's side where a person facing the camera has
-    their left) after ``offsets`` along it, over ``cams`` of ``pairs``."""
+    """Per joint (17,), the median offset of OpenPose's joint from ours across the body axis.
+
+    In torso lengths, > 0 towards the picture's side where a person facing the camera has
+    their left, after ``offsets`` along the axis, over ``cams`` of ``pairs``.
+    """
     from posekit.estimate._convention import body_axis, to_coco
 
     across, good = [], []
@@ -469,8 +484,11 @@ def across_offsets(
 
 
 def with_across(ours: np.ndarray, offsets: np.ndarray, across: np.ndarray) -> np.ndarray:
-    """``ours`` (n, 17, 2) moved by ``offsets`` along the body axis and ``across`` (17,) torso
-    lengths across it (see :func:`across_offsets`)."""
+    """``ours`` (n, 17, 2) moved along the body axis and across it.
+
+    By ``offsets`` (per pair) along and ``across`` (17,) torso lengths across (see
+    :func:`across_offsets`).
+    """
     from posekit.estimate._convention import body_axis, to_coco
 
     axis, length = body_axis(ours)
@@ -481,12 +499,14 @@ def with_across(ours: np.ndarray, offsets: np.ndarray, across: np.ndarray) -> np
 def back_view_corrections(
     pairs: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> dict[str, dict[str, float]]:
-    """Candidate corrections for people seen from behind, each fitted on one back view and
-    reported on the other (``pairs`` from :func:`blazepose_pairs` over cam01-cam04): median
-    distance / torso per back camera. Except the pooled fit (front views and the other back
+    """Candidate corrections for people seen from behind, fitted on one back view each.
+
+    Each is reported on the other back view (``pairs`` from :func:`blazepose_pairs` over
+    cam01-cam04): median distance / torso per back camera. Except the pooled fit (front views and the other back
     view, all people alike), each applies to people seen from behind only, so the front views'
     figures do not change with it; the pooled fit moves them too (left one camera out of
-    four: cam01 4.93%, cam02 5.01%, worse than 4.82% and 4.94% left out of three)."""
+    four: cam01 4.93%, cam02 5.01%, worse than 4.82% and 4.94% left out of three).
+    """
     from posekit.estimate._convention import to_coco
 
     front = fit_offsets(pairs, FRONT_CAMS)
