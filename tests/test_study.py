@@ -263,22 +263,23 @@ def test_real_openpose_cameras_as_a_study(openpose_dir):
     """Pose2Sim S01's OpenPose folders (real detections, untracked) as a study of cameras."""
     st = pk.load_study(str(openpose_dir / "{camera}"), reader=openpose_60fps)
     st = st.select(st.paths.index.str.startswith("cam"))
-    assert list(st.paths.index) == ["cam01", "cam02", "cam03"]
+    cams = ["cam01", "cam02", "cam03", "cam04"]
+    assert list(st.paths.index) == cams
     kp = st.keypoints(workers=2)
-    # cam03's stray del_*.json files are skipped by the importer (with a warning naming them), so
-    # all three cameras load: no error rows
+    # cam03's and cam04's stray del_*.json files are skipped by the importer (with a warning
+    # naming them), so all four cameras load: no error rows
     assert "errors" not in kp.attrs or len(kp.attrs["errors"]) == 0
-    assert st.clips.loc[["cam01", "cam02", "cam03"], "fps"].tolist() == [60.0, 60.0, 60.0]
-    assert sorted(kp.index.get_level_values(0).unique()) == ["cam01", "cam02", "cam03"]
+    assert st.clips.loc[cams, "fps"].tolist() == [60.0] * 4
+    assert sorted(kp.index.get_level_values(0).unique()) == cams
 
     def pipeline(k):
         k = pk.clean.main_person(pk.clean.assign_tracks(pk.clean.mask_low_confidence(k)))
         return pk.angles.joint_angles(pk.smooth.butterworth(pk.clean.interpolate(k), cutoff_hz=6))
 
     got = pipeline(kp)
-    for cam in ("cam01", "cam02", "cam03"):
+    for cam in cams:
         pd.testing.assert_frame_equal(got.loc[cam], pipeline(st.load(cam).keypoints()))
-    # the participant's knee moves through a real range on both cameras
+    # the participant's knee moves through a real range on every camera
     rom = pk.metrics.range_of_motion(got)["range"].xs("left_knee", level="angle")
     assert (rom > 20).all(), rom
 
