@@ -96,6 +96,33 @@ def estimate_videos(
     DataFrame
         One row per video: ``status`` (done / skipped), ``output``, ``frames``, ``people``,
         ``seconds``, and ``error`` for the videos that failed (listed, never fatal).
+
+    Examples
+    --------
+    A short clip with nobody in it: estimated once, skipped when run again (its result is
+    there).
+
+    >>> import tempfile, pathlib
+    >>> import av, numpy as np
+    >>> from posekit.study import estimate_videos
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> with av.open(f"{tmp.name}/empty.mp4", "w") as out:
+    ...     stream = out.add_stream("mpeg4", rate=25)
+    ...     stream.width, stream.height = 320, 240
+    ...     for _ in range(2):
+    ...         frame = av.VideoFrame.from_ndarray(np.zeros((240, 320, 3), np.uint8))
+    ...         out.mux(stream.encode(frame))
+    ...     out.mux(stream.encode())
+    >>> done = estimate_videos(tmp.name, f"{tmp.name}/results", workers=1, tiles=False)
+    >>> done[["status", "frames", "people"]]  # doctest: +NORMALIZE_WHITESPACE
+           status  frames  people
+    clip
+    empty    done       2       0
+    >>> [p.name for p in pathlib.Path(tmp.name, "results").iterdir()]
+    ['empty.json']
+    >>> estimate_videos(tmp.name, f"{tmp.name}/results", workers=1)["status"].tolist()
+    ['skipped']
+    >>> tmp.cleanup()
     """
     from posekit.study._paths import paths_from
     from posekit.study._study import Study
@@ -149,6 +176,34 @@ def study_report(
 
     The index holds the study's summary (:meth:`Study.summary`, one row per clip and person)
     with a link to each clip's page; clips that failed are listed with their error.
+
+    Parameters
+    ----------
+    study
+        The :class:`Study`.
+    out_dir
+        The folder for the pages (``<key>.html``, keys joined by ``_``) and ``index.html``;
+        created if needed.
+    workers, client, progress
+        As for :meth:`Study.map`.
+    **options
+        Passed to :func:`posekit.report.make_report` (``min_score``, ``cutoff_hz``,
+        ``max_people``).
+
+    Returns
+    -------
+    Path
+        ``out_dir/index.html``.
+
+    Examples
+    --------
+    Not run here: a page with its figures takes a few seconds per clip.
+
+    >>> from posekit.study import load_study, study_report
+    >>> study = load_study("results/{subject}_{trial}.json")        # doctest: +SKIP
+    >>> index = study_report(study, "report", min_score=0.3)        # doctest: +SKIP
+    >>> sorted(p.name for p in index.parent.iterdir())[:3]          # doctest: +SKIP
+    ['index.html', 's01_walk1.html', 's01_walk2.html']
     """
     from posekit.io import atomic_write
 

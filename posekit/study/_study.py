@@ -27,11 +27,51 @@ from posekit.study._summary import summarize
 
 
 class StudyWarning(UserWarning):
-    """Some clips of a study failed; the result says which and why (``attrs["errors"]``)."""
+    """Some clips of a study failed; the result says which and why (``attrs["errors"]``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import posekit as pk
+    >>> from posekit.study import StudyWarning, load_study
+    >>> def synth(activity):
+    ...     if activity == "run":
+    ...         raise ValueError("no such activity")
+    ...     return pk.synth.generate(activity, duration_s=1).result
+    >>> study = load_study({"a": "walk", "b": "run"}, reader=synth)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     frames = study.map(len, input="result", workers=1)
+    >>> [w.category is StudyWarning for w in caught], frames.to_dict()
+    ([True], {'a': 30.0})
+    >>> frames.attrs["errors"]["error"].to_dict()
+    {'b': 'ValueError: no such activity'}
+    """
 
 
 def clip_info(result: Any) -> dict[str, Any]:
-    """The clip table's row for one result: fps, frames, duration, size, people, detection rate."""
+    """The clip table's row for one result: fps, frames, duration, size, people, detection rate.
+
+    Parameters
+    ----------
+    result
+        One clip's :class:`~posekit.PoseResult`.
+
+    Returns
+    -------
+    dict
+        ``fps``, ``frames``, ``duration_s``, ``width``, ``height``, ``people`` (tracks),
+        ``detection_rate``, ``source``, ``kind`` and ``job_id``: the columns of
+        :attr:`Study.clips`.
+
+    Examples
+    --------
+    >>> import posekit as pk
+    >>> from posekit.study import clip_info
+    >>> info = clip_info(pk.synth.generate("walk", duration_s=2, n_people=2).result)
+    >>> info["fps"], info["frames"], info["duration_s"], info["people"], info["width"]
+    (30.0, 60, 2.0, 2, 1280)
+    """
     from posekit.summary import summarize as info
 
     s = info(result)
@@ -53,7 +93,24 @@ def clip_info(result: Any) -> dict[str, Any]:
 class Study:
     """Clips by key. Build one with :func:`load_study`.
 
-    ``paths`` is a Series of file (or folder) paths indexed by the clip keys.
+    Parameters
+    ----------
+    paths
+        File (or folder) paths, indexed by the clip keys (one index level per key).
+    reader
+        How a path is read: ``"auto"``, ``"kakao"``, ``"openpose"``, ``"coco"`` or a function
+        ``path -> PoseResult`` (see :func:`load_study`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from posekit.study import Study
+    >>> paths = pd.Series(
+    ...     ["a/walk.json", "b/walk.json"], index=pd.Index(["a", "b"], name="subject")
+    ... )
+    >>> study = Study(paths)
+    >>> study, len(study), study.keys
+    (Study(2 clips, keys ['subject']), 2, ['subject'])
     """
 
     paths: pd.Series
@@ -72,7 +129,28 @@ class Study:
         return f"Study({len(self)} clips, keys {self.keys})"
 
     def load(self, key: Any):
-        """One clip's :class:`~posekit.PoseResult`."""
+        """One clip's :class:`~posekit.PoseResult`.
+
+        Parameters
+        ----------
+        key
+            The clip's key (a tuple when the study has several key levels).
+
+        Raises
+        ------
+        KeyError
+            No clip has that key.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.study import load_study
+        >>> def synth(activity):  # a reader: a synthetic clip instead of a file
+        ...     return pk.synth.generate(activity, duration_s=2).result
+        >>> study = load_study({"s1": "walk", "s2": "squat"}, names=["subject"], reader=synth)
+        >>> study.load("s1").n_frames
+        60
+        """
         try:
             path = self.paths.loc[key]
         except KeyError:
@@ -80,7 +158,31 @@ class Study:
         return read_clip(str(path), self.reader)
 
     def select(self, mask_or_keys: Any) -> Study:
-        """A study of some of the clips (a boolean mask over ``paths`` or a list of keys)."""
+        """A study of some of the clips.
+
+        Parameters
+        ----------
+        mask_or_keys
+            A boolean mask over :attr:`paths`, a list of keys, or a function of ``paths``
+            that returns either.
+
+        Returns
+        -------
+        Study
+            The chosen clips, with their rows of the clip table when it was read.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.study import load_study
+        >>> def synth(activity):  # a reader: a synthetic clip instead of a file
+        ...     return pk.synth.generate(activity, duration_s=2).result
+        >>> study = load_study({"s1": "walk", "s2": "squat"}, names=["subject"], reader=synth)
+        >>> study.select(["s2"]).paths.to_dict()
+        {'s2': 'squat'}
+        >>> len(study.select(lambda paths: paths == "walk"))
+        1
+        """
         paths = (
             self.paths[mask_or_keys]
             if not callable(mask_or_keys)
@@ -102,7 +204,32 @@ class Study:
         return self._clips
 
     def scan(self, **map_options: Any) -> pd.DataFrame:
-        """Read every clip's metadata (see :attr:`clips`); ``map_options`` as for :meth:`map`."""
+        """Read every clip's metadata again (see :attr:`clips`).
+
+        Parameters
+        ----------
+        **map_options
+            ``workers``, ``client``, ``batch_size``, ``progress``, ``errors``: as for
+            :meth:`map`.
+
+        Returns
+        -------
+        DataFrame
+            The clip table, also kept as :attr:`clips`.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.study import load_study
+        >>> def synth(activity):  # a reader: a synthetic clip instead of a file
+        ...     return pk.synth.generate(activity, duration_s=2).result
+        >>> study = load_study({"s1": "walk", "s2": "squat"}, names=["subject"], reader=synth)
+        >>> study.scan(workers=1)[["path", "fps", "frames", "people"]]  # doctest: +NORMALIZE_WHITESPACE
+                  path   fps  frames  people
+        subject
+        s1        walk  30.0      60       1
+        s2       squat  30.0      60       1
+        """
         outcomes = self._outcomes(clip_info, input="result", **map_options)
         self._clips = self._clip_table(outcomes)
         return self._clips
@@ -120,6 +247,33 @@ class Study:
         This holds the whole study in memory; for large studies use :meth:`map` or
         :meth:`summary`, which stream clips through the workers. Clips that fail to load are
         left out and listed in ``attrs["errors"]`` (with a :class:`StudyWarning`).
+
+        Parameters
+        ----------
+        min_score
+            Keypoints scored below it are left out (see :meth:`posekit.PoseResult.keypoints`).
+        **map_options
+            ``workers``, ``client``, ``batch_size``, ``progress``, ``errors``: as for
+            :meth:`map`.
+
+        Returns
+        -------
+        DataFrame
+            ``x``, ``y``, ``score`` (and ``time``) indexed by the clip keys, ``frame``,
+            ``object_id`` and ``joint``; ``attrs["clips"]`` is the clip table.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.study import load_study
+        >>> def synth(activity):  # a reader: a synthetic clip instead of a file
+        ...     return pk.synth.generate(activity, duration_s=2).result
+        >>> study = load_study({"s1": "walk", "s2": "squat"}, names=["subject"], reader=synth)
+        >>> kp = study.keypoints(workers=1)
+        >>> list(kp.index.names), len(kp) == 2 * 60 * 17
+        (['subject', 'frame', 'object_id', 'joint'], True)
+        >>> float(kp.attrs["clips"].loc["s1", "fps"])
+        30.0
         """
         # each clip is read once: its keypoints and its row of the clip table come back together
         both = self._outcomes(_KeypointsAndInfo(min_score), input="result", **map_options)
@@ -135,6 +289,31 @@ class Study:
 
         Options go to :func:`summarize` except ``workers``, ``client``, ``progress`` and
         ``batch_size``, which go to :meth:`map`.
+
+        Parameters
+        ----------
+        **options
+            :func:`summarize`'s (``min_score``, ``cutoff_hz``, ``angles`` ...) and
+            :meth:`map`'s ``workers``, ``client``, ``progress``, ``batch_size``.
+
+        Returns
+        -------
+        DataFrame
+            One row per clip and person, indexed by the clip keys and ``object_id``; a clip
+            that failed has one row with ``object_id`` <NA> and its ``error``.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.study import load_study
+        >>> def synth(activity):  # a reader: a synthetic clip instead of a file
+        ...     return pk.synth.generate(activity, duration_s=2).result
+        >>> study = load_study({"s1": "walk", "s2": "squat"}, names=["subject"], reader=synth)
+        >>> table = study.summary(workers=1, angles=["left_knee"])
+        >>> table.index.tolist(), table["frames"].tolist()
+        ([('s1', 0), ('s2', 0)], [60, 60])
+        >>> bool(table.loc[("s1", 0), "n_steps"] > 0), bool(table["error"].isna().all())
+        (True, True)
         """
         run = {
             k: options.pop(k)
@@ -221,6 +400,31 @@ class Study:
         DataFrame or Series
             ``func``'s tables with the clip keys in front; dicts as one row per clip; numbers
             as a Series by clip.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> from posekit.study import load_study
+        >>> def synth(activity):  # a reader: a synthetic clip instead of a file
+        ...     return pk.synth.generate(activity, duration_s=2).result
+        >>> study = load_study({"s1": "walk", "s2": "squat"}, names=["subject"], reader=synth)
+
+        How far the nose travels across the picture: the walker crosses it, the squatter
+        stays in place.
+
+        >>> import numpy as np
+        >>> nose_x = lambda kp: float(np.ptp(kp.xs("nose", level="joint")["x"]))
+        >>> study.map(nose_x, workers=1).round().to_dict()
+        {'s1': 498.0, 's2': 0.0}
+
+        A function that returns a dict gives one row per clip:
+
+        >>> rows = study.map(lambda res: {"n_frames": res.n_frames}, input="result", workers=1)
+        >>> rows  # doctest: +NORMALIZE_WHITESPACE
+                 n_frames error
+        subject
+        s1             60   NaN
+        s2             60   NaN
         """
         outcomes = self._outcomes(
             func, input=input, min_score=min_score, workers=workers, client=client,
@@ -286,7 +490,32 @@ class Study:
         partition_on: Iterable[str] | None = None,
         **map_options: Any,
     ) -> None:
-        """Write every clip's keypoints as a partitioned Parquet dataset (see :func:`write_table`)."""
+        """Write every clip's keypoints as a partitioned Parquet dataset (see :func:`write_table`).
+
+        Parameters
+        ----------
+        path
+            The dataset's folder.
+        partition_on
+            Key levels to partition on (one folder per value); default: every key level.
+        **map_options
+            As for :meth:`keypoints` (``min_score``, ``workers`` ...).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from posekit.study import read_table
+        >>> import posekit as pk
+        >>> from posekit.study import load_study
+        >>> def synth(activity):  # a reader: a synthetic clip instead of a file
+        ...     return pk.synth.generate(activity, duration_s=2).result
+        >>> study = load_study({"s1": "walk", "s2": "squat"}, names=["subject"], reader=synth)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     study.to_parquet(pathlib.Path(tmp) / "kp", workers=1)
+        ...     back = read_table(pathlib.Path(tmp) / "kp")
+        >>> back.index.names[0], len(back)
+        ('subject', 2040)
+        """
         write_table(self.keypoints(**map_options), path, partition_on=partition_on)
 
 
@@ -357,5 +586,22 @@ def load_study(
     -----
     Nothing is read here; :attr:`Study.clips` reads each clip's metadata (in parallel) when
     first asked for.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import posekit as pk
+    >>> from posekit.study import load_study
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for subject in ("s01", "s02"):
+    ...         for trial in (1, 2):
+    ...             clip = pk.synth.generate("walk", duration_s=1, seed=trial)
+    ...             clip.save(pathlib.Path(tmp) / f"{subject}_walk{trial}.json")
+    ...     study = load_study(pathlib.Path(tmp, "{subject}_{trial}.json").as_posix())
+    ...     frames = study.scan(workers=1)["frames"]
+    >>> study
+    Study(4 clips, keys ['subject', 'trial'])
+    >>> frames.xs("s02").to_dict()
+    {'walk1': 30, 'walk2': 30}
     """
     return Study(paths_from(source, names=names), reader)

@@ -48,6 +48,25 @@ def summarize(
     filled) and smoothed (Butterworth ``cutoff_hz``, skipped when None or the clip is too short)
     before anything is measured.
 
+    Parameters
+    ----------
+    kp
+        One clip's keypoints table (with ``attrs["fps"]``), or a study's
+        (:meth:`Study.keypoints`: one summary per clip).
+    min_score
+        Keypoints scored below it are masked before the analysis.
+    max_gap_frames
+        Gaps of up to this many frames are filled by interpolation.
+    cutoff_hz
+        Butterworth low-pass cutoff in Hz; None: no smoothing.
+    angles
+        The joint angles whose range of motion is reported (see
+        :func:`posekit.angles.joint_angles`).
+    reps_angle
+        The angle whose repetitions are counted; None: no count.
+    speed_point
+        The point whose speed the smoothness figures (``sparc``, ``ldlj``) are computed on.
+
     Returns
     -------
     DataFrame
@@ -59,6 +78,19 @@ def summarize(
         ``step_time_cv`` and ``step_asymmetry_pct`` (gait; NaN with the reason in ``notes``
         when the person does not walk across the picture), ``sparc`` and ``ldlj`` of the
         speed of ``speed_point``, and ``notes``: why a figure is NaN.
+
+    Examples
+    --------
+    A synthetic walker (two people) of 4 seconds, steps of 0.5 s (120 per minute):
+
+    >>> import posekit as pk
+    >>> from posekit.study import summarize
+    >>> res = pk.synth.generate("walk", duration_s=4, n_people=2, rate_hz=2.0).result
+    >>> table = summarize(res.keypoints(), angles=["left_knee", "right_knee"])
+    >>> table.index.tolist(), table["frames"].tolist(), table["detection_rate"].tolist()
+    ([0, 1], [120, 120], [1.0, 1.0])
+    >>> table["cadence_spm"].round().tolist()
+    [120.0, 120.0]
     """
     from posekit import angles as pa
     from posekit import clean, metrics, smooth
