@@ -1,4 +1,4 @@
-"""Exceptions raised by posekit.
+"""Exceptions and warnings raised by posekit.
 
 Every error a user can provoke with bad input is one of these, and its message says what was
 wrong and where (a JSON path such as ``annotations[12].objects[0].keypoints``).
@@ -343,4 +343,67 @@ class KakaoLimitWarning(UserWarning):
     ...     res = estimate_image(np.zeros((200, 400, 3), np.uint8), tiles=False)
     >>> [w.category is KakaoLimitWarning for w in caught], res.people
     ([True], [])
+    """
+
+
+class LostPersonWarning(UserWarning):
+    """A person was lost inside the picture and not found again.
+
+    Someone was tracked, then lost away from the picture's edges and not found again before
+    the clip ends: they are probably still there, without a pose. :meth:`Estimator.video` and
+    :func:`estimate_video` warn once per such track; the messages are also in
+    ``result.extra["warnings"]``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from posekit.estimate import LostPersonWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("clip.mp4: object_id 1 lost at frame 80", LostPersonWarning)
+    >>> [issubclass(w.category, UserWarning) for w in caught]
+    [True]
+    """
+
+
+class GaitWarning(UserWarning):
+    """A gait figure is missing or doubtful; the table's ``note`` column says why.
+
+    Examples
+    --------
+    A squat is no walk: :func:`cadence` warns and gives NaN:
+
+    >>> import warnings
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("squat", duration_s=2, fps=30).result.keypoints()
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     table = pk.metrics.cadence(kp)
+    >>> caught[0].category.__name__, bool(table["cadence_spm"].isna().all())
+    ('GaitWarning', True)
+    >>> table["note"].iloc[0][:32]
+    'not walking across the picture: '
+    """
+
+
+class StudyWarning(UserWarning):
+    """Some clips of a study failed; the result says which and why (``attrs["errors"]``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import posekit as pk
+    >>> from posekit.study import StudyWarning, load_study
+    >>> def synth(activity):
+    ...     if activity == "run":
+    ...         raise ValueError("no such activity")
+    ...     return pk.synth.generate(activity, duration_s=1).result
+    >>> study = load_study({"a": "walk", "b": "run"}, reader=synth)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     frames = study.map(len, input="result", workers=1)
+    >>> [w.category is StudyWarning for w in caught], frames.to_dict()
+    ([True], {'a': 30.0})
+    >>> frames.attrs["errors"]["error"].to_dict()
+    {'b': 'ValueError: no such activity'}
     """

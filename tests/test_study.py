@@ -336,6 +336,25 @@ def test_a_clip_that_fails_to_load_is_an_error_row_of_the_summary(tmp_path, stud
     assert list(kp.attrs["errors"].index) == ["broken"]
 
 
+def test_a_clip_with_nobody_in_it_is_a_row_that_says_so(tmp_path, study_dir):
+    # a real job answer whose frames have no objects (what the estimator writes for an empty room)
+    walk = pk.load(study_dir / "a0" / "sess1_t0.json")
+    empty = walk.keypoints().iloc[:0]
+    assert len(pk.study.summarize(empty)) == 0  # one clip: no rows, every column
+    assert "left_knee_rom_deg" in pk.study.summarize(empty).columns
+    path = tmp_path / "empty.json"
+    pk.PoseResult.from_keypoints(empty).save(path)
+    st = pk.load_study({"walk": study_dir / "a0" / "sess1_t0.json", "empty": path})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StudyWarning)  # not a failure
+        s = st.summary(workers=1)
+    row = s.xs("empty", level="clip")
+    assert len(row) == 1 and pd.isna(row.index[0])
+    assert row["notes"].iloc[0] == "nobody was found in the clip" and row["error"].iloc[0] is None
+    assert row["frames"].isna().all() and s.loc[["walk"], "frames"].notna().all()
+    assert s.loc[["walk"], "error"].map(lambda e: e is None).all()
+
+
 def test_pattern_with_wildcards_and_two_files_for_one_key(tmp_path, study_dir):
     src = study_dir / "a0" / "sess1_t0.json"
     for d in ("s1/day1", "s1/day2", "s2/day1"):

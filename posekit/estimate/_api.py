@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from posekit._progress import progress_bar
-from posekit.errors import ImageError, KakaoLimitWarning
+from posekit.errors import ImageError, KakaoLimitWarning, LostPersonWarning
 from posekit.estimate._convention import Convention, to_coco
 from posekit.estimate._leftright import (
     LEG_MIRROR,
@@ -60,26 +60,6 @@ ImageInput = str | os.PathLike[str] | bytes | np.ndarray | Image.Image
 #: person score, the model's readings (nose-depth cue, see ``Pose39.facing_away``; joints' z or
 #: None; joints in BlazePose placement).
 _Found = tuple[int, np.ndarray, np.ndarray, float, Any]
-
-
-class LostPersonWarning(UserWarning):
-    """A person was lost inside the picture and not found again.
-
-    Someone was tracked, then lost away from the picture's edges and not found again before
-    the clip ends: they are probably still there, without a pose. :meth:`Estimator.video` and
-    :func:`estimate_video` warn once per such track; the messages are also in
-    ``result.extra["warnings"]``.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from posekit.estimate import LostPersonWarning
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     warnings.warn("clip.mp4: object_id 1 lost at frame 80", LostPersonWarning)
-    >>> [issubclass(w.category, UserWarning) for w in caught]
-    [True]
-    """
 
 
 class _Interrupted(Exception):

@@ -28,32 +28,13 @@ from scipy.signal import find_peaks, savgol_filter
 from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit._points import dense_xy
+from posekit.errors import GaitWarning
 from posekit.metrics._common import fill_gaps
 from posekit.tidy import get_fps
 
 __all__ = ["GaitWarning", "cadence", "gait_events"]
 
 Direction = Literal["auto", "right", "left"]
-
-
-class GaitWarning(UserWarning):
-    """A gait figure is missing or doubtful; the table's ``note`` column says why.
-
-    Examples
-    --------
-    A squat is no walk: :func:`cadence` warns and gives NaN:
-
-    >>> import warnings
-    >>> import posekit as pk
-    >>> kp = pk.synth.generate("squat", duration_s=2, fps=30).result.keypoints()
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     table = pk.metrics.cadence(kp)
-    >>> caught[0].category.__name__, bool(table["cadence_spm"].isna().all())
-    ('GaitWarning', True)
-    >>> table["note"].iloc[0][:32]
-    'not walking across the picture: '
-    """
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from posekit.errors import StudyWarning
 from posekit.study._parquet import write_table
 from posekit.study._paths import paths_from
 from posekit.study._run import (
@@ -24,29 +25,6 @@ from posekit.study._run import (
     run_serial,
 )
 from posekit.study._summary import summarize
-
-
-class StudyWarning(UserWarning):
-    """Some clips of a study failed; the result says which and why (``attrs["errors"]``).
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import posekit as pk
-    >>> from posekit.study import StudyWarning, load_study
-    >>> def synth(activity):
-    ...     if activity == "run":
-    ...         raise ValueError("no such activity")
-    ...     return pk.synth.generate(activity, duration_s=1).result
-    >>> study = load_study({"a": "walk", "b": "run"}, reader=synth)
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     frames = study.map(len, input="result", workers=1)
-    >>> [w.category is StudyWarning for w in caught], frames.to_dict()
-    ([True], {'a': 30.0})
-    >>> frames.attrs["errors"]["error"].to_dict()
-    {'b': 'ValueError: no such activity'}
-    """
 
 
 def clip_info(result: Any) -> dict[str, Any]:
@@ -300,7 +278,9 @@ class Study:
         -------
         DataFrame
             One row per clip and person, indexed by the clip keys and ``object_id``; a clip
-            that failed has one row with ``object_id`` <NA> and its ``error``.
+            that failed has one row with ``object_id`` <NA> and its ``error``, a clip where
+            nobody was found one row with ``object_id`` <NA>, NaN figures and ``notes``
+            saying so.
 
         Examples
         --------
@@ -339,16 +319,40 @@ class Study:
         else:  # every clip failed
             table = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=names))
         table["error"] = pd.Series(None, index=table.index, dtype=object)
-        if errors is not None and len(errors):
-            keys = [k if isinstance(k, tuple) else (k,) for k in errors.index]
-            failed = pd.DataFrame(
-                {"error": errors["error"].to_numpy(dtype=object)},
-                index=pd.MultiIndex.from_tuples([(*k, pd.NA) for k in keys], names=names),
+        failed_keys = (
+            [k if isinstance(k, tuple) else (k,) for k in errors.index]
+            if errors is not None and len(errors)
+            else []
+        )
+        present = {tuple(k[:-1]) for k in table.index}
+        nobody = [
+            key
+            for k in self.paths.index
+            if (key := k if isinstance(k, tuple) else (k,)) not in present
+            and key not in failed_keys
+        ]
+        extra = []
+        if failed_keys:
+            extra.append(
+                pd.DataFrame(
+                    {"error": errors["error"].to_numpy(dtype=object)},
+                    index=pd.MultiIndex.from_tuples(
+                        [(*k, pd.NA) for k in failed_keys], names=names
+                    ),
+                )
             )
-            failed.index = failed.index.set_levels(
-                failed.index.levels[-1].astype("Int64"), level=-1
+        if nobody:  # the clip was read and summarised, and it has no one in it
+            extra.append(
+                pd.DataFrame(
+                    {"notes": "nobody was found in the clip", "error": None},
+                    index=pd.MultiIndex.from_tuples([(*k, pd.NA) for k in nobody], names=names),
+                )
             )
-            table = pd.concat([table, failed])
+        if extra:
+            more = pd.concat(extra)
+            more.index = more.index.set_levels(more.index.levels[-1].astype("Int64"), level=-1)
+            table = pd.concat([table, more])
+            table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
             # back in study order, each clip's people together
             order = {
                 (k if isinstance(k, tuple) else (k,)): i for i, k in enumerate(self.paths.index)

@@ -96,6 +96,8 @@ def summarize(
     from posekit import clean, metrics, smooth
     from posekit.kinematics import trajectory
 
+    if len(kp) == 0:
+        return _nobody(kp, angles, reps_angle)
     frames = kp.index.get_level_values("frame")
     n_frames = int(frames.max() - frames.min() + 1) if len(frames) else 0
     ids = np.unique(kp.index.get_level_values("object_id"))
@@ -169,6 +171,23 @@ def summarize(
     base.attrs = {k: v for k, v in kp.attrs.items() if k != "history"}
     base.attrs["history"] = [*kp.attrs.get("history", []), "summarize"]
     return base
+
+
+def _nobody(kp: pd.DataFrame, angles: Sequence[str], reps_angle: str | None) -> pd.DataFrame:
+    """The summary of a clip where nobody was found: no rows, every column."""
+    columns = ["frames", "detection_rate", "mean_score", *(f"{a}_rom_deg" for a in angles)]
+    if {"left_knee", "right_knee"} <= set(angles):
+        columns.append("knee_rom_symmetry_pct")
+    if reps_angle is not None:
+        columns += ["reps", "rep_rate_per_min"]
+    columns += [*GAIT_COLUMNS, "sparc", "ldlj"]
+    out = pd.DataFrame(
+        {c: pd.Series(dtype=float) for c in columns}, index=pd.Index([], name="object_id")
+    )
+    out["notes"] = pd.Series(dtype=object)
+    out.attrs = {k: v for k, v in kp.attrs.items() if k != "history"}
+    out.attrs["history"] = [*kp.attrs.get("history", []), "summarize: nobody in the clip"]
+    return out
 
 
 def _speed(traj: pd.DataFrame, fps: float) -> np.ndarray:
