@@ -166,7 +166,9 @@ def test_movement_made_dataset_reads(walkers):
 def test_nwb_validates_and_round_trips(walkers, tmp_path):
     import pynwb
 
-    path = pk.io.write_nwb(walkers, tmp_path / "walk.nwb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # ndx-pose's current fields only
+        path = pk.io.write_nwb(walkers, tmp_path / "walk.nwb")
     assert pynwb.validate(path=str(path)) == []
     with pynwb.NWBHDF5IO(str(path), "r") as f:
         nwb = f.read()
@@ -176,12 +178,48 @@ def test_nwb_validates_and_round_trips(walkers, tmp_path):
         series = pes[0].pose_estimation_series["left_knee"]
         assert series.unit == "pixels" and series.rate == walkers.attrs["fps"]
         assert pes[0].skeleton.nodes[:].tolist() == list(JOINTS)
+        video = pes[0].source_video
+        assert video.external_file[:].tolist() == [walkers.attrs["source"]]
+        assert video.dimension[:].tolist() == [walkers.attrs["width"], walkers.attrs["height"]]
+        assert pes[1].source_video is video  # one video, linked from each person
     back = pk.io.read_nwb(path)
     _same(back, walkers, cols=[*COLS, "time"])
     assert (back.attrs["width"], back.attrs["height"]) == (
         walkers.attrs["width"],
         walkers.attrs["height"],
     )
+
+
+def test_nwb_size_without_a_source_and_older_files(walkers, tmp_path):
+    from datetime import datetime, timezone
+
+    import ndx_pose
+    import pynwb
+
+    size = (walkers.attrs["width"], walkers.attrs["height"])
+    bare = walkers.copy()
+    bare.attrs = {k: v for k, v in walkers.attrs.items() if k != "source"}
+    back = pk.io.read_nwb(pk.io.write_nwb(bare, tmp_path / "bare.nwb"))
+    assert (back.attrs["width"], back.attrs["height"]) == size
+    # a file in the form ndx-pose wrote before 0.2 (the size in PoseEstimation.dimensions)
+    nwb = pynwb.NWBFile(session_description="old", identifier="old",
+                        session_start_time=datetime(2024, 1, 1, tzinfo=timezone.utc))  # fmt: skip
+    camera = nwb.create_device(name="camera")
+    series = [
+        ndx_pose.PoseEstimationSeries(name=j, data=np.full((3, 2), 10.0), unit="pixels",
+                                      reference_frame="top left", confidence=np.ones(3), rate=30.0)
+        for j in JOINTS
+    ]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pe = ndx_pose.PoseEstimation(name="PoseEstimation", pose_estimation_series=series,
+                                     dimensions=np.array([[640, 480]], dtype="uint16"),
+                                     devices=[camera])  # fmt: skip
+    nwb.create_processing_module(name="behavior", description="pose").add(pe)
+    with pynwb.NWBHDF5IO(str(tmp_path / "old.nwb"), "w") as f:
+        f.write(nwb)
+    old = pk.io.read_nwb(tmp_path / "old.nwb")
+    assert (old.attrs["width"], old.attrs["height"]) == (640, 480) and len(old) == 3 * 17
 
 
 def test_nwb_with_movement(walkers, tmp_path):

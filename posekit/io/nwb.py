@@ -109,6 +109,9 @@ def write_nwb(
     estimations = []
     first = float(a.frames[0] / fps) if len(a.frames) else 0.0
     src = kp.attrs.get("source")
+    video = _source_video(pynwb, kp, a, fps, camera)
+    if video is not None:
+        nwb.add_acquisition(video)
     for o, oid in enumerate(a.object_ids):
         skeleton = ndx_pose.Skeleton(
             name=f"skeleton_id_{int(oid)}", nodes=list(JOINTS), edges=edges
@@ -134,11 +137,8 @@ def write_nwb(
                 pose_estimation_series=series,
                 description=f"COCO-17 keypoints of person {int(oid)}"
                 + (f" from {src}" if src else ""),
-                original_videos=[str(src)] if src else None,
-                dimensions=np.array(
-                    [[kp.attrs.get("width") or 0, kp.attrs.get("height") or 0]], dtype="uint16"
-                ),
-                devices=[camera],
+                source_video=video,
+                device=camera,
                 source_software="posekit",
                 skeleton=skeleton,
             )
@@ -153,6 +153,37 @@ def write_nwb(
         io.write(nwb)
     tmp.replace(path)
     return path
+
+
+def _source_video(pynwb: Any, kp: pd.DataFrame, a: Any, fps: float, camera: Any) -> Any:
+    """The video the keypoints come from, as ndx-pose links it: an ``ImageSeries``.
+
+    An external file when the table names its source (``attrs["source"]``), with the picture's
+    size in ``dimension``; with a size but no source, an empty series that carries the size.
+    None when the table knows neither.
+    """
+    src = kp.attrs.get("source")
+    width, height = kp.attrs.get("width") or 0, kp.attrs.get("height") or 0
+    if not src and not (width and height):
+        return None
+    common = {
+        "name": "source_video",
+        "description": "the video the keypoints were estimated on",
+        "unit": "n/a",
+        "rate": float(fps),
+        "dimension": [int(width), int(height)],
+        "device": camera,
+    }
+    if src:
+        n = int(a.frames[-1]) + 1 if len(a.frames) else 0
+        return pynwb.image.ImageSeries(
+            format="external",
+            external_file=[str(src)],
+            starting_frame=[0],
+            num_samples=n,
+            **common,
+        )
+    return pynwb.image.ImageSeries(data=np.zeros((0, 1, 1), dtype="uint8"), **common)
 
 
 def _estimations(nwb: Any) -> list[Any]:
@@ -243,7 +274,11 @@ def _table(pes: list[Any], mapping: dict[str, str] | None, where: str) -> pd.Dat
     unit: str | None = None
     size: tuple[int | None, int | None] = (None, None)
     for p, pe in enumerate(pes):
-        dims = np.asarray(pe.dimensions[:]) if pe.dimensions is not None else np.zeros((0, 2))
+        dims = np.zeros((0, 2))
+        if pe.source_video is not None and pe.source_video.dimension is not None:
+            dims = np.asarray(pe.source_video.dimension[:])
+        elif pe.dimensions is not None:  # files written before ndx-pose 0.2, or by other tools
+            dims = np.asarray(pe.dimensions[:])
         if dims.size >= 2 and dims.reshape(-1)[:2].all():
             size = (int(dims.reshape(-1)[0]), int(dims.reshape(-1)[1]))
         series = dict(pe.pose_estimation_series)
