@@ -1,37 +1,25 @@
-"""Shared internals of angles, kinematics and metrics: dense x/y arrays and named points.
+"""Shared internals of angles, kinematics and metrics: named points and per-frame tables.
 
-A *point* is one of the 17 COCO joints or a midpoint of two of them (``mid_hip`` ...).
-:func:`dense_xy` turns a keypoints table into a ``(frames, objects, 17, 2)`` array; its frame axis
-can be made contiguous (every frame from the first to the last, absent ones NaN), which is what
-time derivatives need. Tables as :func:`posekit.tidy.keypoints` makes them (17 rows per person
-and frame, joints in order) take a fast path that moves whole 17-row blocks at once.
+A *point* is one of the 17 COCO joints or a midpoint of two of them (``mid_hip`` ...,
+:data:`posekit.schema.MIDPOINTS`). The dense form of a table is
+:class:`posekit._tables.DenseKeypoints` (:func:`posekit._tables.to_dense`; angles and
+kinematics take its ``"columns"`` layout, whose x and y are, on tables as
+:func:`posekit.tidy.keypoints` makes them, the table's own columns); :func:`dense_frames` makes
+one of a per-frame table (angles), and :func:`per_frame_table` turns ``(frames, objects)``
+planes back into a table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from posekit._tables import check_keypoints
-from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS
+from posekit._tables import DenseKeypoints
+from posekit.schema import JOINT_INDEX, MIDPOINTS, POINTS
 from posekit.tidy import JOINT_DTYPE, with_history
-
-#: Midpoints usable wherever a point name is expected: name -> (joint, joint).
-MIDPOINTS: dict[str, tuple[str, str]] = {
-    "mid_shoulder": ("left_shoulder", "right_shoulder"),
-    "mid_hip": ("left_hip", "right_hip"),
-    "mid_ear": ("left_ear", "right_ear"),
-    "mid_eye": ("left_eye", "right_eye"),
-    "mid_elbow": ("left_elbow", "right_elbow"),
-    "mid_wrist": ("left_wrist", "right_wrist"),
-    "mid_knee": ("left_knee", "right_knee"),
-    "mid_ankle": ("left_ankle", "right_ankle"),
-}
-POINTS: tuple[str, ...] = (*JOINTS, *MIDPOINTS)
 
 
 def _axes(
@@ -56,164 +44,6 @@ def check_points(names: Iterable[str], what: str = "point") -> None:
     bad = [n for n in names if n not in JOINT_INDEX and n not in MIDPOINTS]
     if bad:
         raise ValueError(f"unknown {what} name(s) {bad}; valid names: {list(POINTS)}")
-
-
-def joints_of(names: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for n in names:
-        out.extend(MIDPOINTS.get(n, (n,)))
-    return list(dict.fromkeys(out))
-
-
-@dataclass
-class DenseXY:
-    """x and y of a keypoints table as ``(frames, objects, 17)`` arrays.
-
-    On the *regular* path (every person in every frame, 17 joints in order, rows sorted) ``x``
-    and ``y`` are reshaped views of the table's columns: read them, never write into them.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    frames: np.ndarray  # frame number along axis 0
-    object_ids: np.ndarray  # object id along axis 1
-    present: np.ndarray  # (F, O) bool: the table has rows for this person in this frame
-    has_joint: np.ndarray  # (17,) bool: the table has rows for this joint at all
-    attrs: dict[str, Any]
-    # position of every table row (fast path: of every 17-row block) in the dense array
-    fpos: np.ndarray
-    opos: np.ndarray
-    jpos: np.ndarray | None  # None on the fast path
-    regular: bool = False  # table rows are exactly the dense cells, in order
-    _joint_major: tuple[np.ndarray, np.ndarray] | None = None
-
-    @property
-    def values(self) -> np.ndarray:
-        """``(F, O, 17, 2)`` copy of x and y."""
-        return np.stack([self.x, self.y], axis=-1)
-
-    def _jm(self) -> tuple[np.ndarray, np.ndarray]:
-        # joint-major contiguous copies: one joint's (F, O) plane is one block of memory
-        if self._joint_major is None:
-            self._joint_major = (
-                np.ascontiguousarray(np.moveaxis(self.x, -1, 0)),
-                np.ascontiguousarray(np.moveaxis(self.y, -1, 0)),
-            )
-        return self._joint_major
-
-    def point_xy(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(F, O)`` x and y of a joint or midpoint (NaN where either end is)."""
-        jx, jy = self._jm()
-        pair = MIDPOINTS.get(name)
-        if pair is None:
-            j = JOINT_INDEX[name]
-            return jx[j], jy[j]
-        a, b = JOINT_INDEX[pair[0]], JOINT_INDEX[pair[1]]
-        return (jx[a] + jx[b]) * 0.5, (jy[a] + jy[b]) * 0.5
-
-    def point(self, name: str) -> np.ndarray:
-        """``(F, O, 2)`` coordinates of a joint or midpoint (NaN where either end is)."""
-        return np.stack(self.point_xy(name), axis=-1)
-
-    def require(self, points: Iterable[str], what: str) -> None:
-        """ValueError when the table has no rows at all for a joint the points need."""
-        missing = [j for j in joints_of(points) if not self.has_joint[JOINT_INDEX[j]]]
-        if missing and self.present.any():  # an empty table gives an empty result
-            raise ValueError(f"{what} needs joint(s) {missing}, which the table does not have")
-
-
-def _check_table(kp: pd.DataFrame) -> pd.MultiIndex:
-    return check_keypoints(kp)
-
-
-def _joint_codes(index: pd.MultiIndex) -> np.ndarray:
-    lev = index.levels[2]
-    names = [str(v) for v in lev]
-    unknown = [v for v in names if v not in JOINT_INDEX]
-    if unknown:
-        raise ValueError(f"unknown joint name(s) {unknown}; expected COCO names {list(JOINTS)}")
-    remap = np.array([JOINT_INDEX[v] for v in names], dtype=np.int64)
-    codes = np.asarray(index.codes[2])
-    if np.array_equal(remap, np.arange(len(remap))):
-        return codes
-    return remap[codes] if len(remap) else codes
-
-
-def _column(kp: pd.DataFrame, name: str) -> np.ndarray:
-    return kp[name].to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def dense_xy(kp: pd.DataFrame, *, contiguous: bool = False) -> DenseXY:
-    """The x, y of a keypoints table as dense arrays (see :class:`DenseXY`)."""
-    index = _check_table(kp)
-    n = len(kp)
-    jc = _joint_codes(index)
-    codes0 = np.asarray(index.codes[0])
-    codes1 = np.asarray(index.codes[1])
-    fast = n % N_JOINTS == 0 and n > 0
-    if fast:
-        # 17-row blocks, joints in order, each block one (frame, object)
-        fast = bool(
-            np.array_equal(jc.reshape(-1, N_JOINTS), np.broadcast_to(_ARANGE17, (n // 17, 17)))
-            and (codes0.reshape(-1, N_JOINTS) == codes0[::N_JOINTS, None]).all()
-            and (codes1.reshape(-1, N_JOINTS) == codes1[::N_JOINTS, None]).all()
-        )
-    step = N_JOINTS if fast else 1
-    fvals = np.asarray(index.levels[0], dtype=np.int64)[codes0[::step]]
-    ovals = np.asarray(index.levels[1], dtype=np.int64)[codes1[::step]]
-    frames, fpos, object_ids, opos = _axes(fvals, ovals, contiguous)
-    n_f, n_o = len(frames), len(object_ids)
-    has_joint = np.zeros(N_JOINTS, dtype=bool)
-    regular = (
-        fast
-        and len(fpos) == n_f * n_o
-        and np.array_equal(fpos, np.repeat(np.arange(n_f), n_o))
-        and np.array_equal(opos, np.tile(np.arange(n_o), n_f))
-    )
-    if regular:
-        x = _column(kp, "x").reshape(n_f, n_o, N_JOINTS)
-        y = _column(kp, "y").reshape(n_f, n_o, N_JOINTS)
-        present = np.ones((n_f, n_o), dtype=bool)
-        has_joint[:] = True
-        jpos = None
-    else:
-        x = np.full((n_f, n_o, N_JOINTS), np.nan)
-        y = np.full((n_f, n_o, N_JOINTS), np.nan)
-        present = np.zeros((n_f, n_o), dtype=bool)
-        present[fpos, opos] = True
-        if fast:
-            x[fpos, opos] = _column(kp, "x").reshape(-1, N_JOINTS)
-            y[fpos, opos] = _column(kp, "y").reshape(-1, N_JOINTS)
-            has_joint[:] = True
-            jpos = None
-        else:
-            x[fpos, opos, jc] = _column(kp, "x")
-            y[fpos, opos, jc] = _column(kp, "y")
-            has_joint[np.unique(jc)] = True
-            jpos = jc
-    return DenseXY(
-        x, y, frames, object_ids, present, has_joint, dict(kp.attrs), fpos, opos, jpos, regular
-    )
-
-
-_ARANGE17 = np.arange(N_JOINTS)
-
-
-def to_long(
-    dense: DenseXY, values: Sequence[np.ndarray], columns: Sequence[str], like: pd.DataFrame
-) -> pd.DataFrame:
-    """A table with exactly ``like``'s index (and time column) from ``(F, O, 17)`` arrays."""
-    if dense.regular:
-        data = [v.reshape(-1) for v in values]
-    elif dense.jpos is None:
-        data = [v[dense.fpos, dense.opos].reshape(-1) for v in values]
-    else:
-        data = [v[dense.fpos, dense.opos, dense.jpos] for v in values]
-    out = pd.DataFrame(dict(zip(columns, data, strict=True)), index=like.index, copy=False)
-    if "time" in like.columns:
-        out["time"] = like["time"].to_numpy()
-    out.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
-    return out
 
 
 def frame_index(frames: np.ndarray, object_ids: np.ndarray, present: np.ndarray) -> pd.MultiIndex:
@@ -254,21 +84,11 @@ def per_frame_table(
     return with_history(out, step)
 
 
-@dataclass
-class DenseFrames:
-    """A (frame, object_id)-indexed table as ``values[frame_pos, object_pos, column]``."""
-
-    values: np.ndarray
-    frames: np.ndarray
-    object_ids: np.ndarray
-    present: np.ndarray
-    columns: list[str]
-    fpos: np.ndarray
-    opos: np.ndarray
-
-
-def dense_frames(df: pd.DataFrame | pd.Series, *, contiguous: bool = True) -> DenseFrames:
+def dense_frames(df: pd.DataFrame | pd.Series, *, contiguous: bool = True) -> DenseKeypoints:
     """A (frame, object_id) table or Series (angles...) as a dense ``(F, O, C)`` array.
+
+    The :class:`~posekit._tables.DenseKeypoints` of a per-frame table: no joint axis
+    (``joints`` is ``()``).
 
     A Series or table indexed by ``frame`` alone is taken as one person (object_id 0).
     Non-numeric columns and ``time`` are dropped.
@@ -303,7 +123,7 @@ def dense_frames(df: pd.DataFrame | pd.Series, *, contiguous: bool = True) -> De
     values[fpos, opos] = frame_obj[columns].to_numpy(np.float64, na_value=np.nan)
     present = np.zeros((len(frames), len(object_ids)), dtype=bool)
     present[fpos, opos] = True
-    return DenseFrames(values, frames, object_ids, present, columns, fpos, opos)
+    return DenseKeypoints(values, frames, object_ids, columns, present, (), dict(frame_obj.attrs))
 
 
 def joint_categorical(codes: np.ndarray) -> pd.Categorical:

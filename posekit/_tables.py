@@ -6,15 +6,14 @@ Below :class:`posekit.result.PoseResult`, which builds its tables with them; the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from posekit._decode import flatten
-from posekit.schema import JOINT_INDEX, JOINTS, N_JOINTS, TABLE_UNITS
+from posekit.schema import JOINT_INDEX, JOINTS, MIDPOINTS, N_JOINTS, TABLE_UNITS
 
 if TYPE_CHECKING:
     from posekit.result import PoseResult
@@ -235,68 +234,6 @@ def objects(result: PoseResult) -> pd.DataFrame:
     return df
 
 
-@dataclass
-class DenseKeypoints:
-    """A keypoints table as a dense array.
-
-    Attributes
-    ----------
-    values
-        ``(frames, objects, joints, len(columns))`` float64; NaN where the table has no row.
-    frames, object_ids
-        The frame numbers and object ids along the first two axes (sorted, int64).
-    joints
-        Joint names along the third axis (the 17 COCO names).
-    columns
-        Names along the last axis, e.g. ``("x", "y", "score")``.
-    present
-        ``(frames, objects)`` bool: True where the table has rows for that person in that frame.
-    attrs
-        The table's ``attrs``.
-    """
-
-    values: np.ndarray
-    frames: np.ndarray
-    object_ids: np.ndarray
-    columns: tuple[str, ...]
-    present: np.ndarray
-    joints: tuple[str, ...] = JOINTS
-    attrs: dict[str, Any] = field(default_factory=dict)
-    # where each table row sits in the dense array (frame, object, joint positions)
-    _codes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
-    def __getitem__(self, column: str) -> np.ndarray:
-        return self.values[..., self.columns.index(column)]
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.values.shape
-
-
-def _level_codes(index: pd.MultiIndex, level: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted unique values, per-row position) for one level, dropping unused values."""
-    lev = index.levels[level]
-    codes = np.asarray(index.codes[level])
-    if level == 2:
-        names = [str(v) for v in lev]
-        unknown = [v for v in names if v not in JOINT_INDEX]
-        if unknown:
-            raise ValueError(f"unknown joint name(s) {unknown}; expected COCO names {JOINTS}")
-        remap = np.array([JOINT_INDEX[v] for v in names], dtype=np.int64)
-        return np.arange(N_JOINTS), remap[codes] if len(remap) else codes
-    values = np.asarray(lev, dtype=np.int64)
-    used = np.zeros(len(values), dtype=bool)
-    used[codes] = True
-    if not used.all() or not (len(values) < 2 or np.all(np.diff(values) > 0)):
-        keep = np.flatnonzero(used)
-        kept = values[keep]
-        order = np.argsort(kept, kind="stable")
-        new_pos = np.empty(len(values), dtype=np.int64)
-        new_pos[keep[order]] = np.arange(len(keep))
-        return kept[order], new_pos[codes]
-    return values, codes
-
-
 def check_keypoints(
     df: Any, columns: Sequence[str] = ("x", "y"), *, where: str | None = None
 ) -> pd.MultiIndex:
@@ -331,19 +268,476 @@ def check_keypoints(
     return index
 
 
-def _check_layout(df: pd.DataFrame) -> pd.MultiIndex:
-    return check_keypoints(df, ())
+_ARANGE17 = np.arange(N_JOINTS)
+
+#: The memory layouts of a :class:`DenseKeypoints` (see there).
+Layout = Literal["cells", "columns", "series"]
+_LAYOUTS = ("cells", "columns", "series")
 
 
-def to_dense(kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")) -> DenseKeypoints:
+class DenseKeypoints:
+    """A keypoints table as a dense array: the one dense form of the tables.
+
+    ``values[f, o, j, c]`` is column ``columns[c]`` of joint ``joints[j]`` of the person
+    ``object_ids[o]`` in frame ``frames[f]``, NaN where the table has no row. A per-frame
+    table (angles: indexed by (frame, object_id)) has no joint axis: ``joints`` is ``()`` and
+    ``values`` is ``(frames, objects, C)`` (:func:`posekit._points.dense_frames`).
+
+    :func:`to_dense` makes one from a table, in one of three memory layouts that hold the same
+    numbers: ``"cells"`` (default) keeps ``values`` C-contiguous, as this constructor takes
+    it; ``"columns"`` keeps one ``(frames, objects, joints)`` array per column (``dense["x"]``)
+    which, on a complete sorted table as :func:`keypoints` makes, is the table's own column
+    reshaped, no copy (angles, kinematics); ``"series"`` keeps ``(objects, joints, C, frames)``,
+    each time series contiguous (:attr:`series`, what the filters of :mod:`posekit.smooth` run
+    along). Made by :func:`to_dense`, it also knows where each row of its table sits
+    (:attr:`rows`), so results map back onto the table's index (:meth:`to_table`,
+    :meth:`replace`, :func:`from_dense` with ``like=``).
+
+    Parameters
+    ----------
+    values
+        ``(frames, objects, joints, len(columns))`` float64 array; NaN where the table has no
+        row.
+    frames
+        The frame numbers along the first axis (sorted, int64).
+    object_ids
+        The object ids along the second axis (sorted, int64).
+    columns
+        Names along the last axis, e.g. ``("x", "y", "score")``.
+    present
+        ``(frames, objects)`` bool: True where the table has rows for that person in that frame.
+    joints
+        Joint names along the third axis (the 17 COCO names); ``()`` for a per-frame table.
+    attrs
+        The table's ``attrs``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import posekit as pk
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30, n_people=2).result.keypoints()
+    >>> dense = pk.tidy.to_dense(kp, ("x", "y"))
+    >>> dense.shape, dense.columns, dense.object_ids.tolist()
+    ((30, 2, 17, 2), ('x', 'y'), [0, 1])
+    >>> bool(np.array_equal(dense["x"][3, 1], kp.loc[(3, 1), "x"]))
+    True
+    >>> pk.tidy.from_dense(dense, like=kp)[["x", "y"]].equals(kp[["x", "y"]])
+    True
+
+    Built by hand, e.g. from a simulation, and turned into a table:
+
+    >>> values = np.zeros((2, 1, 17, 2))
+    >>> made = pk.tidy.DenseKeypoints(
+    ...     values, np.array([0, 1]), np.array([7]), ("x", "y"), np.ones((2, 1), dtype=bool)
+    ... )
+    >>> table = pk.tidy.from_dense(made)
+    >>> len(table), table.index.get_level_values("object_id").unique().tolist()
+    (34, [7])
+    """
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        frames: np.ndarray,
+        object_ids: np.ndarray,
+        columns: Sequence[str],
+        present: np.ndarray,
+        joints: Sequence[str] = JOINTS,
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        self.frames = frames
+        self.object_ids = object_ids
+        self.columns: tuple[str, ...] = tuple(columns)
+        self.present = present
+        self.joints: tuple[str, ...] = tuple(joints)
+        self.attrs: dict[str, Any] = {} if attrs is None else attrs
+        # the numbers, in one of the layouts (the others are None until asked for)
+        self._cells: np.ndarray | None = values
+        self._planes: tuple[np.ndarray, ...] | None = None
+        self._series: np.ndarray | None = None
+        # made by to_dense: the (frame, object[, joint]) position of every table row; joint
+        # None when every row block is one person's 17 joints in order (positions per block)
+        self._rows: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+        self._regular = False  # the table's rows are exactly the dense cells, in order
+        self._has_joint: np.ndarray | None = None
+        self._joint_major: tuple[np.ndarray, np.ndarray] | None = None
+        self._base: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        layout = "columns" if self._planes else "series" if self._series is not None else "cells"
+        return f"DenseKeypoints(shape={self.shape}, columns={self.columns}, layout={layout!r})"
+
+    @property
+    def values(self) -> np.ndarray:
+        """``(frames, objects, joints, C)`` array (``(frames, objects, C)`` per frame).
+
+        A view on the ``"cells"`` and ``"series"`` layouts; on ``"columns"`` a copy made once.
+        """
+        if self._cells is None:
+            if self._series is not None:
+                self._cells = self._series.transpose(3, 0, 1, 2)
+            else:
+                assert self._planes is not None
+                self._cells = np.stack(self._planes, axis=-1)
+        return self._cells
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        """``(frames, objects, joints)`` values of one column (a view)."""
+        k = self.columns.index(column)
+        if self._planes is not None:
+            return self._planes[k]
+        if self._series is not None:
+            return self._series[:, :, k, :].transpose(2, 0, 1)
+        return self.values[..., k]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of :attr:`values`."""
+        if self._cells is not None:
+            return self._cells.shape
+        joints = (len(self.joints),) if self.joints else ()
+        return (len(self.frames), len(self.object_ids), *joints, len(self.columns))
+
+    @property
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Frame, object and joint positions of every row of the table it was made from.
+
+        ``values[dense.rows]`` lists the table's rows in order (``to_dense`` made it);
+        a ValueError for one built by hand.
+        """
+        if self._rows is None:
+            raise ValueError("like= needs a DenseKeypoints made by to_dense(like)")
+        f, o, j = self._rows
+        if j is None:  # one position per 17-row block
+            return np.repeat(f, N_JOINTS), np.repeat(o, N_JOINTS), np.tile(_ARANGE17, len(f))
+        return f, o, j
+
+    @property
+    def has_joint(self) -> np.ndarray:
+        """``(joints,)`` bool: True where the table has rows for that joint at all."""
+        if self._has_joint is None:
+            if self._rows is not None and self._rows[2] is not None:
+                has = np.zeros(len(self.joints), dtype=bool)
+                has[self._rows[2]] = True
+            else:
+                has = np.full(len(self.joints), bool(np.any(self.present)))
+            self._has_joint = has
+        return self._has_joint
+
+    def _xy_joint_major(self) -> tuple[np.ndarray, np.ndarray]:
+        # joint-major contiguous copies of x and y: one joint's (F, O) plane is one block
+        if self._joint_major is None:
+            x, y = (np.ascontiguousarray(np.moveaxis(self[c], -1, 0)) for c in ("x", "y"))
+            self._joint_major = (x, y)
+        return self._joint_major
+
+    def point_xy(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(frames, objects)`` x and y of a joint or a midpoint.
+
+        Parameters
+        ----------
+        name
+            A joint name or a midpoint (:data:`posekit.schema.MIDPOINTS`, e.g. ``"mid_hip"``);
+            a midpoint is NaN where either of its joints is.
+
+        Returns
+        -------
+        tuple of ndarray
+            x and y, each ``(frames, objects)``.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+        >>> x, y = pk.tidy.to_dense(kp, ("x", "y"), layout="columns").point_xy("mid_hip")
+        >>> x.shape
+        (30, 1)
+        """
+        jx, jy = self._xy_joint_major()
+        pair = MIDPOINTS.get(name)
+        if pair is None:
+            j = JOINT_INDEX[name]
+            return jx[j], jy[j]
+        a, b = JOINT_INDEX[pair[0]], JOINT_INDEX[pair[1]]
+        return (jx[a] + jx[b]) * 0.5, (jy[a] + jy[b]) * 0.5
+
+    def point(self, name: str) -> np.ndarray:
+        """``(frames, objects, 2)`` coordinates of a joint or a midpoint.
+
+        Parameters
+        ----------
+        name
+            A joint name or a midpoint, as for :meth:`point_xy`.
+
+        Returns
+        -------
+        ndarray
+            x and y along the last axis.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+        >>> pk.tidy.to_dense(kp, ("x", "y")).point("left_knee").shape
+        (30, 1, 2)
+        """
+        return np.stack(self.point_xy(name), axis=-1)
+
+    def require(self, points: Iterable[str], what: str) -> None:
+        """Raise a ValueError when the table has no row at all for a joint the points need.
+
+        Parameters
+        ----------
+        points
+            Joint or midpoint names (a midpoint needs both its joints).
+        what
+            What needs them, for the message (e.g. ``"angle 'left_knee'"``).
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+        >>> hips = kp[kp.index.get_level_values("joint").str.endswith("hip")]
+        >>> pk.tidy.to_dense(hips, ("x", "y")).require(["mid_knee"], "knee width")
+        Traceback (most recent call last):
+        ...
+        ValueError: knee width needs joint(s) ['left_knee', 'right_knee'], which the table does not have
+        """
+        names: list[str] = []
+        for n in points:
+            names.extend(MIDPOINTS.get(n, (n,)))
+        has = self.has_joint
+        missing = [j for j in dict.fromkeys(names) if not has[JOINT_INDEX[j]]]
+        if missing and np.any(self.present):  # an empty table gives an empty result
+            raise ValueError(f"{what} needs joint(s) {missing}, which the table does not have")
+
+    def to_table(
+        self, values: Sequence[np.ndarray], columns: Sequence[str], like: pd.DataFrame
+    ) -> pd.DataFrame:
+        """A table with exactly ``like``'s index from ``(frames, objects, joints)`` arrays.
+
+        Parameters
+        ----------
+        values
+            One ``(frames, objects, joints)`` array per column, on this container's axes.
+        columns
+            Their names.
+        like
+            The table this container was made from: the output takes its index, its ``time``
+            column (unless ``columns`` has one) and its ``attrs``.
+
+        Returns
+        -------
+        DataFrame
+            One row per row of ``like``; arrays are used without a copy where they can be.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+        >>> dense = pk.tidy.to_dense(kp, ("x", "y"), layout="columns")
+        >>> out = dense.to_table([dense["x"] * 2], ["x2"], kp)
+        >>> list(out.columns), bool((out["x2"] == kp["x"] * 2).all())
+        (['x2', 'time'], True)
+        """
+        if self._rows is None:
+            raise ValueError("like= needs a DenseKeypoints made by to_dense(like)")
+        f, o, j = self._rows
+        if self._regular:
+            data = [v.reshape(-1) for v in values]
+        elif j is None:
+            data = [v[f, o].reshape(-1) for v in values]
+        else:
+            data = [v[f, o, j] for v in values]
+        out = pd.DataFrame(dict(zip(columns, data, strict=True)), index=like.index, copy=False)
+        if "time" in like.columns and "time" not in columns:
+            out["time"] = like["time"].to_numpy()
+        out.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
+        return out
+
+    @property
+    def series(self) -> np.ndarray:
+        """``(objects * joints * C, frames)``: one C-contiguous row per time series.
+
+        Rows run over object, then joint, then column. A view on the ``"series"`` layout
+        (whose frame axis is every frame from the first to the last), else a copy.
+        """
+        data = self._series
+        if data is None:
+            data = np.ascontiguousarray(self.values.transpose(1, 2, 3, 0))
+        return data.reshape(-1, data.shape[-1])
+
+    def shaped(self, data: np.ndarray | None = None) -> np.ndarray:
+        """Series data as ``(objects, joints, C, frames)``.
+
+        Parameters
+        ----------
+        data
+            ``(objects * joints * C, frames)`` series (a filter's output); default
+            :attr:`series`.
+
+        Returns
+        -------
+        ndarray
+            A view of ``data``.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+        >>> dense = pk.tidy.to_dense(kp, ("x", "y"), layout="series")
+        >>> dense.series.shape, dense.shaped().shape
+        ((34, 30), (1, 17, 2, 30))
+        """
+        d = self.series if data is None else data
+        return d.reshape(len(self.object_ids), len(self.joints), len(self.columns), -1)
+
+    def replace(self, data: np.ndarray, like: pd.DataFrame) -> pd.DataFrame:
+        """A copy of ``like`` with this container's columns taken from series data.
+
+        Parameters
+        ----------
+        data
+            ``(objects * joints * C, frames)`` series on this container's axes, as
+            :attr:`series` (a filter's output); frames every frame from the first to the last.
+        like
+            The table this container was made from (with ``contiguous=True`` or
+            ``layout="series"``): the output has its index, its other columns and its
+            ``attrs``.
+
+        Returns
+        -------
+        DataFrame
+            Same index and columns as ``like``.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+        >>> dense = pk.tidy.to_dense(kp, ("x", "y"), layout="series")
+        >>> out = dense.replace(dense.series + 1.0, kp)
+        >>> bool((out["x"] == kp["x"] + 1).all()), out["score"].equals(kp["score"])
+        (True, True)
+        """
+        n = data.shape[-1]
+        if n != len(self.frames):
+            raise ValueError(f"data has {n} frames, the container {len(self.frames)}")
+        flat = np.ascontiguousarray(data).reshape(-1)
+        base = None
+        if not self._regular:
+            base = self._base
+            if base is None:
+                f, o, j = self.rows
+                base = (o * len(self.joints) + j) * (len(self.columns) * n) + f
+                self._base = base
+        cols = {}
+        for name in like.columns:
+            if name not in self.columns:
+                cols[name] = like[name].to_numpy(copy=True)
+                continue
+            k = self.columns.index(name)
+            if base is None:
+                cols[name] = self.shaped(data)[:, :, k, :].transpose(2, 0, 1).ravel()
+            else:
+                cols[name] = flat.take(base + k * n)
+        out = pd.DataFrame(cols, index=like.index, copy=False)
+        out.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
+        return out
+
+
+def _joint_codes(index: pd.MultiIndex) -> np.ndarray:
+    """Each row's position on the joint axis (COCO order), whatever order the level is in."""
+    names = [str(v) for v in index.levels[2]]
+    unknown = [v for v in names if v not in JOINT_INDEX]
+    if unknown:
+        raise ValueError(f"unknown joint name(s) {unknown}; expected COCO names {list(JOINTS)}")
+    remap = np.array([JOINT_INDEX[v] for v in names], dtype=np.intp)
+    codes = np.asarray(index.codes[2])
+    if np.array_equal(remap, np.arange(len(remap))):
+        return codes
+    return remap[codes] if len(remap) else codes
+
+
+def _axis(level: pd.Index, codes: np.ndarray, contiguous: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(axis values, each code's position on it) for the frame or object level.
+
+    The axis holds the values used, sorted; with ``contiguous`` every integer from the first
+    to the last (unused ones are gaps).
+    """
+    values = np.asarray(level, dtype=np.int64)
+    used = np.zeros(len(values), dtype=bool)
+    used[codes] = True
+    if used.all() and (len(values) < 2 or bool(np.all(np.diff(values) > 0))):
+        axis, pos = values, codes.astype(np.intp, copy=False)
+    else:
+        keep = np.flatnonzero(used)
+        kept = values[keep]
+        order = np.argsort(kept, kind="stable")
+        new_pos = np.empty(len(values), dtype=np.intp)
+        new_pos[keep[order]] = np.arange(len(keep))
+        axis, pos = kept[order], new_pos[codes]
+    if contiguous and len(axis) and axis[-1] - axis[0] + 1 != len(axis):
+        pos = (axis - axis[0]).astype(np.intp)[pos]
+        axis = np.arange(axis[0], axis[-1] + 1, dtype=np.int64)
+    return axis, pos
+
+
+def _positions(index: pd.MultiIndex, contiguous: bool):
+    """Axes of the dense form of a table and where its rows sit on them.
+
+    Returns frames, object_ids, the frame and object positions, the joint positions (None when
+    every 17 rows are one person's joints in order: positions are then per block) and whether
+    the rows are exactly the dense cells in order.
+    """
+    n = len(index)
+    jc = _joint_codes(index)
+    c0 = np.asarray(index.codes[0])
+    c1 = np.asarray(index.codes[1])
+    block = n > 0 and n % N_JOINTS == 0
+    if block:
+        block = bool(
+            np.array_equal(
+                jc.reshape(-1, N_JOINTS), np.broadcast_to(_ARANGE17, (n // N_JOINTS, N_JOINTS))
+            )
+            and (c0.reshape(-1, N_JOINTS) == c0[::N_JOINTS, None]).all()
+            and (c1.reshape(-1, N_JOINTS) == c1[::N_JOINTS, None]).all()
+        )
+    if block:
+        c0, c1 = c0[::N_JOINTS], c1[::N_JOINTS]
+    frames, fpos = _axis(index.levels[0], c0, contiguous)
+    object_ids, opos = _axis(index.levels[1], c1, False)
+    n_f, n_o = len(frames), len(object_ids)
+    regular = (
+        block
+        and len(fpos) == n_f * n_o
+        and np.array_equal(fpos, np.repeat(np.arange(n_f), n_o))
+        and np.array_equal(opos, np.tile(np.arange(n_o), n_f))
+    )
+    return frames, object_ids, fpos, opos, None if block else jc.astype(np.intp), regular
+
+
+def to_dense(
+    kp: pd.DataFrame,
+    columns: Sequence[str] = ("x", "y", "score"),
+    *,
+    contiguous: bool = False,
+    layout: Layout = "cells",
+) -> DenseKeypoints:
     """A keypoints table as a dense ``(frames, objects, 17, C)`` array (see DenseKeypoints).
 
     Parameters
     ----------
     kp
-        A keypoints table.
+        A keypoints table (indexed by frame, object_id, joint; any order, any rows missing).
     columns
-        The table's columns to take, in this order along the last axis.
+        The columns to take, in order; read as float64 (missing values NaN).
+    contiguous
+        The frame axis holds every frame from the first to the last (frames the table lacks
+        are all NaN, ``present`` False), as time derivatives need; else only the table's
+        frames.
+    layout
+        ``"cells"``, ``"columns"`` or ``"series"``: how the numbers are kept in memory (see
+        :class:`DenseKeypoints`); ``"series"`` is always contiguous.
 
     Returns
     -------
@@ -367,27 +761,77 @@ def to_dense(kp: pd.DataFrame, columns: Sequence[str] = ("x", "y", "score")) -> 
     ((30, 2, 17, 3), [0, 1])
     >>> bool(dense["x"][0, 0, 0] == kp.loc[(0, 0, "nose"), "x"])
     True
+
+    Frames missing from the table are gaps on a contiguous frame axis:
+
+    >>> kp = pk.synth.generate("walk", duration_s=1, fps=30).result.keypoints()
+    >>> gappy = kp.drop(index=[4, 5], level="frame")
+    >>> pk.tidy.to_dense(gappy).shape, pk.tidy.to_dense(gappy, contiguous=True).shape
+    ((28, 1, 17, 3), (30, 1, 17, 3))
     """
-    index = _check_layout(kp)
-    missing = [c for c in columns if c not in kp.columns]
-    if missing:
-        raise ValueError(f"table has no column(s) {missing}; it has {list(kp.columns)}")
-    frames, fc = _level_codes(index, 0)
-    object_ids, oc = _level_codes(index, 1)
-    _, jc = _level_codes(index, 2)
-    values = np.full((len(frames), len(object_ids), N_JOINTS, len(columns)), np.nan)
-    values[fc, oc, jc] = kp[list(columns)].to_numpy(dtype=np.float64, na_value=np.nan)
-    present = np.zeros((len(frames), len(object_ids)), dtype=bool)
-    present[fc, oc] = True
-    return DenseKeypoints(
-        values=values,
-        frames=frames,
-        object_ids=object_ids,
-        columns=tuple(columns),
-        present=present,
-        attrs=dict(kp.attrs),
-        _codes=(fc, oc, jc),
-    )
+    if layout not in _LAYOUTS:
+        raise ValueError(f"layout must be one of {_LAYOUTS}, got {layout!r}")
+    index = check_keypoints(kp, columns)
+    cols = tuple(columns)
+    series = layout == "series"
+    frames, object_ids, f, o, j, regular = _positions(index, contiguous or series)
+    n_f, n_o, n_c = len(frames), len(object_ids), len(cols)
+    if regular:
+        present = np.ones((n_f, n_o), dtype=bool)
+    else:
+        present = np.zeros((n_f, n_o), dtype=bool)
+        present[f, o] = True
+
+    def column(name: str) -> np.ndarray:
+        return kp[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    dense = DenseKeypoints(None, frames, object_ids, cols, present, attrs=dict(kp.attrs))  # type: ignore[arg-type]
+    dense._rows, dense._regular = (f, o, j), bool(regular)
+    cell = (n_f, n_o, N_JOINTS)
+    if layout == "columns":
+        planes: list[np.ndarray] = []
+        for name in cols:
+            v = column(name)
+            if regular:
+                planes.append(v.reshape(cell))
+                continue
+            p = np.full(cell, np.nan)
+            if j is None:
+                p[f, o] = v.reshape(-1, N_JOINTS)
+            else:
+                p[f, o, j] = v
+            planes.append(p)
+        dense._planes = tuple(planes)
+    elif layout == "cells":
+        data = kp[list(cols)].to_numpy(dtype=np.float64, na_value=np.nan)
+        if regular:
+            values = np.empty((*cell, n_c))
+            values.reshape(-1, n_c)[:] = data
+        else:
+            values = np.full((*cell, n_c), np.nan)
+            if j is None:
+                values[f, o] = data.reshape(-1, N_JOINTS, n_c)
+            else:
+                values[f, o, j] = data
+        dense._cells = values
+    else:
+        if n_f == 0:
+            raise ValueError("the keypoints table is empty")
+        if regular:  # a plain reshape and transpose
+            full = np.empty((n_o, N_JOINTS, n_c, n_f))
+            for k, name in enumerate(cols):
+                full[:, :, k, :] = column(name).reshape(cell).transpose(1, 2, 0)
+        else:  # one linear index per row: much faster than a 4-array fancy index
+            fr, ob, jo = dense.rows
+            base = (ob * N_JOINTS + jo) * (n_c * n_f) + fr
+            flat = np.full(n_o * N_JOINTS * n_c * n_f, np.nan)
+            for k, name in enumerate(cols):
+                flat[base + k * n_f] = column(name)
+            full = flat.reshape(n_o, N_JOINTS, n_c, n_f)
+            dense._base = base
+        dense._series = full
+        dense._cells = None
+    return dense
 
 
 def from_dense(
@@ -435,15 +879,7 @@ def from_dense(
     if values.shape[-1] != len(columns):
         raise ValueError(f"values have {values.shape[-1]} columns, names given {len(columns)}")
     if like is not None:
-        if dense._codes is None:
-            raise ValueError("like= needs a DenseKeypoints made by to_dense(like)")
-        fc, oc, jc = dense._codes
-        data = values[fc, oc, jc]
-        out = pd.DataFrame(dict(zip(columns, data.T, strict=True)), index=like.index)
-        if "time" in like.columns and "time" not in columns:
-            out["time"] = like["time"].to_numpy()
-        out.attrs = {**like.attrs, "history": list(like.attrs.get("history", []))}
-        return out
+        return dense.to_table([values[..., k] for k in range(len(columns))], columns, like)
     fi, oi = np.nonzero(dense.present)
     index = _index(dense.frames[fi], dense.object_ids[oi])
     data = values[fi, oi].reshape(-1, len(columns))

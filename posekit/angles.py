@@ -34,7 +34,8 @@ import pandas as pd
 
 from posekit._history import logs_history
 from posekit._levels import per_clip
-from posekit._points import MIDPOINTS, POINTS, DenseXY, check_points, dense_xy, per_frame_table
+from posekit._points import MIDPOINTS, POINTS, check_points, per_frame_table
+from posekit._tables import DenseKeypoints, to_dense
 
 __all__ = [
     "DEFINITIONS",
@@ -241,7 +242,7 @@ def _signed(pts: Sequence[XY], offset: float, scale: float, face: np.ndarray) ->
     return ang
 
 
-def _facing(dense: DenseXY) -> np.ndarray:
+def _facing(dense: DenseKeypoints) -> np.ndarray:
     """+1 (facing right in the picture), -1 (left) or NaN per (frame, object).
 
     Where the nose is: the side of the ears' midpoint (else of the shoulders' midpoint) it is
@@ -289,7 +290,7 @@ def facing(kp: pd.DataFrame, /) -> pd.DataFrame:
     >>> pk.angles.facing(kp)["facing"].unique().tolist()
     ['right']
     """
-    dense = dense_xy(kp, contiguous=False)
+    dense = to_dense(kp, ("x", "y"), layout="columns")
     face = _facing(dense)
     table = per_frame_table([face], ["facing"], dense.frames, dense.object_ids, dense.present,
                             kp.attrs)  # fmt: skip
@@ -356,7 +357,7 @@ def unwrap_degrees(values: np.ndarray, axis: int = 0) -> np.ndarray:
 
 
 def _compute(
-    dense: DenseXY,
+    dense: DenseKeypoints,
     defs: Sequence[AngleDef],
     convention: str,
     reference: str = "same_side",
@@ -412,7 +413,7 @@ def _table(
     reference: str = "same_side",
     facing: str = "auto",
 ) -> pd.DataFrame:
-    dense = dense_xy(kp, contiguous=False)
+    dense = to_dense(kp, ("x", "y"), layout="columns")
     for d in defs:
         dense.require(d.points, f"angle {d.name!r}")
         if reference == "trunk" and d.trunk_points is not None:

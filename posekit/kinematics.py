@@ -24,15 +24,9 @@ from scipy.signal import savgol_coeffs
 
 from posekit._history import logs_history
 from posekit._levels import per_clip
-from posekit._points import (
-    DenseXY,
-    check_points,
-    dense_frames,
-    dense_xy,
-    per_frame_table,
-    to_long,
-)
+from posekit._points import check_points, dense_frames, per_frame_table
 from posekit._renamed import renamed
+from posekit._tables import DenseKeypoints, to_dense
 from posekit.tidy import JOINT_DTYPE, get_fps
 from posekit.units import length_unit
 
@@ -128,13 +122,13 @@ def torso_length(kp: pd.DataFrame, /) -> pd.Series:
     >>> round(float(pk.kinematics.torso_length(kp)[0]), 1)  # 0.288 of a 432 px stature
     124.4
     """
-    dense = dense_xy(kp)
+    dense = to_dense(kp, ("x", "y"), layout="columns")
     return pd.Series(
         _torso(dense), index=pd.Index(dense.object_ids, name="object_id"), name="torso_length"
     )
 
 
-def _torso(dense: DenseXY) -> np.ndarray:
+def _torso(dense: DenseKeypoints) -> np.ndarray:
     dense.require(["mid_shoulder", "mid_hip"], "torso length")
     sx, sy = dense.point_xy("mid_shoulder")
     hx, hy = dense.point_xy("mid_hip")
@@ -155,8 +149,8 @@ def _prepare(kp: pd.DataFrame, fps: float | None, normalize: Normalize, need_fps
     if normalize not in (None, "torso"):
         raise ValueError(f"normalize must be None or 'torso', got {normalize!r}")
     rate = get_fps(kp, fps) if need_fps else None
-    dense = dense_xy(kp, contiguous=True)
-    coords = [dense.x, dense.y]
+    dense = to_dense(kp, ("x", "y"), contiguous=True, layout="columns")
+    coords = [dense["x"], dense["y"]]
     unit = length_unit(kp)
     if normalize == "torso":
         scale = _torso(dense)[None, :, None]
@@ -180,7 +174,7 @@ def _kin(
     assert rate is not None
     po = polyorder if polyorder is not None else max(2, order)
     derivs = [_derivative(c, order, 1.0 / rate, method, window_frames, po) for c in coords]
-    out = to_long(dense, derivs, columns, kp)
+    out = dense.to_table(derivs, columns, kp)
     if "time" not in out.columns:
         out["time"] = kp.index.get_level_values("frame").to_numpy(np.float64) / rate
     out.attrs["fps"] = rate
@@ -443,7 +437,7 @@ def displacement(kp: pd.DataFrame, /, *, normalize: Normalize = None) -> pd.Data
         d = np.full_like(c, np.nan)
         d[1:] = c[1:] - c[:-1]
         steps.append(d)
-    out = to_long(dense, steps, ("dx", "dy"), kp)
+    out = dense.to_table(steps, ("dx", "dy"), kp)
     out.attrs["units"] = {"dx": f"{unit}/frame", "dy": f"{unit}/frame", "time": "s"}
     return out
 
@@ -603,7 +597,7 @@ def trajectory(
     ((30, 3), ['x', 'y', 'time'])
     """
     check_points([joint])
-    dense = dense_xy(kp)
+    dense = to_dense(kp, ("x", "y"), layout="columns")
     dense.require([joint], f"trajectory of {joint!r}")
     planes = dense.point_xy(joint)
     present = dense.present

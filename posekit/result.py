@@ -323,7 +323,7 @@ class PoseResult:
         filled_all = finite & np.isnan(dense.values[..., 2])
         if "filled" in kp.columns:
             marks = np.zeros(dense.values.shape[:3], dtype=bool)
-            marks[dense._codes] = filled_mask(kp)  # type: ignore[index]
+            marks[dense.rows] = filled_mask(kp)
             filled_all |= finite & marks
         score_all = np.where(finite & ~filled_all, np.nan_to_num(dense.values[..., 2]), 0.0)
         bbox_all, area_all = kakao_bbox(xy_all, score_all > 0)

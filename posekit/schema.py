@@ -29,8 +29,10 @@ __all__ = [
     "KAKAO_MAX_VIDEO_BYTES",
     "KAKAO_MIN_SHORT_SIDE",
     "KAKAO_SKELETON",
+    "MIDPOINTS",
     "MIRROR",
     "N_JOINTS",
+    "POINTS",
     "STATUSES",
     "TABLE_UNITS",
     "Annotation",
@@ -70,6 +72,21 @@ JOINTS: tuple[str, ...] = (
 )
 N_JOINTS = len(JOINTS)
 JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(JOINTS)}
+
+#: Midpoints usable wherever a point name is expected (angles, kinematics, units): name ->
+#: (joint, joint); ``mid_hip`` is the body centre.
+MIDPOINTS: dict[str, tuple[str, str]] = {
+    "mid_shoulder": ("left_shoulder", "right_shoulder"),
+    "mid_hip": ("left_hip", "right_hip"),
+    "mid_ear": ("left_ear", "right_ear"),
+    "mid_eye": ("left_eye", "right_eye"),
+    "mid_elbow": ("left_elbow", "right_elbow"),
+    "mid_wrist": ("left_wrist", "right_wrist"),
+    "mid_knee": ("left_knee", "right_knee"),
+    "mid_ankle": ("left_ankle", "right_ankle"),
+}
+#: Every point name: the 17 joints, then the midpoints.
+POINTS: tuple[str, ...] = (*JOINTS, *MIDPOINTS)
 
 #: The skeleton Kakao's results carry in ``categories`` (1-based joint ids), as published.
 KAKAO_SKELETON: tuple[tuple[int, int], ...] = (

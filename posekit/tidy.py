@@ -26,9 +26,7 @@ from posekit._tables import (
     JOINT_DTYPE,
     DenseKeypoints,
     _attrs,
-    _check_layout,
     _index,
-    _level_codes,
     _sorted_flat,
     filled_mask,
     from_dense,
@@ -55,7 +53,7 @@ __all__ = [
     "with_history",
 ]
 # the private helpers other modules import from here
-_PRIVATE = (_JOINT_LEVEL, _attrs, _check_layout, _index, _level_codes, _sorted_flat)
+_PRIVATE = (_JOINT_LEVEL, _attrs, _index, _sorted_flat)
 
 
 def get_fps(df: pd.DataFrame | pd.Series, fps: float | None = None) -> float:

@@ -121,9 +121,9 @@ def length_unit(kp: pd.DataFrame) -> str:
 
 
 def _chain_lengths(kp: pd.DataFrame, object_id: int | None) -> tuple[np.ndarray, int]:
-    from posekit._points import dense_xy
+    from posekit._tables import to_dense
 
-    dense = dense_xy(kp)
+    dense = to_dense(kp, ("x", "y"), layout="columns")
     ids = dense.object_ids.tolist()
     if object_id is None:
         if len(ids) != 1:
@@ -267,12 +267,13 @@ def scale_from_segment(
     >>> round(scale["length_px"], 1), round(scale["m_per_px"], 5)
     (105.8, 0.00397)
     """
-    from posekit._points import check_points, dense_xy
+    from posekit._points import check_points
+    from posekit._tables import to_dense
 
     if not length_m > 0:
         raise ValueError(f"length_m must be a positive length in metres, got {length_m}")
     check_points([a, b])
-    dense = dense_xy(kp)
+    dense = to_dense(kp, ("x", "y"), layout="columns")
     ids = dense.object_ids.tolist()
     if object_id is None and len(ids) != 1:
         raise ValueError(f"the table holds {len(ids)} people {ids}: pass object_id=...")

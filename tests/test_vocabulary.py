@@ -112,6 +112,8 @@ VOCABULARY: frozenset[str] = frozenset({
     "session_description", "session_start_time", "units", "where",
     # issue 15: a colour scheme's hue per person (was people=, which chooses people elsewhere);
     # the renamed ones (the synonyms' agreed names)
+    # issue 15: the dense form's frame axis holds every frame from the first to the last
+    "contiguous",
     "hues", "window_frames", "min_cutoff_hz", "d_cutoff_hz", "poll_s", "max_poll_s",
     "deadline_s", "backoff_s", "max_backoff_s", "max_retry_after_s",
 })  # fmt: skip

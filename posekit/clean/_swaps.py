@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from posekit._levels import per_clip
+from posekit._tables import to_dense
 from posekit.schema import JOINT_INDEX, JOINTS
-from posekit.smooth._runs import series_view
+from posekit.tidy import with_history
 
 __all__ = ["fix_left_right_swaps"]
 
@@ -96,7 +97,7 @@ def fix_left_right_swaps(
     if not 0 < ratio <= 1:
         raise ValueError(f"fix_left_right_swaps: ratio must be in (0, 1], got {ratio}")
     cols = tuple(c for c in ("x", "y", "score", "filled") if c in kp.columns)
-    view = series_view(kp, cols)
+    view = to_dense(kp, cols, layout="series")
     arr = view.shaped().copy()  # (O, 17, C, N)
     n_obj, _, _n_c, n = arr.shape
     groups = _group_masks(by)  # (G, 17)
@@ -122,9 +123,9 @@ def fix_left_right_swaps(
             n_fixed += int(flip.sum())
         new = cur[:, :, :2]
         ref = np.where(np.isfinite(new), new, ref)
-    arr_flat = arr.reshape(view.data.shape)
+    arr_flat = arr.reshape(view.series.shape)
     step = f"clean.fix_left_right_swaps(by={by!r}, ratio={ratio}, min_px={min_px}): {n_fixed} swaps repaired"
-    out = view.to_table(arr_flat, kp, step)
+    out = with_history(view.replace(arr_flat, kp), step, like=kp)
     if "filled" in cols:  # travelled as 0.0/1.0 with its point
         out["filled"] = out["filled"].to_numpy() > 0
     return out

@@ -263,7 +263,7 @@ def _drop_short(track_of: np.ndarray, n_tracks: int, min_frames: int) -> tuple[n
 
 def _relabel(kp: pd.DataFrame, dense, track_of: np.ndarray) -> pd.DataFrame:
     """The rows of ``kp`` with new object ids, re-sorted; drops rows of id -1."""
-    fc, oc, jc = dense._codes
+    fc, oc, jc = dense.rows
     n = len(fc)
     tid_row = track_of[fc, oc]
     # fast path: 17 rows per person in joint order (what posekit.tidy makes): sort people

@@ -175,17 +175,8 @@ def arrays_from_table(kp: pd.DataFrame, /) -> PoseArrays:
     table = kp if "score" in kp.columns else kp.assign(score=np.nan)
     if "filled" in cols:
         table = table.assign(filled=table["filled"].astype("float64"))
-    dense = to_dense(table, cols)
-    if len(dense.frames):
-        frames = np.arange(dense.frames[0], dense.frames[-1] + 1, dtype=np.int64)
-    else:
-        frames = np.zeros(0, dtype=np.int64)
-    pos = dense.frames - (frames[0] if len(frames) else 0)
-    shape = (len(frames), len(dense.object_ids), N_JOINTS)
-    values = np.full((*shape, len(cols)), np.nan)
-    values[pos] = dense.values
-    present = np.zeros(shape[:2], dtype=bool)
-    present[pos] = dense.present
+    dense = to_dense(table, cols, contiguous=True)
+    frames, values, present = dense.frames, dense.values, dense.present
     filled = values[..., 3] > 0.5 if "filled" in cols else None
     return PoseArrays(
         frames=frames,

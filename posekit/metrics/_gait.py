@@ -27,7 +27,7 @@ from scipy.signal import find_peaks, savgol_filter
 
 from posekit._history import logs_history
 from posekit._levels import per_clip
-from posekit._points import dense_xy
+from posekit._tables import to_dense
 from posekit.errors import GaitWarning
 from posekit.metrics._common import fill_gaps
 from posekit.tidy import get_fps
@@ -324,7 +324,7 @@ def _people(
     rate = get_fps(kp, fps)
     if direction not in ("auto", "right", "left"):
         raise ValueError(f"direction must be 'auto', 'right' or 'left', got {direction!r}")
-    dense = dense_xy(kp, contiguous=True)
+    dense = to_dense(kp, ("x", "y"), contiguous=True, layout="columns")
     dense.require(["left_ankle", "right_ankle", "mid_hip"], "gait_events")
     names = ["mid_hip", "left_ankle", "right_ankle", "left_hip", "right_hip", "mid_shoulder"]
     pts = {n: dense.point(n) for n in names}

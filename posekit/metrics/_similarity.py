@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from posekit._levels import per_clip
-from posekit._points import dense_xy, frame_index
+from posekit._points import frame_index
 from posekit._renamed import renamed
+from posekit._tables import to_dense
 from posekit.schema import COCO_SIGMAS, JOINT_INDEX, N_JOINTS, keypoint_extent
 
 __all__ = ["COCO_SIGMAS", "DTWResult", "cosine_similarity", "dtw", "oks"]
@@ -19,7 +20,7 @@ __all__ = ["COCO_SIGMAS", "DTWResult", "cosine_similarity", "dtw", "oks"]
 def _poses(x: Any, what: str) -> tuple[np.ndarray, pd.MultiIndex | None]:
     """``(N, 17, 2)`` poses and their (frame, object_id) index (None for arrays)."""
     if isinstance(x, pd.DataFrame):
-        dense = dense_xy(x)
+        dense = to_dense(x, ("x", "y"), layout="columns")
         fi, oi = np.nonzero(dense.present)
         return dense.values[fi, oi], frame_index(dense.frames, dense.object_ids, dense.present)
     arr = np.asarray(x, dtype=np.float64)

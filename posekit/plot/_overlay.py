@@ -48,7 +48,7 @@ class Overlay:
         self.filled = None
         if "filled" in kp.columns:
             self.filled = np.zeros(self.xy.shape[:3], dtype=bool)
-            self.filled[dense._codes] = filled_mask(kp)  # type: ignore[index]
+            self.filled[dense.rows] = filled_mask(kp)
         if self.score is not None:
             # score 0 is the API's "not detected" (with made-up or zero coordinates): not drawn
             self.xy[self.score <= 0] = np.nan

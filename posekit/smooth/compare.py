@@ -9,8 +9,8 @@ import pandas as pd
 from scipy import signal
 
 from posekit._levels import per_clip
+from posekit._tables import to_dense
 from posekit.schema import JOINTS
-from posekit.smooth._runs import series_view
 from posekit.tidy import get_fps
 
 __all__ = ["compare", "recommend"]
@@ -32,7 +32,7 @@ def _aligned(raw: pd.DataFrame, other: pd.DataFrame, what: str) -> np.ndarray:
             raise ValueError(f"compare: {what} has no column {c!r}")
     if not other.index.equals(raw.index):
         other = other[["x", "y"]].reindex(raw.index)
-    return series_view(other).shaped()
+    return to_dense(other, ("x", "y"), layout="series").shaped()
 
 
 def _per_joint(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -177,7 +177,7 @@ def compare(
             )
     if "raw" in smoothed:
         raise ValueError("compare: 'raw' is reserved for the raw table; rename that method")
-    a_raw = series_view(raw[["x", "y"]]).shaped()
+    a_raw = to_dense(raw[["x", "y"]], ("x", "y"), layout="series").shaped()
     t_arr = _aligned(raw, truth, "truth") if truth is not None else None
     n = a_raw.shape[-1]
     max_lag = max(1, min(int(max_lag_frames), n // 4))

@@ -30,8 +30,9 @@ from scipy import ndimage, signal
 from posekit._history import logs_history, note_history
 from posekit._levels import per_clip
 from posekit._renamed import renamed
+from posekit._tables import to_dense
 from posekit.smooth._butter import butter_runs, butter_sos, sos_padlen
-from posekit.smooth._runs import apply_runs, odd_pad, series_view
+from posekit.smooth._runs import apply_runs, odd_pad
 from posekit.smooth.winter import winter_cutoff
 from posekit.tidy import get_fps
 
@@ -61,22 +62,24 @@ def run_filter(
     ``name`` (``"smooth.median"``) and ``need``, what sets ``min_len`` (``"window_frames=31"``), are
     for error messages; the caller's :func:`~posekit._history.logs_history` records the call.
     """
-    view = series_view(kp)
-    if not np.isfinite(view.data).any():
+    dense = to_dense(kp, ("x", "y"), layout="series")
+    data = dense.series
+    if not np.isfinite(data).any():
         raise ValueError(f"{name}: the table has no finite x/y values (all NaN)")
-    if min_len > view.n_frames:
+    n_frames = len(dense.frames)
+    if min_len > n_frames:
         raise ValueError(
             f"{name}: {need} needs runs of at least {min_len} frames, but the table spans only "
-            f"{view.n_frames} frames (frames {view.first_frame}..{view.first_frame + view.n_frames - 1})"
+            f"{n_frames} frames (frames {dense.frames[0]}..{dense.frames[-1]})"
         )
-    out, n_done, n_short = apply_runs(view.data, func, min_len)
+    out, n_done, n_short = apply_runs(data, func, min_len)
     if n_done == 0:
         raise ValueError(
             f"{name}: {need} needs runs of at least {min_len} consecutive valid frames; the "
             f"table has none (longest gaps-free stretch is shorter); interpolate gaps first "
             f"or use a shorter window"
         )
-    table = view.to_table(out, kp)
+    table = dense.replace(out, kp)
     if n_short:
         note_history(f"{n_short} runs shorter than {min_len} frames left unsmoothed")
     return table

@@ -16,7 +16,7 @@ import pandas as pd
 from posekit._history import logs_history
 from posekit._levels import per_clip
 from posekit._renamed import renamed
-from posekit.smooth._runs import series_view
+from posekit._tables import to_dense
 from posekit.tidy import get_fps
 
 __all__ = ["kalman", "one_euro"]
@@ -127,12 +127,12 @@ def one_euro(
         )
     if not beta >= 0:
         raise ValueError(f"one_euro: beta must be >= 0, got {beta}")
-    view = series_view(kp)
-    _nonempty(view.data, "one_euro")
+    view = to_dense(kp, ("x", "y"), layout="series")
+    _nonempty(view.series, "one_euro")
     out = one_euro_array(
-        view.data, fps=rate, min_cutoff_hz=min_cutoff_hz, beta=beta, d_cutoff_hz=d_cutoff_hz
+        view.series, fps=rate, min_cutoff_hz=min_cutoff_hz, beta=beta, d_cutoff_hz=d_cutoff_hz
     )
-    return view.to_table(out, kp)
+    return view.replace(out, kp)
 
 
 def kalman_array(
@@ -294,14 +294,14 @@ def kalman(
         )
     if max_gap_frames < 0:
         raise ValueError(f"kalman: max_gap_frames must be >= 0, got {max_gap_frames}")
-    view = series_view(kp)
-    _nonempty(view.data, "kalman")
+    view = to_dense(kp, ("x", "y"), layout="series")
+    _nonempty(view.series, "kalman")
     out = kalman_array(
-        view.data,
+        view.series,
         fps=rate,
         process_noise=process_noise,
         measurement_noise=measurement_noise,
         max_gap_frames=max_gap_frames,
         fill_gaps=fill_gaps,
     )
-    return view.to_table(out, kp)
+    return view.replace(out, kp)

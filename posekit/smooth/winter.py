@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from posekit._levels import per_clip
+from posekit._tables import to_dense
 from posekit.smooth._butter import butter_runs, butter_sos, sos_padlen
-from posekit.smooth._runs import apply_runs, series_view
+from posekit.smooth._runs import apply_runs
 from posekit.tidy import get_fps
 
 __all__ = ["residual_analysis", "winter_cutoff"]
@@ -17,7 +18,7 @@ __all__ = ["residual_analysis", "winter_cutoff"]
 
 def _series_matrix(data: pd.DataFrame | pd.Series | np.ndarray) -> np.ndarray:
     if isinstance(data, pd.DataFrame):
-        return series_view(data).data
+        return to_dense(data, ("x", "y"), layout="series").series
     arr = np.asarray(data, dtype=np.float64)
     if arr.ndim != 1:
         raise ValueError(
