@@ -59,7 +59,7 @@ kp.attrs
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), width_ratios=[1, 1.6], layout="constrained")
-pk.plot.skeleton(res, 52, ax=axes[0])  # a PoseResult: its own categories skeleton is used
+pk.plot.skeleton(res.keypoints(), 52, ax=axes[0])  # attrs carry the size and skeleton
 pk.plot.confidence(res.keypoints(), ax=axes[1]);
 
 # %% [markdown]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from posekit._decode import flatten
-from posekit.schema import JOINT_INDEX, JOINTS, MIDPOINTS, N_JOINTS, TABLE_UNITS
+from posekit.schema import JOINT_INDEX, JOINTS, KAKAO_SKELETON, MIDPOINTS, N_JOINTS, TABLE_UNITS
 
 if TYPE_CHECKING:
     from posekit.result import PoseResult
@@ -49,6 +49,23 @@ def _attrs(result: PoseResult, columns: Sequence[str]) -> dict[str, Any]:
         "history": [],
         "units": {c: TABLE_UNITS[c] for c in columns},
     }
+
+
+def _skeleton(result: PoseResult) -> list[list[int]] | None:
+    """The result's own skeleton (1-based pairs from its ``categories``) unless it is Kakao's.
+
+    The views draw :data:`~posekit.schema.KAKAO_SKELETON` when a table carries none, so only
+    another one needs carrying.
+    """
+    job = getattr(result, "job", None)
+    cats = getattr(job, "categories", None)
+    if not isinstance(cats, list) or not cats:
+        return None
+    pairs = getattr(cats[0], "skeleton", None)
+    if not isinstance(pairs, list) or not pairs:
+        return None
+    skeleton = [[int(a), int(b)] for a, b in pairs]
+    return None if skeleton == [list(p) for p in KAKAO_SKELETON] else skeleton
 
 
 def _index(frame: np.ndarray, object_id: np.ndarray, n_joints: int = N_JOINTS) -> pd.MultiIndex:
@@ -107,7 +124,9 @@ def keypoints(
         Indexed by (frame, object_id, joint), columns x, y, score (float64), ``filled`` (bool,
         only when the result marks filled points, see Notes) and time (seconds, only when the
         result has an fps). ``attrs``: fps, width, height, source, job_id, kind, history and
-        units (``{"x": "px", "y": "px", "score": "1", "time": "s"}``).
+        units (``{"x": "px", "y": "px", "score": "1", "time": "s"}``); ``skeleton`` (1-based
+        joint pairs) when the result's ``categories`` name one other than
+        :data:`~posekit.schema.KAKAO_SKELETON`, for the views to draw.
 
     Notes
     -----
@@ -154,6 +173,9 @@ def keypoints(
         cols["time"] = np.repeat(frame / fps, N_JOINTS)
     df = pd.DataFrame(cols, index=index, copy=False)
     df.attrs = _attrs(result, list(cols))
+    skeleton = _skeleton(result)
+    if skeleton is not None:  # what the views draw (posekit.plot.skeleton_pairs)
+        df.attrs["skeleton"] = skeleton
     if min_score is not None or undetected != "nan":
         opts = [f"min_score={min_score}"] if min_score is not None else []
         opts += [f"undetected={undetected!r}"] if undetected != "nan" else []

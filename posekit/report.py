@@ -220,7 +220,7 @@ def make_report(
         fig = _figure((7, 5))
         frames = np.unique(kp.index.get_level_values("frame"))
         mid = int(frames[len(frames) // 2])
-        plot.skeleton(result, mid, ax=fig.subplots(), video=video, min_score=min_score)
+        plot.skeleton(raw_all, mid, ax=fig.subplots(), video=video, min_score=min_score)
         return _png(fig)
 
     page.section("Skeletons", frame_fig)

@@ -153,7 +153,7 @@ class Player(widgets.VBox):
     Parameters
     ----------
     kp
-        Keypoints table (or PoseResult).
+        Keypoints table (a PoseResult is deprecated: pass its ``keypoints()``).
     video
         The video the table was made from (path); None draws on a dark canvas.
     compare

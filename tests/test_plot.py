@@ -175,8 +175,14 @@ def test_skeleton_uses_result_categories_and_image():
     job.categories[0].skeleton = [[6, 7], [12, 13]]  # a two-bone skeleton
     res = PoseResult.from_job(job)
     img = np.zeros((120, 200, 3), np.uint8)
-    ax = pp.skeleton(res, 1, image=img)
+    kp = res.keypoints()
+    assert kp.attrs["skeleton"] == [[6, 7], [12, 13]]  # the table carries what the view needs
+    ax = pp.skeleton(kp, 1, image=img)
     assert len(by_gid(ax, "skeleton-0").get_segments()) == 2
+    assert "skeleton" not in to_result(table(3, 1)).keypoints().attrs  # Kakao's: the default
+    with pytest.warns(DeprecationWarning, match="PoseResult is deprecated"):  # still drawn
+        old = pp.skeleton(res, 1, ax=plt.figure().subplots())
+    assert len(by_gid(old, "skeleton-0").get_segments()) == 2
     assert len(ax.images) == 1 and ax.images[0].get_array().shape == (120, 200, 3)
 
 

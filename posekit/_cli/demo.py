@@ -110,7 +110,9 @@ def _run(args: argparse.Namespace) -> int:
     if not args.no_video:
         res, _ = _load("synth_squat", samples)
         print("rendering the squat's skeletons ...", flush=True)
-        path = render_video(res, None, out / "squat_skeleton.mp4", width=640, progress=False)
+        path = render_video(
+            res.keypoints(), None, out / "squat_skeleton.mp4", width=640, progress=False
+        )
         written.append((path, "video (skeletons on a blank canvas, H.264)"))
     real = samples / "sports2d_demo_smoothed.json" if samples is not None else None
     if not args.synthetic_only and real is not None and real.is_file():
@@ -133,7 +135,7 @@ def _run(args: argparse.Namespace) -> int:
             if not args.no_video:
                 print("rendering its skeletons over the video ...", flush=True)
                 path = render_video(
-                    res,
+                    res.keypoints(),
                     video,
                     out / "sports2d_overlay.mp4",
                     width=960,

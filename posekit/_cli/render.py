@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         res = load_input(args)
         out = render_video(
-            res,
+            res.keypoints(),
             args.video,
             args.output,
             progress=not args.no_progress and sys.stderr.isatty(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -80,30 +81,28 @@ def get_ax(
     return ax
 
 
-def as_keypoints(data: Any, where: str) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """A keypoints table from a table or a :class:`PoseResult`, and the result's skeleton."""
+def as_keypoints(data: Any, where: str, stacklevel: int = 3) -> pd.DataFrame:
+    """The keypoints table a view draws, checked (:func:`posekit._tables.check_keypoints`).
+
+    Views take tables; the metadata they need is on the table (``attrs``: the skeleton, the
+    picture's size, fps). A :class:`~posekit.PoseResult` still works for now, with a
+    DeprecationWarning: its :meth:`~posekit.PoseResult.keypoints` table is drawn (which
+    carries the result's own skeleton).
+    """
     from posekit.result import PoseResult
 
-    pairs = None
     if isinstance(data, PoseResult):
-        pairs = result_skeleton(data)
+        warnings.warn(
+            f"{where}: a PoseResult is deprecated: say result.keypoints() (the table carries "
+            "the skeleton)",
+            DeprecationWarning,
+            stacklevel=stacklevel,
+        )
         data = data.keypoints()
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(
-            f"{where}: expected a keypoints DataFrame or a PoseResult, got {type(data).__name__}"
-        )
+        raise TypeError(f"{where}: expected a keypoints DataFrame, got {type(data).__name__}")
     check_keypoints(data, where=where)
-    return data, pairs
-
-
-def result_skeleton(result: Any) -> np.ndarray | None:
-    """0-based joint pairs from a result's ``categories`` (None when it has none)."""
-    import msgspec
-
-    job = getattr(result, "job", None)
-    if job is None or job.categories is msgspec.UNSET or not job.categories:
-        return None
-    return skeleton_pairs(job.categories[0].skeleton)
+    return data
 
 
 def skeleton_pairs(

@@ -34,13 +34,9 @@ class Overlay:
     def __init__(
         self, data: Any, *, skeleton: Sequence[Sequence[int]] | None = None, min_score: float = 0.2
     ) -> None:
-        kp, result_pairs = as_keypoints(data, "overlay")
+        kp = as_keypoints(data, "overlay", stacklevel=4)
         self.attrs = dict(kp.attrs)
-        self.pairs = (
-            result_pairs
-            if skeleton is None and result_pairs is not None
-            else skeleton_pairs(skeleton, like=kp)
-        )
+        self.pairs = skeleton_pairs(skeleton, like=kp)
         cols = ("x", "y", "score") if "score" in kp.columns else ("x", "y")
         dense = to_dense(kp, cols)
         self.xy = np.ascontiguousarray(dense.values[..., :2])

@@ -160,7 +160,7 @@ def smoothing_comparison(
     (['raw', 'truth', 'method-median'], ['metrics-table'])
     >>> plt.close(ax.figure)
     """
-    raw, _ = as_keypoints(raw, "smoothing_comparison")
+    raw = as_keypoints(raw, "smoothing_comparison")
     joint_list(joint)
     oid = main_person(raw) if object_id is None else int(object_id)
     created = ax is None
@@ -187,7 +187,7 @@ def smoothing_comparison(
         marks.set_gid("raw-filled")
     if truth is not None:
         fr_t, y_t = _person_series(
-            as_keypoints(truth, "smoothing_comparison truth")[0], joint, coord, oid
+            as_keypoints(truth, "smoothing_comparison truth"), joint, coord, oid
         )
         mt = sel(fr_t)
         (line,) = ax.plot(
@@ -201,7 +201,7 @@ def smoothing_comparison(
         line.set_gid("truth")
     for name, table in methods.items():
         fr_s, y_s = _person_series(
-            as_keypoints(table, f"smoothing_comparison {name!r}")[0], joint, coord, oid
+            as_keypoints(table, f"smoothing_comparison {name!r}"), joint, coord, oid
         )
         ms = sel(fr_s)
         (line,) = ax.plot(

@@ -68,8 +68,8 @@ def skeleton(
     Parameters
     ----------
     data
-        A keypoints table, or a :class:`~posekit.PoseResult` (whose ``categories`` skeleton is
-        then used).
+        A keypoints table (a :class:`~posekit.PoseResult` is deprecated: pass its
+        :meth:`~posekit.PoseResult.keypoints`, which carry its skeleton).
     frame
         Frame number (the ``frame`` index level); default the first frame of the table.
     image
@@ -81,7 +81,8 @@ def skeleton(
         Which people (one object_id or several) and joints to draw (default all).
         ``people=`` is the old name of ``object_ids``, deprecated.
     skeleton
-        1-based joint pairs; default the result's own, ``table.attrs["skeleton"]``, or
+        1-based joint pairs; default ``table.attrs["skeleton"]`` (a result's own skeleton,
+        which :meth:`~posekit.PoseResult.keypoints` puts there), else
         :data:`posekit.schema.KAKAO_SKELETON`.
     min_score
         Joints with a score below this, and lines touching them, are drawn with ``faded_alpha``.
@@ -123,12 +124,8 @@ def skeleton(
     from matplotlib import patheffects
     from matplotlib.collections import LineCollection
 
-    kp, result_pairs = as_keypoints(data, "skeleton")
-    pairs = (
-        skeleton_pairs(skeleton, like=kp)
-        if skeleton is not None or result_pairs is None
-        else result_pairs
-    )
+    kp = as_keypoints(data, "skeleton")
+    pairs = skeleton_pairs(skeleton, like=kp)
     frame, rows = _frame_rows(kp, frame)
     ax = get_ax(ax, (6, 6))
     width, height = kp.attrs.get("width"), kp.attrs.get("height")

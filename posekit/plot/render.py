@@ -97,7 +97,7 @@ def render_video(
     Parameters
     ----------
     table
-        Keypoints table (or PoseResult). Frame numbers are matched to the video's frames.
+        Keypoints table (a PoseResult is deprecated: pass its ``keypoints()``). Frame numbers are matched to the video's frames.
     video
         The video the table was made from; None draws on a dark canvas the size of
         ``attrs["width"]`` × ``attrs["height"]`` (or of the data).

@@ -130,7 +130,7 @@ def trajectory(
     """
     from matplotlib.colors import Normalize
 
-    kp, _ = as_keypoints(kp, "trajectory")
+    kp = as_keypoints(kp, "trajectory")
     joint_list(joint)
     sub = kp.xs(joint, level="joint")
     ax = get_ax(ax, (6, 6))
@@ -493,7 +493,7 @@ def confidence(
     ((17, 30), 'keypoint confidence · id 1')
     >>> plt.close(ax.figure)
     """
-    kp, _ = as_keypoints(kp, "confidence")
+    kp = as_keypoints(kp, "confidence")
     if "score" not in kp.columns:
         raise ValueError("confidence: the table has no 'score' column")
     oid = (
