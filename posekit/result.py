@@ -377,6 +377,8 @@ class PoseResult:
             description="Human pose estimation result, re-written by posekit",
             job_id=attrs.get("job_id") or msgspec.UNSET,
         )
+        if attrs.get("skeleton") and isinstance(job.categories, list):  # keypoints() sets it
+            job.categories[0].skeleton = [[int(p), int(q)] for p, q in attrs["skeleton"]]
         return cls.from_job(job, source=attrs.get("source"))
 
     # -- metadata ------------------------------------------------------------------------------

@@ -177,6 +177,7 @@ def test_skeleton_uses_result_categories_and_image():
     img = np.zeros((120, 200, 3), np.uint8)
     kp = res.keypoints()
     assert kp.attrs["skeleton"] == [[6, 7], [12, 13]]  # the table carries what the view needs
+    assert to_result(kp).keypoints().attrs["skeleton"] == [[6, 7], [12, 13]]  # and back
     ax = pp.skeleton(kp, 1, image=img)
     assert len(by_gid(ax, "skeleton-0").get_segments()) == 2
     assert "skeleton" not in to_result(table(3, 1)).keypoints().attrs  # Kakao's: the default
