@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from _tables import POSE, table
 
+import posekit as pk
 import posekit.plot as pp
 from posekit import PoseResult
 from posekit.plot._colours import pair_sides
@@ -288,6 +289,15 @@ def test_repetitions_markers():
     peaks = by_gid(ax, "rep-peaks").get_offsets()
     np.testing.assert_allclose(peaks[:, 0], [0.5, 1.5, 2.5])
     np.testing.assert_allclose(peaks[:, 1], -1.0, atol=0.05)
+    # the plot reads count_repetitions' columns and no others: a table of other names is refused
+    with pytest.raises(ValueError, match="no start_frame or start_time column.*count_repetitions"):
+        pp.repetitions(s, reps.rename(columns={"start_frame": "begin"}))
+    # what count_repetitions returns, in seconds only, draws the same
+    knee = 90 + 40 * s  # degrees: bends of 80° peak to peak
+    real = pk.metrics.count_repetitions(knee, fps=25.0)
+    secs = real.reps.drop(columns=["start_frame", "end_frame", "peak_frame"])
+    a, b = (by_gid(pp.repetitions(knee, r), "rep-peaks").get_offsets() for r in (real, secs))
+    assert real.count >= 3 and len(a) == real.count and np.allclose(a, b)
 
 
 def test_axes_are_reused():

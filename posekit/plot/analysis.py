@@ -232,13 +232,21 @@ def _compare(raw, methods, truth) -> pd.DataFrame | None:
     return compare(raw, dict(methods), truth=truth)
 
 
-_START = ("start_frame", "start", "begin_frame", "start_time")
-_END = ("end_frame", "end", "stop_frame", "end_time")
-_PEAK = ("peak_frame", "peak", "bottom_frame", "turn_frame", "extremum_frame", "peak_time")
+#: The columns of :func:`posekit.metrics.count_repetitions`' table that the plot reads: each
+#: repetition's start, end and turning point, in frames (or, without them, in seconds).
+_START = ("start_frame", "start_time")
+_END = ("end_frame", "end_time")
+_PEAK = ("peak_frame", "peak_time")
 
 
-def _column(reps: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    return next((c for c in names if c in reps.columns), None)
+def _column(reps: pd.DataFrame, names: tuple[str, ...]) -> str:
+    found = next((c for c in names if c in reps.columns), None)
+    if found is None:
+        raise ValueError(
+            f"repetitions: the reps table has no {' or '.join(names)} column (it has "
+            f"{list(reps.columns)}); pass what posekit.metrics.count_repetitions returns"
+        )
+    return found
 
 
 def repetitions(
@@ -328,20 +336,18 @@ def repetitions(
         return v / float(fps_v) if fps_v else v
 
     c0, c1, cp = _column(table, _START), _column(table, _END), _column(table, _PEAK)
-    if c0 and c1:
-        for k, (a, b) in enumerate(zip(to_x(c0), to_x(c1), strict=True)):
-            span = ax.axvspan(a, b, color="C1" if k % 2 else "C2", alpha=0.15, lw=0)
-            span.set_gid(f"rep-{k}")
-    if cp:
-        px = to_x(cp)
-        if "peak_value" in table.columns:
-            py = table["peak_value"].to_numpy(np.float64)
-        else:
-            vals = series.to_numpy(np.float64)
-            ok = np.isfinite(vals)
-            py = np.interp(px, t[ok], vals[ok])
-        pts = ax.scatter(px, py, color="C3", zorder=3, s=30, label="turning point")
-        pts.set_gid("rep-peaks")
+    for k, (a, b) in enumerate(zip(to_x(c0), to_x(c1), strict=True)):
+        span = ax.axvspan(a, b, color="C1" if k % 2 else "C2", alpha=0.15, lw=0)
+        span.set_gid(f"rep-{k}")
+    px = to_x(cp)
+    if "peak_value" in table.columns:
+        py = table["peak_value"].to_numpy(np.float64)
+    else:
+        vals = series.to_numpy(np.float64)
+        ok = np.isfinite(vals)
+        py = np.interp(px, t[ok], vals[ok])
+    pts = ax.scatter(px, py, color="C3", zorder=3, s=30, label="turning point")
+    pts.set_gid("rep-peaks")
     ax.set_xlabel(label)
     name = str(series.name or "value")
     ax.set_ylabel(axis_label(name, column_unit(series.attrs, name)))
