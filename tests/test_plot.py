@@ -290,7 +290,7 @@ def test_repetitions_markers():
     np.testing.assert_allclose(peaks[:, 0], [0.5, 1.5, 2.5])
     np.testing.assert_allclose(peaks[:, 1], -1.0, atol=0.05)
     # the plot reads count_repetitions' columns and no others: a table of other names is refused
-    with pytest.raises(ValueError, match="no start_frame or start_time column.*count_repetitions"):
+    with pytest.raises(ValueError, match=r"no start_frame or start_time column.*count_repetitions"):
         pp.repetitions(s, reps.rename(columns={"start_frame": "begin"}))
     # what count_repetitions returns, in seconds only, draws the same
     knee = 90 + 40 * s  # degrees: bends of 80° peak to peak
