@@ -57,14 +57,9 @@ def _skeleton(result: PoseResult) -> list[list[int]] | None:
     The views draw :data:`~posekit.schema.KAKAO_SKELETON` when a table carries none, so only
     another one needs carrying.
     """
-    job = getattr(result, "job", None)
-    cats = getattr(job, "categories", None)
-    if not isinstance(cats, list) or not cats:
+    skeleton = getattr(result, "skeleton", None)  # from the header: the people stay undecoded
+    if not skeleton:
         return None
-    pairs = getattr(cats[0], "skeleton", None)
-    if not isinstance(pairs, list) or not pairs:
-        return None
-    skeleton = [[int(a), int(b)] for a, b in pairs]
     return None if skeleton == [list(p) for p in KAKAO_SKELETON] else skeleton
 
 

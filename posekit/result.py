@@ -424,6 +424,28 @@ class PoseResult:
             return int(h.video.frames)
         return len(self.annotations())
 
+    @property
+    def skeleton(self) -> list[list[int]] | None:
+        """The 1-based joint pairs of the job's ``categories``; None when it has none.
+
+        Read from the answer's header: the people of a long clip are not decoded for it.
+
+        Examples
+        --------
+        >>> import posekit as pk
+        >>> res = pk.synth.generate("walk", duration_s=1).result
+        >>> res.skeleton[:2]
+        [[1, 2], [2, 3]]
+        """
+        h = self._header()
+        cats = getattr(h, "categories", None)
+        if not isinstance(cats, list) or not cats:
+            return None
+        pairs = getattr(cats[0], "skeleton", None)
+        if not isinstance(pairs, list) or not pairs:
+            return None
+        return [[int(a), int(b)] for a, b in pairs]
+
     def annotations(self) -> list[Any]:
         """The per-frame annotations (an image result is one frame, number 0)."""
         from posekit.schema import Annotation
