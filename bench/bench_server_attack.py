@@ -27,11 +27,9 @@ import time
 from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _results import figure, write_results
 
-from tests._server import DripServer, make_clip
+from posekit.server.testing import DripServer, make_clip
 
 KEY = "bench-key"
 AUTH = {"Authorization": f"KakaoAK {KEY}"}

@@ -19,31 +19,14 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-import av
-import numpy as np
 import requests
+
+from posekit.server.testing import DripServer, make_clip  # noqa: F401  (the tests' names)
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "test-key-0123456789"
 AUTH = {"Authorization": f"KakaoAK {KEY}"}
 FAST = "posekit.server.testing:fake_estimator"
-
-
-def make_clip(
-    path: Path, n_frames: int = 12, width: int = 96, height: int = 64, fps: int = 10, seed: int = 0
-) -> Path:
-    """A tiny MPEG-4 clip whose pixels (hence bytes) depend on ``seed``."""
-    rng = np.random.default_rng(seed)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("mpeg4", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for _ in range(n_frames):
-            img = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 def make_png(path: Path, width: int = 400, height: int = 320) -> Path:
@@ -235,85 +218,3 @@ class CrashOnMarker:
             if f.read(5) == b"CRASH":
                 os._exit(3)  # as a segfault in native code would
         return self.inner.estimate_video(path, smoothing=smoothing)
-
-
-class DripServer:
-    """A hostile web server on 127.0.0.1: it answers every connection by dripping bytes.
-
-    ``stage="body"``: full headers promising ``length`` bytes, then one body byte every
-    ``every_s``; ``stage="headers"``: the status line and headers one byte at a time;
-    ``stage="silent"``: accepts and reads, never answers (a receiver that hangs). Counts the
-    connections it got in ``hits``.
-    """
-
-    def __init__(self, stage: str = "body", every_s: float = 0.5, length: int = 1_000_000) -> None:
-        import socket
-
-        self.stage, self.every_s, self.length = stage, every_s, length
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.hits = 0
-        self._stop = threading.Event()
-        self._conns: list = []
-
-    def _serve(self, conn) -> None:
-        head = (
-            f"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {self.length}\r\n\r\n"
-        ).encode()
-        try:
-            conn.settimeout(0.2)
-            try:
-                conn.recv(65536)
-            except OSError:
-                pass
-            if self.stage == "body":
-                conn.sendall(head)
-                drip = b"\x00"
-            elif self.stage == "headers":
-                drip = None
-            else:
-                drip = b""
-            i = 0
-            while not self._stop.wait(self.every_s):
-                if self.stage == "headers":
-                    conn.sendall(head[i : i + 1])
-                    i = min(i + 1, len(head) - 5)  # never finish the headers
-                elif drip:
-                    conn.sendall(drip)
-                else:
-                    try:
-                        if conn.recv(65536) == b"":
-                            pass
-                    except OSError:
-                        pass
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def _accept(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.hits += 1
-            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            t.start()
-            self._conns.append(t)
-
-    def __enter__(self) -> DripServer:
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for t in self._conns:
-            t.join(5)
-        self.sock.close()

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import time
 import zlib
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -33,7 +35,15 @@ from posekit.schema import (
     video_job,
 )
 
-__all__ = ["FixedEstimator", "SynthEstimator", "fake_estimator", "fixed_estimator", "image_size"]
+__all__ = [
+    "DripServer",
+    "FixedEstimator",
+    "SynthEstimator",
+    "fake_estimator",
+    "fixed_estimator",
+    "image_size",
+    "make_clip",
+]
 
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
@@ -374,3 +384,159 @@ class SynthEstimator:
 
 fake_estimator = SynthEstimator()
 fixed_estimator = FixedEstimator()
+
+
+def make_clip(
+    path: Path, n_frames: int = 12, width: int = 96, height: int = 64, fps: int = 10, seed: int = 0
+) -> Path:
+    """A tiny MPEG-4 clip of random pixels, whose bytes depend on ``seed``.
+
+    For tests of uploads and jobs where the picture does not matter.
+
+    Parameters
+    ----------
+    path
+        The ``.mp4`` file to write.
+    n_frames, width, height, fps
+        The clip's length (frames), size (pixels) and frame rate (Hz).
+    seed
+        The random pixels' seed: two seeds give two different files.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from posekit.server.testing import make_clip
+    >>> from posekit.video import VideoReader
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     clip = make_clip(Path(tmp) / "clip.mp4", n_frames=5)
+    ...     with VideoReader(clip) as video:
+    ...         video.n_frames, video.width, video.height
+    (5, 96, 64)
+    """
+    import av
+
+    rng = np.random.default_rng(seed)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for _ in range(n_frames):
+            img = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+class DripServer:
+    """A hostile web server on 127.0.0.1: it answers every connection by dripping bytes.
+
+    ``stage="body"``: full headers promising ``length`` bytes, then one body byte every
+    ``every_s``; ``stage="headers"``: the status line and headers one byte at a time;
+    ``stage="silent"``: accepts and reads, never answers (a receiver that hangs). Counts the
+    connections it got in ``hits``. For testing a client's or a server's time limits against
+    slow peers (slowloris); it serves until the ``with`` block ends.
+
+    Parameters
+    ----------
+    stage
+        ``"body"``, ``"headers"`` or ``"silent"``: where it stalls.
+    every_s
+        Seconds between two bytes.
+    length
+        The ``Content-Length`` it promises (``stage="body"``).
+
+    Examples
+    --------
+    A client with a 0.3 s read timeout gives up on it:
+
+    >>> import requests
+    >>> from posekit.server.testing import DripServer
+    >>> with DripServer("silent", every_s=0.1) as drip:
+    ...     try:
+    ...         requests.get(drip.url, timeout=0.3)
+    ...     except requests.Timeout:
+    ...         print("timed out")
+    ...     hits = drip.hits
+    timed out
+    >>> hits
+    1
+    """
+
+    def __init__(self, stage: str = "body", every_s: float = 0.5, length: int = 1_000_000) -> None:
+        import socket
+
+        self.stage, self.every_s, self.length = stage, every_s, length
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.hits = 0
+        self._stop = threading.Event()
+        self._conns: list = []
+
+    def _serve(self, conn: Any) -> None:
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {self.length}\r\n\r\n"
+        ).encode()
+        try:
+            conn.settimeout(0.2)
+            try:
+                conn.recv(65536)
+            except OSError:
+                pass
+            if self.stage == "body":
+                conn.sendall(head)
+                drip = b"\x00"
+            elif self.stage == "headers":
+                drip = None
+            else:
+                drip = b""
+            i = 0
+            while not self._stop.wait(self.every_s):
+                if self.stage == "headers":
+                    conn.sendall(head[i : i + 1])
+                    i = min(i + 1, len(head) - 5)  # never finish the headers
+                elif drip:
+                    conn.sendall(drip)
+                else:
+                    try:
+                        if conn.recv(65536) == b"":
+                            pass
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.hits += 1
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            t.start()
+            self._conns.append(t)
+
+    def __enter__(self) -> DripServer:
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for t in self._conns:
+            t.join(5)
+        self.sock.close()
