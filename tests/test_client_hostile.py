@@ -43,7 +43,7 @@ def test_answers_larger_than_the_limit_are_refused_without_being_held(tmp_path: 
         with pytest.raises(AnswerTooLargeError, match="100000 bytes, more than"):
             c.job(JOB)
     # no Content-Length (chunked): counted while reading
-    with DripServer("body", every_s=0.001, length=10**9) as drip:
+    with DripServer("body", every_s=0.001, nbytes=10**9) as drip:
         drip.length = 10**9
         c = pk.Client("k", drip.url, max_answer_bytes=2_000, deadline_s=10)
         with pytest.raises((AnswerTooLargeError, APITimeoutError)):

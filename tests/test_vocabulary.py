@@ -114,6 +114,9 @@ VOCABULARY: frozenset[str] = frozenset({
     # the renamed ones (the synonyms' agreed names)
     # issue 15: the dense form's frame axis holds every frame from the first to the last
     "contiguous",
+    # issue 15: server.testing's helpers (moved from tests/): a count of frames as n_people
+    # counts people; where a slow test peer stalls (body, headers or silent)
+    "n_frames", "stage",
     "hues", "window_frames", "min_cutoff_hz", "d_cutoff_hz", "poll_s", "max_poll_s",
     "deadline_s", "backoff_s", "max_backoff_s", "max_retry_after_s",
 })  # fmt: skip

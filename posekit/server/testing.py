@@ -437,7 +437,7 @@ def make_clip(
 class DripServer:
     """A hostile web server on 127.0.0.1: it answers every connection by dripping bytes.
 
-    ``stage="body"``: full headers promising ``length`` bytes, then one body byte every
+    ``stage="body"``: full headers promising ``nbytes`` bytes, then one body byte every
     ``every_s``; ``stage="headers"``: the status line and headers one byte at a time;
     ``stage="silent"``: accepts and reads, never answers (a receiver that hangs). Counts the
     connections it got in ``hits``. For testing a client's or a server's time limits against
@@ -449,8 +449,8 @@ class DripServer:
         ``"body"``, ``"headers"`` or ``"silent"``: where it stalls.
     every_s
         Seconds between two bytes.
-    length
-        The ``Content-Length`` it promises (``stage="body"``).
+    nbytes
+        The ``Content-Length`` it promises (``stage="body"``), in bytes.
 
     Examples
     --------
@@ -469,10 +469,10 @@ class DripServer:
     1
     """
 
-    def __init__(self, stage: str = "body", every_s: float = 0.5, length: int = 1_000_000) -> None:
+    def __init__(self, stage: str = "body", every_s: float = 0.5, nbytes: int = 1_000_000) -> None:
         import socket
 
-        self.stage, self.every_s, self.length = stage, every_s, length
+        self.stage, self.every_s, self.nbytes = stage, every_s, nbytes
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
@@ -484,7 +484,7 @@ class DripServer:
 
     def _serve(self, conn: Any) -> None:
         head = (
-            f"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {self.length}\r\n\r\n"
+            f"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {self.nbytes}\r\n\r\n"
         ).encode()
         try:
             conn.settimeout(0.2)
