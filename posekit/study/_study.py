@@ -319,44 +319,38 @@ class Study:
         else:  # every clip failed
             table = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=names))
         table["error"] = pd.Series(None, index=table.index, dtype=object)
-        failed_keys = (
-            [k if isinstance(k, tuple) else (k,) for k in errors.index]
-            if errors is not None and len(errors)
-            else []
+
+        def key(k: Any) -> tuple:
+            return k if isinstance(k, tuple) else (k,)
+
+        clips = [key(k) for k in self.paths.index]  # study order
+        failed = (
+            {key(k): e for k, e in zip(errors.index, errors["error"], strict=True)}
+            if errors is not None
+            else {}
         )
         present = {tuple(k[:-1]) for k in table.index}
-        nobody = [
-            key
-            for k in self.paths.index
-            if (key := k if isinstance(k, tuple) else (k,)) not in present
-            and key not in failed_keys
-        ]
-        extra = []
-        if failed_keys:
-            extra.append(
-                pd.DataFrame(
-                    {"error": errors["error"].to_numpy(dtype=object)},
-                    index=pd.MultiIndex.from_tuples(
-                        [(*k, pd.NA) for k in failed_keys], names=names
-                    ),
-                )
+        # one row, object_id <NA>, for each clip without people: its error, or (read and
+        # summarised, nobody in it) a note saying so
+        empty = [k for k in clips if k not in present]
+        if empty:
+            more = pd.DataFrame(
+                {
+                    "error": [failed.get(k) for k in empty],
+                    "notes": [
+                        float("nan") if k in failed else "nobody was found in the clip"
+                        for k in empty
+                    ],
+                },
+                index=pd.MultiIndex.from_tuples([(*k, pd.NA) for k in empty], names=names),
             )
-        if nobody:  # the clip was read and summarised, and it has no one in it
-            extra.append(
-                pd.DataFrame(
-                    {"notes": "nobody was found in the clip", "error": None},
-                    index=pd.MultiIndex.from_tuples([(*k, pd.NA) for k in nobody], names=names),
-                )
-            )
-        if extra:
-            more = pd.concat(extra)
             more.index = more.index.set_levels(more.index.levels[-1].astype("Int64"), level=-1)
+            if all(k in failed for k in empty):
+                more = more.drop(columns="notes")  # failures alone add no notes column
             table = pd.concat([table, more])
             table["error"] = table["error"].astype(object).where(table["error"].notna(), None)
             # back in study order, each clip's people together
-            order = {
-                (k if isinstance(k, tuple) else (k,)): i for i, k in enumerate(self.paths.index)
-            }
+            order = {k: i for i, k in enumerate(clips)}
             pos = [order[tuple(k[:-1])] for k in table.index]
             table = table.iloc[sorted(range(len(table)), key=lambda i: pos[i])]
         table.attrs = attrs
