@@ -69,9 +69,8 @@ def column_unit(df: pd.DataFrame | pd.Series, column: str | None = None) -> str 
     ('m/s', 's', None)
     """
     name = column if column is not None else getattr(df, "name", None)
-    keypoints = isinstance(df, pd.DataFrame) and (
-        "score" in df.columns or "score" in df.columns.get_level_values(-1)
-    )
+    # a keypoints table: a score column (in a wide table, a (joint, "score") column)
+    keypoints = isinstance(df, pd.DataFrame) and "score" in df.columns.get_level_values(-1)
     return unit_in(df.attrs, name, keypoints=keypoints)
 
 
